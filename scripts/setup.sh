@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the system packages Sentire uses on a Debian machine (idempotent; needs root or sudo).
+# libopenblas0-pthread: fast GEMM (a managed SIMD GEMM is used when it is absent).
+# ffmpeg, flac: decoding of non-WAV/FLAC formats and the bit-exactness tests of our FLAC decoder.
+set -euo pipefail
+pkgs=(libopenblas0-pthread ffmpeg flac)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "setup: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Sentire.Cli;
+
+/// <summary>Entry point of the <c>sentire</c> command: each sub-command lives in its own file under Commands/.</summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Sentire: understands how something is said (emotion, arousal/valence/dominance, emotion captions).");
+        return root.Parse(args).Invoke();
+    }
+}
