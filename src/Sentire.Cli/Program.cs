@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sentire.Cli.Commands;
 
 namespace Sentire.Cli;
 
@@ -8,6 +9,12 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = new RootCommand("Sentire: understands how something is said (emotion, arousal/valence/dominance, emotion captions).");
+        // One line per command family; each Commands/*.cs exposes Create().
+        foreach (var command in new Command[]
+                 {
+                     VersionCommand.Create(),
+                 })
+            root.Subcommands.Add(command);
         return root.Parse(args).Invoke();
     }
 }
