@@ -71,8 +71,13 @@ public sealed partial class Tensor
 
     // ---- factories --------------------------------------------------------------------------
 
-    /// <summary>Uninitialised storage: every caller overwrites all elements.</summary>
-    internal static Tensor Empty(params int[] shape) => new(GC.AllocateUninitializedArray<float>(CheckedCount(shape)), shape);
+    /// <summary>Uninitialised storage: every caller overwrites all elements. Inside a <see cref="TensorArena"/>
+    /// scope the storage comes from the arena's pool.</summary>
+    internal static Tensor Empty(params int[] shape)
+    {
+        int n = CheckedCount(shape);
+        return new(TensorArena.Current?.Rent(n) ?? GC.AllocateUninitializedArray<float>(n), shape);
+    }
 
     public static Tensor Zeros(params int[] shape) => new(new float[CheckedCount(shape)], shape);
 
