@@ -6,7 +6,7 @@ namespace Sentire.Tensors.Tests;
 
 /// <summary>
 /// One file of tests/fixtures/engine (written by tools/golden/engine_fixtures.py): the tensors, read with
-/// <see cref="SafeTensors.Read"/>, and the per-case JSON arguments stored in the safetensors <c>__metadata__</c>.
+/// <see cref="SafeTensors.Open"/>, and the per-case JSON arguments stored in the safetensors <c>__metadata__</c>.
 /// </summary>
 internal sealed class GoldenFixture
 {
@@ -58,9 +58,8 @@ internal sealed class GoldenFixture
 
     static (IReadOnlyDictionary<string, Tensor>, IReadOnlyDictionary<string, string>) Load(string path)
     {
-        using var file = SafeTensors.Read(path);
-        var tensors = file.Names.ToDictionary(n => n, n => file.Get(n).Clone());
-        return (tensors, file.Metadata);
+        using var file = SafeTensors.Open(path);
+        return (file.LoadAll(), new Dictionary<string, string>(file.Metadata));
     }
 }
 
