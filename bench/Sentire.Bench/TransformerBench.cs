@@ -65,9 +65,10 @@ public sealed class TransformerBench : IBenchmark
         if (!o.Python) return 0;
         var torch = RunPyTorch(o);
         if (torch is null) return 0;
-        var (torchTrain, torchInfer) = torch.Value;
-        Console.WriteLine($"pytorch         train {torchTrain,8:F1} ms   inference {torchInfer,8:F1} ms");
-        Console.WriteLine($"ratio (ours / pytorch): train {train.MedianMs / torchTrain:F2}, inference {infer.MedianMs / torchInfer:F2}, inference with arena {pooled.MedianMs / torchInfer:F2}");
+        var t = torch.Value;
+        Console.WriteLine($"pytorch         train median {t.Train,8:F1} ms (cpu {t.TrainCpu:F1})   inference median {t.Infer,8:F1} ms (cpu {t.InferCpu:F1})");
+        Console.WriteLine($"ratio ours/pytorch, wall: train {train.MedianMs / t.Train:F2}, inference {infer.MedianMs / t.Infer:F2}, inference in arena {pooled.MedianMs / t.Infer:F2}");
+        Console.WriteLine($"ratio ours/pytorch, cpu:  train {train.CpuMs / t.TrainCpu:F2}, inference {infer.CpuMs / t.InferCpu:F2}, inference in arena {pooled.CpuMs / t.InferCpu:F2}");
         return 0;
     }
 
@@ -93,10 +94,11 @@ public sealed class TransformerBench : IBenchmark
     }
 
     /// <summary>Median time and memory behaviour of <paramref name="body"/> after warm-up.</summary>
-    sealed record Timing(double MedianMs, double MinMs, double MaxMs, double AllocMiBPerIter, int Gen0, int Gen1, int Gen2, double HeapGrowthMiB)
+    /// CpuMs is the median process CPU time (all threads) per iteration: less disturbed than wall time on a busy machine.
+    sealed record Timing(double MedianMs, double MinMs, double MaxMs, double CpuMs, double AllocMiBPerIter, int Gen0, int Gen1, int Gen2, double HeapGrowthMiB)
     {
         public override string ToString() =>
-            $"(min {MinMs:F1}, max {MaxMs:F1}; {AllocMiBPerIter:F1} MiB allocated/iter, GCs gen0/1/2 {Gen0}/{Gen1}/{Gen2}, heap growth {HeapGrowthMiB:F1} MiB)";
+            $"(min {MinMs:F1}, max {MaxMs:F1}, cpu {CpuMs:F1}; {AllocMiBPerIter:F1} MiB allocated/iter, GCs gen0/1/2 {Gen0}/{Gen1}/{Gen2}, heap growth {HeapGrowthMiB:F1} MiB)";
     }
 
     static Timing Measure(Options o, Action body)
@@ -108,14 +110,20 @@ public sealed class TransformerBench : IBenchmark
         long alloc0 = GC.GetTotalAllocatedBytes(true);
         int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
         var ms = new double[o.Iters];
+        var cpu = new double[o.Iters];
+        using var process = Process.GetCurrentProcess();
         for (int i = 0; i < o.Iters; i++)
         {
+            process.Refresh();
+            var cpu0 = process.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             body();
             ms[i] = sw.Elapsed.TotalMilliseconds;
+            process.Refresh();
+            cpu[i] = (process.TotalProcessorTime - cpu0).TotalMilliseconds;
         }
         double alloc = (GC.GetTotalAllocatedBytes(true) - alloc0) / (double)o.Iters / (1 << 20);
-        var timing = new Timing(Median(ms), ms.Min(), ms.Max(), alloc,
+        var timing = new Timing(Median(ms), ms.Min(), ms.Max(), Median(cpu), alloc,
             GC.CollectionCount(0) - g0, GC.CollectionCount(1) - g1, GC.CollectionCount(2) - g2,
             (GC.GetTotalMemory(false) - heap0) / (double)(1 << 20));
         return timing;
@@ -127,7 +135,7 @@ public sealed class TransformerBench : IBenchmark
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
-    static (double Train, double Infer)? RunPyTorch(Options o)
+    static (double Train, double Infer, double TrainCpu, double InferCpu)? RunPyTorch(Options o)
     {
         const string python = "/usr/bin/python3";
         string? script = FindScript();
@@ -155,7 +163,8 @@ public sealed class TransformerBench : IBenchmark
         }
         using var json = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
         var r = json.RootElement;
-        return (r.GetProperty("train_ms").GetDouble(), r.GetProperty("infer_ms").GetDouble());
+        return (r.GetProperty("train_ms").GetDouble(), r.GetProperty("infer_ms").GetDouble(),
+            r.GetProperty("train_cpu_ms").GetDouble(), r.GetProperty("infer_cpu_ms").GetDouble());
     }
 
     static string? FindScript()

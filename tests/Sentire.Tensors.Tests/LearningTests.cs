@@ -52,7 +52,7 @@ public sealed class LearningTests
         var (x, y) = Spirals(100, rng);
         var model = new Mlp(rng);
         var opt = new AdamW(model.NamedParameters(), learningRate: 1e-2, weightDecay: 1e-4);
-        var losses = new float[600];
+        var losses = new float[300];
         for (int step = 0; step < losses.Length; step++)
         {
             opt.ZeroGrad();
@@ -116,7 +116,7 @@ public sealed class LearningTests
         var rng = new Generator(seed);
         var model = new Reverser(rng);
         var opt = new AdamW(model.NamedParameters(), learningRate: 3e-3, weightDecay: 1e-4);
-        var losses = new float[300];
+        var losses = new float[120];
         for (int step = 0; step < losses.Length; step++)
         {
             var (ids, target) = Sequences(32, rng);

@@ -5,7 +5,8 @@ A 6-layer post-norm transformer encoder (torch.nn.TransformerEncoderLayer: d_mod
 GELU, dropout 0, batch_first) on a batch of 8 sequences of 200 frames. Measures the median wall time of
   - one training step: forward, MSE loss against a fixed target, backward, AdamW step;
   - one inference forward under torch.inference_mode() in eval mode.
-Prints one JSON line: {"train_ms": ..., "infer_ms": ..., ...}.
+Prints one JSON line: {"train_ms": ..., "infer_ms": ..., ...}; *_cpu_ms are medians of process CPU time
+(all threads), less disturbed than wall time on a busy machine.
 
     /usr/bin/python3 tools/bench/transformer_bench.py [--layers 6] [--batch 8] [--time 200] [--iters 10]
 """
@@ -52,20 +53,23 @@ def main():
     def median_ms(fn):
         for _ in range(a.warmup):
             fn()
-        times = []
+        times, cpu = [], []
         for _ in range(a.iters):
+            c0 = time.process_time()
             t0 = time.perf_counter()
             fn()
             times.append((time.perf_counter() - t0) * 1000)
-        return statistics.median(times), times
+            cpu.append((time.process_time() - c0) * 1000)
+        return statistics.median(times), times, statistics.median(cpu)
 
     model.train()
-    train_ms, train_all = median_ms(train_step)
+    train_ms, train_all, train_cpu = median_ms(train_step)
     model.eval()
-    infer_ms, infer_all = median_ms(infer)
+    infer_ms, infer_all, infer_cpu = median_ms(infer)
     print(json.dumps({
         "torch": torch.__version__, "threads": torch.get_num_threads(),
         "train_ms": round(train_ms, 2), "infer_ms": round(infer_ms, 2),
+        "train_cpu_ms": round(train_cpu, 2), "infer_cpu_ms": round(infer_cpu, 2),
         "train_all_ms": [round(t, 1) for t in train_all], "infer_all_ms": [round(t, 1) for t in infer_all],
     }))
 
