@@ -70,18 +70,18 @@ public sealed partial class Tensor
         var outShape = Broadcast.Shape(mask.shape, shape);
         if (!outShape.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"MaskedFill: mask {mask.ShapeString} does not broadcast to {ShapeString}");
-        var m = ExpandedTo(mask, shape);
-        var y = Empty(shape);
-        FillWhere(m.Data, true, value, Data, y.Data);
+        var y = FillWhereMasked(this, mask, value);
         var x = this;
         // d/dx = 1 where the mask kept x, 0 where it was filled
-        return y.Record("masked_fill", [x], g =>
-        {
-            var dx = Empty(x.shape);
-            FillWhere(m.Data, true, 0f, g.Data, dx.Data);
-            x.AccumulateGrad(dx);
-        });
+        return y.Record("masked_fill", [x], g => x.AccumulateGrad(FillWhereMasked(g, mask, 0f)));
     }
+
+    /// <summary>src with <paramref name="value"/> where the broadcast mask is nonzero, row by row through
+    /// BinaryForward, so a mask such as (B, 1, 1, T) over (B, H, T, T) is never materialised.</summary>
+    static Tensor FillWhereMasked(Tensor src, Tensor mask, float value) =>
+        BinaryForward(src, mask,
+            (s, m, d) => FillWhere(m, true, value, s, d),
+            (s, m, d) => { if (m != 0f) d.Fill(value); else s.CopyTo(d); });
 
     /// <summary>a where <paramref name="cond"/> is nonzero, else b; all three broadcast together.</summary>
     public static Tensor Where(Tensor cond, Tensor a, Tensor b)
