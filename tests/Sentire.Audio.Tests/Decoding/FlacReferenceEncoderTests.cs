@@ -130,12 +130,12 @@ public sealed class FlacReferenceEncoderTests(ITestOutputHelper output)
     [Fact]
     public void CommittedFixtureDecodesToItsSignal()
     {
-        // Written by: flac -8 --blocksize=512 from StereoSignal(2048, 16, 11) as raw 16 kHz stereo.
+        // Written by: flac -8 --blocksize=256 from StereoSignal(1024, 16, 11) as raw 16 kHz stereo.
         var path = RepoPaths.Fixture("audio/stereo16-flac8.flac");
         var clip = AudioFile.Read(path);
         var pcm = FlacDecoder.DecodeInt(File.ReadAllBytes(path), path);
-        Assert.Equal(StereoSignal(2048, 16, 11), pcm.Samples);
-        Assert.Equal((AudioContainer.Flac, 16000, 2, 2048, 16), (clip.Container, clip.SampleRate, clip.Channels, clip.Frames, clip.BitsPerSample));
+        Assert.Equal(StereoSignal(1024, 16, 11), pcm.Samples);
+        Assert.Equal((AudioContainer.Flac, 16000, 2, 1024, 16), (clip.Container, clip.SampleRate, clip.Channels, clip.Frames, clip.BitsPerSample));
         Assert.Equal(pcm.Samples[1001] / 32768f, clip.Samples[1001]);
     }
 
@@ -144,7 +144,7 @@ public sealed class FlacReferenceEncoderTests(ITestOutputHelper output)
     public void WriteFixture()
     {
         if (Environment.GetEnvironmentVariable("SENTIRE_WRITE_FIXTURES") != "1" || FlacMissing()) return;
-        var bytes = EncodeWithFlac(StereoSignal(2048, 16, 11), 2, 16, 16000, "-8", "--blocksize=512");
+        var bytes = EncodeWithFlac(StereoSignal(1024, 16, 11), 2, 16, 16000, "-8", "--blocksize=256");
         Directory.CreateDirectory(RepoPaths.Fixture("audio"));
         File.WriteAllBytes(RepoPaths.Fixture("audio/stereo16-flac8.flac"), bytes);
     }
