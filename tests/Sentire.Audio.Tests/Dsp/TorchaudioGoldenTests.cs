@@ -1,6 +1,5 @@
 using Sentire.Audio.Dsp;
 using Sentire.Tests.Common;
-using Xunit.Abstractions;
 
 namespace Sentire.Audio.Tests.Dsp;
 
