@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Sentire.Audio.Dsp;
 
 namespace Sentire.Audio.Prosody;
 
@@ -51,11 +52,11 @@ public static class Harmonicity
         var minLag = Math.Max(2, (int)Math.Floor(sampleRate / options.MaxF0Hz));
         var maxLag = (int)Math.Ceiling(sampleRate / options.MinF0Hz);
 
-        var window = new float[length];
-        for (var j = 0; j < length; j++) window[j] = (float)(0.5 - 0.5 * Math.Cos(2 * Math.PI * (j + 0.5) / length));
+        var window = Window.Create(WindowKind.Hann, length, periodic: false);
         var windowCorrelation = Autocorrelation(window, maxLag + 1);
 
-        var globalPeak = signal.Length == 0 ? 0f : TensorPrimitives.MaxMagnitude(signal);
+        // MaxMagnitude returns the signed element of largest magnitude.
+        var globalPeak = signal.Length == 0 ? 0f : Math.Abs(TensorPrimitives.MaxMagnitude(signal));
         var frame = new float[length];
         var correlation = new double[maxLag + 2];
         var hnr = new float[grid.FrameCount];
@@ -63,7 +64,7 @@ public static class Harmonicity
         {
             hnr[t] = float.NaN;
             FrameGrid.CopyWindow(signal, grid.CentredStart(t, length), frame);
-            var localPeak = TensorPrimitives.MaxMagnitude<float>(frame);
+            var localPeak = Math.Abs(TensorPrimitives.MaxMagnitude<float>(frame));
             if (localPeak == 0 || localPeak < options.SilenceThreshold * globalPeak) continue;
             // 1) remove the mean, taper.
             var mean = TensorPrimitives.Sum<float>(frame) / length;
