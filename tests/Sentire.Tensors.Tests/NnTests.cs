@@ -239,12 +239,8 @@ public sealed class NnLayerTests
     static Dictionary<string, Tensor> TorchStateDict() =>
         Reference.Where(kv => kv.Key.StartsWith("model.")).ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
 
-    static void AssertClose(Tensor expected, Tensor actual, string what, float tolerance = 1e-5f)
-    {
-        Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected.Data[i] - actual.Data[i]) <= tolerance, $"{what}[{i}] = {actual.Data[i]}, torch {expected.Data[i]}");
-    }
+    static void AssertClose(Tensor expected, Tensor actual, string what, float tolerance = 1e-5f) =>
+        ReferenceAssert.Close(expected, actual, tolerance, what);
 
     [Fact]
     public void TorchStateDictLoadsAndLayersReproduceTorchOutputs()
@@ -303,5 +299,16 @@ public sealed class NnLayerTests
         y.Backward(Tensor.Ones(2, 1));
         Assert.Equal([3f, 8f], linear.Weight.Grad!.Data.ToArray());         // column sums of x
         Assert.Equal([2f], linear.Bias!.Grad!.Data.ToArray());
+    }
+}
+
+/// <summary>Elementwise comparison with a reference tensor (torch's output), naming the first element that differs.</summary>
+internal static class ReferenceAssert
+{
+    public static void Close(Tensor expected, Tensor actual, float tolerance, string what)
+    {
+        Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected.Data[i] - actual.Data[i]) <= tolerance, $"{what}[{i}] = {actual.Data[i]}, torch {expected.Data[i]}");
     }
 }
