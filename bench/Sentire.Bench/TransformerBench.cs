@@ -11,8 +11,9 @@ namespace Sentire.Bench;
 /// The engine end to end against PyTorch: a post-norm transformer encoder (Vaswani et al. 2017; the layout of
 /// torch.nn.TransformerEncoderLayer: x = LN(x + MHA(x)), x = LN(x + W2 GELU(W1 x))), 6 layers, d_model 384,
 /// 6 heads, FF 1536, no dropout, on a batch of 8 sequences of 200 frames. Median wall time of one training
-/// step (forward, MSE loss, backward, AdamW) and of one inference forward (grad mode off), inference both on
-/// the ordinary heap and inside a <see cref="TensorArena"/>, with GC counts and allocated bytes per forward.
+/// step (forward, MSE loss, backward, AdamW) and of one inference forward (grad mode off), inference on the
+/// ordinary heap, inside one <see cref="TensorArena"/> scope, and with a nested scope per layer, with GC counts,
+/// allocated bytes and heap growth per forward.
 /// Then runs tools/bench/transformer_bench.py (the same model in PyTorch, 2 threads) with /usr/bin/python3
 /// when present and prints the ratios.
 /// Args: [--layers 6] [--batch 8] [--time 200] [--iters 10] [--warmup 2] [--no-python]
@@ -61,6 +62,14 @@ public sealed class TransformerBench : IBenchmark
             scope.Keep(model.Forward(x));
         });
         Console.WriteLine($"inference arena median {pooled.MedianMs,8:F1} ms   {pooled}; arena holds {arena.FloatsHeld * 4 / (1 << 20)} MiB in {arena.ArraysCreated} arrays");
+
+        var layered = new TensorArena();
+        var perLayer = Measure(o, () =>
+        {
+            using var scope = layered.Enter();
+            scope.Keep(model.ForwardLayerScoped(x, layered));
+        });
+        Console.WriteLine($"inference arena, one scope per layer: median {perLayer.MedianMs,8:F1} ms   {perLayer}; arena holds {layered.FloatsHeld * 4 / (1 << 20)} MiB in {layered.ArraysCreated} arrays");
 
         if (!o.Python) return 0;
         var torch = RunPyTorch(o);
@@ -191,6 +200,15 @@ public sealed class TransformerBench : IBenchmark
         public override Tensor Forward(Tensor x)
         {
             foreach (var layer in layers) x = layer.Forward(x);
+            return x;
+        }
+
+        /// <summary>Forward with a nested arena scope per layer: the arena holds one layer's intermediates.</summary>
+        public Tensor ForwardLayerScoped(Tensor x, TensorArena arena)
+        {
+            foreach (var layer in layers)
+                using (var scope = arena.Enter())
+                    x = scope.Keep(layer.Forward(x));
             return x;
         }
     }
