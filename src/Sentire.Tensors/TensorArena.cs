@@ -45,8 +45,19 @@ public sealed class TensorArena
     /// <summary>Open scopes (nesting depth).</summary>
     public int Depth => scopes.Count;
 
-    /// <summary>Opens a (possibly nested) scope on this thread: op results draw storage from this arena until it is disposed.</summary>
-    public Scope Enter()
+    /// <summary>Opens a (possibly nested) scope on this thread: op results draw storage from this arena until it
+    /// is disposed. Grad mode is off inside.</summary>
+    public Scope Enter() => Open(training: false);
+
+    /// <summary>
+    /// Opens a scope for one whole training step (forward, backward, optimiser step) with grad mode left as it
+    /// is: activations, the tape's intermediate gradients and all temporaries come from the pool and are
+    /// recycled when the step ends. Parameter gradients (<see cref="Tensor.Grad"/>) are ordinary memory.
+    /// Read the loss (or anything else) before the scope ends; nothing else made inside survives it.
+    /// </summary>
+    public Scope EnterTraining() => Open(training: true);
+
+    Scope Open(bool training)
     {
         if (current is not null && current != this)
             throw new InvalidOperationException("another TensorArena has an open scope on this thread");
@@ -54,7 +65,7 @@ public sealed class TensorArena
             throw new InvalidOperationException("this TensorArena has an open scope on another thread");
         scopes.Push((lent.Count, new List<float[]>()));
         current = this;
-        return new Scope(this, scopes.Count, Autograd.NoGrad());
+        return new Scope(this, scopes.Count, training ? null : Autograd.NoGrad());
     }
 
     internal float[] Rent(int length)
@@ -117,9 +128,9 @@ public sealed class TensorArena
     {
         readonly TensorArena arena;
         readonly int depth;
-        readonly Autograd.Scope noGrad;
+        readonly Autograd.Scope? noGrad;
 
-        internal Scope(TensorArena arena, int depth, Autograd.Scope noGrad)
+        internal Scope(TensorArena arena, int depth, Autograd.Scope? noGrad)
         {
             this.arena = arena;
             this.depth = depth;
@@ -133,7 +144,7 @@ public sealed class TensorArena
         public void Dispose()
         {
             arena.Exit(depth);
-            noGrad.Dispose();
+            noGrad?.Dispose();
         }
     }
 }

@@ -1,3 +1,6 @@
+using Sentire.Tensors.Nn;
+using Sentire.Tensors.Optim;
+
 namespace Sentire.Tensors.Tests;
 
 public sealed class TensorArenaTests
@@ -94,5 +97,37 @@ public sealed class TensorArenaTests
         Assert.True(Autograd.IsEnabled);
         a.Trim();
         Assert.Equal(0, a.FloatsHeld);
+    }
+
+    static float[] TrainSteps(TensorArena? arena)
+    {
+        var rng = new Generator(4);
+        var l1 = new Linear(16, 32, rng);
+        var l2 = new Linear(32, 16, rng);
+        var opt = new AdamW([ParamGroup.Unnamed(l1.Parameters().Concat(l2.Parameters()))], learningRate: 1e-2);
+        var x = Input();
+        var losses = new float[5];
+        for (int step = 0; step < losses.Length; step++)
+        {
+            using var scope = arena?.EnterTraining();
+            opt.ZeroGrad();
+            var loss = Loss.Mse(l2.Forward(l1.Forward(x).Gelu()), x);
+            loss.Backward();
+            opt.Step();
+            losses[step] = loss.Item();
+        }
+        return losses;
+    }
+
+    [Fact]
+    public void TrainingStepsInAnArenaMatchTheHeapAndReuseStorage()
+    {
+        var arena = new TensorArena();
+        var pooled = TrainSteps(arena);
+        Assert.Equal(TrainSteps(null), pooled);   // bit for bit
+        Assert.True(pooled[^1] < pooled[0]);       // it does learn
+        int created = arena.ArraysCreated;
+        TrainSteps(arena);
+        Assert.Equal(created, arena.ArraysCreated); // steady state: no new storage
     }
 }
