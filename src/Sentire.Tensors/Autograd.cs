@@ -87,10 +87,11 @@ public sealed partial class Tensor
         incoming = incoming is null ? grad : AddNew(incoming, grad);
     }
 
-    // Leaves own their Grad storage (a clone), so optimisers and later accumulation never touch a shared buffer.
+    // Leaves own their Grad storage (a copy), so optimisers and later accumulation never touch a shared buffer.
+    // The copy is ordinary memory even inside a TensorArena training scope: gradients outlive the step's scope.
     static void AccumulateInto(Tensor leaf, Tensor g)
     {
-        if (leaf.Grad is null) leaf.Grad = g.Clone();
+        if (leaf.Grad is null) leaf.Grad = new Tensor(g.Data.ToArray(), g.shape);
         else System.Numerics.Tensors.TensorPrimitives.Add(leaf.Grad.Data, g.Data, leaf.Grad.Data);
     }
 
