@@ -224,16 +224,7 @@ public sealed partial class Tensor
         var comparer = new RankComparer(line, descending: true);
         ForEachLine(outer, size, inner, line, (lineBase, lineStride) =>
         {
-            // keep the k best seen so far in a heap whose root is the worst of them: O(size log k)
-            int count = 0;
-            for (int i = 0; i < size; i++)
-            {
-                if (count < k) { heap[count++] = i; SiftUp(heap, count - 1, comparer); continue; }
-                // most elements lose to the worst kept one on value alone (a NaN never compares less)
-                if (k == 0 || line[i] < line[heap[0]]) continue;
-                if (comparer.Compare(i, heap[0]) < 0) { heap[0] = i; SiftDown(heap, k, comparer); }
-            }
-            heap.AsSpan().Sort(comparer);
+            SelectTopK(line, heap, comparer);
             for (int j = 0; j < k; j++)
             {
                 values.data[lineBase + j * lineStride] = line[heap[j]];
@@ -280,6 +271,34 @@ public sealed partial class Tensor
                 else for (int k = 0; k < size; k++) line[k] = src[b + k * inner];
                 emit(o * outSize * inner + i, inner);
             }
+    }
+
+    /// <summary>Leaves the positions of the heap.Length best values of <paramref name="line"/> in <paramref name="heap"/>, best first.</summary>
+    static void SelectTopK(ReadOnlySpan<float> line, int[] heap, RankComparer comparer)
+    {
+        // keep the k best seen so far in a heap whose root is the worst of them: O(size log k)
+        int k = heap.Length, count = 0;
+        if (k == 0) return;
+        float worstKept = 0f;
+        for (int i = 0; i < line.Length; i++)
+        {
+            if (count < k)
+            {
+                heap[count++] = i;
+                SiftUp(heap, count - 1, comparer);
+                worstKept = line[heap[0]];
+                continue;
+            }
+            // most elements lose to the worst kept one on value alone (a NaN never compares less)
+            if (line[i] < worstKept) continue;
+            if (comparer.Compare(i, heap[0]) < 0)
+            {
+                heap[0] = i;
+                SiftDown(heap, k, comparer);
+                worstKept = line[heap[0]];
+            }
+        }
+        heap.AsSpan().Sort(comparer);
     }
 
     static void SiftUp(int[] heap, int i, RankComparer c)
