@@ -14,6 +14,7 @@ public sealed partial class Tensor
     public Tensor IndexSelect(int dim, int[] indices)
     {
         var (outer, size, inner) = SplitAround(dim);
+        indices = (int[])indices.Clone(); // the backward reads them later; callers may reuse their buffer
         foreach (int i in indices)
             if ((uint)i >= (uint)size) throw new IndexOutOfRangeException($"IndexSelect: index {i} is out of range for dimension {dim} of size {size} in {ShapeString}");
         int count = indices.Length;
