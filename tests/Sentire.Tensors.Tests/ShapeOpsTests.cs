@@ -58,7 +58,8 @@ public sealed class ShapeOpsTests
 
     // Permutations large enough to cross the copy kernel's tiles, checked against direct indexing.
     [Theory]
-    [InlineData(new[] { 3, 37, 45 }, new[] { 0, 2, 1 })]      // batched matrix transpose (attention's K^T)
+    [InlineData(new[] { 3, 37, 45 }, new[] { 0, 2, 1 })]      // batched matrix transpose (attention's K^T), ragged edges
+    [InlineData(new[] { 2, 72, 64 }, new[] { 0, 2, 1 })]      // whole 8x8 blocks over several tiles
     [InlineData(new[] { 2, 5, 3, 4 }, new[] { 0, 2, 1, 3 })]  // heads split/merge: contiguous runs
     [InlineData(new[] { 4, 3, 5, 6 }, new[] { 3, 1, 0, 2 })]  // general
     [InlineData(new[] { 2, 3, 33, 40 }, new[] { 0, 3, 1, 2 })] // channels-last to channels-first
