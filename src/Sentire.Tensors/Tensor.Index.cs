@@ -20,36 +20,54 @@ public sealed partial class Tensor
         int count = indices.Length;
         var outShape = ShapeArray();
         outShape[NormalizeDim(dim, Rank)] = count;
+        // Consecutive indices (a slice, the middle of a reflect pad) move as one block; isolated scalars one by one.
+        var runs = ConsecutiveRuns(indices);
+        bool elementwise = inner == 1 && runs.Length == count;
         var y = Empty(outShape);
         var src = Data; var dst = y.Data;
         for (int o = 0; o < outer; o++)
         {
             int srcBase = o * size * inner, dstBase = o * count * inner;
-            if (inner == 1)
+            if (elementwise)
                 for (int k = 0; k < count; k++) dst[dstBase + k] = src[srcBase + indices[k]];
             else
-                for (int k = 0; k < count; k++) src.Slice(srcBase + indices[k] * inner, inner).CopyTo(dst.Slice(dstBase + k * inner, inner));
+                foreach (var (k, length) in runs)
+                    src.Slice(srcBase + indices[k] * inner, length * inner).CopyTo(dst.Slice(dstBase + k * inner, length * inner));
         }
         var x = this;
         return y.Record("index_select", [x], g =>
         {
-            // dx[i] = sum of g[k] over the k with indices[k] = i (scatter-add)
+            // dx[i] = sum of g[k] over the k with indices[k] = i (scatter-add; a run's indices are distinct)
             var dx = Zeros(x.shape);
             var gs = g.Data; var d = dx.Data;
             for (int o = 0; o < outer; o++)
             {
                 int xBase = o * size * inner, gBase = o * count * inner;
-                if (inner == 1)
+                if (elementwise)
                     for (int k = 0; k < count; k++) d[xBase + indices[k]] += gs[gBase + k];
                 else
-                    for (int k = 0; k < count; k++)
+                    foreach (var (k, length) in runs)
                     {
-                        var row = d.Slice(xBase + indices[k] * inner, inner);
-                        TensorPrimitives.Add(row, gs.Slice(gBase + k * inner, inner), row);
+                        var block = d.Slice(xBase + indices[k] * inner, length * inner);
+                        TensorPrimitives.Add(block, gs.Slice(gBase + k * inner, length * inner), block);
                     }
             }
             x.AccumulateGrad(dx);
         });
+    }
+
+    /// <summary>Maximal stretches (first position, length) of <paramref name="indices"/> that go up by one.</summary>
+    static (int Start, int Length)[] ConsecutiveRuns(int[] indices)
+    {
+        int count = 0;
+        for (int k = 0; k < indices.Length; k++) if (k == 0 || indices[k] != indices[k - 1] + 1) count++;
+        var runs = new (int, int)[count];
+        for (int k = 0, r = -1; k < indices.Length; k++)
+        {
+            if (k == 0 || indices[k] != indices[k - 1] + 1) runs[++r] = (k, 1);
+            else runs[r].Item2++;
+        }
+        return runs;
     }
 
     /// <summary>Rows of <paramref name="weight"/> (vocab, dim) for each id: shape idsShape + (dim). An empty
