@@ -112,8 +112,8 @@ public sealed partial class Tensor
         });
     }
 
-    // Integer exponents of negative bases are well defined (e.g. (-2)^3 = -8), but the vectorised
-    // TensorPrimitives.Pow goes through exp(p log x) and gives NaN there: those take |x|^p and, for odd p, x's sign.
+    // Small exponents as products (exact and vectorised); the rest through TensorPrimitives.Pow, which
+    // follows MathF.Pow (so integer powers of negative bases keep their sign).
     static void PowInto(ReadOnlySpan<float> x, float p, Span<float> dst)
     {
         switch (p)
@@ -123,15 +123,8 @@ public sealed partial class Tensor
             case 3f: TensorPrimitives.Multiply(x, x, dst); TensorPrimitives.Multiply(dst, x, dst); return;
             case -1f: TensorPrimitives.Divide(1f, x, dst); return;
             case 0.5f: TensorPrimitives.Sqrt(x, dst); return;
+            default: TensorPrimitives.Pow(x, p, dst); return;
         }
-        if (p != MathF.Round(p))
-        {
-            TensorPrimitives.Pow(x, p, dst);
-            return;
-        }
-        TensorPrimitives.Abs(x, dst);
-        TensorPrimitives.Pow(dst, p, dst);
-        if (MathF.IEEERemainder(p, 2f) != 0f) TensorPrimitives.CopySign(dst, x, dst);
     }
 
     /// <summary>x^2.</summary>
