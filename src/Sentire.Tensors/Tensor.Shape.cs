@@ -298,8 +298,8 @@ public sealed partial class Tensor
         var outStrides = StridesOf(outShape);
         int srcOffset = 0, dstOffset = 0;
         for (int d = 0; d < Rank; d++) { srcOffset += srcStart[d] * inStrides[d]; dstOffset += dstStart[d] * outStrides[d]; }
-        var y = Full(value, outShape);
-        StridedCopy(Data, srcOffset, inStrides, y.Data, dstOffset, outStrides, box);
+        var y = Empty(outShape);
+        PadRows(Data, inStrides, srcStart, y.Data, outShape, dstStart, box, value);
         var x = this;
         bool cropped = !box.AsSpan().SequenceEqual(shape);
         return y.Record("pad", [x], g =>
@@ -333,6 +333,37 @@ public sealed partial class Tensor
             y = y.IndexSelect(d, source);
         }
         return ReferenceEquals(y, this) ? Reshape(shape) : y;
+    }
+
+    /// <summary>Writes each row (last dimension) of the padded output once: rows outside the kept box are all
+    /// <paramref name="value"/>; the others are value, the source row's kept part, value.</summary>
+    static void PadRows(ReadOnlySpan<float> src, int[] inStrides, int[] srcStart, Span<float> dst, int[] outShape, int[] dstStart, int[] box, float value)
+    {
+        int rank = outShape.Length;
+        if (rank == 0) { src.CopyTo(dst); return; }
+        int rowLength = outShape[rank - 1], left = dstStart[rank - 1], kept = box[rank - 1];
+        if (rowLength == 0) return;
+        var idx = new int[rank];
+        for (int row = 0; row < dst.Length; row += rowLength)
+        {
+            var outRow = dst.Slice(row, rowLength);
+            bool inBox = kept > 0;
+            int srcRow = srcStart[rank - 1];
+            for (int d = 0; inBox && d < rank - 1; d++)
+            {
+                int i = idx[d] - dstStart[d];
+                inBox = i >= 0 && i < box[d];
+                srcRow += (i + srcStart[d]) * inStrides[d];
+            }
+            if (!inBox) { outRow.Fill(value); }
+            else
+            {
+                outRow[..left].Fill(value);
+                src.Slice(srcRow, kept).CopyTo(outRow.Slice(left, kept));
+                outRow[(left + kept)..].Fill(value);
+            }
+            for (int d = rank - 2; d >= 0; d--) { if (++idx[d] < outShape[d]) break; idx[d] = 0; }
+        }
     }
 
     void CheckPads(int[] pads)
