@@ -431,13 +431,40 @@ public sealed partial class Tensor
             return;
         }
 
-        // 3) runs along the innermost dimension: span copy, fill, or a strided loop
+        // 3) runs along the innermost dimension: block copies (the common case, kept free of per-run calls),
+        //    fills, or a strided loop
+        if (sIn == 1 && dIn == 1)
+        {
+            CopyRuns(src, srcOffset, dst, dstOffset, n[..(r - 1)], ss, ds, inner);
+            return;
+        }
         ForEachOuter(n[..(r - 1)], ss, ds, srcOffset, dstOffset, (so, dof, s, t) =>
         {
-            if (sIn == 1 && dIn == 1) s.Slice(so, inner).CopyTo(t.Slice(dof, inner));
-            else if (sIn == 0 && dIn == 1) t.Slice(dof, inner).Fill(s[so]);
+            if (sIn == 0 && dIn == 1) t.Slice(dof, inner).Fill(s[so]);
             else for (int k = 0; k < inner; k++) t[dof + k * dIn] = s[so + k * sIn];
         }, src, dst);
+    }
+
+    /// <summary>Copies a contiguous run of <paramref name="inner"/> elements for every index of the outer
+    /// dimensions <paramref name="n"/> (offsets updated incrementally; range checked by the caller).</summary>
+    static void CopyRuns(ReadOnlySpan<float> src, int so, Span<float> dst, int dof, ReadOnlySpan<int> n, ReadOnlySpan<int> ss, ReadOnlySpan<int> ds, int inner)
+    {
+        ref byte s0 = ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(src));
+        ref byte d0 = ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(dst));
+        uint bytes = (uint)inner * sizeof(float);
+        int outer = 1;
+        foreach (int size in n) outer *= size;
+        Span<int> idx = stackalloc int[n.Length + 1];
+        for (int it = 0; it < outer; it++)
+        {
+            Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref d0, (nint)dof * sizeof(float)), ref Unsafe.Add(ref s0, (nint)so * sizeof(float)), bytes);
+            for (int d = n.Length - 1; d >= 0; d--)
+            {
+                so += ss[d]; dof += ds[d];
+                if (++idx[d] < n[d]) break;
+                so -= n[d] * ss[d]; dof -= n[d] * ds[d]; idx[d] = 0;
+            }
+        }
     }
 
     delegate void RunCopy(int srcOffset, int dstOffset, ReadOnlySpan<float> src, Span<float> dst);
