@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Sentire.Tensors;
@@ -47,14 +48,9 @@ public sealed partial class Tensor
             for (int r = start; r < end; r++)
             {
                 var xr = xs.AsSpan(r * d, d);
-                var yr = ys.AsSpan(r * d, d);
                 float mu = TensorPrimitives.Sum(xr) / d;
-                TensorPrimitives.Subtract(xr, mu, yr);
-                float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(yr) / d + eps);
-                TensorPrimitives.Multiply(yr, rs, yr);
-                if (w is not null && b is not null) TensorPrimitives.MultiplyAdd(yr, w.AsSpan(0, d), b.AsSpan(0, d), yr);
-                else if (w is not null) TensorPrimitives.Multiply(yr, w.AsSpan(0, d), yr);
-                else if (b is not null) TensorPrimitives.Add(yr, b.AsSpan(0, d), yr);
+                float rs = 1f / MathF.Sqrt(SumSquaredDeviations(xr, mu) / d + eps);
+                AffineRow(xr, mu, rs, w.AsSpan(0, w is null ? 0 : d), b.AsSpan(0, b is null ? 0 : d), ys.AsSpan(r * d, d));
                 mean[r] = mu;
                 rstd[r] = rs;
             }
@@ -69,21 +65,15 @@ public sealed partial class Tensor
             float[] gs = g.data;
             ForRowChunks(rows, chunks, (c, start, end) =>
             {
-                var xhat = new float[d];
-                var gw = w is not null ? new float[d] : null;
-                var dw = dwParts is null ? null : dwParts[c] = new float[d];
-                var db = dbParts is null ? null : dbParts[c] = new float[d];
+                var dw = dwParts is null ? default : (dwParts[c] = new float[d]).AsSpan();
+                var db = dbParts is null ? default : (dbParts[c] = new float[d]).AsSpan();
+                var ws = w.AsSpan(0, w is null ? 0 : d);
                 for (int r = start; r < end; r++)
                 {
+                    var xr = xs.AsSpan(r * d, d);
                     var gr = gs.AsSpan(r * d, d);
-                    TensorPrimitives.Subtract(xs.AsSpan(r * d, d), mean[r], xhat);
-                    TensorPrimitives.Multiply(xhat, rstd[r], xhat);
-                    if (dw is not null) TensorPrimitives.MultiplyAdd(gr, xhat, dw, dw);
-                    if (db is not null) TensorPrimitives.Add(db, gr, db);
-                    if (dx is null) continue;
-                    ReadOnlySpan<float> gh = gr;
-                    if (gw is not null) { TensorPrimitives.Multiply(gr, w.AsSpan(0, d), gw); gh = gw; }
-                    NormRowBackward(gh, xhat, rstd[r], TensorPrimitives.Sum(gh) / d, dx.data.AsSpan(r * d, d));
+                    var (sumGh, sumGhXhat) = NormBackwardSums(xr, gr, mean[r], rstd[r], ws, dw, db);
+                    if (dx is not null) NormBackwardDx(xr, gr, mean[r], rstd[r], ws, 1f, sumGh / d, sumGhXhat / d, dx.data.AsSpan(r * d, d));
                 }
             });
             if (dx is not null) x.AccumulateGrad(dx);
@@ -108,10 +98,8 @@ public sealed partial class Tensor
             for (int r = start; r < end; r++)
             {
                 var xr = xs.AsSpan(r * d, d);
-                var yr = ys.AsSpan(r * d, d);
                 float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(xr) / d + eps);
-                TensorPrimitives.Multiply(xr, rs, yr);
-                if (w is not null) TensorPrimitives.Multiply(yr, w.AsSpan(0, d), yr);
+                AffineRow(xr, 0f, rs, w.AsSpan(0, w is null ? 0 : d), default, ys.AsSpan(r * d, d));
                 rstd[r] = rs;
             }
         });
@@ -124,18 +112,14 @@ public sealed partial class Tensor
             float[] gs = g.data;
             ForRowChunks(rows, chunks, (c, start, end) =>
             {
-                var xhat = new float[d];
-                var gw = w is not null ? new float[d] : null;
-                var dw = dwParts is null ? null : dwParts[c] = new float[d];
+                var dw = dwParts is null ? default : (dwParts[c] = new float[d]).AsSpan();
+                var ws = w.AsSpan(0, w is null ? 0 : d);
                 for (int r = start; r < end; r++)
                 {
+                    var xr = xs.AsSpan(r * d, d);
                     var gr = gs.AsSpan(r * d, d);
-                    TensorPrimitives.Multiply(xs.AsSpan(r * d, d), rstd[r], xhat);
-                    if (dw is not null) TensorPrimitives.MultiplyAdd(gr, xhat, dw, dw);
-                    if (dx is null) continue;
-                    ReadOnlySpan<float> gh = gr;
-                    if (gw is not null) { TensorPrimitives.Multiply(gr, w.AsSpan(0, d), gw); gh = gw; }
-                    NormRowBackward(gh, xhat, rstd[r], 0f, dx.data.AsSpan(r * d, d));
+                    var (_, sumGhXhat) = NormBackwardSums(xr, gr, 0f, rstd[r], ws, dw, default);
+                    if (dx is not null) NormBackwardDx(xr, gr, 0f, rstd[r], ws, 1f, 0f, sumGhXhat / d, dx.data.AsSpan(r * d, d));
                 }
             });
             if (dx is not null) x.AccumulateGrad(dx);
@@ -169,14 +153,13 @@ public sealed partial class Tensor
                 var xr = xs.AsSpan(r * d, d);
                 var yr = ys.AsSpan(r * d, d);
                 float mu = TensorPrimitives.Sum(xr) / d;
-                TensorPrimitives.Subtract(xr, mu, yr);
-                float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(yr) / d + eps);
+                float rs = 1f / MathF.Sqrt(SumSquaredDeviations(xr, mu) / d + eps);
                 int c0 = r % groups * perGroup;
                 for (int k = 0; k < perGroup; k++)
                 {
-                    var span = yr.Slice(k * positions, positions);
-                    TensorPrimitives.Multiply(span, w is null ? rs : rs * w[c0 + k], span);
-                    if (b is not null) TensorPrimitives.Add(span, b[c0 + k], span);
+                    var segment = yr.Slice(k * positions, positions);
+                    AffineRow(xr.Slice(k * positions, positions), mu, w is null ? rs : rs * w[c0 + k], default, default, segment);
+                    if (b is not null) TensorPrimitives.Add(segment, b[c0 + k], segment);
                 }
                 mean[r] = mu;
                 rstd[r] = rs;
@@ -192,26 +175,28 @@ public sealed partial class Tensor
             float[] gs = g.data;
             ForRowChunks(rows, chunks, (c, start, end) =>
             {
-                var xhat = new float[d];
-                var gw = w is not null ? new float[d] : null;
                 var dw = dwParts is null ? null : dwParts[c] = new float[channels];
                 var db = dbParts is null ? null : dbParts[c] = new float[channels];
                 for (int r = start; r < end; r++)
                 {
+                    var xr = xs.AsSpan(r * d, d);
                     var gr = gs.AsSpan(r * d, d);
-                    TensorPrimitives.Subtract(xs.AsSpan(r * d, d), mean[r], xhat);
-                    TensorPrimitives.Multiply(xhat, rstd[r], xhat);
                     int c0 = r % groups * perGroup;
+                    // per channel: sum g and sum g xhat give db and dw; weighted by w[c] they add up to the row's sums of gh
+                    float sumGh = 0, sumGhXhat = 0;
                     for (int k = 0; k < perGroup; k++)
                     {
-                        var gk = gr.Slice(k * positions, positions);
-                        if (dw is not null) dw[c0 + k] += TensorPrimitives.Dot(gk, xhat.AsSpan(k * positions, positions));
-                        if (db is not null) db[c0 + k] += TensorPrimitives.Sum(gk);
-                        if (gw is not null) TensorPrimitives.Multiply(gk, w![c0 + k], gw.AsSpan(k * positions, positions));
+                        var (sumG, sumGXhat) = NormBackwardSums(xr.Slice(k * positions, positions), gr.Slice(k * positions, positions), mean[r], rstd[r], default, default, default);
+                        if (dw is not null) dw[c0 + k] += sumGXhat;
+                        if (db is not null) db[c0 + k] += sumG;
+                        float wk = w is null ? 1f : w[c0 + k];
+                        sumGh += wk * sumG;
+                        sumGhXhat += wk * sumGXhat;
                     }
                     if (dx is null) continue;
-                    ReadOnlySpan<float> gh = gw is null ? gr : gw.AsSpan();
-                    NormRowBackward(gh, xhat, rstd[r], TensorPrimitives.Sum(gh) / d, dx.data.AsSpan(r * d, d));
+                    for (int k = 0; k < perGroup; k++)
+                        NormBackwardDx(xr.Slice(k * positions, positions), gr.Slice(k * positions, positions), mean[r], rstd[r], default,
+                            w is null ? 1f : w[c0 + k], sumGh / d, sumGhXhat / d, dx.data.AsSpan(r * d + k * positions, positions));
                 }
             });
             if (dx is not null) x.AccumulateGrad(dx);
@@ -220,13 +205,112 @@ public sealed partial class Tensor
         });
     }
 
-    /// <summary>dx = r (gh - meanGh - xhat mean(gh xhat)) for one normalised row.</summary>
-    static void NormRowBackward(ReadOnlySpan<float> gh, ReadOnlySpan<float> xhat, float r, float meanGh, Span<float> dx)
+    // ---- fused row kernels: each is one pass over a row (rows of a norm are short enough to stay in cache) ----------
+
+    /// <summary>sum((x - shift)^2).</summary>
+    static float SumSquaredDeviations(ReadOnlySpan<float> x, float shift)
     {
-        float meanGhXhat = TensorPrimitives.Dot(gh, xhat) / gh.Length;
-        TensorPrimitives.MultiplyAdd(xhat, -meanGhXhat, gh, dx);
-        if (meanGh != 0f) TensorPrimitives.Subtract(dx, meanGh, dx);
-        TensorPrimitives.Multiply(dx, r, dx);
+        int i = 0;
+        float sum = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var s = new Vector<float>(shift);
+            var acc = Vector<float>.Zero;
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var dev = new Vector<float>(x.Slice(i)) - s;
+                acc += dev * dev;
+            }
+            sum = Vector.Sum(acc);
+        }
+        for (; i < x.Length; i++) { float dev = x[i] - shift; sum += dev * dev; }
+        return sum;
+    }
+
+    /// <summary>y = (x - shift) scale w + b; an empty <paramref name="w"/> or <paramref name="b"/> is left out.</summary>
+    static void AffineRow(ReadOnlySpan<float> x, float shift, float scale, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+    {
+        bool hasW = !w.IsEmpty, hasB = !b.IsEmpty;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Vector<float> s = new(shift), k = new(scale);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = (new Vector<float>(x.Slice(i)) - s) * k;
+                if (hasW) v *= new Vector<float>(w.Slice(i));
+                if (hasB) v += new Vector<float>(b.Slice(i));
+                v.CopyTo(y.Slice(i));
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            float v = (x[i] - shift) * scale;
+            if (hasW) v *= w[i];
+            if (hasB) v += b[i];
+            y[i] = v;
+        }
+    }
+
+    /// <summary>With xhat = (x - shift) scale and gh = g w (g when <paramref name="w"/> is empty): returns (sum gh, sum gh xhat)
+    /// and adds g xhat to <paramref name="dw"/> and g to <paramref name="db"/> when they are not empty.</summary>
+    static (float SumGh, float SumGhXhat) NormBackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, float shift, float scale,
+        ReadOnlySpan<float> w, Span<float> dw, Span<float> db)
+    {
+        bool hasW = !w.IsEmpty, hasDw = !dw.IsEmpty, hasDb = !db.IsEmpty;
+        int i = 0;
+        float sumGh = 0, sumGhXhat = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Vector<float> s = new(shift), k = new(scale), accGh = Vector<float>.Zero, accGhXhat = Vector<float>.Zero;
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var xhat = (new Vector<float>(x.Slice(i)) - s) * k;
+                var gv = new Vector<float>(g.Slice(i));
+                if (hasDw) (new Vector<float>(dw.Slice(i)) + gv * xhat).CopyTo(dw.Slice(i));
+                if (hasDb) (new Vector<float>(db.Slice(i)) + gv).CopyTo(db.Slice(i));
+                if (hasW) gv *= new Vector<float>(w.Slice(i));
+                accGh += gv;
+                accGhXhat += gv * xhat;
+            }
+            sumGh = Vector.Sum(accGh);
+            sumGhXhat = Vector.Sum(accGhXhat);
+        }
+        for (; i < x.Length; i++)
+        {
+            float xhat = (x[i] - shift) * scale, gv = g[i];
+            if (hasDw) dw[i] += gv * xhat;
+            if (hasDb) db[i] += gv;
+            if (hasW) gv *= w[i];
+            sumGh += gv;
+            sumGhXhat += gv * xhat;
+        }
+        return (sumGh, sumGhXhat);
+    }
+
+    /// <summary>dx = scale (gh - meanGh - xhat meanGhXhat), with xhat = (x - shift) scale and gh = g gScale w (w optional).</summary>
+    static void NormBackwardDx(ReadOnlySpan<float> x, ReadOnlySpan<float> g, float shift, float scale, ReadOnlySpan<float> w, float gScale,
+        float meanGh, float meanGhXhat, Span<float> dx)
+    {
+        bool hasW = !w.IsEmpty;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Vector<float> s = new(shift), k = new(scale), gk = new(gScale), mg = new(meanGh), mgx = new(meanGhXhat);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var xhat = (new Vector<float>(x.Slice(i)) - s) * k;
+                var gh = new Vector<float>(g.Slice(i)) * gk;
+                if (hasW) gh *= new Vector<float>(w.Slice(i));
+                ((gh - mg - xhat * mgx) * k).CopyTo(dx.Slice(i));
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            float xhat = (x[i] - shift) * scale, gh = g[i] * gScale;
+            if (hasW) gh *= w[i];
+            dx[i] = (gh - meanGh - xhat * meanGhXhat) * scale;
+        }
     }
 
     static void CheckAffine(string op, Tensor? p, int[] expected)

@@ -58,14 +58,15 @@ public sealed partial class Tensor
         {
             var cur = keptShape.ToArray();
             float[] grad = g.data;
+            float scale = mean ? 1f / count : 1f;        // applied once, by the first expansion
             for (int d = 0; d < x.Rank; d++)
             {
                 if (!reduced[d]) continue;
                 cur[d] = x.shape[d];
                 var (outer, n, inner) = SplitAt(cur, d);
-                grad = ExpandAlong(grad, outer, n, inner);
+                grad = ExpandAlong(grad, outer, n, inner, scale);
+                scale = 1f;
             }
-            if (mean) TensorPrimitives.Divide(grad, count, grad);
             x.AccumulateGrad(new Tensor(grad, x.shape));
         });
     }
@@ -249,18 +250,23 @@ public sealed partial class Tensor
         return dst;
     }
 
-    /// <summary>(outer, inner) -> (outer, n, inner): repeats each reduced value along the middle axis
-    /// (the adjoint of <see cref="SumAlong"/>).</summary>
-    internal static float[] ExpandAlong(float[] src, int outer, int n, int inner)
+    /// <summary>(outer, inner) -> (outer, n, inner): repeats each reduced value, times <paramref name="scale"/>, along the
+    /// middle axis (the adjoint of <see cref="SumAlong"/>).</summary>
+    internal static float[] ExpandAlong(float[] src, int outer, int n, int inner, float scale = 1f)
     {
         var dst = GC.AllocateUninitializedArray<float>(outer * n * inner);
         ForRows(outer, n * inner, (start, end) =>
         {
             for (int o = start; o < end; o++)
             {
-                if (inner == 1) { dst.AsSpan(o * n, n).Fill(src[o]); continue; }
+                if (inner == 1) { dst.AsSpan(o * n, n).Fill(src[o] * scale); continue; }
                 var value = src.AsSpan(o * inner, inner);
-                for (int j = 0; j < n; j++) value.CopyTo(dst.AsSpan((o * n + j) * inner, inner));
+                for (int j = 0; j < n; j++)
+                {
+                    var row = dst.AsSpan((o * n + j) * inner, inner);
+                    if (scale == 1f) value.CopyTo(row);
+                    else TensorPrimitives.Multiply(value, scale, row);
+                }
             }
         });
         return dst;
