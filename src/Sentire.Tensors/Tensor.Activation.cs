@@ -171,43 +171,24 @@ public sealed partial class Tensor
     public Tensor Softmax(int dim)
     {
         int d = NormalizeDim(dim, Rank);
-        var (outer, n, inner) = SplitAt(shape, d);
-        var y = Empty(shape);
-        if (inner == 1)
-        {
-            float[] xs = data, ys = y.data;
-            ForRows(outer, n, (start, end) =>
-            {
-                for (int r = start; r < end; r++) SoftmaxRow(xs.AsSpan(r * n, n), ys.AsSpan(r * n, n));
-            });
-        }
+        var along = Along.Of(shape, d);
+        Tensor y;
+        if (along.Inner == 1) y = MapRows(this, null, along.N, static (x, _, y) => SoftmaxRow(x, y));
         else
         {
-            var m = MaxAlong(data, outer, n, inner, null);
-            ApplyAlong(data, m, y.data, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
+            y = Empty(shape);
+            along.Subtract(data, along.Max(data, null), y.data);
             TensorPrimitives.Exp(y.Data, y.Data);
-            var sum = SumAlong(y.data, outer, n, inner);
-            ApplyAlong(y.data, sum, y.data, outer, n, inner, TensorPrimitives.Divide, static (a, s, o) => TensorPrimitives.Divide(a, s, o));
+            along.Divide(y.data, along.Sum(y.data), y.data);
         }
         var x = this;
         return y.Record("softmax", [x], g =>
         {
+            if (along.Inner == 1) { x.AccumulateGrad(MapRows(g, y, along.N, SoftmaxBackwardRow)); return; }
             var dx = Empty(x.shape);
-            float[] gs = g.data, ys = y.data, dxs = dx.data;
-            if (inner == 1)
-            {
-                ForRows(outer, n, (start, end) =>
-                {
-                    for (int r = start; r < end; r++) SoftmaxBackwardRow(gs.AsSpan(r * n, n), ys.AsSpan(r * n, n), dxs.AsSpan(r * n, n));
-                });
-            }
-            else
-            {
-                TensorPrimitives.Multiply(g.Data, y.Data, dx.Data);
-                var dot = SumAlong(dxs, outer, n, inner);
-                ApplyAlong(gs, dot, dxs, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
-                TensorPrimitives.Multiply(dx.Data, y.Data, dx.Data);
-            }
+            TensorPrimitives.Multiply(g.Data, y.Data, dx.Data);
+            along.Subtract(g.data, along.Sum(dx.data), dx.data);
+            TensorPrimitives.Multiply(dx.Data, y.Data, dx.Data);
             x.AccumulateGrad(dx);
         });
     }
@@ -215,51 +196,36 @@ public sealed partial class Tensor
     public Tensor LogSoftmax(int dim)
     {
         int d = NormalizeDim(dim, Rank);
-        var (outer, n, inner) = SplitAt(shape, d);
-        var y = Empty(shape);
-        if (inner == 1)
-        {
-            float[] xs = data, ys = y.data;
-            ForRows(outer, n, (start, end) =>
-            {
-                for (int r = start; r < end; r++) LogSoftmaxRow(xs.AsSpan(r * n, n), ys.AsSpan(r * n, n));
-            });
-        }
+        var along = Along.Of(shape, d);
+        Tensor y;
+        if (along.Inner == 1) y = MapRows(this, null, along.N, static (x, _, y) => LogSoftmaxRow(x, y));
         else
         {
-            var m = MaxAlong(data, outer, n, inner, null);
-            ApplyAlong(data, m, y.data, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
+            y = Empty(shape);
+            along.Subtract(data, along.Max(data, null), y.data);
             var e = GC.AllocateUninitializedArray<float>(Length);
             TensorPrimitives.Exp(y.Data, e.AsSpan(0, Length));
-            var logSum = SumAlong(e, outer, n, inner);
-            for (int r = 0; r < logSum.Length; r++) logSum[r] = MathF.Log(logSum[r]);
-            ApplyAlong(y.data, logSum, y.data, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
+            var logSum = along.Sum(e);
+            TensorPrimitives.Log(logSum, logSum);
+            along.Subtract(y.data, logSum, y.data);
         }
         var x = this;
         return y.Record("log_softmax", [x], g =>
         {
-            var dx = Empty(x.shape);
-            float[] gs = g.data, ys = y.data, dxs = dx.data;
-            if (inner == 1)
+            if (along.Inner == 1)
             {
-                ForRows(outer, n, (start, end) =>
+                x.AccumulateGrad(MapRows(g, y, along.N, static (g, y, dx) =>
                 {
-                    for (int r = start; r < end; r++)
-                    {
-                        var gr = gs.AsSpan(r * n, n); var dr = dxs.AsSpan(r * n, n);
-                        float sum = TensorPrimitives.Sum(gr);
-                        TensorPrimitives.Exp(ys.AsSpan(r * n, n), dr);
-                        TensorPrimitives.MultiplyAdd(dr, -sum, gr, dr);
-                    }
-                });
+                    float sum = TensorPrimitives.Sum(g);
+                    TensorPrimitives.Exp(y, dx);
+                    TensorPrimitives.MultiplyAdd(dx, -sum, g, dx);
+                }));
+                return;
             }
-            else
-            {
-                var sum = SumAlong(gs, outer, n, inner);
-                TensorPrimitives.Exp(y.Data, dx.Data);
-                ApplyAlong(dxs, sum, dxs, outer, n, inner, TensorPrimitives.Multiply, static (a, s, o) => TensorPrimitives.Multiply(a, s, o));
-                TensorPrimitives.Subtract(g.Data, dx.Data, dx.Data);
-            }
+            var dx = Empty(x.shape);
+            TensorPrimitives.Exp(y.Data, dx.Data);
+            along.Multiply(dx.data, along.Sum(g.data), dx.data);
+            TensorPrimitives.Subtract(g.Data, dx.Data, dx.Data);
             x.AccumulateGrad(dx);
         });
     }
@@ -417,17 +383,21 @@ public sealed partial class Tensor
     }
 
     /// <summary>y = kernel(a, b) elementwise, block by block (b may be null: unary), blocks split across threads for big tensors.</summary>
-    static Tensor Elementwise(Tensor a, Tensor? b, SpanOp kernel)
+    static Tensor Elementwise(Tensor a, Tensor? b, SpanOp kernel) => MapRows(a, b, BlockSize, kernel);
+
+    /// <summary>y = kernel(a row, b row) for consecutive rows of <paramref name="rowLength"/> elements (the last one may be
+    /// shorter; b may be null), rows split across threads for big tensors.</summary>
+    static Tensor MapRows(Tensor a, Tensor? b, int rowLength, SpanOp kernel)
     {
         var y = Empty(a.shape);
         float[] xs = a.data, bs = b?.data ?? [], ys = y.data;
-        int length = a.Length, blocks = (length + BlockSize - 1) / BlockSize;
+        int length = a.Length, rows = rowLength == 0 ? 0 : (length + rowLength - 1) / rowLength;
         bool binary = b is not null;
-        ForRows(blocks, BlockSize, (start, end) =>
+        ForRows(rows, rowLength, (start, end) =>
         {
-            for (int blk = start; blk < end; blk++)
+            for (int r = start; r < end; r++)
             {
-                int at = blk * BlockSize, len = Math.Min(BlockSize, length - at);
+                int at = r * rowLength, len = Math.Min(rowLength, length - at);
                 kernel(xs.AsSpan(at, len), binary ? bs.AsSpan(at, len) : default, ys.AsSpan(at, len));
             }
         });

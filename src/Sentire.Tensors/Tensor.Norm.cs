@@ -58,15 +58,13 @@ public sealed partial class Tensor
         var x = this;
         return y.Record("layer_norm", AffineInputs(x, weight, bias), g =>
         {
-            int chunks = RowChunkCount(rows, d);
-            var dx = x.RequiresGrad ? Empty(x.shape) : null;
-            var dwParts = weight is { RequiresGrad: true } ? new float[chunks][] : null;
-            var dbParts = bias is { RequiresGrad: true } ? new float[chunks][] : null;
+            var grads = new NormGrads(x, weight, bias, RowChunkCount(rows, d), d);
             float[] gs = g.data;
-            ForRowChunks(rows, chunks, (c, start, end) =>
+            ForRowChunks(rows, grads.Chunks, (c, start, end) =>
             {
-                var dw = dwParts is null ? default : (dwParts[c] = new float[d]).AsSpan();
-                var db = dbParts is null ? default : (dbParts[c] = new float[d]).AsSpan();
+                var dw = grads.WeightPart(c);
+                var db = grads.BiasPart(c);
+                var dx = grads.Dx;
                 var ws = w.AsSpan(0, w is null ? 0 : d);
                 for (int r = start; r < end; r++)
                 {
@@ -76,9 +74,7 @@ public sealed partial class Tensor
                     if (dx is not null) NormBackwardDx(xr, gr, mean[r], rstd[r], ws, 1f, sumGh / d, sumGhXhat / d, dx.data.AsSpan(r * d, d));
                 }
             });
-            if (dx is not null) x.AccumulateGrad(dx);
-            if (dwParts is not null) weight!.AccumulateGrad(new Tensor(SumParts(dwParts), weight.shape));
-            if (dbParts is not null) bias!.AccumulateGrad(new Tensor(SumParts(dbParts), bias.shape));
+            grads.Send();
         });
     }
 
@@ -106,13 +102,12 @@ public sealed partial class Tensor
         var x = this;
         return y.Record("rms_norm", AffineInputs(x, weight, null), g =>
         {
-            int chunks = RowChunkCount(rows, d);
-            var dx = x.RequiresGrad ? Empty(x.shape) : null;
-            var dwParts = weight is { RequiresGrad: true } ? new float[chunks][] : null;
+            var grads = new NormGrads(x, weight, null, RowChunkCount(rows, d), d);
             float[] gs = g.data;
-            ForRowChunks(rows, chunks, (c, start, end) =>
+            ForRowChunks(rows, grads.Chunks, (c, start, end) =>
             {
-                var dw = dwParts is null ? default : (dwParts[c] = new float[d]).AsSpan();
+                var dw = grads.WeightPart(c);
+                var dx = grads.Dx;
                 var ws = w.AsSpan(0, w is null ? 0 : d);
                 for (int r = start; r < end; r++)
                 {
@@ -122,8 +117,7 @@ public sealed partial class Tensor
                     if (dx is not null) NormBackwardDx(xr, gr, 0f, rstd[r], ws, 1f, 0f, sumGhXhat / d, dx.data.AsSpan(r * d, d));
                 }
             });
-            if (dx is not null) x.AccumulateGrad(dx);
-            if (dwParts is not null) weight!.AccumulateGrad(new Tensor(SumParts(dwParts), weight.shape));
+            grads.Send();
         });
     }
 
@@ -168,15 +162,13 @@ public sealed partial class Tensor
         var x = this;
         return y.Record("group_norm", AffineInputs(x, weight, bias), g =>
         {
-            int chunks = RowChunkCount(rows, d);
-            var dx = x.RequiresGrad ? Empty(x.shape) : null;
-            var dwParts = weight is { RequiresGrad: true } ? new float[chunks][] : null;
-            var dbParts = bias is { RequiresGrad: true } ? new float[chunks][] : null;
+            var grads = new NormGrads(x, weight, bias, RowChunkCount(rows, d), channels);
             float[] gs = g.data;
-            ForRowChunks(rows, chunks, (c, start, end) =>
+            ForRowChunks(rows, grads.Chunks, (c, start, end) =>
             {
-                var dw = dwParts is null ? null : dwParts[c] = new float[channels];
-                var db = dbParts is null ? null : dbParts[c] = new float[channels];
+                var dw = grads.WeightPart(c);
+                var db = grads.BiasPart(c);
+                var dx = grads.Dx;
                 for (int r = start; r < end; r++)
                 {
                     var xr = xs.AsSpan(r * d, d);
@@ -187,8 +179,8 @@ public sealed partial class Tensor
                     for (int k = 0; k < perGroup; k++)
                     {
                         var (sumG, sumGXhat) = NormBackwardSums(xr.Slice(k * positions, positions), gr.Slice(k * positions, positions), mean[r], rstd[r], default, default, default);
-                        if (dw is not null) dw[c0 + k] += sumGXhat;
-                        if (db is not null) db[c0 + k] += sumG;
+                        if (!dw.IsEmpty) dw[c0 + k] += sumGXhat;
+                        if (!db.IsEmpty) db[c0 + k] += sumG;
                         float wk = w is null ? 1f : w[c0 + k];
                         sumGh += wk * sumG;
                         sumGhXhat += wk * sumGXhat;
@@ -199,9 +191,7 @@ public sealed partial class Tensor
                             w is null ? 1f : w[c0 + k], sumGh / d, sumGhXhat / d, dx.data.AsSpan(r * d + k * positions, positions));
                 }
             });
-            if (dx is not null) x.AccumulateGrad(dx);
-            if (dwParts is not null) weight!.AccumulateGrad(new Tensor(SumParts(dwParts), weight.shape));
-            if (dbParts is not null) bias!.AccumulateGrad(new Tensor(SumParts(dbParts), bias.shape));
+            grads.Send();
         });
     }
 
@@ -328,12 +318,52 @@ public sealed partial class Tensor
             _ => [x, weight!, bias!],
         };
 
-    /// <summary>Adds per-chunk partial gradients in chunk order (deterministic for a given chunk count).</summary>
-    static float[] SumParts(float[][] parts)
+    /// <summary>
+    /// Gradient buffers of a norm's backward: dx (when the input requires grad) and, per row chunk, partial weight and
+    /// bias gradients. <see cref="Send"/> adds the partials in chunk order, so results do not depend on thread timing.
+    /// </summary>
+    sealed class NormGrads
     {
-        var total = parts[0];
-        for (int c = 1; c < parts.Length; c++) TensorPrimitives.Add(total, parts[c], total);
-        return total;
+        readonly Tensor x;
+        readonly Tensor? weight, bias;
+        readonly float[][]? weightParts, biasParts;
+
+        public NormGrads(Tensor x, Tensor? weight, Tensor? bias, int chunks, int parameterLength)
+        {
+            (this.x, this.weight, this.bias, Chunks) = (x, weight, bias, chunks);
+            Dx = x.RequiresGrad ? Empty(x.shape) : null;
+            if (weight is { RequiresGrad: true }) weightParts = NewParts(chunks, parameterLength);
+            if (bias is { RequiresGrad: true }) biasParts = NewParts(chunks, parameterLength);
+        }
+
+        public int Chunks { get; }
+
+        public Tensor? Dx { get; }
+
+        /// <summary>This chunk's partial weight gradient, or empty when the weight needs none.</summary>
+        public Span<float> WeightPart(int chunk) => weightParts is null ? default : weightParts[chunk];
+
+        public Span<float> BiasPart(int chunk) => biasParts is null ? default : biasParts[chunk];
+
+        public void Send()
+        {
+            if (Dx is not null) x.AccumulateGrad(Dx);
+            if (weightParts is not null) weight!.AccumulateGrad(new Tensor(Total(weightParts), weight.shape));
+            if (biasParts is not null) bias!.AccumulateGrad(new Tensor(Total(biasParts), bias.shape));
+        }
+
+        static float[][] NewParts(int chunks, int length)
+        {
+            var parts = new float[chunks][];
+            for (int c = 0; c < chunks; c++) parts[c] = new float[length];
+            return parts;
+        }
+
+        static float[] Total(float[][] parts)
+        {
+            for (int c = 1; c < parts.Length; c++) TensorPrimitives.Add(parts[0], parts[c], parts[0]);
+            return parts[0];
+        }
     }
 
     // ---- vector norms ----------------------------------------------------------------------------
@@ -343,7 +373,7 @@ public sealed partial class Tensor
     {
         if (!(p > 0)) throw new ArgumentOutOfRangeException(nameof(p), $"Normalize: p must be positive, got {p}");
         int dd = NormalizeDim(dim, Rank);
-        var (outer, n, inner) = SplitAt(shape, dd);
+        var along = Along.Of(shape, dd);
         var powered = GC.AllocateUninitializedArray<float>(Length);
         if (p == 2f) TensorPrimitives.Multiply(Data, Data, powered);
         else
@@ -351,13 +381,13 @@ public sealed partial class Tensor
             TensorPrimitives.Abs(Data, powered);
             if (p != 1f) TensorPrimitives.Pow(powered, p, powered);
         }
-        var norm = SumAlong(powered, outer, n, inner);
+        var norm = along.Sum(powered);
         if (p == 2f) TensorPrimitives.Sqrt(norm, norm);
         else if (p != 1f) TensorPrimitives.Pow(norm, 1f / p, norm);
         var denom = new float[norm.Length];
         TensorPrimitives.Max(norm, eps, denom);
         var y = Empty(shape);
-        ApplyAlong(data, denom, y.data, outer, n, inner, TensorPrimitives.Divide, static (a, s, o) => TensorPrimitives.Divide(a, s, o));
+        along.Divide(data, denom, y.data);
         var x = this;
         return y.Record("normalize", [x], g =>
         {
@@ -371,12 +401,12 @@ public sealed partial class Tensor
             }
             var gy = GC.AllocateUninitializedArray<float>(x.Length);
             TensorPrimitives.Multiply(g.Data, y.Data, gy);
-            var coef = SumAlong(gy, outer, n, inner);
+            var coef = along.Sum(gy);
             for (int r = 0; r < coef.Length; r++) if (!(norm[r] > eps)) coef[r] = 0;
-            ApplyAlong(u, coef, u, outer, n, inner, TensorPrimitives.Multiply, static (a, s, o) => TensorPrimitives.Multiply(a, s, o));
+            along.Multiply(u, coef, u);
             var dx = Empty(x.shape);
             TensorPrimitives.Subtract(g.Data, u, dx.Data);
-            ApplyAlong(dx.data, denom, dx.data, outer, n, inner, TensorPrimitives.Divide, static (a, s, o) => TensorPrimitives.Divide(a, s, o));
+            along.Divide(dx.data, denom, dx.data);
             x.AccumulateGrad(dx);
         });
     }
@@ -388,14 +418,14 @@ public sealed partial class Tensor
         if (!a.Shape.SequenceEqual(b.Shape))
             throw new ArgumentException($"CosineSimilarity: shapes {a.ShapeString} and {b.ShapeString} differ");
         int d = NormalizeDim(dim, a.Rank);
-        var (outer, n, inner) = SplitAt(a.shape, d);
+        var along = Along.Of(a.shape, d);
         var tmp = GC.AllocateUninitializedArray<float>(a.Length);
         TensorPrimitives.Multiply(a.Data, b.Data, tmp);
-        var dot = SumAlong(tmp, outer, n, inner);
+        var dot = along.Sum(tmp);
         TensorPrimitives.Multiply(a.Data, a.Data, tmp);
-        var na = SumAlong(tmp, outer, n, inner);
+        var na = along.Sum(tmp);
         TensorPrimitives.Multiply(b.Data, b.Data, tmp);
-        var nb = SumAlong(tmp, outer, n, inner);
+        var nb = along.Sum(tmp);
         TensorPrimitives.Sqrt(na, na);
         TensorPrimitives.Sqrt(nb, nb);
         var sim = new float[dot.Length];
@@ -415,18 +445,18 @@ public sealed partial class Tensor
                 ka[r] = na[r] > eps ? gs[r] * sim[r] / (ca * ca) : 0f;
                 kb[r] = nb[r] > eps ? gs[r] * sim[r] / (cb * cb) : 0f;
             }
-            if (a.RequiresGrad) a.AccumulateGrad(CosineGrad(b, a, k, ka, outer, n, inner));
-            if (b.RequiresGrad) b.AccumulateGrad(CosineGrad(a, b, k, kb, outer, n, inner));
+            if (a.RequiresGrad) a.AccumulateGrad(CosineGrad(b, a, k, ka, along));
+            if (b.RequiresGrad) b.AccumulateGrad(CosineGrad(a, b, k, kb, along));
         });
     }
 
     /// <summary>other k - self kSelf, with the per-row coefficients broadcast along the reduced dimension.</summary>
-    static Tensor CosineGrad(Tensor other, Tensor self, float[] k, float[] kSelf, int outer, int n, int inner)
+    static Tensor CosineGrad(Tensor other, Tensor self, float[] k, float[] kSelf, Along along)
     {
         var grad = Empty(self.shape);
         var part = GC.AllocateUninitializedArray<float>(self.Length);
-        ApplyAlong(other.data, k, grad.data, outer, n, inner, TensorPrimitives.Multiply, static (a, s, o) => TensorPrimitives.Multiply(a, s, o));
-        ApplyAlong(self.data, kSelf, part, outer, n, inner, TensorPrimitives.Multiply, static (a, s, o) => TensorPrimitives.Multiply(a, s, o));
+        along.Multiply(other.data, k, grad.data);
+        along.Multiply(self.data, kSelf, part);
         TensorPrimitives.Subtract(grad.Data, part, grad.Data);
         return grad;
     }
