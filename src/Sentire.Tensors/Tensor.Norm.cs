@@ -24,7 +24,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"LayerNorm: normalized shape [{string.Join(", ", normalizedShape)}] is not the trailing shape of input {ShapeString}");
         CheckAffine("LayerNorm", weight, normalizedShape);
         CheckAffine("LayerNorm", bias, normalizedShape);
-        return LayerNormRows(CheckedCount(normalizedShape), weight, bias, eps);
+        return NormalizeRows(CheckedCount(normalizedShape), weight, bias, eps, subtractMean: true);
     }
 
     /// <summary>Layer normalisation over the last <paramref name="lastDims"/> dimensions.</summary>
@@ -35,11 +35,20 @@ public sealed partial class Tensor
         return LayerNorm(shape[(Rank - lastDims)..], weight, bias, eps);
     }
 
-    Tensor LayerNormRows(int d, Tensor? weight, Tensor? bias, float eps)
+    /// <summary>Root-mean-square normalisation over the last dimension: x / sqrt(mean(x^2) + eps) * weight.</summary>
+    public Tensor RmsNorm(Tensor? weight, float eps)
+    {
+        if (Rank == 0) throw new ArgumentException("RmsNorm needs a tensor of rank 1 or more");
+        CheckAffine("RmsNorm", weight, [shape[^1]]);
+        return NormalizeRows(shape[^1], weight, null, eps, subtractMean: false);
+    }
+
+    /// <summary>LayerNorm (<paramref name="subtractMean"/>) or RmsNorm of consecutive rows of <paramref name="d"/> elements.</summary>
+    Tensor NormalizeRows(int d, Tensor? weight, Tensor? bias, float eps, bool subtractMean)
     {
         int rows = d == 0 ? 0 : Length / d;
         var y = Empty(shape);
-        var mean = new float[rows];
+        var mean = new float[rows];                  // stays 0 for RmsNorm
         var rstd = new float[rows];
         float[] xs = data, ys = y.data;
         float[]? w = weight?.data, b = bias?.data;
@@ -48,7 +57,7 @@ public sealed partial class Tensor
             for (int r = start; r < end; r++)
             {
                 var xr = xs.AsSpan(r * d, d);
-                float mu = TensorPrimitives.Sum(xr) / d;
+                float mu = subtractMean ? TensorPrimitives.Sum(xr) / d : 0f;
                 float rs = 1f / MathF.Sqrt(SumSquaredDeviations(xr, mu) / d + eps);
                 AffineRow(xr, mu, rs, w.AsSpan(0, w is null ? 0 : d), b.AsSpan(0, b is null ? 0 : d), ys.AsSpan(r * d, d));
                 mean[r] = mu;
@@ -56,7 +65,7 @@ public sealed partial class Tensor
             }
         });
         var x = this;
-        return y.Record("layer_norm", AffineInputs(x, weight, bias), g =>
+        return y.Record(subtractMean ? "layer_norm" : "rms_norm", AffineInputs(x, weight, bias), g =>
         {
             var grads = new NormGrads(x, weight, bias, RowChunkCount(rows, d), d);
             float[] gs = g.data;
@@ -71,50 +80,9 @@ public sealed partial class Tensor
                     var xr = xs.AsSpan(r * d, d);
                     var gr = gs.AsSpan(r * d, d);
                     var (sumGh, sumGhXhat) = NormBackwardSums(xr, gr, mean[r], rstd[r], ws, dw, db);
-                    if (dx is not null) NormBackwardDx(xr, gr, mean[r], rstd[r], ws, 1f, sumGh / d, sumGhXhat / d, dx.data.AsSpan(r * d, d));
-                }
-            });
-            grads.Send();
-        });
-    }
-
-    /// <summary>Root-mean-square normalisation over the last dimension: x / sqrt(mean(x^2) + eps) * weight.</summary>
-    public Tensor RmsNorm(Tensor? weight, float eps)
-    {
-        if (Rank == 0) throw new ArgumentException("RmsNorm needs a tensor of rank 1 or more");
-        int d = shape[^1];
-        CheckAffine("RmsNorm", weight, [d]);
-        int rows = d == 0 ? 0 : Length / d;
-        var y = Empty(shape);
-        var rstd = new float[rows];
-        float[] xs = data, ys = y.data;
-        float[]? w = weight?.data;
-        ForRows(rows, d, (start, end) =>
-        {
-            for (int r = start; r < end; r++)
-            {
-                var xr = xs.AsSpan(r * d, d);
-                float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(xr) / d + eps);
-                AffineRow(xr, 0f, rs, w.AsSpan(0, w is null ? 0 : d), default, ys.AsSpan(r * d, d));
-                rstd[r] = rs;
-            }
-        });
-        var x = this;
-        return y.Record("rms_norm", AffineInputs(x, weight, null), g =>
-        {
-            var grads = new NormGrads(x, weight, null, RowChunkCount(rows, d), d);
-            float[] gs = g.data;
-            ForRowChunks(rows, grads.Chunks, (c, start, end) =>
-            {
-                var dw = grads.WeightPart(c);
-                var dx = grads.Dx;
-                var ws = w.AsSpan(0, w is null ? 0 : d);
-                for (int r = start; r < end; r++)
-                {
-                    var xr = xs.AsSpan(r * d, d);
-                    var gr = gs.AsSpan(r * d, d);
-                    var (_, sumGhXhat) = NormBackwardSums(xr, gr, 0f, rstd[r], ws, dw, default);
-                    if (dx is not null) NormBackwardDx(xr, gr, 0f, rstd[r], ws, 1f, 0f, sumGhXhat / d, dx.data.AsSpan(r * d, d));
+                    // RmsNorm's xhat has no mean taken out, so its gradient has no mean(gh) term either
+                    if (dx is not null)
+                        NormBackwardDx(xr, gr, mean[r], rstd[r], ws, 1f, subtractMean ? sumGh / d : 0f, sumGhXhat / d, dx.data.AsSpan(r * d, d));
                 }
             });
             grads.Send();

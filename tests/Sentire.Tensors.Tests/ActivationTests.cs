@@ -1,18 +1,10 @@
 using Sentire.Tensors;
+using static Sentire.Tensors.Tests.TestValues;
 
 namespace Sentire.Tensors.Tests;
 
 public sealed class ActivationTests
 {
-    static Tensor Random(ulong seed, params int[] shape) => Tensor.Normal(new Generator(seed), 0, 2, shape);
-
-    static void Close(float[] expected, Tensor actual, float tol = 1e-6f)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(MathF.Abs(expected[i] - actual.Data[i]) <= tol * (1 + MathF.Abs(expected[i])), $"element {i}: expected {expected[i]}, got {actual.Data[i]}");
-    }
-
     [Fact]
     public void KnownValues()
     {
