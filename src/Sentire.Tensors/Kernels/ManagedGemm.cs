@@ -45,7 +45,9 @@ internal static unsafe class ManagedGemm
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int maxThreads)
     {
-        if (m < 4 || (long)m * n * k <= DirectThreshold)
+        // Direct when packing cannot pay: tiny products, a handful of rows (decoding one token), or a few
+        // output columns read as contiguous rows of B (a classifier head: x W^T with W of 2..7 rows).
+        if (m < 4 || (transB && n < 8) || (long)m * n * k <= DirectThreshold)
         {
             fixed (float* pa = a, pb = b, pc = c)
                 Direct(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, maxThreads);
@@ -221,48 +223,51 @@ internal static unsafe class ManagedGemm
     // ---- direct path: thin or tiny products ------------------------------------------------------
 
     /// <summary>No packing: each row of C is either dot products (B transposed: rows of B are contiguous)
-    /// or a sum of scaled rows of B. Columns of C are split over threads.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// or a sum of scaled rows of B. The longer side of C is split over threads.</summary>
     static void Direct(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int maxThreads)
     {
-        RunRanges(n, (long)m * k, maxThreads, (j0, j1) =>
+        if (m >= n) RunRanges(m, (long)n * k, maxThreads, (i0, i1) => DirectBlock(transA, transB, i0, i1, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
+        else RunRanges(n, (long)m * k, maxThreads, (j0, j1) => DirectBlock(transA, transB, 0, m, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc));
+    }
+
+    /// <summary>C[i0..i1, j0..j1] of <see cref="Direct"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void DirectBlock(bool transA, bool transB, int i0, int i1, int j0, int j1, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        var rowBuffer = transA ? ArrayPool<float>.Shared.Rent(k) : null;
+        try
         {
-            var rowBuffer = transA ? ArrayPool<float>.Shared.Rent(k) : null;
-            try
+            for (int i = i0; i < i1; i++)
             {
-                for (int i = 0; i < m; i++)
+                // A's row i, gathered when A is stored transposed
+                ReadOnlySpan<float> aRow;
+                if (!transA) aRow = new ReadOnlySpan<float>(a + (long)i * lda, k);
+                else
                 {
-                    // A's row i, gathered when A is stored transposed
-                    ReadOnlySpan<float> aRow;
-                    if (!transA) aRow = new ReadOnlySpan<float>(a + (long)i * lda, k);
-                    else
+                    for (int p = 0; p < k; p++) rowBuffer![p] = a[(long)p * lda + i];
+                    aRow = rowBuffer.AsSpan(0, k);
+                }
+                var cRow = new Span<float>(c + (long)i * ldc + j0, j1 - j0);
+                if (transB)
+                {
+                    for (int j = j0; j < j1; j++)
                     {
-                        for (int p = 0; p < k; p++) rowBuffer![p] = a[(long)p * lda + i];
-                        aRow = rowBuffer.AsSpan(0, k);
-                    }
-                    var cRow = new Span<float>(c + (long)i * ldc + j0, j1 - j0);
-                    if (transB)
-                    {
-                        for (int j = j0; j < j1; j++)
-                        {
-                            float dot = TensorPrimitives.Dot(aRow, new ReadOnlySpan<float>(b + (long)j * ldb, k));
-                            cRow[j - j0] = beta == 0 ? alpha * dot : alpha * dot + beta * cRow[j - j0];
-                        }
-                    }
-                    else
-                    {
-                        if (beta == 0) cRow.Clear();
-                        else if (beta != 1) TensorPrimitives.Multiply(cRow, beta, cRow);
-                        for (int p = 0; p < k; p++)
-                        {
-                            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(b + (long)p * ldb + j0, j1 - j0), alpha * aRow[p], cRow, cRow);
-                        }
+                        float dot = TensorPrimitives.Dot(aRow, new ReadOnlySpan<float>(b + (long)j * ldb, k));
+                        cRow[j - j0] = beta == 0 ? alpha * dot : alpha * dot + beta * cRow[j - j0];
                     }
                 }
+                else
+                {
+                    if (beta == 0) cRow.Clear();
+                    else if (beta != 1) TensorPrimitives.Multiply(cRow, beta, cRow);
+                    for (int p = 0; p < k; p++)
+                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(b + (long)p * ldb + j0, j1 - j0), alpha * aRow[p], cRow, cRow);
+                }
             }
-            finally { if (rowBuffer is not null) ArrayPool<float>.Shared.Return(rowBuffer); }
-        });
+        }
+        finally { if (rowBuffer is not null) ArrayPool<float>.Shared.Return(rowBuffer); }
     }
 
     /// <summary><see cref="Parallelism.For"/> limited to <paramref name="maxThreads"/> (1 = stay on this thread).</summary>
