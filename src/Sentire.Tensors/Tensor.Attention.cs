@@ -12,7 +12,7 @@ namespace Sentire.Tensors;
 /// P = softmax_rows(S)                   computed in place over S: the only (Tq, Tk) buffer kept for backward
 /// O = P V                    (Tq, Dv)
 /// </code>
-/// Backward recomputes nothing it can derive from P (Dao et al., "FlashAttention", 2022, eq. for dS):
+/// Backward needs only P (the scores are never stored; Dao et al., "FlashAttention", 2022, gives the same dS):
 /// dV = P^T dO, dP = dO V^T, dS = P * (dP - rowsum(dP * P)), dQ = scale dS K, dK = scale dS^T Q, dM = dS.
 /// Grouped-query attention (Ainslie et al., "GQA", 2023): head h reads key/value head h / (H / Hkv).
 /// Rows whose keys are all masked give zeros (not NaN) and pass no gradient.
