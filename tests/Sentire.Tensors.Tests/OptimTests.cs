@@ -19,12 +19,8 @@ public sealed class OptimTests
         p1.Grad = Reference[$"grad{step}.p1"].Clone();
     }
 
-    static void AssertClose(Tensor expected, Tensor actual, string what, float tolerance = Tolerance)
-    {
-        Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected.Data[i] - actual.Data[i]) <= tolerance, $"{what}[{i}] = {actual.Data[i]}, torch {expected.Data[i]}");
-    }
+    static void AssertClose(Tensor expected, Tensor actual, string what, float tolerance = Tolerance) =>
+        ReferenceAssert.Close(expected, actual, tolerance, what);
 
     [Fact]
     public void AdamWWithTwoParameterGroupsMatchesTorch()

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Sentire.Tensors.Optim;
 
 /// <summary>
@@ -35,16 +38,37 @@ public sealed class Sgd : Optimizer
     {
         float negLr = (float)-group.LearningRate, wd = (float)group.WeightDecay;
         float momentum = (float)Momentum, oneMinusDampening = (float)(1 - Dampening);
-        bool first = state.Step == 1;
-        Span<float> buffer = Momentum != 0 ? state.Buffers[0] : default;
-        for (int i = 0; i < p.Length; i++)
+        bool hasMomentum = Momentum != 0, first = state.Step == 1, nesterov = Nesterov;
+        Span<float> buffer = hasMomentum ? state.Buffers[0] : p;   // unused without momentum
+
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
+        {
+            int vectors = p.Length / Vector<float>.Count;
+            var pv = MemoryMarshal.Cast<float, Vector<float>>(p)[..vectors];
+            var gv = MemoryMarshal.Cast<float, Vector<float>>(g)[..vectors];
+            var bv = MemoryMarshal.Cast<float, Vector<float>>(buffer)[..vectors];
+            for (int k = 0; k < vectors; k++)
+            {
+                var d = wd != 0 ? gv[k] + wd * pv[k] : gv[k];
+                if (hasMomentum)
+                {
+                    var b = first ? d : bv[k] * momentum + oneMinusDampening * d;
+                    bv[k] = b;
+                    d = nesterov ? d + momentum * b : b;
+                }
+                pv[k] += negLr * d;
+            }
+            i = vectors * Vector<float>.Count;
+        }
+        for (; i < p.Length; i++)
         {
             float d = wd != 0 ? g[i] + wd * p[i] : g[i];
-            if (Momentum != 0)
+            if (hasMomentum)
             {
                 float b = first ? d : buffer[i] * momentum + oneMinusDampening * d;
                 buffer[i] = b;
-                d = Nesterov ? d + momentum * b : b;
+                d = nesterov ? d + momentum * b : b;
             }
             p[i] += negLr * d;
         }
