@@ -133,7 +133,7 @@ public static class FlacDecoder
             int length = (data[position + 1] << 16) | (data[position + 2] << 8) | data[position + 3];
             position += 4;
             if (length > data.Length - position)
-                throw new AudioFormatException(name, $"metadata block of type {type} claims {length} bytes at byte {position}, only {data.Length - position} left");
+                throw new AudioFormatException(name, $"truncated metadata: block of type {type} claims {length} bytes at byte {position}, only {data.Length - position} left");
             if (type == 127) throw new AudioFormatException(name, $"metadata block type 127 (forbidden) at byte {position - 4}");
             if (info is null)
             {

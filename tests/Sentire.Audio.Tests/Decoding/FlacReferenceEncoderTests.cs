@@ -130,7 +130,7 @@ public sealed class FlacReferenceEncoderTests(ITestOutputHelper output)
     [Fact]
     public void CommittedFixtureDecodesToItsSignal()
     {
-        // Written by: flac -8 --blocksize=256 from StereoSignal(1024, 16, 11) as raw 16 kHz stereo.
+        // Written by: flac -8 --blocksize=256 --no-padding from StereoSignal(1024, 16, 11) as raw 16 kHz stereo.
         var path = RepoPaths.Fixture("audio/stereo16-flac8.flac");
         var clip = AudioFile.Read(path);
         var pcm = FlacDecoder.DecodeInt(File.ReadAllBytes(path), path);
@@ -144,7 +144,7 @@ public sealed class FlacReferenceEncoderTests(ITestOutputHelper output)
     public void WriteFixture()
     {
         if (Environment.GetEnvironmentVariable("SENTIRE_WRITE_FIXTURES") != "1" || FlacMissing()) return;
-        var bytes = EncodeWithFlac(StereoSignal(1024, 16, 11), 2, 16, 16000, "-8", "--blocksize=256");
+        var bytes = EncodeWithFlac(StereoSignal(1024, 16, 11), 2, 16, 16000, "-8", "--blocksize=256", "--no-padding");
         Directory.CreateDirectory(RepoPaths.Fixture("audio"));
         File.WriteAllBytes(RepoPaths.Fixture("audio/stereo16-flac8.flac"), bytes);
     }
