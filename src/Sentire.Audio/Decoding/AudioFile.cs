@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace Sentire.Audio.Decoding;
 
 /// <summary>
@@ -43,8 +41,9 @@ public static class AudioFile
     /// <summary>The container named by the first bytes: Wav, Flac, or Ffmpeg for anything else.</summary>
     public static AudioContainer Detect(ReadOnlySpan<byte> header)
     {
-        if (header.Length >= 12 && (header[..4].SequenceEqual("RIFF"u8) || header[..4].SequenceEqual("RF64"u8))
-            && header.Slice(8, 4).SequenceEqual("WAVE"u8))
+        var riff = header.Length >= 4 && (header[..4].SequenceEqual("RIFF"u8) || header[..4].SequenceEqual("RF64"u8));
+        // A RIFF header too short to name its form is a truncated WAV far more often than anything else.
+        if (riff && (header.Length < 12 || header.Slice(8, 4).SequenceEqual("WAVE"u8)))
             return AudioContainer.Wav;
         var flacStart = SkipId3v2(header);
         if (header.Length - flacStart >= 4 && header.Slice(flacStart, 4).SequenceEqual("fLaC"u8))
@@ -90,7 +89,4 @@ public static class AudioFile
             ? $"\"{System.Text.Encoding.ASCII.GetString(head)}\""
             : $"bytes {Convert.ToHexString(head)}";
     }
-
-    /// <summary>Reads a little-endian 32-bit value; callers have checked the length.</summary>
-    internal static uint U32(ReadOnlySpan<byte> data, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(data[offset..]);
 }
