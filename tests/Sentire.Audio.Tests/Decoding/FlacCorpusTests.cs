@@ -1,6 +1,5 @@
 using Sentire.Audio.Decoding;
 using Sentire.Tests.Common;
-using Xunit.Abstractions;
 
 namespace Sentire.Audio.Tests.Decoding;
 
@@ -16,8 +15,8 @@ public sealed class FlacCorpusTests(ITestOutputHelper output)
     [Fact]
     public async Task CorpusFilesDecodeLikeFfmpeg()
     {
-        if (RepoPaths.Shared is null) { output.WriteLine("SKIPPED: ../shared/corpora not found (set SENTIRE_SHARED)"); return; }
-        if (!ExternalTools.Ffmpeg.IsAvailable) { output.WriteLine("SKIPPED: ffmpeg is not installed"); return; }
+        if (RepoPaths.Shared is null) Assert.Skip("../shared/corpora not found (set SENTIRE_SHARED)");
+        if (!ExternalTools.Ffmpeg.IsAvailable) Assert.Skip("ffmpeg is not installed");
         var files = Directory.GetFiles(Path.Combine(RepoPaths.Shared, "corpora"), "*.flac", SearchOption.AllDirectories)
             .Order(StringComparer.Ordinal).ToArray();
         Assert.NotEmpty(files);
