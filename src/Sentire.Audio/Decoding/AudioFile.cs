@@ -2,7 +2,7 @@ namespace Sentire.Audio.Decoding;
 
 /// <summary>
 /// Reads any audio file into an <see cref="AudioClip"/>, choosing the decoder from the file's first bytes
-/// (never its extension): RIFF/RF64 WAVE → <see cref="WavReader"/>, fLaC (optionally after an ID3v2 tag)
+/// (never its extension): RIFF/RF64 WAVE with PCM or float samples → <see cref="WavReader"/>, fLaC (optionally after an ID3v2 tag)
 /// → <see cref="FlacDecoder"/>, anything else → ffmpeg (<see cref="FfmpegDecoder"/>).
 /// </summary>
 public static class AudioFile
@@ -18,6 +18,9 @@ public static class AudioFile
         var bytes = ReadAllBytes(path);
         return Detect(bytes) switch
         {
+            // WAV holding A-law, ADPCM, MP3 and the like: ffmpeg knows those encodings.
+            AudioContainer.Wav when bytes.Length >= 12 && WavReader.ReadLayout(bytes, path).Format == WavSampleFormat.Other
+                => FfmpegDecoder.Default.Decode(path),
             AudioContainer.Wav => WavReader.Read(bytes, path),
             AudioContainer.Flac => FlacDecoder.Decode(bytes, path),
             _ => FfmpegDecoder.Default.Decode(path),

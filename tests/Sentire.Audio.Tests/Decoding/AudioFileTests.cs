@@ -42,7 +42,7 @@ public sealed class AudioFileTests : IDisposable
     [Fact]
     public void ExactFormatsThroughFfmpegKeepTheSamples()
     {
-        if (ExternalTools.FfmpegPath is null) return;
+        if (ExternalTools.FfmpegPath is null) Assert.Skip("ffmpeg is not installed");
         // AIFF is big-endian PCM: not WAV or FLAC, so it takes the ffmpeg path, and it is lossless.
         var wav = Path.Combine(folder, "in.wav");
         WavWriter.Write(wav, Ramp(2));
@@ -53,12 +53,25 @@ public sealed class AudioFileTests : IDisposable
         Assert.Equal(Ramp(2).Samples, clip.Samples);
     }
 
+    [Fact]
+    public void WavEncodingsOtherThanPcmGoThroughFfmpeg()
+    {
+        if (ExternalTools.FfmpegPath is null) Assert.Skip("ffmpeg is not installed");
+        var path = Path.Combine(folder, "alaw.wav");
+        ExternalTools.Run(ExternalTools.FfmpegPath, "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000:duration=0.5",
+            "-c:a", "pcm_alaw", path);
+        Assert.Equal(WavSampleFormat.Other, WavReader.ReadLayout(File.ReadAllBytes(path), path).Format);
+        var clip = AudioFile.Read(path);
+        Assert.Equal((AudioContainer.Ffmpeg, 8000, 4000), (clip.Container, clip.SampleRate, clip.Frames));
+        Assert.InRange(clip.Samples.Max(), 0.12f, 0.13f); // lavfi sine amplitude 1/8 through 8-bit A-law
+    }
+
     [Theory]
     [InlineData("libopus", "ogg", 48000)]
     [InlineData("libmp3lame", "mp3", 16000)]
     public void LossyFormatsDecodeThroughFfmpeg(string codec, string extension, int expectedRate)
     {
-        if (ExternalTools.FfmpegPath is null) return;
+        if (ExternalTools.FfmpegPath is null) Assert.Skip("ffmpeg is not installed");
         var path = Path.Combine(folder, "tone." + extension);
         ExternalTools.Run(ExternalTools.FfmpegPath, "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000:duration=1",
             "-c:a", codec, path);
@@ -85,7 +98,7 @@ public sealed class AudioFileTests : IDisposable
     [Fact]
     public void FfmpegFailureIsATypedError()
     {
-        if (ExternalTools.FfmpegPath is null) return;
+        if (ExternalTools.FfmpegPath is null) Assert.Skip("ffmpeg is not installed");
         var path = Path.Combine(folder, "garbage.ogg");
         File.WriteAllBytes(path, Enumerable.Range(0, 1000).Select(i => (byte)(i * 31)).ToArray());
         var error = Assert.Throws<AudioFormatException>(() => AudioFile.Read(path));

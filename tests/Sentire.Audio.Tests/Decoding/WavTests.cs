@@ -198,7 +198,7 @@ public sealed class WavTests
     [InlineData("pcm_f64le")]
     public void FfmpegWrittenWavsMatchFfmpegsOwnFloatConversion(string codec)
     {
-        if (ExternalTools.FfmpegPath is null) return;
+        if (ExternalTools.FfmpegPath is null) Assert.Skip("ffmpeg is not installed");
         var wav = ExternalTools.Run(ExternalTools.FfmpegPath, "-v", "error", "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=22050:duration=0.2",
             "-af", "pan=3c|c0=c0|c1=-0.5*c0|c2=0.9*c0", "-c:a", codec, "-f", "wav", "-");
         var path = Path.Combine(Path.GetTempPath(), $"sentire-{Guid.NewGuid():N}.wav");
