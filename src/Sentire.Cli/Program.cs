@@ -15,6 +15,7 @@ public static class Program
                      AnalyzeCommand.Create(),
                      TrainCommand.Create(),
                      VersionCommand.Create(),
+                     AudioCommand.Create(),
                  })
             root.Subcommands.Add(command);
         try
