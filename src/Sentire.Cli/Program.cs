@@ -16,6 +16,7 @@ public static class Program
                      TrainCommand.Create(),
                      VersionCommand.Create(),
                      AudioCommand.Create(),
+                     FeaturesCommand.Create(),
                  })
             root.Subcommands.Add(command);
         try
