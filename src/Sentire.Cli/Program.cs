@@ -13,6 +13,7 @@ public static class Program
         foreach (var command in new Command[]
                  {
                      VersionCommand.Create(),
+                     CorpusCommand.Create(),
                  })
             root.Subcommands.Add(command);
         return root.Parse(args).Invoke();
