@@ -70,18 +70,18 @@ public sealed partial class Tensor
         var outShape = Broadcast.Shape(mask.shape, shape);
         if (!outShape.AsSpan().SequenceEqual(shape))
             throw new ArgumentException($"MaskedFill: mask {mask.ShapeString} does not broadcast to {ShapeString}");
-        var m = ExpandedTo(mask, shape);
-        var y = Empty(shape);
-        FillWhere(m.Data, true, value, Data, y.Data);
+        var y = FillWhereMasked(this, mask, value);
         var x = this;
         // d/dx = 1 where the mask kept x, 0 where it was filled
-        return y.Record("masked_fill", [x], g =>
-        {
-            var dx = Empty(x.shape);
-            FillWhere(m.Data, true, 0f, g.Data, dx.Data);
-            x.AccumulateGrad(dx);
-        });
+        return y.Record("masked_fill", [x], g => x.AccumulateGrad(FillWhereMasked(g, mask, 0f)));
     }
+
+    /// <summary>src with <paramref name="value"/> where the broadcast mask is nonzero, row by row through
+    /// BinaryForward, so a mask such as (B, 1, 1, T) over (B, H, T, T) is never materialised.</summary>
+    static Tensor FillWhereMasked(Tensor src, Tensor mask, float value) =>
+        BinaryForward(src, mask,
+            (s, m, d) => FillWhere(m, true, value, s, d),
+            (s, m, d) => { if (m != 0f) d.Fill(value); else s.CopyTo(d); });
 
     /// <summary>a where <paramref name="cond"/> is nonzero, else b; all three broadcast together.</summary>
     public static Tensor Where(Tensor cond, Tensor a, Tensor b)
@@ -228,8 +228,10 @@ public sealed partial class Tensor
             int count = 0;
             for (int i = 0; i < size; i++)
             {
-                if (count < k) { heap[count++] = i; SiftUp(heap, count - 1, comparer); }
-                else if (k > 0 && comparer.Compare(i, heap[0]) < 0) { heap[0] = i; SiftDown(heap, k, comparer); }
+                if (count < k) { heap[count++] = i; SiftUp(heap, count - 1, comparer); continue; }
+                // most elements lose to the worst kept one on value alone (a NaN never compares less)
+                if (k == 0 || line[i] < line[heap[0]]) continue;
+                if (comparer.Compare(i, heap[0]) < 0) { heap[0] = i; SiftDown(heap, k, comparer); }
             }
             heap.AsSpan().Sort(comparer);
             for (int j = 0; j < k; j++)
@@ -339,15 +341,24 @@ public sealed partial class Tensor
 
     static void CumSumInto(ReadOnlySpan<float> src, Span<float> dst, int outer, int size, int inner, bool reverse)
     {
-        var acc = new double[inner];
+        int first = reverse ? size - 1 : 0, step = reverse ? -1 : 1;
+        if (inner == 1)
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                double acc = 0;
+                for (int n = 0, k = o * size + first; n < size; n++, k += step) { acc += src[k]; dst[k] = (float)acc; }
+            }
+            return;
+        }
+        var sums = new double[inner];
         for (int o = 0; o < outer; o++)
         {
-            Array.Clear(acc);
-            for (int step = 0; step < size; step++)
+            Array.Clear(sums);
+            for (int n = 0, k = first; n < size; n++, k += step)
             {
-                int k = reverse ? size - 1 - step : step;
                 int b = (o * size + k) * inner;
-                for (int i = 0; i < inner; i++) { acc[i] += src[b + i]; dst[b + i] = (float)acc[i]; }
+                for (int i = 0; i < inner; i++) { sums[i] += src[b + i]; dst[b + i] = (float)sums[i]; }
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Sentire.Tensors.Kernels;
 
 namespace Sentire.Tensors;
 
@@ -284,25 +285,24 @@ public sealed partial class Tensor
         });
     }
 
-    // ---- row parallelism -------------------------------------------------------------------------
+    // ---- row parallelism (Kernels.Parallelism decides the thread count and the size worth splitting) ----------
 
-    /// <summary>Below this many elements a kernel runs on the calling thread: forking costs more than it saves.</summary>
-    const long ParallelThreshold = 1 << 15;
-
-    /// <summary>How many contiguous chunks <see cref="ForRowChunks"/> splits <paramref name="rows"/> rows into; kernels that
-    /// accumulate per chunk (weight gradients) allocate one buffer per chunk and add them in order, so results do not
-    /// depend on thread scheduling.</summary>
-    internal static int RowChunkCount(int rows, int rowLength) =>
-        rows < 2 || (long)rows * rowLength < ParallelThreshold ? 1 : Math.Min(rows, Environment.ProcessorCount);
+    /// <summary>How many contiguous chunks <see cref="ForRowChunks"/> splits <paramref name="rows"/> rows into (at least 1);
+    /// kernels that accumulate per chunk (weight gradients) allocate one buffer per chunk and add them in order, so
+    /// results do not depend on thread scheduling.</summary>
+    internal static int RowChunkCount(int rows, int rowLength) => Math.Max(1, Parallelism.Chunks(rows, rowLength));
 
     /// <summary>Runs body(chunk, startRow, endRow) over <paramref name="chunks"/> contiguous row ranges, in parallel when
-    /// there is more than one. The one place this file family decides about threads.</summary>
+    /// there is more than one.</summary>
     internal static void ForRowChunks(int rows, int chunks, Action<int, int, int> body)
     {
         if (chunks <= 1) { body(0, 0, rows); return; }
-        Parallel.For(0, chunks, c => body(c, (int)((long)rows * c / chunks), (int)((long)rows * (c + 1) / chunks)));
+        // one chunk per thread: each item is declared worth a thread of its own
+        Parallelism.For(chunks, Parallelism.MinWorkPerThread, (first, last) =>
+        {
+            for (int c = first; c < last; c++) body(c, (int)((long)rows * c / chunks), (int)((long)rows * (c + 1) / chunks));
+        });
     }
 
-    internal static void ForRows(int rows, int rowLength, Action<int, int> body) =>
-        ForRowChunks(rows, RowChunkCount(rows, rowLength), (_, start, end) => body(start, end));
+    internal static void ForRows(int rows, int rowLength, Action<int, int> body) => Parallelism.For(rows, rowLength, body);
 }

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sentire.Tensors;
 
@@ -429,28 +431,72 @@ public sealed partial class Tensor
         }
     }
 
-    /// <summary>dst[dstOffset + a*dstRowStride + b] = src[srcOffset + a + b*srcColStride] for a &lt; rows, b &lt; cols,
-    /// in square tiles small enough that both the rows read and the rows written stay in L1.</summary>
+    /// <summary>dst[dstOffset + a*dstRowStride + b] = src[srcOffset + a + b*srcColStride] for a &lt; rows, b &lt; cols:
+    /// square tiles small enough that the lines read and written stay in L1, each tile as 8x8 register transposes
+    /// (AVX), the ragged edges element by element.</summary>
     static void TransposeTile(ReadOnlySpan<float> src, int srcOffset, int srcColStride,
                               Span<float> dst, int dstOffset, int dstRowStride, int rows, int cols)
     {
         const int Tile = 32;
         ref float s0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), srcOffset);
         ref float d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), dstOffset);
-        for (int a0 = 0; a0 < rows; a0 += Tile)
+        int rowsDone = 0, colsDone = 0;
+        if (Avx.IsSupported && rows >= 8 && cols >= 8)
         {
-            int aEnd = Math.Min(a0 + Tile, rows);
-            for (int b0 = 0; b0 < cols; b0 += Tile)
-            {
-                int bEnd = Math.Min(b0 + Tile, cols);
-                for (int a = a0; a < aEnd; a++)
+            rowsDone = rows & ~7; colsDone = cols & ~7;
+            for (int a0 = 0; a0 < rowsDone; a0 += Tile)
+                for (int b0 = 0; b0 < colsDone; b0 += Tile)
                 {
-                    ref float drow = ref Unsafe.Add(ref d0, a * dstRowStride);
-                    ref float scol = ref Unsafe.Add(ref s0, a);
-                    for (int b = b0; b < bEnd; b++)
-                        Unsafe.Add(ref drow, b) = Unsafe.Add(ref scol, b * srcColStride);
+                    int aEnd = Math.Min(a0 + Tile, rowsDone), bEnd = Math.Min(b0 + Tile, colsDone);
+                    for (int a = a0; a < aEnd; a += 8)
+                        for (int b = b0; b < bEnd; b += 8)
+                            Transpose8x8(ref Unsafe.Add(ref s0, a + b * srcColStride), srcColStride,
+                                         ref Unsafe.Add(ref d0, a * dstRowStride + b), dstRowStride);
                 }
-            }
         }
+        // edges: rows past the last full 8 (all columns), then the remaining columns of the other rows
+        TransposeScalar(ref s0, srcColStride, ref d0, dstRowStride, rowsDone, rows, 0, cols);
+        TransposeScalar(ref s0, srcColStride, ref d0, dstRowStride, 0, rowsDone, colsDone, cols);
+    }
+
+    static void TransposeScalar(ref float s0, int srcColStride, ref float d0, int dstRowStride, int aStart, int aEnd, int bStart, int bEnd)
+    {
+        for (int a = aStart; a < aEnd; a++)
+        {
+            ref float drow = ref Unsafe.Add(ref d0, a * dstRowStride);
+            for (int b = bStart; b < bEnd; b++)
+                Unsafe.Add(ref drow, b) = Unsafe.Add(ref s0, a + b * srcColStride);
+        }
+    }
+
+    /// <summary>Transposes the 8x8 block whose source rows are <paramref name="srcStride"/> apart into destination
+    /// rows <paramref name="dstStride"/> apart: interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Transpose8x8(ref float src, int srcStride, ref float dst, int dstStride)
+    {
+        var r0 = Vector256.LoadUnsafe(ref src);
+        var r1 = Vector256.LoadUnsafe(ref src, (nuint)srcStride);
+        var r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * srcStride));
+        var r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * srcStride));
+        var r4 = Vector256.LoadUnsafe(ref src, (nuint)(4 * srcStride));
+        var r5 = Vector256.LoadUnsafe(ref src, (nuint)(5 * srcStride));
+        var r6 = Vector256.LoadUnsafe(ref src, (nuint)(6 * srcStride));
+        var r7 = Vector256.LoadUnsafe(ref src, (nuint)(7 * srcStride));
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref dst);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref dst, (nuint)dstStride);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref dst, (nuint)(2 * dstStride));
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref dst, (nuint)(3 * dstStride));
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref dst, (nuint)(4 * dstStride));
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref dst, (nuint)(5 * dstStride));
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref dst, (nuint)(6 * dstStride));
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref dst, (nuint)(7 * dstStride));
     }
 }

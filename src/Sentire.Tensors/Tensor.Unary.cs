@@ -112,23 +112,26 @@ public sealed partial class Tensor
         });
     }
 
-    // Integer exponents of negative bases are well defined (e.g. (-2)^3 = -8); the vectorised
-    // TensorPrimitives.Pow goes through exp(p log x) and would give NaN there, so those take |x|^p and fix the sign.
+    // Integer exponents of negative bases are well defined (e.g. (-2)^3 = -8), but the vectorised
+    // TensorPrimitives.Pow goes through exp(p log x) and gives NaN there: those take |x|^p and, for odd p, x's sign.
     static void PowInto(ReadOnlySpan<float> x, float p, Span<float> dst)
     {
-        if (p == 1f) { x.CopyTo(dst); return; }
-        if (p != MathF.Round(p) || x.Length == 0 || TensorPrimitives.Min(x) >= 0f)
+        switch (p)
+        {
+            case 1f: x.CopyTo(dst); return;
+            case 2f: TensorPrimitives.Multiply(x, x, dst); return;
+            case 3f: TensorPrimitives.Multiply(x, x, dst); TensorPrimitives.Multiply(dst, x, dst); return;
+            case -1f: TensorPrimitives.Divide(1f, x, dst); return;
+            case 0.5f: TensorPrimitives.Sqrt(x, dst); return;
+        }
+        if (p != MathF.Round(p))
         {
             TensorPrimitives.Pow(x, p, dst);
             return;
         }
-        bool odd = MathF.IEEERemainder(p, 2f) != 0f;
-        for (int i = 0; i < x.Length; i++)
-        {
-            float v = x[i];
-            float m = MathF.Pow(MathF.Abs(v), p);
-            dst[i] = odd && v < 0f ? -m : m;
-        }
+        TensorPrimitives.Abs(x, dst);
+        TensorPrimitives.Pow(dst, p, dst);
+        if (MathF.IEEERemainder(p, 2f) != 0f) TensorPrimitives.CopySign(dst, x, dst);
     }
 
     /// <summary>x^2.</summary>

@@ -44,7 +44,11 @@ public static class FlacDecoder
     public static FlacStreamInfo ReadStreamInfo(ReadOnlySpan<byte> data, string name) => ReadMetadata(data, name, out _);
 
     /// <summary>Decodes to the integer samples the encoder was given.</summary>
-    public static FlacPcm DecodeInt(ReadOnlySpan<byte> data, string name, bool verifyMd5 = true)
+    public static FlacPcm DecodeInt(ReadOnlySpan<byte> data, string name, bool verifyMd5 = true) =>
+        DecodeInt(data, name, verifyMd5, trace: null);
+
+    /// <summary>As <see cref="DecodeInt(ReadOnlySpan{byte}, string, bool)"/>, recording the coding features met in <paramref name="trace"/>.</summary>
+    internal static FlacPcm DecodeInt(ReadOnlySpan<byte> data, string name, bool verifyMd5, FlacTrace? trace)
     {
         var info = ReadMetadata(data, name, out var position);
         int channels = info.Channels;
@@ -72,7 +76,7 @@ public static class FlacDecoder
                     $" after {written / channels} of {(info.TotalSamples > 0 ? info.TotalSamples.ToString() : "an unknown number of")} samples");
             }
             int blockSize;
-            position = DecodeFrame(data, position, info, buffers, name, out blockSize);
+            position = DecodeFrame(data, position, info, buffers, name, trace, out blockSize);
 
             long needed = written + (long)blockSize * channels;
             if (needed > output.Length)
@@ -178,7 +182,7 @@ public static class FlacDecoder
     enum ChannelAssignment { Independent, LeftSide, SideRight, MidSide }
 
     /// <summary>Decodes the frame at <paramref name="start"/> into <paramref name="buffers"/>; returns the byte after it.</summary>
-    static int DecodeFrame(ReadOnlySpan<byte> data, int start, FlacStreamInfo info, FrameBuffers buffers, string name, out int blockSize)
+    static int DecodeFrame(ReadOnlySpan<byte> data, int start, FlacStreamInfo info, FrameBuffers buffers, string name, FlacTrace? trace, out int blockSize)
     {
         // Frame header (§9.1): sync(14) reserved(1) blocking(1) | blocksize(4) rate(4) | channels(4) depth(3) reserved(1) | coded number | extras | CRC-8.
         if (data.Length - start < 6) throw Truncated(name, start, "frame header");
@@ -234,6 +238,12 @@ public static class FlacDecoder
         if (headerCrc != data[pos])
             throw Corrupt(name, start, $"frame header CRC-8 is 0x{data[pos]:X2}, computed 0x{headerCrc:X2}");
         pos++;
+        if (trace is not null)
+        {
+            trace.Saw(assignment.ToString());
+            trace.Saw((data[start + 1] & 1) != 0 ? "variable-blocksize" : "fixed-blocksize");
+            trace.BlockSizes.Add(blockSize);
+        }
 
         var reader = new FlacBitReader(data, (long)pos * 8);
         for (int c = 0; c < channels; c++)
@@ -241,7 +251,7 @@ public static class FlacDecoder
             // The side channel carries one extra bit (it is a difference of two channels).
             bool isSide = (assignment == ChannelAssignment.LeftSide && c == 1) || (assignment == ChannelAssignment.SideRight && c == 0)
                           || (assignment == ChannelAssignment.MidSide && c == 1);
-            DecodeSubframe(ref reader, buffers.Get(c, blockSize), bits + (isSide ? 1 : 0), buffers.Coefficients, name, start, c);
+            DecodeSubframe(ref reader, buffers.Get(c, blockSize), bits + (isSide ? 1 : 0), buffers.Coefficients, name, start, c, trace);
         }
         reader.AlignToByte();
         int crcPos = reader.BytePosition;
@@ -281,7 +291,7 @@ public static class FlacDecoder
     }
 
     /// <summary>Subframe (§9.2): zero bit, 6-bit type, wasted-bits flag with unary count, then the body.</summary>
-    static void DecodeSubframe(ref FlacBitReader reader, Span<long> output, int bits, long[] coefficients, string name, int frameStart, int channel)
+    static void DecodeSubframe(ref FlacBitReader reader, Span<long> output, int bits, long[] coefficients, string name, int frameStart, int channel, FlacTrace? trace)
     {
         if (reader.ReadBits(1) != 0) throw Corrupt(name, frameStart, $"subframe {channel} padding bit is set");
         int type = (int)reader.ReadBits(6);
@@ -291,7 +301,9 @@ public static class FlacDecoder
             long zeros = reader.ReadUnary();
             if (zeros + 1 >= bits) throw Corrupt(name, frameStart, $"subframe {channel} has {zeros + 1} wasted bits of {bits}");
             wasted = (int)zeros + 1;
+            trace?.Saw("wasted-bits");
         }
+        trace?.Saw(type switch { 0 => "constant", 1 => "verbatim", >= 8 and <= 12 => "fixed", >= 32 => "lpc", _ => "reserved" });
         bits -= wasted;
         int blockSize = output.Length;
 
@@ -308,7 +320,7 @@ public static class FlacDecoder
             int order = type - 8;
             if (order > blockSize) throw Corrupt(name, frameStart, $"fixed predictor of order {order} in a block of {blockSize}");
             for (int i = 0; i < order; i++) output[i] = reader.ReadSigned(bits);
-            DecodeResidual(ref reader, output, order, name, frameStart, channel);
+            DecodeResidual(ref reader, output, order, name, frameStart, channel, trace);
             RestoreFixed(output, order);
         }
         else if (type >= 32)
@@ -322,7 +334,7 @@ public static class FlacDecoder
             if (shift < 0) throw Corrupt(name, frameStart, $"subframe {channel}: negative LPC shift {shift}");
             var coefs = coefficients.AsSpan(0, order);
             for (int i = 0; i < order; i++) coefs[i] = reader.ReadSigned(precision);
-            DecodeResidual(ref reader, output, order, name, frameStart, channel);
+            DecodeResidual(ref reader, output, order, name, frameStart, channel, trace);
             RestoreLpc(output, coefs, shift);
         }
         else throw Corrupt(name, frameStart, $"subframe {channel} type {type} is reserved");
@@ -334,12 +346,13 @@ public static class FlacDecoder
 
     /// <summary>Residual (§9.2.7): 2-bit coding method (4- or 5-bit Rice parameters), 4-bit partition order,
     /// then per partition a parameter or the escape code followed by a 5-bit raw width.</summary>
-    static void DecodeResidual(ref FlacBitReader reader, Span<long> output, int order, string name, int frameStart, int channel)
+    static void DecodeResidual(ref FlacBitReader reader, Span<long> output, int order, string name, int frameStart, int channel, FlacTrace? trace)
     {
         int method = (int)reader.ReadBits(2);
         if (method > 1) throw Corrupt(name, frameStart, $"subframe {channel}: residual coding method {method} is reserved");
         int parameterBits = method == 0 ? 4 : 5;
         int escape = method == 0 ? 15 : 31;
+        trace?.Saw(method == 0 ? "rice" : "rice2");
         int partitionOrder = (int)reader.ReadBits(4);
         int blockSize = output.Length;
         int partitionSize = blockSize >> partitionOrder;
@@ -355,6 +368,7 @@ public static class FlacDecoder
             if (parameter == escape)
             {
                 int rawBits = (int)reader.ReadBits(5);
+                trace?.Saw("escape");
                 for (int i = 0; i < count; i++) part[i] = reader.ReadSigned(rawBits);
             }
             else reader.ReadRice(part, parameter);
@@ -431,4 +445,12 @@ public static class FlacDecoder
 
     static AudioFormatException Corrupt(string name, int frameStart, string reason) =>
         new(name, $"corrupt frame at byte {frameStart}: {reason}");
+}
+
+/// <summary>Which FLAC coding features a decode met (for tests that must prove a feature was exercised).</summary>
+internal sealed class FlacTrace
+{
+    public HashSet<string> Features { get; } = [];
+    public HashSet<int> BlockSizes { get; } = [];
+    public void Saw(string feature) => Features.Add(feature);
 }

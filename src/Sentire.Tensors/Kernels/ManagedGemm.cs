@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Sentire.Tensors.Kernels;
@@ -86,34 +87,26 @@ internal static unsafe class ManagedGemm
                                 PackB(transB, b, ldb, pc, jc + panel * nr, kc, Math.Min(nr, nc - panel * nr), bpLocal + (long)panel * kc * nr, nr);
                         });
 
-                        // 2) split C's (ic block) x (jr panel group) tiles over threads; each packs its own A block
+                        // 2) cut C's block row into (ic block) x (group of jr panels) tasks, a few per thread so that a
+                        //    busy core does not hold the others up; each task packs its own A block (cheap next to its FMAs)
                         int threads = Math.Max(1, Math.Min(maxThreads, (int)Math.Min(int.MaxValue, (long)m * nc * kc / (1 << 18))));
-                        int groups = icBlocks >= 2 * threads ? 1 : Math.Min(panels, (2 * threads + icBlocks - 1) / icBlocks);
-                        int tasks = icBlocks * groups;
-                        RunRanges(tasks, 1L << 30, threads, (t0, t1) =>
+                        int groups = threads == 1 ? 1 : Math.Clamp((4 * threads + icBlocks - 1) / icBlocks, 1, panels);
+                        Parallelism.ForEach(icBlocks * groups, task =>
                         {
+                            int block = task / groups, group = task % groups;
+                            int ic = block * mc, mcHere = Math.Min(mc, m - ic);
+                            int firstPanel = (int)((long)panels * group / groups), endPanel = (int)((long)panels * (group + 1) / groups);
                             var packedA = ArrayPool<float>.Shared.Rent(mc * kc);
                             try
                             {
                                 fixed (float* ap = packedA)
                                 {
-                                    int packedBlock = -1;
-                                    for (int task = t0; task < t1; task++)
-                                    {
-                                        int block = task / groups, group = task % groups;
-                                        int ic = block * mc, mcHere = Math.Min(mc, m - ic);
-                                        if (block != packedBlock)
-                                        {
-                                            PackA(transA, a, lda, ic, pc, mcHere, kc, ap, mr);
-                                            packedBlock = block;
-                                        }
-                                        int firstPanel = (int)((long)panels * group / groups), endPanel = (int)((long)panels * (group + 1) / groups);
-                                        MacroKernel(ap, bpLocal, mcHere, nc, kc, firstPanel, endPanel, alpha, betaHere, c + (long)ic * ldc + jc, ldc, mr, nr);
-                                    }
+                                    PackA(transA, a, lda, ic, pc, mcHere, kc, ap, mr);
+                                    MacroKernel(ap, bpLocal, mcHere, nc, kc, firstPanel, endPanel, alpha, betaHere, c + (long)ic * ldc + jc, ldc, mr, nr);
                                 }
                             }
                             finally { ArrayPool<float>.Shared.Return(packedA); }
-                        });
+                        }, threads);
                     }
                 }
             }
@@ -122,6 +115,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>Runs the micro-kernel over B panels [firstPanel, endPanel) against every A panel of the block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void MacroKernel(float* ap, float* bp, int mc, int nc, int kc, int firstPanel, int endPanel,
         float alpha, float beta, float* c, int ldc, int mr, int nr)
     {
@@ -151,6 +145,7 @@ internal static unsafe class ManagedGemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void MicroKernel(int kc, float* ap, float* bp, float* c, int ldc, float alpha, float beta)
     {
         if (Vector512.IsHardwareAccelerated) Kernel12x32(kc, ap, bp, c, ldc, alpha, beta);
@@ -159,6 +154,7 @@ internal static unsafe class ManagedGemm
 
     /// <summary>Packs rows [row0, row0+rows) x columns [col0, col0+kc) of op(A) into MR-tall panels laid out
     /// [panel][p][r], zero-padding the last panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PackA(bool transA, float* a, int lda, int row0, int col0, int rows, int kc, float* dst, int mr)
     {
         for (int ir = 0; ir < rows; ir += mr)
@@ -190,6 +186,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>Packs op(B) rows [row0, row0+kc) x columns [col0, col0+cols) (cols &lt;= NR) into one panel laid out [p][j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PackB(bool transB, float* b, int ldb, int row0, int col0, int kc, int cols, float* dst, int nr)
     {
         if (!transB)
@@ -220,6 +217,7 @@ internal static unsafe class ManagedGemm
 
     /// <summary>No packing: each row of C is either dot products (B transposed: rows of B are contiguous)
     /// or a sum of scaled rows of B. Columns of C are split over threads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Direct(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int maxThreads)
     {
@@ -275,6 +273,7 @@ internal static unsafe class ManagedGemm
 
     /// <summary>12x32 micro-kernel on Vector512: C[0..12, 0..32] = alpha * (Ap Bp) + beta * C over kc packed steps;
     /// 24 accumulators, 2 loads of B and 12 broadcasts of A per step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Kernel12x32(int kc, float* ap, float* bp, float* c, int ldc, float alpha, float beta)
     {
         var c0_0 = Vector512<float>.Zero; var c0_1 = Vector512<float>.Zero;
@@ -341,6 +340,7 @@ internal static unsafe class ManagedGemm
 
     /// <summary>6x16 micro-kernel on Vector256: C[0..6, 0..16] = alpha * (Ap Bp) + beta * C over kc packed steps;
     /// 12 accumulators, 2 loads of B and 6 broadcasts of A per step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Kernel6x16(int kc, float* ap, float* bp, float* c, int ldc, float alpha, float beta)
     {
         var c0_0 = Vector256<float>.Zero; var c0_1 = Vector256<float>.Zero;
