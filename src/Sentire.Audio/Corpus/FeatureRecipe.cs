@@ -7,16 +7,35 @@ namespace Sentire.Audio.Corpus;
 /// cache file, so a changed setting never reads stale features) and the function computing them for one utterance.</summary>
 public sealed record FeatureRecipe(string ConfigKey, Func<Utterance, FeatureMatrix> Extract)
 {
-    /// <summary>Decoded mono samples as a (samples × 1) matrix. No resampling is done here: a file at another rate is an
-    /// error naming it (the development corpora are all 16 kHz).</summary>
-    public static FeatureRecipe DecodedMono(int sampleRate) => new(
-        $"decoded-mono-float32/v1/sample_rate={sampleRate}",
-        utterance =>
-        {
-            var clip = AudioFile.Read(utterance.AudioPath).ToMono();
-            if (clip.SampleRate != sampleRate)
-                throw new InvalidDataException(
-                    $"{utterance.AudioPath}: sample rate {clip.SampleRate} Hz, the feature recipe expects {sampleRate} Hz");
-            return new FeatureMatrix(clip.Samples.Length, 1, clip.Samples);
-        });
+    /// <summary>Decoded mono samples at <paramref name="sampleRate"/> (resampled when the file differs) as a
+    /// (samples × 1) matrix.</summary>
+    public static FeatureRecipe DecodedMono(int sampleRate, ResamplerOptions? resampler = null)
+    {
+        resampler ??= new ResamplerOptions();
+        return new FeatureRecipe(
+            $"decoded-mono-float32/v1/sample_rate={sampleRate}/{resampler}",
+            utterance =>
+            {
+                var samples = DecodeMono(utterance, sampleRate, resampler);
+                return new FeatureMatrix(samples.Length, 1, samples);
+            });
+    }
+
+    /// <summary>Log-mel spectrogram (frames × n_mels, dB) of the decoded mono audio, resampled to the options' rate.</summary>
+    public static FeatureRecipe LogMel(MelSpectrogramOptions options, float? topDb = null, ResamplerOptions? resampler = null)
+    {
+        resampler ??= new ResamplerOptions();
+        var logMel = new LogMelSpectrogram(options, topDb);
+        return new FeatureRecipe(
+            $"log-mel/v1/{options}/top_db={topDb?.ToString("R") ?? "none"}/{resampler}",
+            utterance => logMel.Compute(DecodeMono(utterance, options.SampleRate, resampler)));
+    }
+
+    static float[] DecodeMono(Utterance utterance, int sampleRate, ResamplerOptions resampler)
+    {
+        var clip = AudioFile.Read(utterance.AudioPath).ToMono();
+        return clip.SampleRate == sampleRate
+            ? clip.Samples
+            : new Resampler(clip.SampleRate, sampleRate, resampler).Process(clip.Samples);
+    }
 }

@@ -141,4 +141,23 @@ public sealed class FeatureCacheTests
             Assert.True(direct.Data.AsSpan().SequenceEqual(cached.Values(u.Id)));
         }
     }
+
+    [Fact]
+    public void Log_mel_recipe_caches_what_the_extractor_computes_and_keys_on_its_settings()
+    {
+        if (RepoPaths.Shared is not { } shared) { Assert.Skip("../shared/corpora is absent"); return; }
+        var utterances = CorpusSet.Load(Path.Combine(shared, "corpora", "emovo")).Utterances.Take(2).ToArray();
+        using var folder = new TempFolder();
+        var options = new MelSpectrogramOptions { NMels = 40, HopLength = 160 };
+        var recipe = FeatureRecipe.LogMel(options, topDb: 80);
+        Assert.NotEqual(recipe.ConfigKey, FeatureRecipe.LogMel(options with { NMels = 64 }, topDb: 80).ConfigKey);
+        Assert.NotEqual(recipe.ConfigKey, FeatureRecipe.LogMel(options, topDb: null).ConfigKey);
+        using var cached = new FeatureCache(folder.Path).Open("emovo", utterances, recipe);
+        foreach (var u in utterances)
+        {
+            var direct = new LogMelSpectrogram(options, 80).Compute(Sentire.Audio.Decoding.AudioFile.Read(u.AudioPath).Samples);
+            Assert.Equal((direct.Rows, 40), cached.Shape(u.Id));
+            Assert.True(direct.Data.AsSpan().SequenceEqual(cached.Values(u.Id)));
+        }
+    }
 }
