@@ -2,13 +2,14 @@ using Sentire.Tensors.Kernels;
 
 namespace Sentire.Tensors.Tests;
 
-/// <summary>Both GEMM backends against a double-precision triple loop, on odd sizes, both transposes,
+/// <summary>Both GEMM backends against a double-precision triple loop, on odd sizes (direct and packed paths,
+/// edge tiles, several k and n blocks), both transposes,
 /// alpha/beta, and sub-matrices (leading dimensions wider than the rows).</summary>
 public sealed class GemmTests
 {
     public static TheoryData<int, int, int> Sizes => new()
     {
-        { 1, 1, 1 }, { 7, 13, 5 }, { 65, 33, 129 }, { 3, 70, 9 }, { 150, 70, 300 }, { 37, 200, 24 },
+        { 1, 1, 1 }, { 7, 13, 5 }, { 65, 33, 129 }, { 3, 70, 9 }, { 150, 70, 300 }, { 37, 200, 24 }, { 90, 5, 40 }, { 13, 1100, 7 },
     };
 
     [Theory]
