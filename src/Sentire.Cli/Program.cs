@@ -17,6 +17,7 @@ public static class Program
                      VersionCommand.Create(),
                      AudioCommand.Create(),
                      FeaturesCommand.Create(),
+                     CorpusCommand.Create(),
                  })
             root.Subcommands.Add(command);
         try

@@ -59,6 +59,18 @@ public sealed class GemmTests
         Assert.Contains("needs 6 floats, found 5", ex.Message);
     }
 
+    [Fact]
+    public void ParallelismVisitsEveryIndexExactlyOnce()
+    {
+        // The GEMM's packing and task split rely on these: disjoint ranges / items covering the whole count.
+        var hits = new int[1001];
+        Parallelism.For(hits.Length, 1 << 20, (start, end) => { for (int i = start; i < end; i++) Interlocked.Increment(ref hits[i]); });
+        Parallelism.ForEach(hits.Length, i => Interlocked.Increment(ref hits[i]));
+        Parallelism.For(hits.Length, 1, (start, end) => { for (int i = start; i < end; i++) Interlocked.Increment(ref hits[i]); }, maxThreads: 1);
+        Assert.All(hits, h => Assert.Equal(3, h));
+        Assert.True(Parallelism.MaxThreads >= 1);
+    }
+
     enum GemmKind { Managed, OpenBlas, SingleThreaded }
 
     static void Check(GemmKind kind, int m, int n, int k, bool transA, bool transB, float alpha, float beta, int pad)

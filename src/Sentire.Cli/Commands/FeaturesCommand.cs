@@ -196,25 +196,31 @@ public static class FeaturesCommand
     };
 
     /// <summary>
-    /// Frame-level prosody on Sentire.Audio.Prosody's 10 ms grid (frame i centred at i·10 ms), one column per track:
-    /// F0 (Hz, 0 unvoiced) and YIN aperiodicity, RMS energy (dBFS), harmonics-to-noise ratio (dB).
+    /// Frame-level prosody tracks of <see cref="ProsodyAnalyzer.Track"/> on its 10 ms grid (frame i centred at i·10 ms),
+    /// one column per track: F0 (Hz, 0 unvoiced), YIN aperiodicity, RMS energy (dBFS), harmonics-to-noise ratio (dB, NaN
+    /// where silent or aperiodic), alpha ratio, Hammarberg index and the 0–500 / 500–1500 Hz spectral slopes.
     /// </summary>
     static (FeatureMatrix Features, string[] Names) Prosody(float[] samples, int sampleRate)
     {
-        var pitch = YinPitchTracker.Track(samples, sampleRate);
-        var energy = FrameEnergy.RmsDb(samples, sampleRate);
-        var harmonicity = Harmonicity.Track(samples, sampleRate);
-        if (energy.Length != pitch.FrameCount || harmonicity.Length != pitch.FrameCount)
-            throw new InvalidOperationException($"prosody tracks disagree on the frame count: pitch {pitch.FrameCount}, energy {energy.Length}, harmonicity {harmonicity.Length}");
-        string[] names = ["f0_hz", "aperiodicity", "rms_dbfs", "hnr_db"];
-        var features = new FeatureMatrix(pitch.FrameCount, names.Length);
-        for (var t = 0; t < features.Rows; t++)
-        {
-            features[t, 0] = pitch.FrequencyHz[t];
-            features[t, 1] = pitch.Aperiodicity[t];
-            features[t, 2] = energy[t];
-            features[t, 3] = harmonicity[t];
-        }
+        var tracks = ProsodyAnalyzer.Track(samples, sampleRate);
+        float[][] columns =
+        [
+            tracks.Pitch.FrequencyHz, tracks.Pitch.Aperiodicity, tracks.EnergyDb, tracks.HnrDb, tracks.Spectral.AlphaRatioDb,
+            tracks.Spectral.HammarbergIndexDb, tracks.Spectral.Slope0To500DbPerHz, tracks.Spectral.Slope500To1500DbPerHz,
+        ];
+        string[] names =
+        [
+            "f0_hz", "aperiodicity", "rms_dbfs", "hnr_db", "alpha_ratio_db", "hammarberg_index_db", "slope_0_500_db_per_hz",
+            "slope_500_1500_db_per_hz",
+        ];
+        var frames = tracks.Pitch.FrameCount;
+        if (columns.Any(c => c.Length != frames))
+            throw new InvalidOperationException(
+                $"prosody tracks disagree on the frame count: {string.Join(", ", names.Zip(columns, (n, c) => $"{n} {c.Length}"))}");
+        var features = new FeatureMatrix(frames, names.Length);
+        for (var t = 0; t < frames; t++)
+            for (var c = 0; c < columns.Length; c++)
+                features[t, c] = columns[c][t];
         return (features, names);
     }
 
