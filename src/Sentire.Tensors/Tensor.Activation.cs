@@ -65,9 +65,16 @@ public sealed partial class Tensor
         var x = this;
         return y.Record("silu", [x], g => x.AccumulateGrad(Elementwise(g, x, static (g, x, dx) =>
         {
-            TensorPrimitives.Sigmoid(x, dx);
+            TensorPrimitives.Sigmoid(x, dx);                   // dx holds s until overwritten element by element
             // s (1 + x (1 - s)) = s + x s (1 - s)
-            for (int i = 0; i < dx.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; i <= dx.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var sv = new Vector<float>(dx.Slice(i));
+                    (new Vector<float>(g.Slice(i)) * (sv + new Vector<float>(x.Slice(i)) * sv * (Vector<float>.One - sv))).CopyTo(dx.Slice(i));
+                }
+            for (; i < dx.Length; i++)
             {
                 float si = dx[i];
                 dx[i] = g[i] * (si + x[i] * si * (1f - si));
@@ -98,7 +105,7 @@ public sealed partial class Tensor
                 for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
                 {
                     var xv = new Vector<float>(x.Slice(i));
-                    var pdf = Exp(xv * xv * -0.5f) * InvSqrt2Pi;
+                    var pdf = ExpVector(xv * xv * -0.5f) * InvSqrt2Pi;
                     ((NormalCdf(xv) + xv * pdf) * new Vector<float>(g.Slice(i))).CopyTo(dx.Slice(i));
                 }
             for (; i < x.Length; i++)
@@ -125,7 +132,18 @@ public sealed partial class Tensor
         {
             GeluTanhInner(x, dx);
             TensorPrimitives.Tanh(dx, dx);                     // dx holds tanh(u) until overwritten element by element
-            for (int i = 0; i < dx.Length; i++)
+            // d/dx = (1 + t)/2 + x (1 - t^2) u'/2, u' = sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; i <= dx.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var xv = new Vector<float>(x.Slice(i));
+                    var tv = new Vector<float>(dx.Slice(i));
+                    var du = (Vector<float>.One + xv * xv * (3f * GeluTanhCubic)) * Sqrt2OverPi;
+                    var d = ((Vector<float>.One + tv) + xv * (Vector<float>.One - tv * tv) * du) * 0.5f;
+                    (new Vector<float>(g.Slice(i)) * d).CopyTo(dx.Slice(i));
+                }
+            for (; i < dx.Length; i++)
             {
                 float xi = x[i], ti = dx[i];
                 float du = Sqrt2OverPi * (1f + 3f * GeluTanhCubic * xi * xi);
@@ -265,7 +283,7 @@ public sealed partial class Tensor
             var acc = Vector<float>.Zero;
             for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var e = Exp(new Vector<float>(x.Slice(i)) - m);
+                var e = ExpVector(new Vector<float>(x.Slice(i)) - m);
                 if (store) e.CopyTo(expOut.Slice(i));
                 acc += e;
             }
@@ -334,7 +352,7 @@ public sealed partial class Tensor
         p = p * t + new Vector<float>(0.37409196f);
         p = p * t + new Vector<float>(1.00002368f);
         p = p * t + new Vector<float>(-1.26551223f);
-        var lowerTail = t * Exp(p - x * x * 0.5f) * 0.5f;     // Phi(-|x|) = erfc(|x| / sqrt 2) / 2
+        var lowerTail = t * ExpVector(p - x * x * 0.5f) * 0.5f;     // Phi(-|x|) = erfc(|x| / sqrt 2) / 2
         return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), lowerTail, Vector<float>.One - lowerTail);
     }
 
@@ -346,7 +364,7 @@ public sealed partial class Tensor
     /// +inf, and NaN stays NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector<float> Exp(Vector<float> x)
+    internal static Vector<float> ExpVector(Vector<float> x)
     {
         var clamped = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-87.3f)), new Vector<float>(88f));
         var n = Vector.Round(clamped * 1.44269504088896341f);
