@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sentire.Tensors;
 
@@ -296,8 +298,8 @@ public sealed partial class Tensor
         var outStrides = StridesOf(outShape);
         int srcOffset = 0, dstOffset = 0;
         for (int d = 0; d < Rank; d++) { srcOffset += srcStart[d] * inStrides[d]; dstOffset += dstStart[d] * outStrides[d]; }
-        var y = Full(value, outShape);
-        StridedCopy(Data, srcOffset, inStrides, y.Data, dstOffset, outStrides, box);
+        var y = Empty(outShape);
+        PadRows(Data, inStrides, srcStart, y.Data, outShape, dstStart, box, value);
         var x = this;
         bool cropped = !box.AsSpan().SequenceEqual(shape);
         return y.Record("pad", [x], g =>
@@ -331,6 +333,37 @@ public sealed partial class Tensor
             y = y.IndexSelect(d, source);
         }
         return ReferenceEquals(y, this) ? Reshape(shape) : y;
+    }
+
+    /// <summary>Writes each row (last dimension) of the padded output once: rows outside the kept box are all
+    /// <paramref name="value"/>; the others are value, the source row's kept part, value.</summary>
+    static void PadRows(ReadOnlySpan<float> src, int[] inStrides, int[] srcStart, Span<float> dst, int[] outShape, int[] dstStart, int[] box, float value)
+    {
+        int rank = outShape.Length;
+        if (rank == 0) { src.CopyTo(dst); return; }
+        int rowLength = outShape[rank - 1], left = dstStart[rank - 1], kept = box[rank - 1];
+        if (rowLength == 0) return;
+        var idx = new int[rank];
+        for (int row = 0; row < dst.Length; row += rowLength)
+        {
+            var outRow = dst.Slice(row, rowLength);
+            bool inBox = kept > 0;
+            int srcRow = srcStart[rank - 1];
+            for (int d = 0; inBox && d < rank - 1; d++)
+            {
+                int i = idx[d] - dstStart[d];
+                inBox = i >= 0 && i < box[d];
+                srcRow += (i + srcStart[d]) * inStrides[d];
+            }
+            if (!inBox) { outRow.Fill(value); }
+            else
+            {
+                outRow[..left].Fill(value);
+                src.Slice(srcRow, kept).CopyTo(outRow.Slice(left, kept));
+                outRow[(left + kept)..].Fill(value);
+            }
+            for (int d = rank - 2; d >= 0; d--) { if (++idx[d] < outShape[d]) break; idx[d] = 0; }
+        }
     }
 
     void CheckPads(int[] pads)
@@ -398,13 +431,40 @@ public sealed partial class Tensor
             return;
         }
 
-        // 3) runs along the innermost dimension: span copy, fill, or a strided loop
+        // 3) runs along the innermost dimension: block copies (the common case, kept free of per-run calls),
+        //    fills, or a strided loop
+        if (sIn == 1 && dIn == 1)
+        {
+            CopyRuns(src, srcOffset, dst, dstOffset, n[..(r - 1)], ss, ds, inner);
+            return;
+        }
         ForEachOuter(n[..(r - 1)], ss, ds, srcOffset, dstOffset, (so, dof, s, t) =>
         {
-            if (sIn == 1 && dIn == 1) s.Slice(so, inner).CopyTo(t.Slice(dof, inner));
-            else if (sIn == 0 && dIn == 1) t.Slice(dof, inner).Fill(s[so]);
+            if (sIn == 0 && dIn == 1) t.Slice(dof, inner).Fill(s[so]);
             else for (int k = 0; k < inner; k++) t[dof + k * dIn] = s[so + k * sIn];
         }, src, dst);
+    }
+
+    /// <summary>Copies a contiguous run of <paramref name="inner"/> elements for every index of the outer
+    /// dimensions <paramref name="n"/> (offsets updated incrementally; range checked by the caller).</summary>
+    static void CopyRuns(ReadOnlySpan<float> src, int so, Span<float> dst, int dof, ReadOnlySpan<int> n, ReadOnlySpan<int> ss, ReadOnlySpan<int> ds, int inner)
+    {
+        ref byte s0 = ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(src));
+        ref byte d0 = ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(dst));
+        uint bytes = (uint)inner * sizeof(float);
+        int outer = 1;
+        foreach (int size in n) outer *= size;
+        Span<int> idx = stackalloc int[n.Length + 1];
+        for (int it = 0; it < outer; it++)
+        {
+            Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref d0, (nint)dof * sizeof(float)), ref Unsafe.Add(ref s0, (nint)so * sizeof(float)), bytes);
+            for (int d = n.Length - 1; d >= 0; d--)
+            {
+                so += ss[d]; dof += ds[d];
+                if (++idx[d] < n[d]) break;
+                so -= n[d] * ss[d]; dof -= n[d] * ds[d]; idx[d] = 0;
+            }
+        }
     }
 
     delegate void RunCopy(int srcOffset, int dstOffset, ReadOnlySpan<float> src, Span<float> dst);
@@ -429,28 +489,72 @@ public sealed partial class Tensor
         }
     }
 
-    /// <summary>dst[dstOffset + a*dstRowStride + b] = src[srcOffset + a + b*srcColStride] for a &lt; rows, b &lt; cols,
-    /// in square tiles small enough that both the rows read and the rows written stay in L1.</summary>
+    /// <summary>dst[dstOffset + a*dstRowStride + b] = src[srcOffset + a + b*srcColStride] for a &lt; rows, b &lt; cols:
+    /// square tiles small enough that the lines read and written stay in L1, each tile as 8x8 register transposes
+    /// (AVX), the ragged edges element by element.</summary>
     static void TransposeTile(ReadOnlySpan<float> src, int srcOffset, int srcColStride,
                               Span<float> dst, int dstOffset, int dstRowStride, int rows, int cols)
     {
         const int Tile = 32;
         ref float s0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), srcOffset);
         ref float d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), dstOffset);
-        for (int a0 = 0; a0 < rows; a0 += Tile)
+        int rowsDone = 0, colsDone = 0;
+        if (Avx.IsSupported && rows >= 8 && cols >= 8)
         {
-            int aEnd = Math.Min(a0 + Tile, rows);
-            for (int b0 = 0; b0 < cols; b0 += Tile)
-            {
-                int bEnd = Math.Min(b0 + Tile, cols);
-                for (int a = a0; a < aEnd; a++)
+            rowsDone = rows & ~7; colsDone = cols & ~7;
+            for (int a0 = 0; a0 < rowsDone; a0 += Tile)
+                for (int b0 = 0; b0 < colsDone; b0 += Tile)
                 {
-                    ref float drow = ref Unsafe.Add(ref d0, a * dstRowStride);
-                    ref float scol = ref Unsafe.Add(ref s0, a);
-                    for (int b = b0; b < bEnd; b++)
-                        Unsafe.Add(ref drow, b) = Unsafe.Add(ref scol, b * srcColStride);
+                    int aEnd = Math.Min(a0 + Tile, rowsDone), bEnd = Math.Min(b0 + Tile, colsDone);
+                    for (int a = a0; a < aEnd; a += 8)
+                        for (int b = b0; b < bEnd; b += 8)
+                            Transpose8x8(ref Unsafe.Add(ref s0, a + b * srcColStride), srcColStride,
+                                         ref Unsafe.Add(ref d0, a * dstRowStride + b), dstRowStride);
                 }
-            }
         }
+        // edges: rows past the last full 8 (all columns), then the remaining columns of the other rows
+        TransposeScalar(ref s0, srcColStride, ref d0, dstRowStride, rowsDone, rows, 0, cols);
+        TransposeScalar(ref s0, srcColStride, ref d0, dstRowStride, 0, rowsDone, colsDone, cols);
+    }
+
+    static void TransposeScalar(ref float s0, int srcColStride, ref float d0, int dstRowStride, int aStart, int aEnd, int bStart, int bEnd)
+    {
+        for (int a = aStart; a < aEnd; a++)
+        {
+            ref float drow = ref Unsafe.Add(ref d0, a * dstRowStride);
+            for (int b = bStart; b < bEnd; b++)
+                Unsafe.Add(ref drow, b) = Unsafe.Add(ref s0, a + b * srcColStride);
+        }
+    }
+
+    /// <summary>Transposes the 8x8 block whose source rows are <paramref name="srcStride"/> apart into destination
+    /// rows <paramref name="dstStride"/> apart: interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Transpose8x8(ref float src, int srcStride, ref float dst, int dstStride)
+    {
+        var r0 = Vector256.LoadUnsafe(ref src);
+        var r1 = Vector256.LoadUnsafe(ref src, (nuint)srcStride);
+        var r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * srcStride));
+        var r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * srcStride));
+        var r4 = Vector256.LoadUnsafe(ref src, (nuint)(4 * srcStride));
+        var r5 = Vector256.LoadUnsafe(ref src, (nuint)(5 * srcStride));
+        var r6 = Vector256.LoadUnsafe(ref src, (nuint)(6 * srcStride));
+        var r7 = Vector256.LoadUnsafe(ref src, (nuint)(7 * srcStride));
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref dst);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref dst, (nuint)dstStride);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref dst, (nuint)(2 * dstStride));
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref dst, (nuint)(3 * dstStride));
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref dst, (nuint)(4 * dstStride));
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref dst, (nuint)(5 * dstStride));
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref dst, (nuint)(6 * dstStride));
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref dst, (nuint)(7 * dstStride));
     }
 }

@@ -39,10 +39,6 @@ public sealed record StftOptions
 /// </summary>
 public sealed class Stft
 {
-    /// <summary>Below this many frames the transform runs on the calling thread (a 10 ms hop: 20 s).</summary>
-    const int ParallelFrameThreshold = 2000;
-    const int FramesPerChunk = 256;
-
     readonly float[] _window;      // win_length coefficients
     readonly int _windowOffset;    // (n_fft − win_length)/2: where the window sits inside the frame
     readonly RealFft _fft;
@@ -112,18 +108,7 @@ public sealed class Stft
     {
         if (!(power > 0)) throw new ArgumentOutOfRangeException(nameof(power), power, "Spectrogram power must be positive.");
         CheckPadding(signal.Length);
-        var frames = FrameCount(signal.Length);
-        if (frames < ParallelFrameThreshold)
-        {
-            RunFrames(signal.Span, 0, frames, power, sink);
-            return;
-        }
-        var chunks = (frames + FramesPerChunk - 1) / FramesPerChunk;
-        Parallel.For(0, chunks, chunk =>
-        {
-            var start = chunk * FramesPerChunk;
-            RunFrames(signal.Span, start, Math.Min(frames, start + FramesPerChunk), power, sink);
-        });
+        FrameParallel.Run(FrameCount(signal.Length), (first, end) => RunFrames(signal.Span, first, end, power, sink));
     }
 
     void RunFrames(ReadOnlySpan<float> signal, int firstFrame, int endFrame, float power, SpectrumSink sink)

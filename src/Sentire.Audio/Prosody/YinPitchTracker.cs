@@ -66,6 +66,9 @@ public static class YinPitchTracker
     /// <summary>Neighbourhood (frames each side) whose median F0 a frame is checked against for octave jumps.</summary>
     const int OctaveCheckRadius = 5;
 
+    /// <summary>First dips shallower than this d' are never replaced by the double lag.</summary>
+    const float MinDipForOctaveCheck = 0.05f;
+
     public static PitchTrack Track(ReadOnlySpan<float> signal, int sampleRate, PitchOptions? options = null)
     {
         options ??= new PitchOptions();
@@ -74,7 +77,8 @@ public static class YinPitchTracker
         var minLag = Math.Max(2, (int)Math.Floor(sampleRate / options.MaxF0Hz));
         var maxLag = (int)Math.Ceiling(sampleRate / options.MinF0Hz);
         var window = Math.Max(maxLag, (int)Math.Round(options.WindowSeconds * sampleRate)); // W
-        var span = new float[window + maxLag + 1];
+        var span = new float[window + maxLag + 2];
+        var energyPrefix = new double[span.Length + 1];
         var normalised = new float[grid.FrameCount][];                                      // d'_t(τ), τ = 0..maxLag+1
         var frequency = new float[grid.FrameCount];
         var aperiodicity = new float[grid.FrameCount];
@@ -82,10 +86,11 @@ public static class YinPitchTracker
 
         for (var t = 0; t < grid.FrameCount; t++)
         {
-            // The integration window W is centred on the frame; the lagged copies reach up to maxLag past it.
-            FrameGrid.CopyWindow(signal, grid.CentredStart(t, window), span);
-            energy[t] = TensorPrimitives.Dot<float>(span.AsSpan(0, window), span.AsSpan(0, window)) / window;
-            var dPrime = normalised[t] = CumulativeMeanNormalisedDifference(span, window, maxLag + 1);
+            FrameGrid.CopyWindow(signal, grid.CentredStart(t, span.Length), span);
+            for (var i = 0; i < span.Length; i++) energyPrefix[i + 1] = energyPrefix[i] + (double)span[i] * span[i];
+            var centred = (span.Length - window) / 2;
+            energy[t] = (energyPrefix[centred + window] - energyPrefix[centred]) / window;
+            var dPrime = normalised[t] = CumulativeMeanNormalisedDifference(span, energyPrefix, window, maxLag + 1);
             var lag = FirstDip(dPrime, minLag, maxLag, options.Threshold);
             if (lag >= 0) lag = PreferDoubleLag(dPrime, lag, maxLag, options.OctaveRatio);
             if (lag < 0)
@@ -112,21 +117,25 @@ public static class YinPitchTracker
         return new PitchTrack(frequency, aperiodicity, grid.HopSeconds);
     }
 
-    /// <summary>Steps 2-3. <paramref name="span"/> holds W + lags samples; returns d'(τ) for τ = 0..lags.</summary>
-    static float[] CumulativeMeanNormalisedDifference(float[] span, int window, int lags)
+    /// <summary>Steps 2-3 on a span of W + lags + 1 samples whose middle is the frame centre. The compared windows sit
+    /// symmetrically about the centre (x_j against x_{j+τ} with j starting ⌊τ/2⌋ before the centred window), so the
+    /// estimate belongs to the frame time for every lag instead of lagging by τ/2 on gliding pitch.
+    /// Returns d'(τ) for τ = 0..lags.</summary>
+    static float[] CumulativeMeanNormalisedDifference(float[] span, double[] energyPrefix, int window, int lags)
     {
-        // d(τ) = Σ x_j² + Σ x_{j+τ}² - 2 Σ x_j x_{j+τ} (eq. 7 expanded), the energies by running sums.
-        var head = span.AsSpan(0, window);
-        double energyHead = TensorPrimitives.Dot<float>(head, head);
-        double energyShifted = energyHead;
+        var centredStart = (span.Length - window) / 2;
         var dPrime = new float[lags + 1];
         dPrime[0] = 1;
         double runningSum = 0;
         for (var tau = 1; tau <= lags; tau++)
         {
-            energyShifted += (double)span[tau + window - 1] * span[tau + window - 1] - (double)span[tau - 1] * span[tau - 1];
-            var cross = TensorPrimitives.Dot<float>(head, span.AsSpan(tau, window));
-            var d = Math.Max(0, energyHead + energyShifted - 2 * cross);
+            // d(τ) = Σ x_j² + Σ x_{j+τ}² - 2 Σ x_j x_{j+τ} (eq. 7 expanded), the energies from prefix sums.
+            var left = centredStart - tau / 2;
+            var right = left + tau;
+            var energyLeft = energyPrefix[left + window] - energyPrefix[left];
+            var energyRight = energyPrefix[right + window] - energyPrefix[right];
+            var cross = TensorPrimitives.Dot<float>(span.AsSpan(left, window), span.AsSpan(right, window));
+            var d = Math.Max(0, energyLeft + energyRight - 2 * cross);
             runningSum += d;
             dPrime[tau] = runningSum > 0 ? (float)(d * tau / runningSum) : 1;
         }
@@ -151,6 +160,8 @@ public static class YinPitchTracker
     /// lag that is deeper than <paramref name="ratio"/> times the first one marks the first as a half-period error.</summary>
     static int PreferDoubleLag(float[] dPrime, int lag, int maxLag, double ratio)
     {
+        // Near-perfect periodicity at the first dip leaves nothing to correct (and the ratio of two tiny values is noise).
+        if (dPrime[lag] < MinDipForOctaveCheck) return lag;
         var margin = Math.Max(2, lag / 8);
         var from = 2 * lag - margin;
         var to = Math.Min(maxLag, 2 * lag + margin);

@@ -33,11 +33,13 @@ public static class Gemm
     /// <summary>Description of a backend with its details.</summary>
     public static string Describe(GemmBackend backend) => backend switch
     {
-        GemmBackend.OpenBlas => $"openblas ({OpenBlas.LibraryName}, {Parallelism.MaxThreads} threads)",
-        _ => $"managed ({ManagedGemm.Describe}, {Parallelism.MaxThreads} threads"
+        GemmBackend.OpenBlas => $"openblas ({OpenBlas.LibraryName}, {Threads})",
+        _ => $"managed ({ManagedGemm.Describe}, {Threads}"
              + (string.Equals(Environment.GetEnvironmentVariable(BackendVariable), "openblas", StringComparison.OrdinalIgnoreCase) && !OpenBlas.IsAvailable
                  ? "; openblas was requested but libopenblas.so.0 did not load)" : ")"),
     };
+
+    static string Threads => Parallelism.MaxThreads == 1 ? "1 thread" : $"{Parallelism.MaxThreads} threads";
 
     static GemmBackend ChooseBackend()
     {

@@ -53,4 +53,16 @@ public static class Parallelism
             if (start < end) body(start, end);
         });
     }
+
+    /// <summary>
+    /// Calls <paramref name="body"/>(i) for every i in [0, <paramref name="count"/>), handing items out one at a
+    /// time to up to <paramref name="maxThreads"/> threads (for a handful of large, equal-cost tasks where a
+    /// stalled core should not hold the rest up). One thread runs them in order on the caller.
+    /// </summary>
+    public static void ForEach(int count, Action<int> body, int maxThreads = int.MaxValue)
+    {
+        int threads = Math.Min(Math.Min(MaxThreads, maxThreads), count);
+        if (threads <= 1) { for (int i = 0; i < count; i++) body(i); return; }
+        Parallel.For(0, count, threads == MaxThreads ? options : new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+    }
 }

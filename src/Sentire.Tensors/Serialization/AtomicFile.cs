@@ -8,10 +8,13 @@ namespace Sentire.Tensors.Serialization;
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Prefix-free marker in the names of temporary files, so that they can be recognised and cleaned up.</summary>
+    /// <summary>Part of every temporary file name ("." + target name + marker + random suffix), so leftovers can be recognised.</summary>
     public const string TempMarker = ".tmp-";
 
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write) => Write(path, write, wrap: null);
+
+    /// <summary><paramref name="wrap"/> lets tests interpose on the stream (e.g. fail after n bytes, as a crash would).</summary>
+    internal static void Write(string path, Action<Stream> write, Func<Stream, Stream>? wrap)
     {
         var target = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(target)!;
@@ -21,9 +24,12 @@ public static class AtomicFile
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
             {
-                write(stream);
+                if (wrap is null) write(stream);
+                else using (var wrapped = wrap(stream)) write(wrapped);
                 stream.Flush(flushToDisk: true);
             }
+            // The rename is atomic; .NET cannot fsync the directory entry itself, so after power loss (not a
+            // process crash) the old file may reappear, but never a torn one.
             File.Move(temp, target, overwrite: true);
         }
         catch

@@ -13,6 +13,9 @@ public interface ITensorStore : IReadOnlyDictionary<string, Tensor>, IDisposable
     /// <summary>One tensor as float32; <see cref="KeyNotFoundException"/> names the file when absent.</summary>
     Tensor Get(string name);
 
+    /// <summary>The stored shape of a tensor, read from the header without loading data.</summary>
+    int[] ShapeOf(string name);
+
     /// <summary>Every tensor as float32.</summary>
     Dictionary<string, Tensor> LoadAll();
 }

@@ -193,6 +193,9 @@ public sealed unsafe class SafeTensorsFile : ITensorStore
         return Load(info);
     }
 
+    public int[] ShapeOf(string name) => entries.TryGetValue(name, out var info) ? (int[])info.Shape.Clone()
+        : throw new KeyNotFoundException($"{FilePath}: no tensor named \"{name}\" ({entries.Count} tensors in the file)");
+
     Tensor Load(SafeTensorInfo info)
     {
         ObjectDisposedException.ThrowIf(mapped == null, this);
