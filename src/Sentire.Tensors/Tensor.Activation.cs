@@ -1,6 +1,6 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Sentire.Tensors;
 
@@ -10,11 +10,11 @@ namespace Sentire.Tensors;
 //   gelu_tanh(x) = x (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3) (Hendrycks & Gimpel 2016, eq. for the approximation)
 //   softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold; softplus' = sigmoid(beta x)
 //   softmax: y = exp(x - max) / sum, dx = y (g - sum(g y));  log_softmax: y = x - max - log sum exp(x - max), dx = g - exp(y) sum(g)
-// Elementwise kernels run in blocks of BlockSize so that multi-pass TensorPrimitives chains stay in L1 and big tensors
-// split across threads.
+// Elementwise kernels run in blocks of ElementwiseBlock elements, so that multi-pass chains stay in L1 and big tensors
+// split across threads; GELU, softmax rows and the backward formulas are single vector passes (ExpVector, NormalCdf).
 public sealed partial class Tensor
 {
-    const int BlockSize = 1024;
+    const int ElementwiseBlock = 1024;
     const float Sqrt1Over2 = 0.70710678118654752f;
     const float InvSqrt2Pi = 0.39894228040143268f;
     const float Sqrt2OverPi = 0.79788456080286536f;
@@ -26,7 +26,11 @@ public sealed partial class Tensor
         var x = this;
         return y.Record("relu", [x], g => x.AccumulateGrad(Elementwise(g, x, static (g, x, dx) =>
         {
-            for (int i = 0; i < dx.Length; i++) dx[i] = x[i] > 0 ? g[i] : 0f;
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; i <= dx.Length - Vector<float>.Count; i += Vector<float>.Count)
+                    Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(x.Slice(i)), Vector<float>.Zero), new Vector<float>(g.Slice(i)), Vector<float>.Zero).CopyTo(dx.Slice(i));
+            for (; i < dx.Length; i++) dx[i] = x[i] > 0 ? g[i] : 0f;
         })));
     }
 
@@ -401,7 +405,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>y = kernel(a, b) elementwise, block by block (b may be null: unary), blocks split across threads for big tensors.</summary>
-    static Tensor Elementwise(Tensor a, Tensor? b, SpanOp kernel) => MapRows(a, b, BlockSize, kernel);
+    static Tensor Elementwise(Tensor a, Tensor? b, SpanOp kernel) => MapRows(a, b, ElementwiseBlock, kernel);
 
     /// <summary>y = kernel(a row, b row) for consecutive rows of <paramref name="rowLength"/> elements (the last one may be
     /// shorter; b may be null), rows split across threads for big tensors.</summary>
