@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Sentire.Tensors;
@@ -239,12 +240,10 @@ public sealed partial class Tensor
         var values = Empty(outShape);
         var indices = new int[values.Length];
         var line = new float[size];
-        var keys = new ulong[size];
         var heap = new ulong[k];
         ForEachLine(outer, size, inner, line, (lineBase, lineStride) =>
         {
-            RankKeys(line, descending: true, keys);
-            SmallestKeys(keys, heap);
+            LargestKeys(line, heap);
             for (int j = 0; j < k; j++)
             {
                 int i = (int)(uint)heap[j];
@@ -302,34 +301,38 @@ public sealed partial class Tensor
     /// </summary>
     static void RankKeys(ReadOnlySpan<float> line, bool descending, Span<ulong> keys)
     {
-        for (int i = 0; i < line.Length; i++)
-        {
-            float v = line[i];
-            uint bits = v == 0f ? 0u : BitConverter.SingleToUInt32Bits(v);
-            uint ordered = float.IsNaN(v) ? uint.MaxValue : (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
-            if (descending) ordered = ~ordered;
-            keys[i] = ((ulong)ordered << 32) | (uint)i;
-        }
+        for (int i = 0; i < line.Length; i++) keys[i] = RankKey(line[i], i, descending);
     }
 
-    /// <summary>Leaves the heap.Length smallest <paramref name="keys"/> in <paramref name="heap"/>, ascending: a max-heap
-    /// of the best seen so far whose root is the worst of them, O(n log k); most keys lose to the root at once.</summary>
-    static void SmallestKeys(ReadOnlySpan<ulong> keys, ulong[] heap)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ulong RankKey(float v, int position, bool descending)
+    {
+        uint bits = v == 0f ? 0u : BitConverter.SingleToUInt32Bits(v);
+        uint ordered = float.IsNaN(v) ? uint.MaxValue : (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        if (descending) ordered = ~ordered;
+        return ((ulong)ordered << 32) | (uint)position;
+    }
+
+    /// <summary>Leaves the descending rank keys of the heap.Length largest values of <paramref name="line"/> in
+    /// <paramref name="heap"/>, best first: a max-heap of the keys kept so far whose root is the worst of them,
+    /// O(n log k). Most values lose to the root's value at once and never get a key (a NaN never compares less).</summary>
+    static void LargestKeys(ReadOnlySpan<float> line, ulong[] heap)
     {
         int k = heap.Length;
         if (k == 0) return;
         for (int i = 0; i < k; i++)
         {
-            // sift up
             int c = i;
-            heap[c] = keys[i];
+            heap[c] = RankKey(line[i], i, descending: true);
             while (c > 0 && heap[(c - 1) / 2] < heap[c]) { (heap[(c - 1) / 2], heap[c]) = (heap[c], heap[(c - 1) / 2]); c = (c - 1) / 2; }
         }
-        for (int i = k; i < keys.Length; i++)
+        float worstKept = line[(int)(uint)heap[0]];
+        for (int i = k; i < line.Length; i++)
         {
-            if (keys[i] >= heap[0]) continue;
-            heap[0] = keys[i];
-            // sift down
+            if (line[i] < worstKept) continue;
+            ulong key = RankKey(line[i], i, descending: true);
+            if (key >= heap[0]) continue;
+            heap[0] = key;
             int p = 0;
             while (true)
             {
@@ -340,6 +343,7 @@ public sealed partial class Tensor
                 (heap[largest], heap[p]) = (heap[p], heap[largest]);
                 p = largest;
             }
+            worstKept = line[(int)(uint)heap[0]];
         }
         heap.AsSpan().Sort();
     }
