@@ -371,8 +371,11 @@ public sealed partial class Tensor
         {
             for (int o = 0; o < outer; o++)
             {
+                var s = src.Slice(o * size, size);
+                var d = dst.Slice(o * size, size);
                 double acc = 0;
-                for (int n = 0, k = o * size + first; n < size; n++, k += step) { acc += src[k]; dst[k] = (float)acc; }
+                if (reverse) for (int k = s.Length - 1; k >= 0; k--) { acc += s[k]; d[k] = (float)acc; }
+                else for (int k = 0; k < s.Length; k++) { acc += s[k]; d[k] = (float)acc; }
             }
             return;
         }
