@@ -11,6 +11,7 @@ public static class VersionCommand
         command.SetAction(_ =>
         {
             Console.WriteLine($"sentire {typeof(VersionCommand).Assembly.GetName().Version}");
+            Console.WriteLine($"gemm: {Sentire.Tensors.Kernels.Gemm.BackendName}");
             return 0;
         });
         return command;

@@ -1,0 +1,95 @@
+namespace Sentire.Audio.Decoding;
+
+/// <summary>
+/// Reads any audio file into an <see cref="AudioClip"/>, choosing the decoder from the file's first bytes
+/// (never its extension): RIFF/RF64 WAVE with PCM or float samples → <see cref="WavReader"/>, fLaC (optionally after an ID3v2 tag)
+/// → <see cref="FlacDecoder"/>, anything else → ffmpeg (<see cref="FfmpegDecoder"/>).
+/// </summary>
+public static class AudioFile
+{
+    /// <summary>Files larger than this are refused (whole files are decoded in memory).</summary>
+    public const long MaxFileBytes = int.MaxValue - 64;
+
+    /// <summary>Decodes the file at <paramref name="path"/>.</summary>
+    /// <exception cref="AudioFormatException">The file is not decodable; the message names it and says why.</exception>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    public static AudioClip Read(string path)
+    {
+        var bytes = ReadAllBytes(path);
+        return Detect(bytes) switch
+        {
+            // WAV holding A-law, ADPCM, MP3 and the like: ffmpeg knows those encodings.
+            AudioContainer.Wav when bytes.Length >= 12 && WavReader.ReadLayout(bytes, path).Format == WavSampleFormat.Other
+                => FfmpegDecoder.Default.Decode(path),
+            AudioContainer.Wav => WavReader.Read(bytes, path),
+            AudioContainer.Flac => FlacDecoder.Decode(bytes, path),
+            _ => FfmpegDecoder.Default.Decode(path),
+        };
+    }
+
+    /// <summary>Decodes WAV or FLAC bytes held in memory; <paramref name="name"/> names them in errors.
+    /// Other formats need a file path (they go through ffmpeg) and are refused here.</summary>
+    public static AudioClip Read(byte[] bytes, string name)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        return Detect(bytes) switch
+        {
+            AudioContainer.Wav => WavReader.Read(bytes, name),
+            AudioContainer.Flac => FlacDecoder.Decode(bytes, name),
+            _ => throw new AudioFormatException(name,
+                $"neither WAV nor FLAC (starts with {DescribeMagic(bytes)}); other formats are decoded by ffmpeg from a file path, use AudioFile.Read(path)"),
+        };
+    }
+
+    /// <summary>The container named by the first bytes: Wav, Flac, or Ffmpeg for anything else.</summary>
+    public static AudioContainer Detect(ReadOnlySpan<byte> header)
+    {
+        var riff = header.Length >= 4 && (header[..4].SequenceEqual("RIFF"u8) || header[..4].SequenceEqual("RF64"u8));
+        // A RIFF header too short to name its form is a truncated WAV far more often than anything else.
+        if (riff && (header.Length < 12 || header.Slice(8, 4).SequenceEqual("WAVE"u8)))
+            return AudioContainer.Wav;
+        var flacStart = SkipId3v2(header);
+        if (header.Length - flacStart >= 4 && header.Slice(flacStart, 4).SequenceEqual("fLaC"u8))
+            return AudioContainer.Flac;
+        return AudioContainer.Ffmpeg;
+    }
+
+    /// <summary>Offset just past an ID3v2 tag at the start (some FLAC and MP3 files carry one), or 0.</summary>
+    internal static int SkipId3v2(ReadOnlySpan<byte> data)
+    {
+        // ID3v2 header: "ID3", version (2 bytes), flags, size as four 7-bit "syncsafe" bytes; flag 0x10 adds a 10-byte footer.
+        if (data.Length < 10 || !data[..3].SequenceEqual("ID3"u8)) return 0;
+        int size = 0;
+        for (int i = 6; i < 10; i++)
+        {
+            if ((data[i] & 0x80) != 0) return 0;
+            size = (size << 7) | data[i];
+        }
+        long end = 10L + size + ((data[5] & 0x10) != 0 ? 10 : 0);
+        return end <= data.Length ? (int)end : 0;
+    }
+
+    internal static byte[] ReadAllBytes(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var length = stream.Length;
+        if (length == 0) throw new AudioFormatException(path, "empty file (0 bytes)");
+        if (length > MaxFileBytes)
+            throw new AudioFormatException(path, $"file is {length} bytes; at most {MaxFileBytes} bytes can be decoded in memory");
+        var bytes = new byte[length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    internal static string DescribeMagic(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length == 0) return "nothing: the file is empty";
+        var head = bytes[..Math.Min(4, bytes.Length)];
+        var printable = true;
+        foreach (var b in head) printable &= b is >= 0x20 and < 0x7F;
+        return printable
+            ? $"\"{System.Text.Encoding.ASCII.GetString(head)}\""
+            : $"bytes {Convert.ToHexString(head)}";
+    }
+}

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+
+namespace Sentire.Audio.Decoding;
+
+/// <summary>What a finished external program left.</summary>
+public sealed record ProcessResult(int ExitCode, byte[] StandardOutput, string StandardError)
+{
+    /// <summary>The last non-empty line of standard error, for error messages.</summary>
+    public string LastErrorLine =>
+        StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()?.Trim() ?? "no message";
+}
+
+/// <summary>Runs external decoders (ffmpeg, flac) and finds them on PATH.</summary>
+public static class ExternalProcess
+{
+    /// <summary>Full path of <paramref name="program"/> in a PATH folder, or null when it is not installed.</summary>
+    public static string? FindOnPath(string program)
+    {
+        var names = OperatingSystem.IsWindows() ? new[] { program + ".exe", program } : new[] { program };
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var name in names)
+            {
+                var candidate = Path.Combine(dir, name);
+                if (File.Exists(candidate)) return candidate;
+            }
+        return null;
+    }
+
+    /// <summary>Runs <paramref name="executable"/> to completion (arguments passed as they are, no shell),
+    /// feeding <paramref name="standardInput"/> and collecting both output streams.</summary>
+    public static ProcessResult Run(string executable, IEnumerable<string> arguments, byte[]? standardInput = null)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
+        // Both pipes drain concurrently so neither program nor reader blocks on a full pipe.
+        var errors = process.StandardError.ReadToEndAsync();
+        var feeder = Task.Run(() =>
+        {
+            try
+            {
+                if (standardInput is not null) process.StandardInput.BaseStream.Write(standardInput);
+                process.StandardInput.Close();
+            }
+            catch (IOException) { } // the program exited without reading everything
+        });
+        using var output = new MemoryStream();
+        process.StandardOutput.BaseStream.CopyTo(output);
+        process.WaitForExit();
+        feeder.Wait();
+        return new ProcessResult(process.ExitCode, output.ToArray(), errors.Result);
+    }
+}

@@ -1,0 +1,79 @@
+namespace Sentire.Audio.Decoding;
+
+/// <summary>
+/// Decodes formats Sentire has no decoder for (MP3, Ogg/Vorbis, Opus, M4A/AAC, WebM...) by running
+/// <c>ffmpeg -i FILE -map 0:a:0 -c:a pcm_f32le -f wav pipe:1</c> and reading the streamed float WAV it writes
+/// (data size 0xFFFFFFFF, handled by <see cref="WavReader"/>). Channels and sample rate are kept as decoded.
+/// </summary>
+public sealed class FfmpegDecoder
+{
+    /// <summary>The decoder using the first <c>ffmpeg</c> on PATH (unavailable when there is none).</summary>
+    public static FfmpegDecoder Default { get; } = new(ExternalProcess.FindOnPath("ffmpeg"));
+
+    /// <param name="executable">Path of the ffmpeg binary, or null when it is not installed.</param>
+    public FfmpegDecoder(string? executable) => Executable = executable;
+
+    public string? Executable { get; }
+
+    public bool IsAvailable => Executable is not null && File.Exists(Executable);
+
+    /// <summary>Decodes the audio file at <paramref name="path"/> (its first audio stream).</summary>
+    /// <exception cref="AudioFormatException">ffmpeg is missing or cannot decode the file.</exception>
+    public AudioClip Decode(string path)
+    {
+        if (!IsAvailable)
+            throw new AudioFormatException(path,
+                "Sentire decodes PCM/float WAV and FLAC itself; this file needs ffmpeg (used for MP3, Ogg, Opus, M4A, WebM and other formats or encodings), which is not installed" +
+                (Executable is null ? "" : $" at {Executable}") +
+                ". Install it (Debian/Ubuntu: sudo apt-get install ffmpeg; Fedora: sudo dnf install ffmpeg; macOS: brew install ffmpeg; " +
+                "Windows: winget install ffmpeg) so that `ffmpeg` is on PATH, or convert the file to WAV or FLAC first.");
+
+        var result = ExternalProcess.Run(Executable!,
+            ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", Path.GetFullPath(path),
+             "-map", "0:a:0", "-vn", "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"]);
+        if (result.ExitCode != 0 || result.StandardOutput.Length == 0)
+            throw new AudioFormatException(path, $"ffmpeg could not decode it (exit code {result.ExitCode}): {result.LastErrorLine}");
+        var clip = WavReader.Read(result.StandardOutput, path);
+        return new AudioClip(clip.Samples, clip.SampleRate, clip.Channels, path, AudioContainer.Ffmpeg);
+    }
+
+    /// <summary>
+    /// ffmpeg's decode of each file as signed little-endian integers (<c>-f s16le</c> or <c>-f s32le</c>, the top bits
+    /// holding the sample): the reference the FLAC decoder is checked against. Up to 100 files share one ffmpeg
+    /// process (one input and one output each), as starting ffmpeg costs more than decoding a short clip.
+    /// </summary>
+    public int[][] DecodeIntegers(IReadOnlyList<string> paths, int bits)
+    {
+        if (bits is not (16 or 32)) throw new ArgumentOutOfRangeException(nameof(bits), bits, "ffmpeg integer output is 16 or 32 bits");
+        if (!IsAvailable) throw new InvalidOperationException("ffmpeg is not installed");
+        const int filesPerProcess = 100;
+        var results = new int[paths.Count][];
+        var folder = Directory.CreateTempSubdirectory("sentire-ffmpeg-");
+        try
+        {
+            for (int first = 0; first < paths.Count; first += filesPerProcess)
+            {
+                int count = Math.Min(filesPerProcess, paths.Count - first);
+                var arguments = new List<string> { "-nostdin", "-hide_banner", "-loglevel", "error", "-y" };
+                for (int i = 0; i < count; i++) arguments.AddRange(["-i", Path.GetFullPath(paths[first + i])]);
+                for (int i = 0; i < count; i++)
+                    arguments.AddRange(["-map", $"{i}:a:0", "-f", bits == 16 ? "s16le" : "s32le", Path.Combine(folder.FullName, $"{first + i}.raw")]);
+                var result = ExternalProcess.Run(Executable!, arguments);
+                if (result.ExitCode != 0)
+                    throw new AudioFormatException(paths[first], $"ffmpeg failed on files {first}..{first + count - 1} (exit code {result.ExitCode}): {result.LastErrorLine}");
+                for (int i = first; i < first + count; i++)
+                {
+                    var raw = File.ReadAllBytes(Path.Combine(folder.FullName, $"{i}.raw"));
+                    results[i] = bits == 16
+                        ? Array.ConvertAll(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(raw).ToArray(), s => (int)s)
+                        : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(raw).ToArray();
+                }
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+        return results;
+    }
+}

@@ -1,0 +1,43 @@
+namespace Sentire.Audio.Dsp;
+
+/// <summary>
+/// A frames × features matrix of float32 (row-major: one row per frame), the output of the feature
+/// extractors. torchaudio's transforms return (features, frames); <see cref="Transpose"/> gives that layout.
+/// </summary>
+public sealed class FeatureMatrix
+{
+    public FeatureMatrix(int rows, int columns) : this(rows, columns, new float[checked(rows * columns)]) { }
+
+    public FeatureMatrix(int rows, int columns, float[] data)
+    {
+        if (rows < 0 || columns < 0) throw new ArgumentOutOfRangeException(nameof(rows), $"Matrix shape ({rows}, {columns}) is negative.");
+        if (data.Length != (long)rows * columns)
+            throw new ArgumentException($"Matrix of shape ({rows}, {columns}) needs {rows * columns} values, got {data.Length}.", nameof(data));
+        Rows = rows;
+        Columns = columns;
+        Data = data;
+    }
+
+    public int Rows { get; }
+    public int Columns { get; }
+
+    /// <summary>Row-major values, length Rows·Columns.</summary>
+    public float[] Data { get; }
+
+    public float this[int row, int column]
+    {
+        get => Data[row * Columns + column];
+        set => Data[row * Columns + column] = value;
+    }
+
+    public Span<float> Row(int row) => Data.AsSpan(row * Columns, Columns);
+
+    public FeatureMatrix Transpose()
+    {
+        var result = new FeatureMatrix(Columns, Rows);
+        for (var r = 0; r < Rows; r++)
+            for (var c = 0; c < Columns; c++)
+                result.Data[c * Rows + r] = Data[r * Columns + c];
+        return result;
+    }
+}

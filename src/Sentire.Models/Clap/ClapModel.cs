@@ -1,0 +1,67 @@
+using Sentire.Models.Layers;
+using Sentire.Models.Speech;
+using Sentire.Tensors;
+using Sentire.Tensors.Nn;
+
+namespace Sentire.Models.Clap;
+
+/// <summary>Sizes and temperature settings of the CLAP heads.</summary>
+/// <param name="ProjectionSize">width of the joint audio-text space</param>
+/// <param name="InitialTemperature">tau at initialisation; logits are cos / tau (CLIP's 0.07)</param>
+/// <param name="LearnableTemperature">whether tau_a and tau_t are trained (GEmo-CLAP) or fixed</param>
+public sealed record ClapHeadConfig(int ProjectionSize = 128, float InitialTemperature = 0.07f, bool LearnableTemperature = true);
+
+/// <summary>
+/// Emo-CLAP (Pan et al., 2023): a speech encoder and a text encoder mapped into one space.
+///   a = normalize(P_a(meanpool_valid(SpeechEncoder(x)))),  t = normalize(P_t(firsttoken(TextEncoder(w)))),
+/// P_a, P_t two-layer projections (Linear-GELU-Linear). The audio->text and text->audio logits carry their own
+/// inverse temperatures exp(logit_scale_a), exp(logit_scale_t). Zero-shot recognition scores a clip against
+/// prompts such as "The emotion is angry." by softmax(exp(logit_scale_a) cos(a, t_label)).
+/// </summary>
+public sealed class ClapModel : Module
+{
+    public ISpeechEncoder AudioEncoder { get; }
+    public TextEncoder TextEncoder { get; }
+    public Sequential AudioProjection { get; }
+    public Sequential TextProjection { get; }
+    public Tensor LogitScaleAudio { get; }
+    public Tensor LogitScaleText { get; }
+    public ClapHeadConfig HeadConfig { get; }
+
+    public ClapModel(Module audioEncoder, TextEncoder textEncoder, ClapHeadConfig head, Generator? rngForInit)
+    {
+        AudioEncoder = audioEncoder as ISpeechEncoder ?? throw new ArgumentException($"{audioEncoder.GetType().Name} is not a speech encoder");
+        HeadConfig = head;
+        RegisterModule("audio_encoder", audioEncoder);
+        TextEncoder = RegisterModule("text_encoder", textEncoder);
+        AudioProjection = RegisterModule("audio_projection", Projection(AudioEncoder.HiddenSize, head.ProjectionSize, rngForInit));
+        TextProjection = RegisterModule("text_projection", Projection(textEncoder.Config.HiddenSize, head.ProjectionSize, rngForInit));
+        float init = MathF.Log(1f / head.InitialTemperature);
+        LogitScaleAudio = RegisterParameter("logit_scale_a", Tensor.Scalar(init));
+        LogitScaleText = RegisterParameter("logit_scale_t", Tensor.Scalar(init));
+        if (!head.LearnableTemperature) { LogitScaleAudio.RequiresGrad = false; LogitScaleText.RequiresGrad = false; }
+    }
+
+    static Sequential Projection(int input, int output, Generator? rng) =>
+        new(new Linear(input, output, rng), new GeluModule(), new Linear(output, output, rng));
+
+    /// <summary>L2-normalised clip embeddings (B, P).</summary>
+    public Tensor EmbedAudio(Tensor input, int[]? lengths)
+    {
+        var encoded = AudioEncoder.Encode(input, lengths);
+        return AudioProjection.Forward(Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask)).Normalize(dim: -1);
+    }
+
+    /// <summary>L2-normalised text embeddings (B, P) of tokenised prompts (each row starting with BOS).</summary>
+    public Tensor EmbedText(int[][] ids) => TextProjection.Forward(TextEncoder.Pooled(ids)).Normalize(dim: -1);
+
+    /// <summary>Zero-shot probabilities (B, L) of each clip over label prompts: softmax over labels of exp(s_a) cos(a, t).</summary>
+    public Tensor ZeroShot(Tensor audioEmbeddings, Tensor labelEmbeddings) =>
+        (audioEmbeddings.MatMul(labelEmbeddings, transB: true) * LogitScaleAudio.Exp()).Softmax(-1);
+
+    /// <summary>GELU as a module, so projections are plain Sequentials with checkpoint-style indices (0, 2).</summary>
+    sealed class GeluModule : Module<Tensor, Tensor>
+    {
+        public override Tensor Forward(Tensor input) => input.Gelu();
+    }
+}
