@@ -1,10 +1,8 @@
-using System.Buffers.Binary;
-
 namespace Sentire.Audio.Decoding;
 
 /// <summary>
 /// Reads any audio file into an <see cref="AudioClip"/>, choosing the decoder from the file's first bytes
-/// (never its extension): RIFF/RF64 WAVE → <see cref="WavReader"/>, fLaC (optionally after an ID3v2 tag)
+/// (never its extension): RIFF/RF64 WAVE with PCM or float samples → <see cref="WavReader"/>, fLaC (optionally after an ID3v2 tag)
 /// → <see cref="FlacDecoder"/>, anything else → ffmpeg (<see cref="FfmpegDecoder"/>).
 /// </summary>
 public static class AudioFile
@@ -20,6 +18,9 @@ public static class AudioFile
         var bytes = ReadAllBytes(path);
         return Detect(bytes) switch
         {
+            // WAV holding A-law, ADPCM, MP3 and the like: ffmpeg knows those encodings.
+            AudioContainer.Wav when bytes.Length >= 12 && WavReader.ReadLayout(bytes, path).Format == WavSampleFormat.Other
+                => FfmpegDecoder.Default.Decode(path),
             AudioContainer.Wav => WavReader.Read(bytes, path),
             AudioContainer.Flac => FlacDecoder.Decode(bytes, path),
             _ => FfmpegDecoder.Default.Decode(path),
@@ -43,8 +44,9 @@ public static class AudioFile
     /// <summary>The container named by the first bytes: Wav, Flac, or Ffmpeg for anything else.</summary>
     public static AudioContainer Detect(ReadOnlySpan<byte> header)
     {
-        if (header.Length >= 12 && (header[..4].SequenceEqual("RIFF"u8) || header[..4].SequenceEqual("RF64"u8))
-            && header.Slice(8, 4).SequenceEqual("WAVE"u8))
+        var riff = header.Length >= 4 && (header[..4].SequenceEqual("RIFF"u8) || header[..4].SequenceEqual("RF64"u8));
+        // A RIFF header too short to name its form is a truncated WAV far more often than anything else.
+        if (riff && (header.Length < 12 || header.Slice(8, 4).SequenceEqual("WAVE"u8)))
             return AudioContainer.Wav;
         var flacStart = SkipId3v2(header);
         if (header.Length - flacStart >= 4 && header.Slice(flacStart, 4).SequenceEqual("fLaC"u8))
@@ -90,7 +92,4 @@ public static class AudioFile
             ? $"\"{System.Text.Encoding.ASCII.GetString(head)}\""
             : $"bytes {Convert.ToHexString(head)}";
     }
-
-    /// <summary>Reads a little-endian 32-bit value; callers have checked the length.</summary>
-    internal static uint U32(ReadOnlySpan<byte> data, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(data[offset..]);
 }

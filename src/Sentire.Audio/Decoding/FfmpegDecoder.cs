@@ -23,7 +23,7 @@ public sealed class FfmpegDecoder
     {
         if (!IsAvailable)
             throw new AudioFormatException(path,
-                "not WAV or FLAC, and ffmpeg (which Sentire uses for MP3, Ogg, Opus, M4A, WebM and other formats) is not installed" +
+                "Sentire decodes PCM/float WAV and FLAC itself; this file needs ffmpeg (used for MP3, Ogg, Opus, M4A, WebM and other formats or encodings), which is not installed" +
                 (Executable is null ? "" : $" at {Executable}") +
                 ". Install it (Debian/Ubuntu: sudo apt-get install ffmpeg; Fedora: sudo dnf install ffmpeg; macOS: brew install ffmpeg; " +
                 "Windows: winget install ffmpeg) so that `ffmpeg` is on PATH, or convert the file to WAV or FLAC first.");

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace Sentire.Audio.Decoding;
@@ -31,12 +32,7 @@ public static class FlacDecoder
     /// <summary>Decodes to floats: a sample s of b bits becomes s / 2^(b-1).</summary>
     public static AudioClip Decode(ReadOnlySpan<byte> data, string name, bool verifyMd5 = true)
     {
-        var pcm = DecodeInt(data, name, verifyMd5);
-        var info = pcm.Info;
-        var scale = 1f / (1L << (info.BitsPerSample - 1));
-        var samples = new float[pcm.Samples.Length];
-        var ints = pcm.Samples;
-        for (int i = 0; i < ints.Length; i++) samples[i] = ints[i] * scale;
+        var samples = DecodeSamples<float>(data, name, verifyMd5, trace: null, out var info);
         return new AudioClip(samples, info.SampleRate, info.Channels, name, AudioContainer.Flac, info.BitsPerSample);
     }
 
@@ -48,9 +44,15 @@ public static class FlacDecoder
         DecodeInt(data, name, verifyMd5, trace: null);
 
     /// <summary>As <see cref="DecodeInt(ReadOnlySpan{byte}, string, bool)"/>, recording the coding features met in <paramref name="trace"/>.</summary>
-    internal static FlacPcm DecodeInt(ReadOnlySpan<byte> data, string name, bool verifyMd5, FlacTrace? trace)
+    internal static FlacPcm DecodeInt(ReadOnlySpan<byte> data, string name, bool verifyMd5, FlacTrace? trace) =>
+        new(DecodeSamples<int>(data, name, verifyMd5, trace, out var info), info);
+
+    /// <summary>Decodes to interleaved <typeparamref name="T"/>: int (as stored) or float (s / 2^(bits-1)).</summary>
+    static T[] DecodeSamples<T>(ReadOnlySpan<byte> data, string name, bool verifyMd5, FlacTrace? trace, out FlacStreamInfo info)
+        where T : unmanaged
     {
-        var info = ReadMetadata(data, name, out var position);
+        info = ReadMetadata(data, name, out var position);
+        float scale = 1f / (1L << (info.BitsPerSample - 1));
         int channels = info.Channels;
         long claimed = info.TotalSamples * channels;
         if (claimed > Array.MaxLength)
@@ -58,7 +60,7 @@ public static class FlacDecoder
         // Never trust the claim for the allocation: a small file can claim hours. Start from what the
         // file can plausibly hold and grow by doubling while frames really decode.
         long plausible = (long)data.Length * 8 + 65536L * channels;
-        var output = new int[claimed > 0 ? Math.Min(claimed, plausible) : Math.Min(plausible, Array.MaxLength)];
+        var output = new T[claimed > 0 ? Math.Min(claimed, plausible) : Math.Min(plausible, Array.MaxLength)];
         long written = 0;
 
         var buffers = new FrameBuffers(channels);
@@ -86,13 +88,13 @@ public static class FlacDecoder
                 Array.Resize(ref output, (int)Math.Min(Array.MaxLength, Math.Max(needed, 2L * output.Length)));
             }
             var frameOut = output.AsSpan((int)written, blockSize * channels);
-            Interleave(buffers, blockSize, frameOut);
+            Interleave(buffers, blockSize, frameOut, scale);
             if (md5 is not null)
             {
                 int bytesPerSample = (info.BitsPerSample + 7) / 8;
                 if (md5Bytes.Length < frameOut.Length * bytesPerSample) md5Bytes = new byte[frameOut.Length * bytesPerSample];
                 var packed = md5Bytes.AsSpan(0, frameOut.Length * bytesPerSample);
-                PackLittleEndian(frameOut, bytesPerSample, packed);
+                PackLittleEndian(buffers, blockSize, bytesPerSample, packed);
                 md5.AppendData(packed);
             }
             written = needed;
@@ -113,7 +115,7 @@ public static class FlacDecoder
                 throw new AudioFormatException(name,
                     $"MD5 of the decoded audio is {Convert.ToHexString(digest)}, STREAMINFO says {Convert.ToHexString(info.Md5)}");
         }
-        return new FlacPcm(output, info);
+        return output;
     }
 
     /// <summary>"fLaC", then metadata blocks (§8): 1-bit last flag, 7-bit type, 24-bit length; STREAMINFO first.</summary>
@@ -133,7 +135,7 @@ public static class FlacDecoder
             int length = (data[position + 1] << 16) | (data[position + 2] << 8) | data[position + 3];
             position += 4;
             if (length > data.Length - position)
-                throw new AudioFormatException(name, $"metadata block of type {type} claims {length} bytes at byte {position}, only {data.Length - position} left");
+                throw new AudioFormatException(name, $"truncated metadata: block of type {type} claims {length} bytes at byte {position}, only {data.Length - position} left");
             if (type == 127) throw new AudioFormatException(name, $"metadata block type 127 (forbidden) at byte {position - 4}");
             if (info is null)
             {
@@ -390,49 +392,89 @@ public static class FlacDecoder
         }
     }
 
-    /// <summary>LPC (§9.2.6): s[i] = residual[i] + (Σ_j c[j]·s[i-1-j]) >> shift, summed in 64 bits.</summary>
-    static void RestoreLpc(Span<long> s, ReadOnlySpan<long> c, int shift)
+    /// <summary>LPC (§9.2.6): s[i] = residual[i] + (Σ_j c[j]·s[i-1-j]) >> shift, summed in 64 bits.
+    /// The hot loop of the decoder: pointers (no bounds checks), and order 12 (what <c>flac -5</c> to <c>-8</c>
+    /// mostly choose) with its coefficients held in registers.</summary>
+    static unsafe void RestoreLpc(Span<long> s, ReadOnlySpan<long> c, int shift)
     {
-        int order = c.Length;
-        for (int i = order; i < s.Length; i++)
+        int order = c.Length, n = s.Length;
+        fixed (long* samples = s)
+        fixed (long* coefficients = c)
         {
-            long sum = 0;
-            var history = s.Slice(i - order, order);
-            for (int j = 0; j < order; j++) sum += c[j] * history[order - 1 - j];
-            s[i] += sum >> shift;
+            if (order == 12)
+            {
+                long c0 = coefficients[0], c1 = coefficients[1], c2 = coefficients[2], c3 = coefficients[3], c4 = coefficients[4], c5 = coefficients[5],
+                     c6 = coefficients[6], c7 = coefficients[7], c8 = coefficients[8], c9 = coefficients[9], c10 = coefficients[10], c11 = coefficients[11];
+                for (long* p = samples + 12, end = samples + n; p < end; p++)
+                {
+                    long sum = c0 * p[-1] + c1 * p[-2] + c2 * p[-3] + c3 * p[-4] + c4 * p[-5] + c5 * p[-6]
+                             + c6 * p[-7] + c7 * p[-8] + c8 * p[-9] + c9 * p[-10] + c10 * p[-11] + c11 * p[-12];
+                    *p += sum >> shift;
+                }
+                return;
+            }
+            for (long* p = samples + order, end = samples + n; p < end; p++)
+            {
+                long even = 0, odd = 0;
+                int j = 0;
+                for (; j + 1 < order; j += 2)
+                {
+                    even += coefficients[j] * p[-1 - j];
+                    odd += coefficients[j + 1] * p[-2 - j];
+                }
+                if (j < order) even += coefficients[j] * p[-1 - j];
+                *p += (even + odd) >> shift;
+            }
         }
     }
 
-    static void Interleave(FrameBuffers buffers, int blockSize, Span<int> output)
+    /// <summary>Channel buffers to interleaved output: ints as they are, or floats scaled by <paramref name="scale"/>
+    /// (the type test is resolved when the method is compiled for each T).</summary>
+    static void Interleave<T>(FrameBuffers buffers, int blockSize, Span<T> output, float scale) where T : unmanaged
     {
         int channels = buffers.Channel.Length;
-        if (channels == 1)
-        {
-            var mono = buffers.Channel[0].AsSpan(0, blockSize);
-            for (int i = 0; i < blockSize; i++) output[i] = (int)mono[i];
-            return;
-        }
         for (int c = 0; c < channels; c++)
         {
             var source = buffers.Channel[c].AsSpan(0, blockSize);
-            for (int i = 0, o = c; i < blockSize; i++, o += channels) output[o] = (int)source[i];
+            if (typeof(T) == typeof(int))
+            {
+                var ints = MemoryMarshal.Cast<T, int>(output);
+                for (int i = 0, o = c; i < source.Length; i++, o += channels) ints[o] = (int)source[i];
+            }
+            else
+            {
+                var floats = MemoryMarshal.Cast<T, float>(output);
+                for (int i = 0, o = c; i < source.Length; i++, o += channels) floats[o] = (int)source[i] * scale;
+            }
         }
     }
 
-    /// <summary>The byte layout the MD5 covers: each sample little-endian in ceil(bits/8) bytes.</summary>
-    static void PackLittleEndian(ReadOnlySpan<int> samples, int bytesPerSample, Span<byte> output)
+    /// <summary>The byte layout the MD5 covers: samples interleaved, each little-endian in ceil(bits/8) bytes.</summary>
+    static void PackLittleEndian(FrameBuffers buffers, int blockSize, int bytesPerSample, Span<byte> output)
     {
-        switch (bytesPerSample)
+        int channels = buffers.Channel.Length;
+        for (int c = 0; c < channels; c++)
         {
-            case 1: for (int i = 0; i < samples.Length; i++) output[i] = (byte)samples[i]; break;
-            case 2: for (int i = 0; i < samples.Length; i++) BinaryPrimitives.WriteInt16LittleEndian(output[(2 * i)..], (short)samples[i]); break;
-            case 3:
-                for (int i = 0, o = 0; i < samples.Length; i++, o += 3)
-                {
-                    output[o] = (byte)samples[i]; output[o + 1] = (byte)(samples[i] >> 8); output[o + 2] = (byte)(samples[i] >> 16);
-                }
-                break;
-            default: for (int i = 0; i < samples.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(output[(4 * i)..], samples[i]); break;
+            var source = buffers.Channel[c].AsSpan(0, blockSize);
+            int stride = channels * bytesPerSample;
+            switch (bytesPerSample)
+            {
+                case 1:
+                    for (int i = 0, o = c; i < source.Length; i++, o += stride) output[o] = (byte)source[i];
+                    break;
+                case 2:
+                    for (int i = 0, o = 2 * c; i < source.Length; i++, o += stride) BinaryPrimitives.WriteInt16LittleEndian(output[o..], (short)source[i]);
+                    break;
+                case 3:
+                    for (int i = 0, o = 3 * c; i < source.Length; i++, o += stride)
+                    {
+                        output[o] = (byte)source[i]; output[o + 1] = (byte)(source[i] >> 8); output[o + 2] = (byte)(source[i] >> 16);
+                    }
+                    break;
+                default:
+                    for (int i = 0, o = 4 * c; i < source.Length; i++, o += stride) BinaryPrimitives.WriteInt32LittleEndian(output[o..], (int)source[i]);
+                    break;
+            }
         }
     }
 

@@ -51,8 +51,8 @@ public sealed class FlacDecoderTests
         finally { File.Delete(path); }
     }
 
-    [Fact]
-    public void EveryStereoModeAndSubframeTypeDecodesToTheSamples()
+    /// <summary>Frames covering every stereo mode, subframe type, residual method, escapes and wasted bits.</summary>
+    internal static List<TestFrame> AllFeatureFrames()
     {
         var codings = new SubframeCoding[]
         {
@@ -81,6 +81,13 @@ public sealed class FlacDecoderTests
         frames.Add(new TestFrame([coarse, coarse.Select(s => -s).ToArray()], StereoMode.MidSide,
             [new SubframeCoding.Fixed(2) { WastedBits = 3 }, new SubframeCoding.Verbatim { WastedBits = 4 }]));
 
+        return frames;
+    }
+
+    [Fact]
+    public void EveryStereoModeAndSubframeTypeDecodesToTheSamples()
+    {
+        var frames = AllFeatureFrames();
         var bytes = FlacTestEncoder.Write(frames, 16000, 16);
         var trace = new FlacTrace();
         var pcm = DecodeTraced(bytes, trace);
