@@ -11,7 +11,9 @@ namespace Sentire.Bench;
 /// for every file, against the reference pipeline of `ffmpeg -ar 16000` decode + torchaudio MelSpectrogram +
 /// AmplitudeToDB on the same files in the same run. Both sides get the same number of workers (default: all
 /// cores): files in parallel here; a thread pool of ffmpeg processes with torch.set_num_threads(1) there.
-/// usage: audio-pipeline [--corpora DIR] [--limit N] [--repeat R] [--workers W] [--python /usr/bin/python3]
+/// A second part times the resampler alone: --resample-seconds S of a 44.1 kHz multi-tone (float WAV) to 16 kHz,
+/// against `ffmpeg -ar 16000` on the same file (default 600 s; 0 skips it).
+/// usage: audio-pipeline [--corpora DIR] [--limit N] [--repeat R] [--workers W] [--python /usr/bin/python3] [--resample-seconds S] [--resample-only]
 /// </summary>
 public sealed class AudioPipelineBench : IBenchmark
 {
@@ -46,6 +48,12 @@ public sealed class AudioPipelineBench : IBenchmark
         var repeat = int.Parse(Arg(args, "--repeat") ?? "3", CultureInfo.InvariantCulture);
         var workers = int.Parse(Arg(args, "--workers") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         var python = Arg(args, "--python") ?? "/usr/bin/python3";
+        var resampleSeconds = double.Parse(Arg(args, "--resample-seconds") ?? "600", CultureInfo.InvariantCulture);
+        if (args.Contains("--resample-only"))
+        {
+            RunResampler(resampleSeconds, repeat);
+            return 0;
+        }
         if (corpora is null || !Directory.Exists(corpora))
         {
             Console.Error.WriteLine($"audio-pipeline: corpora folder not found ({corpora ?? "../shared/corpora"}); pass --corpora DIR.");
@@ -96,7 +104,41 @@ public sealed class AudioPipelineBench : IBenchmark
         Console.WriteLine($"sentire  decode+resample+logmel: median {oursMedian:F2} s ({audioSeconds / oursMedian:F0}× real time)");
         Console.WriteLine($"ffmpeg+torchaudio reference:     median {referenceMedian:F2} s ({audioSeconds / referenceMedian:F0}× real time)");
         Console.WriteLine($"ratio reference / sentire: {referenceMedian / oursMedian:F2}× (>1: sentire faster)");
+        if (resampleSeconds > 0) RunResampler(resampleSeconds, repeat);
         return 0;
+    }
+
+    /// <summary>44.1 kHz → 16 kHz of a long multi-tone: Resampler.Process vs ffmpeg reading the same float WAV.</summary>
+    static void RunResampler(double seconds, int repeat)
+    {
+        const int rateIn = 44100, rateOut = 16000;
+        var signal = new float[(int)(seconds * rateIn)];
+        for (var n = 0; n < signal.Length; n++)
+            signal[n] = (float)(0.2 * Math.Sin(2 * Math.PI * 440 * n / rateIn) + 0.1 * Math.Sin(2 * Math.PI * 3000 * n / rateIn));
+        var wav = Path.Combine(Path.GetTempPath(), $"sentire-resample-bench-{Environment.ProcessId}.wav");
+        WavWriter.Write(wav, AudioClip.FromMono(signal, rateIn), WavEncoding.Float32);
+        try
+        {
+            var resampler = new Resampler(rateIn, rateOut);
+            var ours = new List<double>();
+            var ffmpeg = new List<double>();
+            for (var r = 0; r < repeat; r++)
+            {
+                var watch = Stopwatch.StartNew();
+                var output = resampler.Process(signal);
+                ours.Add(watch.Elapsed.TotalSeconds);
+                watch.Restart();
+                var start = new ProcessStartInfo("ffmpeg", ["-v", "error", "-nostdin", "-i", wav, "-ar", "16000", "-f", "f32le", "-y", "/dev/null"]);
+                using (var process = Process.Start(start)!) process.WaitForExit();
+                ffmpeg.Add(watch.Elapsed.TotalSeconds);
+                GC.KeepAlive(output);
+            }
+            Console.WriteLine($"resample {seconds:F0} s 44.1→16 kHz: sentire median {Median(ours):F3} s, ffmpeg {Median(ffmpeg):F3} s, ratio {Median(ffmpeg) / Median(ours):F2}×");
+        }
+        finally
+        {
+            File.Delete(wav);
+        }
     }
 
     static (double Seconds, long Frames) RunReference(string python, string[] files, int workers)

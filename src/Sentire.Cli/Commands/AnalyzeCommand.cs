@@ -92,6 +92,18 @@ public static class AnalyzeCommand
                     ["status"] = status,
                     ["emotions"] = a.Overall?.Emotions.Select(e => new { label = e.Label, probability = Math.Round(e.Probability, 4) }).ToArray() ?? [],
                 };
+                if (a.Prosody is { } pj && a.ProsodyLevels is { } lj)
+                    obj["prosody"] = new Dictionary<string, object>
+                    {
+                        ["pitch_hz"] = Math.Round(pj.F0Hz.P50, 1),
+                        ["pitch_level"] = lj.Pitch.ToString().ToLowerInvariant(),
+                        ["pitch_variation_semitones"] = Math.Round(pj.F0Semitones.StandardDeviation, 2),
+                        ["loudness_dbfs"] = Math.Round(pj.EnergyDb.P80, 1),
+                        ["loudness_level"] = lj.Loudness.ToString().ToLowerInvariant(),
+                        ["syllables_per_second"] = Math.Round(pj.SyllablesPerSecond, 2),
+                        ["rate_level"] = lj.Rate.ToString().ToLowerInvariant(),
+                        ["words"] = lj.Words(),
+                    };
                 if (a.Segments.Count > 0)
                     obj["segments"] = a.Segments.Select(s => new { start = Math.Round(s.StartSeconds, 2), end = Math.Round(s.EndSeconds, 2), emotions = s.Emotions.Select(e => new { label = e.Label, probability = Math.Round(e.Probability, 4) }).ToArray() }).ToArray();
                 Console.WriteLine(JsonSerializer.Serialize(obj));
@@ -109,10 +121,14 @@ public static class AnalyzeCommand
                     break;
                 }
                 Console.WriteLine(string.Create(inv, $"{a.File} ({a.DurationSeconds:F2} s): {Top(a.Overall, top)}"));
+                if (a.Prosody is { } pt && a.ProsodyLevels is { } lt)
+                    Console.WriteLine(string.Create(inv, $"  pitch {pt.F0Hz.P50:F0} Hz ({Level(lt.Pitch)}), loudness {pt.EnergyDb.P80:F1} dBFS ({Level(lt.Loudness)}), rate {pt.SyllablesPerSecond:F1} syllables/s ({Level(lt.Rate)})"));
                 foreach (var s in a.Segments) Console.WriteLine(string.Create(inv, $"  {s.StartSeconds,7:F1}-{s.EndSeconds,7:F1} s  {Top(s, top)}"));
                 break;
         }
     }
+
+    static string Level(Audio.Prosody.ProsodyLevel level) => level.ToString().ToLowerInvariant();
 
     static string Top(EmotionPrediction p, int n) =>
         string.Join("  ", p.Emotions.Take(Math.Max(1, n)).Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Label} {e.Probability:F2}")));

@@ -5,6 +5,7 @@ using Sentire.Audio;
 using Sentire.Audio.Conditioning;
 using Sentire.Audio.Decoding;
 using Sentire.Audio.Dsp;
+using Sentire.Audio.Prosody;
 using Sentire.Tensors;
 using Sentire.Tensors.Serialization;
 
@@ -14,7 +15,8 @@ namespace Sentire.Cli.Commands;
 /// <c>sentire features FILE --kind mel|logmel|mfcc|fbank|prosody --out X.npy|.csv|.safetensors</c>: acoustic
 /// features with torchaudio's parameter names and defaults (MelSpectrogram, AmplitudeToDB, MFCC,
 /// compliance.kaldi.fbank), computed on the file mixed down to mono and resampled to --sample-rate.
-/// .npy and .safetensors keep torchaudio's layout ((features, frames); fbank (frames, bins)); .csv has one row per frame.
+/// .npy and .safetensors keep torchaudio's layout ((features, frames); fbank (frames, bins); prosody (frames, tracks));
+/// .csv has one row per frame.
 /// </summary>
 public static class FeaturesCommand
 {
@@ -83,8 +85,6 @@ public static class FeaturesCommand
                 var chosen = parse.GetValue(kind)!;
                 var outPath = parse.GetValue(output)!;
                 var format = OutputFormat(outPath);
-                if (chosen == "prosody")
-                    throw new NotSupportedException("--kind prosody is not yet available: the prosody feature extractor has not landed in Sentire.Audio.");
                 var clip = AudioFile.Read(parse.GetValue(file)!);
                 var samples = new Conditioner(new ConditioningOptions { SampleRate = rate }).Apply(clip);
                 var scale = parse.GetValue(waveformScale);
@@ -99,8 +99,13 @@ public static class FeaturesCommand
                 };
                 FeatureMatrix features; // frames × features
                 var hop = 0;
+                string[]? columnNames = null;
                 switch (chosen)
                 {
+                    case "prosody":
+                        (features, columnNames) = Prosody(samples, rate);
+                        hop = (int)Math.Round(0.01 * rate);
+                        break;
                     case "mel":
                         var melSpectrogram = new MelSpectrogram(mel);
                         features = melSpectrogram.Compute(samples);
@@ -140,12 +145,12 @@ public static class FeaturesCommand
                         break;
                 }
                 // torchaudio's transforms return (features, frames); kaldi.fbank returns (frames, bins).
-                var featuresFirst = chosen != "fbank";
-                Write(outPath, format, chosen, features, featuresFirst, rate, hop);
+                var featuresFirst = chosen is not ("fbank" or "prosody");
+                Write(outPath, format, chosen, features, featuresFirst, rate, hop, columnNames);
                 Console.WriteLine($"{outPath}: {chosen}, {features.Rows} frames × {features.Columns} features at {rate} Hz (hop {hop} samples)");
                 return 0;
             }
-            catch (Exception e) when (e is AudioFormatException or IOException or ArgumentException or NotSupportedException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"sentire features: {e.Message}");
                 return 1;
@@ -190,7 +195,37 @@ public static class FeaturesCommand
         _ => throw new ArgumentException($"--mel-scale '{name}': expected htk or slaney."),
     };
 
-    static void Write(string path, string format, string kind, FeatureMatrix features, bool featuresFirst, int sampleRate, int hop)
+    /// <summary>
+    /// Frame-level prosody tracks of <see cref="ProsodyAnalyzer.Track"/> on its 10 ms grid (frame i centred at i·10 ms),
+    /// one column per track: F0 (Hz, 0 unvoiced), YIN aperiodicity, RMS energy (dBFS), harmonics-to-noise ratio (dB, NaN
+    /// where silent or aperiodic), alpha ratio, Hammarberg index and the 0–500 / 500–1500 Hz spectral slopes.
+    /// </summary>
+    static (FeatureMatrix Features, string[] Names) Prosody(float[] samples, int sampleRate)
+    {
+        var tracks = ProsodyAnalyzer.Track(samples, sampleRate);
+        float[][] columns =
+        [
+            tracks.Pitch.FrequencyHz, tracks.Pitch.Aperiodicity, tracks.EnergyDb, tracks.HnrDb, tracks.Spectral.AlphaRatioDb,
+            tracks.Spectral.HammarbergIndexDb, tracks.Spectral.Slope0To500DbPerHz, tracks.Spectral.Slope500To1500DbPerHz,
+        ];
+        string[] names =
+        [
+            "f0_hz", "aperiodicity", "rms_dbfs", "hnr_db", "alpha_ratio_db", "hammarberg_index_db", "slope_0_500_db_per_hz",
+            "slope_500_1500_db_per_hz",
+        ];
+        var frames = tracks.Pitch.FrameCount;
+        if (columns.Any(c => c.Length != frames))
+            throw new InvalidOperationException(
+                $"prosody tracks disagree on the frame count: {string.Join(", ", names.Zip(columns, (n, c) => $"{n} {c.Length}"))}");
+        var features = new FeatureMatrix(frames, names.Length);
+        for (var t = 0; t < frames; t++)
+            for (var c = 0; c < columns.Length; c++)
+                features[t, c] = columns[c][t];
+        return (features, names);
+    }
+
+    static void Write(string path, string format, string kind, FeatureMatrix features, bool featuresFirst, int sampleRate, int hop,
+        string[]? columnNames)
     {
         var array = featuresFirst ? features.Transpose() : features;
         switch (format)
@@ -204,13 +239,14 @@ public static class FeaturesCommand
                     ["kind"] = kind, ["sample_rate"] = sampleRate.ToString(CultureInfo.InvariantCulture),
                     ["hop_length"] = hop.ToString(CultureInfo.InvariantCulture), ["layout"] = featuresFirst ? "features,frames" : "frames,features",
                 };
+                if (columnNames is not null) metadata["columns"] = string.Join(",", columnNames);
                 SafeTensors.Write(path, new Dictionary<string, Tensor> { [kind] = new(array.Data, array.Rows, array.Columns) }, metadata);
                 break;
             default:
                 // One row per frame: its centre time (start time for uncentred Kaldi frames) and the features.
                 var text = new StringBuilder();
                 text.Append("time_s");
-                for (var c = 0; c < features.Columns; c++) text.Append(CultureInfo.InvariantCulture, $",{kind}_{c}");
+                for (var c = 0; c < features.Columns; c++) text.Append(',').Append(columnNames?[c] ?? $"{kind}_{c}");
                 text.Append('\n');
                 for (var t = 0; t < features.Rows; t++)
                 {

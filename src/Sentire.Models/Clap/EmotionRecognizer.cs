@@ -1,4 +1,5 @@
 using Sentire.Audio.Decoding;
+using Sentire.Audio.Prosody;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
 using Sentire.Text;
@@ -17,8 +18,10 @@ public sealed record EmotionPrediction(double StartSeconds, double EndSeconds, I
 /// <summary>Why a file got no emotion: too short or silent audio is reported, never given a confident label.</summary>
 public enum AnalysisStatus { Ok, TooShort, Silent }
 
-/// <summary>The analysis of one audio file: overall prediction, and a timeline of segments for long recordings.</summary>
-public sealed record FileAnalysis(string File, double DurationSeconds, AnalysisStatus Status, EmotionPrediction? Overall, IReadOnlyList<EmotionPrediction> Segments);
+/// <summary>The analysis of one audio file: overall prediction, a timeline of segments for long recordings, and the
+/// prosody of the whole file (numbers and plain-language levels relative to the development corpora).</summary>
+public sealed record FileAnalysis(string File, double DurationSeconds, AnalysisStatus Status, EmotionPrediction? Overall,
+    IReadOnlyList<EmotionPrediction> Segments, ProsodySummary? Prosody = null, ProsodyLevels? ProsodyLevels = null);
 
 /// <summary>
 /// Zero-shot speech emotion recognition with a packaged Emo-CLAP model:
@@ -81,12 +84,14 @@ public sealed class EmotionRecognizer
         double meanSquare = 0;
         foreach (var v in samples) meanSquare += (double)v * v;
         if (10 * Math.Log10(meanSquare / samples.Length + 1e-20) < SilenceDbfs) return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, []);
+        var prosody = ProsodyAnalyzer.Summarize(samples, rate);
+        var levels = Audio.Prosody.ProsodyLevels.Of(prosody);
         if (duration <= LongFileSeconds)
-            return new FileAnalysis(path, duration, AnalysisStatus.Ok, AnalyzeSamples(samples, 0, samples.Length, labels, promptTemplate), []);
+            return new FileAnalysis(path, duration, AnalysisStatus.Ok, AnalyzeSamples(samples, 0, samples.Length, labels, promptTemplate), [], prosody, levels);
 
         var vad = new Audio.Segmentation.EnergyVad(new Audio.Segmentation.VadOptions { MaxSegmentSeconds = SegmentSeconds });
         var speech = vad.Detect(samples, rate).Where(s => s.DurationSeconds >= MinSeconds).ToList();
-        if (speech.Count == 0) return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, []);
+        if (speech.Count == 0) return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, [], prosody, levels);
         labels ??= Config.Labels;
         var template = promptTemplate ?? Config.PromptTemplate;
         var segments = new List<EmotionPrediction>();
@@ -99,7 +104,7 @@ public sealed class EmotionRecognizer
         }
         Tensor overall;
         using (Autograd.NoGrad()) overall = Tensor.Concat(embeddings, 0).Mean(0, keepDim: true).Normalize(dim: -1);
-        return new FileAnalysis(path, duration, AnalysisStatus.Ok, Prediction(0, duration, labels, Score(overall, labels, template)), segments);
+        return new FileAnalysis(path, duration, AnalysisStatus.Ok, Prediction(0, duration, labels, Score(overall, labels, template)), segments, prosody, levels);
     }
 
     static EmotionPrediction Prediction(double start, double end, IReadOnlyList<string> labels, float[] probabilities) =>

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace Sentire.Tensors.Optim;
 
@@ -36,41 +35,27 @@ public sealed class Sgd : Optimizer
 
     protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> g, ParameterState state)
     {
-        float negLr = (float)-group.LearningRate, wd = (float)group.WeightDecay;
-        float momentum = (float)Momentum, oneMinusDampening = (float)(1 - Dampening);
-        bool hasMomentum = Momentum != 0, first = state.Step == 1, nesterov = Nesterov;
-        Span<float> buffer = hasMomentum ? state.Buffers[0] : p;   // unused without momentum
+        var rule = new Rule(
+            NegLearningRate: (float)-group.LearningRate, WeightDecay: (float)group.WeightDecay,
+            Momentum: (float)Momentum, OneMinusDampening: (float)(1 - Dampening),
+            HasMomentum: Momentum != 0, FirstStep: state.Step == 1, Nesterov: Nesterov);
+        ElementwiseUpdate.Run(rule, p, g, Momentum != 0 ? state.Buffers[0] : default, default);
+    }
 
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
+    /// <summary>The update of one vector of lanes; b = momentum_buffer.</summary>
+    readonly record struct Rule(float NegLearningRate, float WeightDecay, float Momentum, float OneMinusDampening,
+        bool HasMomentum, bool FirstStep, bool Nesterov) : IElementwiseUpdate
+    {
+        public void Apply(ref Vector<float> p, Vector<float> g, ref Vector<float> b, ref Vector<float> unused)
         {
-            int vectors = p.Length / Vector<float>.Count;
-            var pv = MemoryMarshal.Cast<float, Vector<float>>(p)[..vectors];
-            var gv = MemoryMarshal.Cast<float, Vector<float>>(g)[..vectors];
-            var bv = MemoryMarshal.Cast<float, Vector<float>>(buffer)[..vectors];
-            for (int k = 0; k < vectors; k++)
+            // torch's add(x, alpha) is a fused multiply-add on its vector path; so is every step here.
+            var d = WeightDecay != 0 ? Vector.FusedMultiplyAdd(p, new Vector<float>(WeightDecay), g) : g;
+            if (HasMomentum)
             {
-                var d = wd != 0 ? gv[k] + wd * pv[k] : gv[k];
-                if (hasMomentum)
-                {
-                    var b = first ? d : bv[k] * momentum + oneMinusDampening * d;
-                    bv[k] = b;
-                    d = nesterov ? d + momentum * b : b;
-                }
-                pv[k] += negLr * d;
+                b = FirstStep ? d : Vector.FusedMultiplyAdd(d, new Vector<float>(OneMinusDampening), b * Momentum);
+                d = Nesterov ? Vector.FusedMultiplyAdd(b, new Vector<float>(Momentum), d) : b;
             }
-            i = vectors * Vector<float>.Count;
-        }
-        for (; i < p.Length; i++)
-        {
-            float d = wd != 0 ? g[i] + wd * p[i] : g[i];
-            if (hasMomentum)
-            {
-                float b = first ? d : buffer[i] * momentum + oneMinusDampening * d;
-                buffer[i] = b;
-                d = nesterov ? d + momentum * b : b;
-            }
-            p[i] += negLr * d;
+            p = Vector.FusedMultiplyAdd(d, new Vector<float>(NegLearningRate), p);
         }
     }
 }

@@ -1,4 +1,5 @@
 using Sentire.Audio.Segmentation;
+using Sentire.Tests.Common;
 
 namespace Sentire.Audio.Tests.Segmentation;
 
@@ -62,5 +63,22 @@ public sealed class SegmentationTests
         Assert.All(segments, s => Assert.True(s.DurationSeconds <= 0.6));
         Assert.Equal(segments[0].EndSample, segments[1].StartSample);
         Assert.Empty(new EnergyVad().Detect(new float[Rate], Rate));
+    }
+
+    [Fact]
+    public void Vad_places_a_real_utterance_between_noise()
+    {
+        // 1 s of RAVDESS speech (fixture crop) between 1.5 s of −60 dBFS noise on each side.
+        var speech = Npy.Read(RepoPaths.Fixture("audio-features/ravdess_angry.wave.npy")).Data;
+        var random = new Random(3);
+        var signal = new float[3 * Rate + speech.Length];
+        for (var n = 0; n < signal.Length; n++) signal[n] = (float)(0.001 * Math.Sqrt(3) * (2 * random.NextDouble() - 1));
+        for (var n = 0; n < speech.Length; n++) signal[(int)(1.5 * Rate) + n] += speech[n];
+        var segments = new EnergyVad().Detect(signal, Rate);
+        Assert.NotEmpty(segments);
+        Assert.InRange(segments[0].StartSeconds, 1.5 - 0.05 - 0.02, 1.9);
+        Assert.InRange(segments[^1].EndSeconds, 2.1, 2.5 + 0.225 + 0.02);
+        var covered = segments.Sum(s => Math.Min(s.EndSeconds, 2.5) - Math.Max(s.StartSeconds, 1.5));
+        Assert.True(covered > 0.6, $"only {covered:F2} s of the 1 s utterance detected: {string.Join(", ", segments)}");
     }
 }
