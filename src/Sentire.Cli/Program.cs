@@ -12,10 +12,23 @@ public static class Program
         // One line per command family; each Commands/*.cs exposes Create().
         foreach (var command in new Command[]
                  {
+                     AnalyzeCommand.Create(),
+                     TrainCommand.Create(),
                      VersionCommand.Create(),
                      AudioCommand.Create(),
+                     FeaturesCommand.Create(),
+                     CorpusCommand.Create(),
                  })
             root.Subcommands.Add(command);
-        return root.Parse(args).Invoke();
+        try
+        {
+            return root.Parse(args).Invoke();
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("SENTIRE_DEBUG") is null)
+        {
+            // A failure the command did not handle itself: say what happened without a stack dump.
+            Console.Error.WriteLine($"sentire: error: {e.Message} (set SENTIRE_DEBUG=1 for details)");
+            return 1;
+        }
     }
 }

@@ -36,15 +36,12 @@ public static class Loss
         var smooth = new double[rows];
         Tensor.ForRows(rows, classes, (start, end) =>
         {
-            var scratch = new float[classes];
             for (int i = start; i < end; i++)
             {
                 if (targets[i] == ignoreIndex) continue;
                 var row = x.AsSpan(i * classes, classes);
                 float max = TensorPrimitives.Max(row);
-                TensorPrimitives.Subtract(row, max, scratch);
-                TensorPrimitives.Exp(scratch, scratch);
-                float l = max + MathF.Log(TensorPrimitives.Sum(scratch));
+                float l = max + MathF.Log(Tensor.ExpShiftedSum(row, max, default));
                 lse[i] = l;
                 nll[i] = l - row[targets[i]];
                 if (labelSmoothing > 0f) smooth[i] = (double)classes * l - Tensor.SumAccurate(row);

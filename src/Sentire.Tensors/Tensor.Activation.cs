@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace Sentire.Tensors;
@@ -64,13 +65,13 @@ public sealed partial class Tensor
         var x = this;
         return y.Record("silu", [x], g => x.AccumulateGrad(Elementwise(g, x, static (g, x, dx) =>
         {
-            Span<float> s = stackalloc float[dx.Length];
-            TensorPrimitives.Sigmoid(x, s);
-            // s (1 + x (1 - s)) = s + (x s)(1 - s)
-            TensorPrimitives.Subtract(1f, s, dx);
-            TensorPrimitives.Multiply(dx, x, dx);
-            TensorPrimitives.MultiplyAdd(dx, s, s, dx);
-            TensorPrimitives.Multiply(dx, g, dx);
+            TensorPrimitives.Sigmoid(x, dx);
+            // s (1 + x (1 - s)) = s + x s (1 - s)
+            for (int i = 0; i < dx.Length; i++)
+            {
+                float si = dx[i];
+                dx[i] = g[i] * (si + x[i] * si * (1f - si));
+            }
         })));
     }
 
@@ -79,21 +80,32 @@ public sealed partial class Tensor
     {
         var y = Elementwise(this, null, static (x, _, y) =>
         {
-            NormalCdf(x, y);
-            TensorPrimitives.Multiply(y, x, y);
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var xv = new Vector<float>(x.Slice(i));
+                    (xv * NormalCdf(xv)).CopyTo(y.Slice(i));
+                }
+            for (; i < x.Length; i++) y[i] = x[i] * NormalCdf(x[i]);
         });
         var x = this;
         return y.Record("gelu", [x], g => x.AccumulateGrad(Elementwise(g, x, static (g, x, dx) =>
         {
-            Span<float> pdf = stackalloc float[dx.Length];
-            // phi(x) = exp(-x^2/2) / sqrt(2 pi)
-            TensorPrimitives.Multiply(x, x, pdf);
-            TensorPrimitives.Multiply(pdf, -0.5f, pdf);
-            TensorPrimitives.Exp(pdf, pdf);
-            TensorPrimitives.Multiply(pdf, InvSqrt2Pi, pdf);
-            NormalCdf(x, dx);
-            TensorPrimitives.MultiplyAdd(pdf, x, dx, dx);        // Phi + x phi
-            TensorPrimitives.Multiply(dx, g, dx);
+            // Phi(x) + x phi(x), phi(x) = exp(-x^2/2) / sqrt(2 pi)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var xv = new Vector<float>(x.Slice(i));
+                    var pdf = Exp(xv * xv * -0.5f) * InvSqrt2Pi;
+                    ((NormalCdf(xv) + xv * pdf) * new Vector<float>(g.Slice(i))).CopyTo(dx.Slice(i));
+                }
+            for (; i < x.Length; i++)
+            {
+                float xi = x[i];
+                dx[i] = g[i] * (NormalCdf(xi) + xi * MathF.Exp(-0.5f * xi * xi) * InvSqrt2Pi);
+            }
         })));
     }
 
@@ -111,12 +123,11 @@ public sealed partial class Tensor
         var x = this;
         return y.Record("gelu_tanh", [x], g => x.AccumulateGrad(Elementwise(g, x, static (g, x, dx) =>
         {
-            Span<float> t = stackalloc float[dx.Length];
-            GeluTanhInner(x, t);
-            TensorPrimitives.Tanh(t, t);
+            GeluTanhInner(x, dx);
+            TensorPrimitives.Tanh(dx, dx);                     // dx holds tanh(u) until overwritten element by element
             for (int i = 0; i < dx.Length; i++)
             {
-                float xi = x[i], ti = t[i];
+                float xi = x[i], ti = dx[i];
                 float du = Sqrt2OverPi * (1f + 3f * GeluTanhCubic * xi * xi);
                 dx[i] = g[i] * (0.5f * (1f + ti) + 0.5f * xi * (1f - ti * ti) * du);
             }
@@ -160,49 +171,24 @@ public sealed partial class Tensor
     public Tensor Softmax(int dim)
     {
         int d = NormalizeDim(dim, Rank);
-        var (outer, n, inner) = SplitAt(shape, d);
-        var y = Empty(shape);
-        if (inner == 1)
-        {
-            float[] xs = data, ys = y.data;
-            ForRows(outer, n, (start, end) =>
-            {
-                for (int r = start; r < end; r++) SoftmaxRow(xs.AsSpan(r * n, n), ys.AsSpan(r * n, n));
-            });
-        }
+        var along = Along.Of(shape, d);
+        Tensor y;
+        if (along.Inner == 1) y = MapRows(this, null, along.N, static (x, _, y) => SoftmaxRow(x, y));
         else
         {
-            var m = MaxAlong(data, outer, n, inner, null);
-            ApplyAlong(data, m, y.data, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
+            y = Empty(shape);
+            along.Subtract(data, along.Max(data, null), y.data);
             TensorPrimitives.Exp(y.Data, y.Data);
-            var sum = SumAlong(y.data, outer, n, inner);
-            ApplyAlong(y.data, sum, y.data, outer, n, inner, TensorPrimitives.Divide, static (a, s, o) => TensorPrimitives.Divide(a, s, o));
+            along.Divide(y.data, along.Sum(y.data), y.data);
         }
         var x = this;
         return y.Record("softmax", [x], g =>
         {
+            if (along.Inner == 1) { x.AccumulateGrad(MapRows(g, y, along.N, SoftmaxBackwardRow)); return; }
             var dx = Empty(x.shape);
-            float[] gs = g.data, ys = y.data, dxs = dx.data;
-            if (inner == 1)
-            {
-                ForRows(outer, n, (start, end) =>
-                {
-                    for (int r = start; r < end; r++)
-                    {
-                        var gr = gs.AsSpan(r * n, n); var yr = ys.AsSpan(r * n, n); var dr = dxs.AsSpan(r * n, n);
-                        float dot = TensorPrimitives.Dot(gr, yr);
-                        TensorPrimitives.Subtract(gr, dot, dr);
-                        TensorPrimitives.Multiply(dr, yr, dr);
-                    }
-                });
-            }
-            else
-            {
-                TensorPrimitives.Multiply(g.Data, y.Data, dx.Data);
-                var dot = SumAlong(dxs, outer, n, inner);
-                ApplyAlong(gs, dot, dxs, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
-                TensorPrimitives.Multiply(dx.Data, y.Data, dx.Data);
-            }
+            TensorPrimitives.Multiply(g.Data, y.Data, dx.Data);
+            along.Subtract(g.data, along.Sum(dx.data), dx.data);
+            TensorPrimitives.Multiply(dx.Data, y.Data, dx.Data);
             x.AccumulateGrad(dx);
         });
     }
@@ -210,71 +196,102 @@ public sealed partial class Tensor
     public Tensor LogSoftmax(int dim)
     {
         int d = NormalizeDim(dim, Rank);
-        var (outer, n, inner) = SplitAt(shape, d);
-        var y = Empty(shape);
-        if (inner == 1)
-        {
-            float[] xs = data, ys = y.data;
-            ForRows(outer, n, (start, end) =>
-            {
-                for (int r = start; r < end; r++) LogSoftmaxRow(xs.AsSpan(r * n, n), ys.AsSpan(r * n, n));
-            });
-        }
+        var along = Along.Of(shape, d);
+        Tensor y;
+        if (along.Inner == 1) y = MapRows(this, null, along.N, static (x, _, y) => LogSoftmaxRow(x, y));
         else
         {
-            var m = MaxAlong(data, outer, n, inner, null);
-            ApplyAlong(data, m, y.data, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
+            y = Empty(shape);
+            along.Subtract(data, along.Max(data, null), y.data);
             var e = GC.AllocateUninitializedArray<float>(Length);
             TensorPrimitives.Exp(y.Data, e.AsSpan(0, Length));
-            var logSum = SumAlong(e, outer, n, inner);
-            for (int r = 0; r < logSum.Length; r++) logSum[r] = MathF.Log(logSum[r]);
-            ApplyAlong(y.data, logSum, y.data, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
+            var logSum = along.Sum(e);
+            TensorPrimitives.Log(logSum, logSum);
+            along.Subtract(y.data, logSum, y.data);
         }
         var x = this;
         return y.Record("log_softmax", [x], g =>
         {
-            var dx = Empty(x.shape);
-            float[] gs = g.data, ys = y.data, dxs = dx.data;
-            if (inner == 1)
+            if (along.Inner == 1)
             {
-                ForRows(outer, n, (start, end) =>
+                x.AccumulateGrad(MapRows(g, y, along.N, static (g, y, dx) =>
                 {
-                    for (int r = start; r < end; r++)
-                    {
-                        var gr = gs.AsSpan(r * n, n); var dr = dxs.AsSpan(r * n, n);
-                        float sum = TensorPrimitives.Sum(gr);
-                        TensorPrimitives.Exp(ys.AsSpan(r * n, n), dr);
-                        TensorPrimitives.MultiplyAdd(dr, -sum, gr, dr);
-                    }
-                });
+                    float sum = TensorPrimitives.Sum(g);
+                    TensorPrimitives.Exp(y, dx);
+                    TensorPrimitives.MultiplyAdd(dx, -sum, g, dx);
+                }));
+                return;
             }
-            else
-            {
-                var sum = SumAlong(gs, outer, n, inner);
-                TensorPrimitives.Exp(y.Data, dx.Data);
-                ApplyAlong(dxs, sum, dxs, outer, n, inner, TensorPrimitives.Multiply, static (a, s, o) => TensorPrimitives.Multiply(a, s, o));
-                TensorPrimitives.Subtract(g.Data, dx.Data, dx.Data);
-            }
+            var dx = Empty(x.shape);
+            TensorPrimitives.Exp(y.Data, dx.Data);
+            along.Multiply(dx.data, along.Sum(g.data), dx.data);
+            TensorPrimitives.Subtract(g.Data, dx.Data, dx.Data);
             x.AccumulateGrad(dx);
         });
     }
 
+    /// <summary>y = exp(x - max) / sum: one pass for the maximum, one that writes exp and sums it, one that scales.</summary>
     internal static void SoftmaxRow(ReadOnlySpan<float> x, Span<float> y)
     {
         float max = TensorPrimitives.Max(x);
-        TensorPrimitives.Subtract(x, max, y);
-        TensorPrimitives.Exp(y, y);
-        TensorPrimitives.Divide(y, TensorPrimitives.Sum(y), y);
+        float sum = ExpShiftedSum(x, max, y);
+        TensorPrimitives.Multiply(y, 1f / sum, y);
     }
 
+    /// <summary>y = (x - max) - log sum exp(x - max).</summary>
     internal static void LogSoftmaxRow(ReadOnlySpan<float> x, Span<float> y)
     {
         float max = TensorPrimitives.Max(x);
-        TensorPrimitives.Subtract(x, max, y);
-        TensorPrimitives.Exp(y, y);
-        float logSum = MathF.Log(TensorPrimitives.Sum(y));
-        TensorPrimitives.Subtract(x, max, y);
-        TensorPrimitives.Subtract(y, logSum, y);
+        float logSum = MathF.Log(ExpShiftedSum(x, max, default));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Vector<float> m = new(max), l = new(logSum);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+                (new Vector<float>(x.Slice(i)) - m - l).CopyTo(y.Slice(i));
+        }
+        for (; i < x.Length; i++) y[i] = x[i] - max - logSum;
+    }
+
+    /// <summary>sum of exp(x - shift), also stored in <paramref name="expOut"/> unless it is empty.</summary>
+    internal static float ExpShiftedSum(ReadOnlySpan<float> x, float shift, Span<float> expOut)
+    {
+        bool store = !expOut.IsEmpty;
+        int i = 0;
+        float sum = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var m = new Vector<float>(shift);
+            var acc = Vector<float>.Zero;
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var e = Exp(new Vector<float>(x.Slice(i)) - m);
+                if (store) e.CopyTo(expOut.Slice(i));
+                acc += e;
+            }
+            sum = Vector.Sum(acc);
+        }
+        for (; i < x.Length; i++)
+        {
+            float e = MathF.Exp(x[i] - shift);
+            if (store) expOut[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /// <summary>dx = y (g - sum(g y)), the softmax Jacobian applied to g.</summary>
+    internal static void SoftmaxBackwardRow(ReadOnlySpan<float> g, ReadOnlySpan<float> y, Span<float> dx)
+    {
+        float dot = TensorPrimitives.Dot(g, y);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var d = new Vector<float>(dot);
+            for (; i <= g.Length - Vector<float>.Count; i += Vector<float>.Count)
+                ((new Vector<float>(g.Slice(i)) - d) * new Vector<float>(y.Slice(i))).CopyTo(dx.Slice(i));
+        }
+        for (; i < g.Length; i++) dx[i] = (g[i] - dot) * y[i];
     }
 
     /// <summary>u = sqrt(2/pi) (x + 0.044715 x^3), the argument of tanh in the GELU approximation.</summary>
@@ -297,63 +314,90 @@ public sealed partial class Tensor
     /// </summary>
     internal static void NormalCdf(ReadOnlySpan<float> x, Span<float> cdf)
     {
-        if (x.Length > BlockSize)
-        {
-            for (int at = 0; at < x.Length; at += BlockSize)
-            {
-                int len = Math.Min(BlockSize, x.Length - at);
-                NormalCdf(x.Slice(at, len), cdf.Slice(at, len));
-            }
-            return;
-        }
-        Span<float> z = stackalloc float[x.Length];
-        Span<float> t = stackalloc float[x.Length];
-        TensorPrimitives.Abs(x, z);
-        TensorPrimitives.Multiply(z, Sqrt1Over2, z);
-        TensorPrimitives.Multiply(z, 0.5f, t);
-        TensorPrimitives.Add(t, 1f, t);
-        TensorPrimitives.Reciprocal(t, t);
-        var p = cdf;
-        TensorPrimitives.Multiply(t, 0.17087277f, p);
-        TensorPrimitives.Add(p, -0.82215223f, p);
-        TensorPrimitives.MultiplyAdd(p, t, 1.48851587f, p);
-        TensorPrimitives.MultiplyAdd(p, t, -1.13520398f, p);
-        TensorPrimitives.MultiplyAdd(p, t, 0.27886807f, p);
-        TensorPrimitives.MultiplyAdd(p, t, -0.18628806f, p);
-        TensorPrimitives.MultiplyAdd(p, t, 0.09678418f, p);
-        TensorPrimitives.MultiplyAdd(p, t, 0.37409196f, p);
-        TensorPrimitives.MultiplyAdd(p, t, 1.00002368f, p);
-        TensorPrimitives.MultiplyAdd(p, t, -1.26551223f, p);
-        TensorPrimitives.Multiply(x, x, z);                      // z^2 = x^2 / 2, with one rounding fewer than squaring z
-        TensorPrimitives.MultiplyAdd(z, -0.5f, p, p);
-        TensorPrimitives.Exp(p, p);
-        TensorPrimitives.Multiply(p, t, p);                      // erfc(|x| / sqrt 2)
-        TensorPrimitives.Multiply(p, 0.5f, p);                   // Phi(-|x|)
         int i = 0;
         if (Vector.IsHardwareAccelerated)
-        {
             for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var tail = new Vector<float>(p.Slice(i));
-                var negative = Vector.LessThan(new Vector<float>(x.Slice(i)), Vector<float>.Zero);
-                Vector.ConditionalSelect(negative, tail, Vector<float>.One - tail).CopyTo(cdf.Slice(i));
-            }
-        }
-        for (; i < x.Length; i++) cdf[i] = x[i] < 0 ? p[i] : 1f - p[i];
+                NormalCdf(new Vector<float>(x.Slice(i))).CopyTo(cdf.Slice(i));
+        for (; i < x.Length; i++) cdf[i] = NormalCdf(x[i]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector<float> NormalCdf(Vector<float> x)
+    {
+        var t = Vector<float>.One / (Vector<float>.One + Vector.Abs(x) * (0.5f * Sqrt1Over2));
+        var p = t * 0.17087277f + new Vector<float>(-0.82215223f);
+        p = p * t + new Vector<float>(1.48851587f);
+        p = p * t + new Vector<float>(-1.13520398f);
+        p = p * t + new Vector<float>(0.27886807f);
+        p = p * t + new Vector<float>(-0.18628806f);
+        p = p * t + new Vector<float>(0.09678418f);
+        p = p * t + new Vector<float>(0.37409196f);
+        p = p * t + new Vector<float>(1.00002368f);
+        p = p * t + new Vector<float>(-1.26551223f);
+        var lowerTail = t * Exp(p - x * x * 0.5f) * 0.5f;     // Phi(-|x|) = erfc(|x| / sqrt 2) / 2
+        return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), lowerTail, Vector<float>.One - lowerTail);
+    }
+
+    /// <summary>
+    /// exp for float vectors, for fusing into one-pass kernels (System.Numerics' Vector.Exp goes through double and is
+    /// about twice as slow as TensorPrimitives.Exp). Cody-Waite reduction x = n ln2 + r, |r| &lt;= ln2/2, then the degree-7
+    /// minimax polynomial of Cephes' expf (relative error about 1 ulp), times 2^n built in the exponent bits.
+    /// Below -87.3 the result is 0 (no denormals: exp(-inf) = 0 exactly, as masked softmax needs), above 88.7 it is
+    /// +inf, and NaN stays NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector<float> Exp(Vector<float> x)
+    {
+        var clamped = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-87.3f)), new Vector<float>(88f));
+        var n = Vector.Round(clamped * 1.44269504088896341f);
+        var r = clamped - n * 0.693359375f;                     // ln2 = 0.693359375 - 2.12194440e-4, the first part exact
+        r += n * 2.12194440e-4f;
+        var p = new Vector<float>(1.9875691500e-4f);
+        p = p * r + new Vector<float>(1.3981999507e-3f);
+        p = p * r + new Vector<float>(8.3334519073e-3f);
+        p = p * r + new Vector<float>(4.1665795894e-2f);
+        p = p * r + new Vector<float>(1.6666665459e-1f);
+        p = p * r + new Vector<float>(5.0000001201e-1f);
+        p = p * (r * r) + r + Vector<float>.One;
+        var twoToN = Vector.AsVectorSingle(Vector.ShiftLeft(Vector.ConvertToInt32Native(n) + new Vector<int>(127), 23));
+        var e = p * twoToN;
+        e = Vector.ConditionalSelect(Vector.LessThan(x, new Vector<float>(-87.3f)), Vector<float>.Zero, e);
+        e = Vector.ConditionalSelect(Vector.GreaterThan(x, new Vector<float>(88.72f)), new Vector<float>(float.PositiveInfinity), e);
+        return Vector.ConditionalSelect(Vector.Equals(x, x), e, x);
+    }
+
+    static float NormalCdf(float x)
+    {
+        float t = 1f / (1f + MathF.Abs(x) * (0.5f * Sqrt1Over2));
+        float p = t * 0.17087277f - 0.82215223f;
+        p = p * t + 1.48851587f;
+        p = p * t - 1.13520398f;
+        p = p * t + 0.27886807f;
+        p = p * t - 0.18628806f;
+        p = p * t + 0.09678418f;
+        p = p * t + 0.37409196f;
+        p = p * t + 1.00002368f;
+        p = p * t - 1.26551223f;
+        float lowerTail = t * MathF.Exp(p - x * x * 0.5f) * 0.5f;
+        return x < 0 ? lowerTail : 1f - lowerTail;
     }
 
     /// <summary>y = kernel(a, b) elementwise, block by block (b may be null: unary), blocks split across threads for big tensors.</summary>
-    static Tensor Elementwise(Tensor a, Tensor? b, SpanOp kernel)
+    static Tensor Elementwise(Tensor a, Tensor? b, SpanOp kernel) => MapRows(a, b, BlockSize, kernel);
+
+    /// <summary>y = kernel(a row, b row) for consecutive rows of <paramref name="rowLength"/> elements (the last one may be
+    /// shorter; b may be null), rows split across threads for big tensors.</summary>
+    static Tensor MapRows(Tensor a, Tensor? b, int rowLength, SpanOp kernel)
     {
         var y = Empty(a.shape);
         float[] xs = a.data, bs = b?.data ?? [], ys = y.data;
-        int length = a.Length, blocks = (length + BlockSize - 1) / BlockSize;
+        int length = a.Length, rows = rowLength == 0 ? 0 : (length + rowLength - 1) / rowLength;
         bool binary = b is not null;
-        ForRows(blocks, BlockSize, (start, end) =>
+        ForRows(rows, rowLength, (start, end) =>
         {
-            for (int blk = start; blk < end; blk++)
+            for (int r = start; r < end; r++)
             {
-                int at = blk * BlockSize, len = Math.Min(BlockSize, length - at);
+                int at = r * rowLength, len = Math.Min(rowLength, length - at);
                 kernel(xs.AsSpan(at, len), binary ? bs.AsSpan(at, len) : default, ys.AsSpan(at, len));
             }
         });

@@ -12,7 +12,7 @@ namespace Sentire.Tensors;
 /// P = softmax_rows(S)                   computed in place over S: the only (Tq, Tk) buffer kept for backward
 /// O = P V                    (Tq, Dv)
 /// </code>
-/// Backward recomputes nothing it can derive from P (Dao et al., "FlashAttention", 2022, eq. for dS):
+/// Backward needs only P (the scores are never stored; Dao et al., "FlashAttention", 2022, gives the same dS):
 /// dV = P^T dO, dP = dO V^T, dS = P * (dP - rowsum(dP * P)), dQ = scale dS K, dK = scale dS^T Q, dM = dS.
 /// Grouped-query attention (Ainslie et al., "GQA", 2023): head h reads key/value head h / (H / Hkv).
 /// Rows whose keys are all masked give zeros (not NaN) and pass no gradient.
@@ -91,26 +91,30 @@ public static class Attention
     {
         int tasks = s.Batch * s.Heads;
         bool single = s.HeadsInParallel(tasks);
-        void Head(int task)
+        // Each worker takes a range of heads with one score buffer, unless the probabilities are kept.
+        void Heads(int first, int end)
         {
-            int b = task / s.Heads, h = task % s.Heads;
             var scratch = keep is null ? ArrayPool<float>.Shared.Rent(s.Tq * s.Tk) : null;
             try
             {
-                var p = keep is null ? scratch.AsSpan(0, s.Tq * s.Tk) : keep.AsSpan(s.POffset(b, h), s.Tq * s.Tk);
-                // 1) S = scale Q K^T
-                MatMul(single, false, true, s.Tq, s.Tk, s.D, s.Scale, q.AsSpan(s.QOffset(b, h), s.Tq * s.D), s.D,
-                    k.AsSpan(s.KOffset(b, h), s.Tk * s.D), s.D, 0f, p, s.Tk);
-                // 2) masks, then softmax in place row by row
-                for (int i = 0; i < s.Tq; i++) MaskedSoftmaxRow(s, mask, b, h, i, p.Slice(i * s.Tk, s.Tk));
-                // 3) O = P V
-                MatMul(single, false, false, s.Tq, s.Dv, s.Tk, 1f, p, s.Tk, v.AsSpan(s.VOffset(b, h), s.Tk * s.Dv), s.Dv,
-                    0f, output.AsSpan(s.OOffset(b, h), s.Tq * s.Dv), s.Dv);
+                for (int task = first; task < end; task++)
+                {
+                    int b = task / s.Heads, h = task % s.Heads;
+                    var p = keep is null ? scratch.AsSpan(0, s.Tq * s.Tk) : keep.AsSpan(s.POffset(b, h), s.Tq * s.Tk);
+                    // 1) S = scale Q K^T
+                    MatMul(single, false, true, s.Tq, s.Tk, s.D, s.Scale, q.AsSpan(s.QOffset(b, h), s.Tq * s.D), s.D,
+                        k.AsSpan(s.KOffset(b, h), s.Tk * s.D), s.D, 0f, p, s.Tk);
+                    // 2) masks, then softmax in place row by row
+                    for (int i = 0; i < s.Tq; i++) MaskedSoftmaxRow(s, mask, b, h, i, p.Slice(i * s.Tk, s.Tk));
+                    // 3) O = P V
+                    MatMul(single, false, false, s.Tq, s.Dv, s.Tk, 1f, p, s.Tk, v.AsSpan(s.VOffset(b, h), s.Tk * s.Dv), s.Dv,
+                        0f, output.AsSpan(s.OOffset(b, h), s.Tq * s.Dv), s.Dv);
+                }
             }
             finally { if (scratch is not null) ArrayPool<float>.Shared.Return(scratch); }
         }
-        if (single) Parallelism.ForEach(tasks, Head);
-        else for (int t = 0; t < tasks; t++) Head(t);
+        if (single) Parallelism.For(tasks, long.MaxValue / tasks, Heads);
+        else Heads(0, tasks);
     }
 
     /// <summary>Applies the mask and causal limit to one score row, then softmax; an all-masked row becomes zeros.</summary>

@@ -14,41 +14,60 @@ public sealed partial class Tensor
     public Tensor IndexSelect(int dim, int[] indices)
     {
         var (outer, size, inner) = SplitAround(dim);
+        indices = (int[])indices.Clone(); // the backward reads them later; callers may reuse their buffer
         foreach (int i in indices)
             if ((uint)i >= (uint)size) throw new IndexOutOfRangeException($"IndexSelect: index {i} is out of range for dimension {dim} of size {size} in {ShapeString}");
         int count = indices.Length;
         var outShape = ShapeArray();
         outShape[NormalizeDim(dim, Rank)] = count;
+        // Consecutive indices (a slice, the middle of a reflect pad) move as one block; isolated scalars one by one.
+        var runs = ConsecutiveRuns(indices);
+        bool elementwise = inner == 1 && runs.Length == count;
         var y = Empty(outShape);
         var src = Data; var dst = y.Data;
         for (int o = 0; o < outer; o++)
         {
             int srcBase = o * size * inner, dstBase = o * count * inner;
-            if (inner == 1)
+            if (elementwise)
                 for (int k = 0; k < count; k++) dst[dstBase + k] = src[srcBase + indices[k]];
             else
-                for (int k = 0; k < count; k++) src.Slice(srcBase + indices[k] * inner, inner).CopyTo(dst.Slice(dstBase + k * inner, inner));
+                foreach (var (k, length) in runs)
+                    src.Slice(srcBase + indices[k] * inner, length * inner).CopyTo(dst.Slice(dstBase + k * inner, length * inner));
         }
         var x = this;
         return y.Record("index_select", [x], g =>
         {
-            // dx[i] = sum of g[k] over the k with indices[k] = i (scatter-add)
+            // dx[i] = sum of g[k] over the k with indices[k] = i (scatter-add; a run's indices are distinct)
             var dx = Zeros(x.shape);
             var gs = g.Data; var d = dx.Data;
             for (int o = 0; o < outer; o++)
             {
                 int xBase = o * size * inner, gBase = o * count * inner;
-                if (inner == 1)
+                if (elementwise)
                     for (int k = 0; k < count; k++) d[xBase + indices[k]] += gs[gBase + k];
                 else
-                    for (int k = 0; k < count; k++)
+                    foreach (var (k, length) in runs)
                     {
-                        var row = d.Slice(xBase + indices[k] * inner, inner);
-                        TensorPrimitives.Add(row, gs.Slice(gBase + k * inner, inner), row);
+                        var block = d.Slice(xBase + indices[k] * inner, length * inner);
+                        TensorPrimitives.Add(block, gs.Slice(gBase + k * inner, length * inner), block);
                     }
             }
             x.AccumulateGrad(dx);
         });
+    }
+
+    /// <summary>Maximal stretches (first position, length) of <paramref name="indices"/> that go up by one.</summary>
+    static (int Start, int Length)[] ConsecutiveRuns(int[] indices)
+    {
+        int count = 0;
+        for (int k = 0; k < indices.Length; k++) if (k == 0 || indices[k] != indices[k - 1] + 1) count++;
+        var runs = new (int, int)[count];
+        for (int k = 0, r = -1; k < indices.Length; k++)
+        {
+            if (k == 0 || indices[k] != indices[k - 1] + 1) runs[++r] = (k, 1);
+            else runs[r].Item2++;
+        }
+        return runs;
     }
 
     /// <summary>Rows of <paramref name="weight"/> (vocab, dim) for each id: shape idsShape + (dim). An empty
@@ -224,16 +243,7 @@ public sealed partial class Tensor
         var comparer = new RankComparer(line, descending: true);
         ForEachLine(outer, size, inner, line, (lineBase, lineStride) =>
         {
-            // keep the k best seen so far in a heap whose root is the worst of them: O(size log k)
-            int count = 0;
-            for (int i = 0; i < size; i++)
-            {
-                if (count < k) { heap[count++] = i; SiftUp(heap, count - 1, comparer); continue; }
-                // most elements lose to the worst kept one on value alone (a NaN never compares less)
-                if (k == 0 || line[i] < line[heap[0]]) continue;
-                if (comparer.Compare(i, heap[0]) < 0) { heap[0] = i; SiftDown(heap, k, comparer); }
-            }
-            heap.AsSpan().Sort(comparer);
+            SelectTopK(line, heap, comparer);
             for (int j = 0; j < k; j++)
             {
                 values.data[lineBase + j * lineStride] = line[heap[j]];
@@ -280,6 +290,34 @@ public sealed partial class Tensor
                 else for (int k = 0; k < size; k++) line[k] = src[b + k * inner];
                 emit(o * outSize * inner + i, inner);
             }
+    }
+
+    /// <summary>Leaves the positions of the heap.Length best values of <paramref name="line"/> in <paramref name="heap"/>, best first.</summary>
+    static void SelectTopK(ReadOnlySpan<float> line, int[] heap, RankComparer comparer)
+    {
+        // keep the k best seen so far in a heap whose root is the worst of them: O(size log k)
+        int k = heap.Length, count = 0;
+        if (k == 0) return;
+        float worstKept = 0f;
+        for (int i = 0; i < line.Length; i++)
+        {
+            if (count < k)
+            {
+                heap[count++] = i;
+                SiftUp(heap, count - 1, comparer);
+                worstKept = line[heap[0]];
+                continue;
+            }
+            // most elements lose to the worst kept one on value alone (a NaN never compares less)
+            if (line[i] < worstKept) continue;
+            if (comparer.Compare(i, heap[0]) < 0)
+            {
+                heap[0] = i;
+                SiftDown(heap, k, comparer);
+                worstKept = line[heap[0]];
+            }
+        }
+        heap.AsSpan().Sort(comparer);
     }
 
     static void SiftUp(int[] heap, int i, RankComparer c)

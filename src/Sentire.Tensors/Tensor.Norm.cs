@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Sentire.Tensors;
@@ -23,7 +24,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"LayerNorm: normalized shape [{string.Join(", ", normalizedShape)}] is not the trailing shape of input {ShapeString}");
         CheckAffine("LayerNorm", weight, normalizedShape);
         CheckAffine("LayerNorm", bias, normalizedShape);
-        return LayerNormRows(CheckedCount(normalizedShape), weight, bias, eps);
+        return NormalizeRows(CheckedCount(normalizedShape), weight, bias, eps, subtractMean: true);
     }
 
     /// <summary>Layer normalisation over the last <paramref name="lastDims"/> dimensions.</summary>
@@ -34,11 +35,20 @@ public sealed partial class Tensor
         return LayerNorm(shape[(Rank - lastDims)..], weight, bias, eps);
     }
 
-    Tensor LayerNormRows(int d, Tensor? weight, Tensor? bias, float eps)
+    /// <summary>Root-mean-square normalisation over the last dimension: x / sqrt(mean(x^2) + eps) * weight.</summary>
+    public Tensor RmsNorm(Tensor? weight, float eps)
+    {
+        if (Rank == 0) throw new ArgumentException("RmsNorm needs a tensor of rank 1 or more");
+        CheckAffine("RmsNorm", weight, [shape[^1]]);
+        return NormalizeRows(shape[^1], weight, null, eps, subtractMean: false);
+    }
+
+    /// <summary>LayerNorm (<paramref name="subtractMean"/>) or RmsNorm of consecutive rows of <paramref name="d"/> elements.</summary>
+    Tensor NormalizeRows(int d, Tensor? weight, Tensor? bias, float eps, bool subtractMean)
     {
         int rows = d == 0 ? 0 : Length / d;
         var y = Empty(shape);
-        var mean = new float[rows];
+        var mean = new float[rows];                  // stays 0 for RmsNorm
         var rstd = new float[rows];
         float[] xs = data, ys = y.data;
         float[]? w = weight?.data, b = bias?.data;
@@ -47,99 +57,35 @@ public sealed partial class Tensor
             for (int r = start; r < end; r++)
             {
                 var xr = xs.AsSpan(r * d, d);
-                var yr = ys.AsSpan(r * d, d);
-                float mu = TensorPrimitives.Sum(xr) / d;
-                TensorPrimitives.Subtract(xr, mu, yr);
-                float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(yr) / d + eps);
-                TensorPrimitives.Multiply(yr, rs, yr);
-                if (w is not null && b is not null) TensorPrimitives.MultiplyAdd(yr, w.AsSpan(0, d), b.AsSpan(0, d), yr);
-                else if (w is not null) TensorPrimitives.Multiply(yr, w.AsSpan(0, d), yr);
-                else if (b is not null) TensorPrimitives.Add(yr, b.AsSpan(0, d), yr);
+                float mu = subtractMean ? TensorPrimitives.Sum(xr) / d : 0f;
+                float rs = 1f / MathF.Sqrt(SumSquaredDeviations(xr, mu) / d + eps);
+                AffineRow(xr, mu, rs, w.AsSpan(0, w is null ? 0 : d), b.AsSpan(0, b is null ? 0 : d), ys.AsSpan(r * d, d));
                 mean[r] = mu;
                 rstd[r] = rs;
             }
         });
         var x = this;
-        return y.Record("layer_norm", AffineInputs(x, weight, bias), g =>
+        return y.Record(subtractMean ? "layer_norm" : "rms_norm", AffineInputs(x, weight, bias), g =>
         {
-            int chunks = RowChunkCount(rows, d);
-            var dx = x.RequiresGrad ? Empty(x.shape) : null;
-            var dwParts = weight is { RequiresGrad: true } ? new float[chunks][] : null;
-            var dbParts = bias is { RequiresGrad: true } ? new float[chunks][] : null;
+            var grads = new NormGrads(x, weight, bias, RowChunkCount(rows, d), d);
             float[] gs = g.data;
-            ForRowChunks(rows, chunks, (c, start, end) =>
+            ForRowChunks(rows, grads.Chunks, (c, start, end) =>
             {
-                var xhat = new float[d];
-                var gw = w is not null ? new float[d] : null;
-                var dw = dwParts is null ? null : dwParts[c] = new float[d];
-                var db = dbParts is null ? null : dbParts[c] = new float[d];
+                var dw = grads.WeightPart(c);
+                var db = grads.BiasPart(c);
+                var dx = grads.Dx;
+                var ws = w.AsSpan(0, w is null ? 0 : d);
                 for (int r = start; r < end; r++)
                 {
+                    var xr = xs.AsSpan(r * d, d);
                     var gr = gs.AsSpan(r * d, d);
-                    TensorPrimitives.Subtract(xs.AsSpan(r * d, d), mean[r], xhat);
-                    TensorPrimitives.Multiply(xhat, rstd[r], xhat);
-                    if (dw is not null) TensorPrimitives.MultiplyAdd(gr, xhat, dw, dw);
-                    if (db is not null) TensorPrimitives.Add(db, gr, db);
-                    if (dx is null) continue;
-                    ReadOnlySpan<float> gh = gr;
-                    if (gw is not null) { TensorPrimitives.Multiply(gr, w.AsSpan(0, d), gw); gh = gw; }
-                    NormRowBackward(gh, xhat, rstd[r], TensorPrimitives.Sum(gh) / d, dx.data.AsSpan(r * d, d));
+                    var (sumGh, sumGhXhat) = NormBackwardSums(xr, gr, mean[r], rstd[r], ws, dw, db);
+                    // RmsNorm's xhat has no mean taken out, so its gradient has no mean(gh) term either
+                    if (dx is not null)
+                        NormBackwardDx(xr, gr, mean[r], rstd[r], ws, 1f, subtractMean ? sumGh / d : 0f, sumGhXhat / d, dx.data.AsSpan(r * d, d));
                 }
             });
-            if (dx is not null) x.AccumulateGrad(dx);
-            if (dwParts is not null) weight!.AccumulateGrad(new Tensor(SumParts(dwParts), weight.shape));
-            if (dbParts is not null) bias!.AccumulateGrad(new Tensor(SumParts(dbParts), bias.shape));
-        });
-    }
-
-    /// <summary>Root-mean-square normalisation over the last dimension: x / sqrt(mean(x^2) + eps) * weight.</summary>
-    public Tensor RmsNorm(Tensor? weight, float eps)
-    {
-        if (Rank == 0) throw new ArgumentException("RmsNorm needs a tensor of rank 1 or more");
-        int d = shape[^1];
-        CheckAffine("RmsNorm", weight, [d]);
-        int rows = d == 0 ? 0 : Length / d;
-        var y = Empty(shape);
-        var rstd = new float[rows];
-        float[] xs = data, ys = y.data;
-        float[]? w = weight?.data;
-        ForRows(rows, d, (start, end) =>
-        {
-            for (int r = start; r < end; r++)
-            {
-                var xr = xs.AsSpan(r * d, d);
-                var yr = ys.AsSpan(r * d, d);
-                float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(xr) / d + eps);
-                TensorPrimitives.Multiply(xr, rs, yr);
-                if (w is not null) TensorPrimitives.Multiply(yr, w.AsSpan(0, d), yr);
-                rstd[r] = rs;
-            }
-        });
-        var x = this;
-        return y.Record("rms_norm", AffineInputs(x, weight, null), g =>
-        {
-            int chunks = RowChunkCount(rows, d);
-            var dx = x.RequiresGrad ? Empty(x.shape) : null;
-            var dwParts = weight is { RequiresGrad: true } ? new float[chunks][] : null;
-            float[] gs = g.data;
-            ForRowChunks(rows, chunks, (c, start, end) =>
-            {
-                var xhat = new float[d];
-                var gw = w is not null ? new float[d] : null;
-                var dw = dwParts is null ? null : dwParts[c] = new float[d];
-                for (int r = start; r < end; r++)
-                {
-                    var gr = gs.AsSpan(r * d, d);
-                    TensorPrimitives.Multiply(xs.AsSpan(r * d, d), rstd[r], xhat);
-                    if (dw is not null) TensorPrimitives.MultiplyAdd(gr, xhat, dw, dw);
-                    if (dx is null) continue;
-                    ReadOnlySpan<float> gh = gr;
-                    if (gw is not null) { TensorPrimitives.Multiply(gr, w.AsSpan(0, d), gw); gh = gw; }
-                    NormRowBackward(gh, xhat, rstd[r], 0f, dx.data.AsSpan(r * d, d));
-                }
-            });
-            if (dx is not null) x.AccumulateGrad(dx);
-            if (dwParts is not null) weight!.AccumulateGrad(new Tensor(SumParts(dwParts), weight.shape));
+            grads.Send();
         });
     }
 
@@ -169,14 +115,13 @@ public sealed partial class Tensor
                 var xr = xs.AsSpan(r * d, d);
                 var yr = ys.AsSpan(r * d, d);
                 float mu = TensorPrimitives.Sum(xr) / d;
-                TensorPrimitives.Subtract(xr, mu, yr);
-                float rs = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(yr) / d + eps);
+                float rs = 1f / MathF.Sqrt(SumSquaredDeviations(xr, mu) / d + eps);
                 int c0 = r % groups * perGroup;
                 for (int k = 0; k < perGroup; k++)
                 {
-                    var span = yr.Slice(k * positions, positions);
-                    TensorPrimitives.Multiply(span, w is null ? rs : rs * w[c0 + k], span);
-                    if (b is not null) TensorPrimitives.Add(span, b[c0 + k], span);
+                    var segment = yr.Slice(k * positions, positions);
+                    AffineRow(xr.Slice(k * positions, positions), mu, w is null ? rs : rs * w[c0 + k], default, default, segment);
+                    if (b is not null) TensorPrimitives.Add(segment, b[c0 + k], segment);
                 }
                 mean[r] = mu;
                 rstd[r] = rs;
@@ -185,48 +130,145 @@ public sealed partial class Tensor
         var x = this;
         return y.Record("group_norm", AffineInputs(x, weight, bias), g =>
         {
-            int chunks = RowChunkCount(rows, d);
-            var dx = x.RequiresGrad ? Empty(x.shape) : null;
-            var dwParts = weight is { RequiresGrad: true } ? new float[chunks][] : null;
-            var dbParts = bias is { RequiresGrad: true } ? new float[chunks][] : null;
+            var grads = new NormGrads(x, weight, bias, RowChunkCount(rows, d), channels);
             float[] gs = g.data;
-            ForRowChunks(rows, chunks, (c, start, end) =>
+            ForRowChunks(rows, grads.Chunks, (c, start, end) =>
             {
-                var xhat = new float[d];
-                var gw = w is not null ? new float[d] : null;
-                var dw = dwParts is null ? null : dwParts[c] = new float[channels];
-                var db = dbParts is null ? null : dbParts[c] = new float[channels];
+                var dw = grads.WeightPart(c);
+                var db = grads.BiasPart(c);
+                var dx = grads.Dx;
                 for (int r = start; r < end; r++)
                 {
+                    var xr = xs.AsSpan(r * d, d);
                     var gr = gs.AsSpan(r * d, d);
-                    TensorPrimitives.Subtract(xs.AsSpan(r * d, d), mean[r], xhat);
-                    TensorPrimitives.Multiply(xhat, rstd[r], xhat);
                     int c0 = r % groups * perGroup;
+                    // per channel: sum g and sum g xhat give db and dw; weighted by w[c] they add up to the row's sums of gh
+                    float sumGh = 0, sumGhXhat = 0;
                     for (int k = 0; k < perGroup; k++)
                     {
-                        var gk = gr.Slice(k * positions, positions);
-                        if (dw is not null) dw[c0 + k] += TensorPrimitives.Dot(gk, xhat.AsSpan(k * positions, positions));
-                        if (db is not null) db[c0 + k] += TensorPrimitives.Sum(gk);
-                        if (gw is not null) TensorPrimitives.Multiply(gk, w![c0 + k], gw.AsSpan(k * positions, positions));
+                        var (sumG, sumGXhat) = NormBackwardSums(xr.Slice(k * positions, positions), gr.Slice(k * positions, positions), mean[r], rstd[r], default, default, default);
+                        if (!dw.IsEmpty) dw[c0 + k] += sumGXhat;
+                        if (!db.IsEmpty) db[c0 + k] += sumG;
+                        float wk = w is null ? 1f : w[c0 + k];
+                        sumGh += wk * sumG;
+                        sumGhXhat += wk * sumGXhat;
                     }
                     if (dx is null) continue;
-                    ReadOnlySpan<float> gh = gw is null ? gr : gw.AsSpan();
-                    NormRowBackward(gh, xhat, rstd[r], TensorPrimitives.Sum(gh) / d, dx.data.AsSpan(r * d, d));
+                    for (int k = 0; k < perGroup; k++)
+                        NormBackwardDx(xr.Slice(k * positions, positions), gr.Slice(k * positions, positions), mean[r], rstd[r], default,
+                            w is null ? 1f : w[c0 + k], sumGh / d, sumGhXhat / d, dx.data.AsSpan(r * d + k * positions, positions));
                 }
             });
-            if (dx is not null) x.AccumulateGrad(dx);
-            if (dwParts is not null) weight!.AccumulateGrad(new Tensor(SumParts(dwParts), weight.shape));
-            if (dbParts is not null) bias!.AccumulateGrad(new Tensor(SumParts(dbParts), bias.shape));
+            grads.Send();
         });
     }
 
-    /// <summary>dx = r (gh - meanGh - xhat mean(gh xhat)) for one normalised row.</summary>
-    static void NormRowBackward(ReadOnlySpan<float> gh, ReadOnlySpan<float> xhat, float r, float meanGh, Span<float> dx)
+    // ---- fused row kernels: each is one pass over a row (rows of a norm are short enough to stay in cache) ----------
+
+    /// <summary>sum((x - shift)^2).</summary>
+    static float SumSquaredDeviations(ReadOnlySpan<float> x, float shift)
     {
-        float meanGhXhat = TensorPrimitives.Dot(gh, xhat) / gh.Length;
-        TensorPrimitives.MultiplyAdd(xhat, -meanGhXhat, gh, dx);
-        if (meanGh != 0f) TensorPrimitives.Subtract(dx, meanGh, dx);
-        TensorPrimitives.Multiply(dx, r, dx);
+        int i = 0;
+        float sum = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var s = new Vector<float>(shift);
+            var acc = Vector<float>.Zero;
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var dev = new Vector<float>(x.Slice(i)) - s;
+                acc += dev * dev;
+            }
+            sum = Vector.Sum(acc);
+        }
+        for (; i < x.Length; i++) { float dev = x[i] - shift; sum += dev * dev; }
+        return sum;
+    }
+
+    /// <summary>y = (x - shift) scale w + b; an empty <paramref name="w"/> or <paramref name="b"/> is left out.</summary>
+    static void AffineRow(ReadOnlySpan<float> x, float shift, float scale, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+    {
+        bool hasW = !w.IsEmpty, hasB = !b.IsEmpty;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Vector<float> s = new(shift), k = new(scale);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = (new Vector<float>(x.Slice(i)) - s) * k;
+                if (hasW) v *= new Vector<float>(w.Slice(i));
+                if (hasB) v += new Vector<float>(b.Slice(i));
+                v.CopyTo(y.Slice(i));
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            float v = (x[i] - shift) * scale;
+            if (hasW) v *= w[i];
+            if (hasB) v += b[i];
+            y[i] = v;
+        }
+    }
+
+    /// <summary>With xhat = (x - shift) scale and gh = g w (g when <paramref name="w"/> is empty): returns (sum gh, sum gh xhat)
+    /// and adds g xhat to <paramref name="dw"/> and g to <paramref name="db"/> when they are not empty.</summary>
+    static (float SumGh, float SumGhXhat) NormBackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, float shift, float scale,
+        ReadOnlySpan<float> w, Span<float> dw, Span<float> db)
+    {
+        bool hasW = !w.IsEmpty, hasDw = !dw.IsEmpty, hasDb = !db.IsEmpty;
+        int i = 0;
+        float sumGh = 0, sumGhXhat = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Vector<float> s = new(shift), k = new(scale), accGh = Vector<float>.Zero, accGhXhat = Vector<float>.Zero;
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var xhat = (new Vector<float>(x.Slice(i)) - s) * k;
+                var gv = new Vector<float>(g.Slice(i));
+                if (hasDw) (new Vector<float>(dw.Slice(i)) + gv * xhat).CopyTo(dw.Slice(i));
+                if (hasDb) (new Vector<float>(db.Slice(i)) + gv).CopyTo(db.Slice(i));
+                if (hasW) gv *= new Vector<float>(w.Slice(i));
+                accGh += gv;
+                accGhXhat += gv * xhat;
+            }
+            sumGh = Vector.Sum(accGh);
+            sumGhXhat = Vector.Sum(accGhXhat);
+        }
+        for (; i < x.Length; i++)
+        {
+            float xhat = (x[i] - shift) * scale, gv = g[i];
+            if (hasDw) dw[i] += gv * xhat;
+            if (hasDb) db[i] += gv;
+            if (hasW) gv *= w[i];
+            sumGh += gv;
+            sumGhXhat += gv * xhat;
+        }
+        return (sumGh, sumGhXhat);
+    }
+
+    /// <summary>dx = scale (gh - meanGh - xhat meanGhXhat), with xhat = (x - shift) scale and gh = g gScale w (w optional).</summary>
+    static void NormBackwardDx(ReadOnlySpan<float> x, ReadOnlySpan<float> g, float shift, float scale, ReadOnlySpan<float> w, float gScale,
+        float meanGh, float meanGhXhat, Span<float> dx)
+    {
+        bool hasW = !w.IsEmpty;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Vector<float> s = new(shift), k = new(scale), gk = new(gScale), mg = new(meanGh), mgx = new(meanGhXhat);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var xhat = (new Vector<float>(x.Slice(i)) - s) * k;
+                var gh = new Vector<float>(g.Slice(i)) * gk;
+                if (hasW) gh *= new Vector<float>(w.Slice(i));
+                ((gh - mg - xhat * mgx) * k).CopyTo(dx.Slice(i));
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            float xhat = (x[i] - shift) * scale, gh = g[i] * gScale;
+            if (hasW) gh *= w[i];
+            dx[i] = (gh - meanGh - xhat * meanGhXhat) * scale;
+        }
     }
 
     static void CheckAffine(string op, Tensor? p, int[] expected)
@@ -244,12 +286,52 @@ public sealed partial class Tensor
             _ => [x, weight!, bias!],
         };
 
-    /// <summary>Adds per-chunk partial gradients in chunk order (deterministic for a given chunk count).</summary>
-    static float[] SumParts(float[][] parts)
+    /// <summary>
+    /// Gradient buffers of a norm's backward: dx (when the input requires grad) and, per row chunk, partial weight and
+    /// bias gradients. <see cref="Send"/> adds the partials in chunk order, so results do not depend on thread timing.
+    /// </summary>
+    sealed class NormGrads
     {
-        var total = parts[0];
-        for (int c = 1; c < parts.Length; c++) TensorPrimitives.Add(total, parts[c], total);
-        return total;
+        readonly Tensor x;
+        readonly Tensor? weight, bias;
+        readonly float[][]? weightParts, biasParts;
+
+        public NormGrads(Tensor x, Tensor? weight, Tensor? bias, int chunks, int parameterLength)
+        {
+            (this.x, this.weight, this.bias, Chunks) = (x, weight, bias, chunks);
+            Dx = x.RequiresGrad ? Empty(x.shape) : null;
+            if (weight is { RequiresGrad: true }) weightParts = NewParts(chunks, parameterLength);
+            if (bias is { RequiresGrad: true }) biasParts = NewParts(chunks, parameterLength);
+        }
+
+        public int Chunks { get; }
+
+        public Tensor? Dx { get; }
+
+        /// <summary>This chunk's partial weight gradient, or empty when the weight needs none.</summary>
+        public Span<float> WeightPart(int chunk) => weightParts is null ? default : weightParts[chunk];
+
+        public Span<float> BiasPart(int chunk) => biasParts is null ? default : biasParts[chunk];
+
+        public void Send()
+        {
+            if (Dx is not null) x.AccumulateGrad(Dx);
+            if (weightParts is not null) weight!.AccumulateGrad(new Tensor(Total(weightParts), weight.shape));
+            if (biasParts is not null) bias!.AccumulateGrad(new Tensor(Total(biasParts), bias.shape));
+        }
+
+        static float[][] NewParts(int chunks, int length)
+        {
+            var parts = new float[chunks][];
+            for (int c = 0; c < chunks; c++) parts[c] = new float[length];
+            return parts;
+        }
+
+        static float[] Total(float[][] parts)
+        {
+            for (int c = 1; c < parts.Length; c++) TensorPrimitives.Add(parts[0], parts[c], parts[0]);
+            return parts[0];
+        }
     }
 
     // ---- vector norms ----------------------------------------------------------------------------
@@ -259,7 +341,7 @@ public sealed partial class Tensor
     {
         if (!(p > 0)) throw new ArgumentOutOfRangeException(nameof(p), $"Normalize: p must be positive, got {p}");
         int dd = NormalizeDim(dim, Rank);
-        var (outer, n, inner) = SplitAt(shape, dd);
+        var along = Along.Of(shape, dd);
         var powered = GC.AllocateUninitializedArray<float>(Length);
         if (p == 2f) TensorPrimitives.Multiply(Data, Data, powered);
         else
@@ -267,13 +349,13 @@ public sealed partial class Tensor
             TensorPrimitives.Abs(Data, powered);
             if (p != 1f) TensorPrimitives.Pow(powered, p, powered);
         }
-        var norm = SumAlong(powered, outer, n, inner);
+        var norm = along.Sum(powered);
         if (p == 2f) TensorPrimitives.Sqrt(norm, norm);
         else if (p != 1f) TensorPrimitives.Pow(norm, 1f / p, norm);
         var denom = new float[norm.Length];
         TensorPrimitives.Max(norm, eps, denom);
         var y = Empty(shape);
-        ApplyAlong(data, denom, y.data, outer, n, inner, TensorPrimitives.Divide, static (a, s, o) => TensorPrimitives.Divide(a, s, o));
+        along.Divide(data, denom, y.data);
         var x = this;
         return y.Record("normalize", [x], g =>
         {
@@ -287,12 +369,12 @@ public sealed partial class Tensor
             }
             var gy = GC.AllocateUninitializedArray<float>(x.Length);
             TensorPrimitives.Multiply(g.Data, y.Data, gy);
-            var coef = SumAlong(gy, outer, n, inner);
+            var coef = along.Sum(gy);
             for (int r = 0; r < coef.Length; r++) if (!(norm[r] > eps)) coef[r] = 0;
-            ApplyAlong(u, coef, u, outer, n, inner, TensorPrimitives.Multiply, static (a, s, o) => TensorPrimitives.Multiply(a, s, o));
+            along.Multiply(u, coef, u);
             var dx = Empty(x.shape);
             TensorPrimitives.Subtract(g.Data, u, dx.Data);
-            ApplyAlong(dx.data, denom, dx.data, outer, n, inner, TensorPrimitives.Divide, static (a, s, o) => TensorPrimitives.Divide(a, s, o));
+            along.Divide(dx.data, denom, dx.data);
             x.AccumulateGrad(dx);
         });
     }
@@ -304,14 +386,14 @@ public sealed partial class Tensor
         if (!a.Shape.SequenceEqual(b.Shape))
             throw new ArgumentException($"CosineSimilarity: shapes {a.ShapeString} and {b.ShapeString} differ");
         int d = NormalizeDim(dim, a.Rank);
-        var (outer, n, inner) = SplitAt(a.shape, d);
+        var along = Along.Of(a.shape, d);
         var tmp = GC.AllocateUninitializedArray<float>(a.Length);
         TensorPrimitives.Multiply(a.Data, b.Data, tmp);
-        var dot = SumAlong(tmp, outer, n, inner);
+        var dot = along.Sum(tmp);
         TensorPrimitives.Multiply(a.Data, a.Data, tmp);
-        var na = SumAlong(tmp, outer, n, inner);
+        var na = along.Sum(tmp);
         TensorPrimitives.Multiply(b.Data, b.Data, tmp);
-        var nb = SumAlong(tmp, outer, n, inner);
+        var nb = along.Sum(tmp);
         TensorPrimitives.Sqrt(na, na);
         TensorPrimitives.Sqrt(nb, nb);
         var sim = new float[dot.Length];
@@ -331,18 +413,18 @@ public sealed partial class Tensor
                 ka[r] = na[r] > eps ? gs[r] * sim[r] / (ca * ca) : 0f;
                 kb[r] = nb[r] > eps ? gs[r] * sim[r] / (cb * cb) : 0f;
             }
-            if (a.RequiresGrad) a.AccumulateGrad(CosineGrad(b, a, k, ka, outer, n, inner));
-            if (b.RequiresGrad) b.AccumulateGrad(CosineGrad(a, b, k, kb, outer, n, inner));
+            if (a.RequiresGrad) a.AccumulateGrad(CosineGrad(b, a, k, ka, along));
+            if (b.RequiresGrad) b.AccumulateGrad(CosineGrad(a, b, k, kb, along));
         });
     }
 
     /// <summary>other k - self kSelf, with the per-row coefficients broadcast along the reduced dimension.</summary>
-    static Tensor CosineGrad(Tensor other, Tensor self, float[] k, float[] kSelf, int outer, int n, int inner)
+    static Tensor CosineGrad(Tensor other, Tensor self, float[] k, float[] kSelf, Along along)
     {
         var grad = Empty(self.shape);
         var part = GC.AllocateUninitializedArray<float>(self.Length);
-        ApplyAlong(other.data, k, grad.data, outer, n, inner, TensorPrimitives.Multiply, static (a, s, o) => TensorPrimitives.Multiply(a, s, o));
-        ApplyAlong(self.data, kSelf, part, outer, n, inner, TensorPrimitives.Multiply, static (a, s, o) => TensorPrimitives.Multiply(a, s, o));
+        along.Multiply(other.data, k, grad.data);
+        along.Multiply(self.data, kSelf, part);
         TensorPrimitives.Subtract(grad.Data, part, grad.Data);
         return grad;
     }

@@ -6,9 +6,8 @@ namespace Sentire.Tensors;
 // Reductions: Sum, Mean, Max, LogSumExp, Var (PyTorch semantics), each forward followed by its backward.
 // A reduction over dimension d views the contiguous shape as (outer, n, inner): outer = product of the
 // dimensions before d, n = size of d, inner = product of those after. Reducing gives (outer, inner) in the
-// same order as the output, so a keepDim result and a squeezed one share their storage layout. The
-// "Along" helpers below are the shared kernels of this file and of the softmax/normalisation files:
-// rows (inner == 1) are contiguous spans; otherwise whole inner-length slices are combined at once.
+// same order as the output, so a keepDim result and a squeezed one share their storage layout. The Along
+// struct below holds the shared kernels of this file and of the softmax and normalisation files.
 //   d sum/dx = expand(g);  d mean/dx = expand(g)/n;  d max/dx = g at the argmax;
 //   d logsumexp/dx = g * exp(x - y);  d var/dx = g * 2 (x - mean) / (n - ddof).
 public sealed partial class Tensor
@@ -46,10 +45,10 @@ public sealed partial class Tensor
         for (int d = 0; d < Rank; d++)
         {
             if (!reduced[d]) continue;
-            var (outer, n, inner) = SplitAt(keptShape, d);
-            src = SumAlong(src, outer, n, inner);
+            var along = Along.Of(keptShape, d);
+            src = along.Sum(src);
             keptShape[d] = 1;
-            count *= n;
+            count *= along.N;
         }
         if (mean) TensorPrimitives.Divide(src, count, src);
         var y = new Tensor(src, keepDim ? keptShape : DropDims(keptShape, reduced));
@@ -58,14 +57,14 @@ public sealed partial class Tensor
         {
             var cur = keptShape.ToArray();
             float[] grad = g.data;
+            float scale = mean ? 1f / count : 1f;        // applied once, by the first expansion
             for (int d = 0; d < x.Rank; d++)
             {
                 if (!reduced[d]) continue;
                 cur[d] = x.shape[d];
-                var (outer, n, inner) = SplitAt(cur, d);
-                grad = ExpandAlong(grad, outer, n, inner);
+                grad = Along.Of(cur, d).Expand(grad, scale);
+                scale = 1f;
             }
-            if (mean) TensorPrimitives.Divide(grad, count, grad);
             x.AccumulateGrad(new Tensor(grad, x.shape));
         });
     }
@@ -75,11 +74,10 @@ public sealed partial class Tensor
     public Tensor Max(int dim, bool keepDim = false)
     {
         int d = NormalizeDim(dim, Rank);
-        var (outer, n, inner) = SplitAt(shape, d);
-        if (n == 0) throw new ArgumentException($"Max over dimension {dim} of size 0 (shape {ShapeString})");
-        var argmax = new int[outer * inner];
-        var values = MaxAlong(data, outer, n, inner, argmax);
-        var y = new Tensor(values, ReducedShape(shape, d, keepDim));
+        var along = Along.Of(shape, d);
+        if (along.N == 0) throw new ArgumentException($"Max over dimension {dim} of size 0 (shape {ShapeString})");
+        var argmax = new int[along.Reduced];
+        var y = new Tensor(along.Max(data, argmax), ReducedShape(shape, d, keepDim));
         var x = this;
         return y.Record("max_dim", [x], g =>
         {
@@ -87,8 +85,8 @@ public sealed partial class Tensor
             var gs = g.Data;
             for (int r = 0; r < argmax.Length; r++)
             {
-                int o = r / inner, i = r - o * inner;
-                dx[(o * n + argmax[r]) * inner + i] = gs[r];
+                int o = r / along.Inner, i = r - o * along.Inner;
+                dx[(o * along.N + argmax[r]) * along.Inner + i] = gs[r];
             }
             x.AccumulateGrad(new Tensor(dx, x.shape));
         });
@@ -99,22 +97,22 @@ public sealed partial class Tensor
     public Tensor LogSumExp(int dim, bool keepDim = false)
     {
         int d = NormalizeDim(dim, Rank);
-        var (outer, n, inner) = SplitAt(shape, d);
-        var m = MaxAlong(data, outer, n, inner, null);
+        var along = Along.Of(shape, d);
+        var m = along.Max(data, null);
         for (int r = 0; r < m.Length; r++) if (float.IsInfinity(m[r])) m[r] = 0;
         var shifted = GC.AllocateUninitializedArray<float>(Length);
-        ApplyAlong(data, m, shifted, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
+        along.Subtract(data, m, shifted);
         TensorPrimitives.Exp(shifted, shifted);
-        var lse = SumAlong(shifted, outer, n, inner);
+        var lse = along.Sum(shifted);
         for (int r = 0; r < lse.Length; r++) lse[r] = m[r] + MathF.Log(lse[r]);
         var y = new Tensor(lse, ReducedShape(shape, d, keepDim));
         var x = this;
         return y.Record("logsumexp", [x], g =>
         {
             var dx = GC.AllocateUninitializedArray<float>(x.Length);
-            ApplyAlong(x.data, lse, dx, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
+            along.Subtract(x.data, lse, dx);
             TensorPrimitives.Exp(dx, dx);
-            ApplyAlong(dx, g.data, dx, outer, n, inner, TensorPrimitives.Multiply, static (a, s, o) => TensorPrimitives.Multiply(a, s, o));
+            along.Multiply(dx, g.data, dx);
             x.AccumulateGrad(new Tensor(dx, x.shape));
         });
     }
@@ -124,29 +122,29 @@ public sealed partial class Tensor
     public Tensor Var(int dim, bool unbiased = true, bool keepDim = false)
     {
         int d = NormalizeDim(dim, Rank);
-        var (outer, n, inner) = SplitAt(shape, d);
-        float denominator = unbiased ? n - 1 : n;
-        var mean = SumAlong(data, outer, n, inner);
-        TensorPrimitives.Divide(mean, n, mean);
+        var along = Along.Of(shape, d);
+        float denominator = unbiased ? along.N - 1 : along.N;
+        var mean = along.Sum(data);
+        TensorPrimitives.Divide(mean, along.N, mean);
         var dev = GC.AllocateUninitializedArray<float>(Length);
-        ApplyAlong(data, mean, dev, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
+        along.Subtract(data, mean, dev);
         TensorPrimitives.Multiply(dev, dev, dev);
-        var variance = SumAlong(dev, outer, n, inner);
+        var variance = along.Sum(dev);
         TensorPrimitives.Divide(variance, denominator, variance);
         var y = new Tensor(variance, ReducedShape(shape, d, keepDim));
         var x = this;
         return y.Record("var", [x], g =>
         {
             var dx = GC.AllocateUninitializedArray<float>(x.Length);
-            ApplyAlong(x.data, mean, dx, outer, n, inner, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
+            along.Subtract(x.data, mean, dx);
             var scaledG = new float[g.Length];
             TensorPrimitives.Multiply(g.Data, 2f / denominator, scaledG);
-            ApplyAlong(dx, scaledG, dx, outer, n, inner, TensorPrimitives.Multiply, static (a, s, o) => TensorPrimitives.Multiply(a, s, o));
+            along.Multiply(dx, scaledG, dx);
             x.AccumulateGrad(new Tensor(dx, x.shape));
         });
     }
 
-    // ---- shared kernels: (outer, n, inner) geometry ---------------------------------------------
+    // ---- shared helpers ----------------------------------------------------------------------------
 
     /// <summary>Sum of a span, in blocks whose partial sums are added in double: TensorPrimitives.Sum alone
     /// accumulates in a few float lanes, which drifts on millions of elements.</summary>
@@ -157,14 +155,6 @@ public sealed partial class Tensor
         for (int start = 0; start < values.Length; start += Block)
             total += TensorPrimitives.Sum(values.Slice(start, Math.Min(Block, values.Length - start)));
         return total;
-    }
-
-    internal static (int Outer, int N, int Inner) SplitAt(ReadOnlySpan<int> shape, int dim)
-    {
-        int outer = 1, inner = 1;
-        for (int i = 0; i < dim; i++) outer *= shape[i];
-        for (int i = dim + 1; i < shape.Length; i++) inner *= shape[i];
-        return (outer, shape[dim], inner);
     }
 
     static int[] ReducedShape(ReadOnlySpan<int> shape, int dim, bool keepDim)
@@ -197,92 +187,131 @@ public sealed partial class Tensor
         return mask;
     }
 
-    /// <summary>(outer, n, inner) -> (outer, inner): sums over the middle axis.</summary>
-    internal static float[] SumAlong(float[] src, int outer, int n, int inner)
+    /// <summary>
+    /// A contiguous shape seen around one dimension as (Outer, N, Inner): Outer = product of the dimensions before it,
+    /// N = its size, Inner = product of those after. Reducing over N leaves (Outer, Inner), already in output order.
+    /// Kernels take whole rows when Inner = 1 and whole Inner-long slices otherwise, so both cases are vector loops.
+    /// Arrays rather than spans, so that work can be split across threads.
+    /// </summary>
+    internal readonly record struct Along(int Outer, int N, int Inner)
     {
-        var dst = new float[outer * inner];
-        ForRows(outer, n * inner, (start, end) =>
+        public static Along Of(ReadOnlySpan<int> shape, int dim)
         {
-            for (int o = start; o < end; o++)
-            {
-                if (inner == 1) { dst[o] = TensorPrimitives.Sum(src.AsSpan(o * n, n)); continue; }
-                var acc = dst.AsSpan(o * inner, inner);
-                for (int j = 0; j < n; j++) TensorPrimitives.Add(acc, src.AsSpan((o * n + j) * inner, inner), acc);
-            }
-        });
-        return dst;
-    }
+            int outer = 1, inner = 1;
+            for (int i = 0; i < dim; i++) outer *= shape[i];
+            for (int i = dim + 1; i < shape.Length; i++) inner *= shape[i];
+            return new Along(outer, shape[dim], inner);
+        }
 
-    /// <summary>(outer, n, inner) -> (outer, inner): maximum over the middle axis, first index of the maximum in
-    /// <paramref name="argmax"/> when given. NaN wins, as in PyTorch.</summary>
-    internal static float[] MaxAlong(float[] src, int outer, int n, int inner, int[]? argmax)
-    {
-        var dst = GC.AllocateUninitializedArray<float>(outer * inner);
-        ForRows(outer, n * inner, (start, end) =>
-        {
-            for (int o = start; o < end; o++)
-            {
-                if (inner == 1)
-                {
-                    var row = src.AsSpan(o * n, n);
-                    if (argmax is null) dst[o] = TensorPrimitives.Max(row);
-                    else { int k = TensorPrimitives.IndexOfMax(row); argmax[o] = k; dst[o] = row[k]; }
-                    continue;
-                }
-                var best = dst.AsSpan(o * inner, inner);
-                src.AsSpan(o * n * inner, inner).CopyTo(best);
-                if (argmax is null)
-                {
-                    for (int j = 1; j < n; j++) TensorPrimitives.Max(best, src.AsSpan((o * n + j) * inner, inner), best);
-                    continue;
-                }
-                var where = argmax.AsSpan(o * inner, inner);
-                where.Clear();
-                for (int j = 1; j < n; j++)
-                {
-                    var row = src.AsSpan((o * n + j) * inner, inner);
-                    for (int i = 0; i < inner; i++)
-                        if (row[i] > best[i] || (float.IsNaN(row[i]) && !float.IsNaN(best[i]))) { best[i] = row[i]; where[i] = j; }
-                }
-            }
-        });
-        return dst;
-    }
+        /// <summary>Elements left after reducing over N.</summary>
+        public int Reduced => Outer * Inner;
 
-    /// <summary>(outer, inner) -> (outer, n, inner): repeats each reduced value along the middle axis
-    /// (the adjoint of <see cref="SumAlong"/>).</summary>
-    internal static float[] ExpandAlong(float[] src, int outer, int n, int inner)
-    {
-        var dst = GC.AllocateUninitializedArray<float>(outer * n * inner);
-        ForRows(outer, n * inner, (start, end) =>
+        /// <summary>(Outer, N, Inner) -> (Outer, Inner): sum over N.</summary>
+        public float[] Sum(float[] src)
         {
-            for (int o = start; o < end; o++)
+            var dst = new float[Reduced];
+            var (n, inner) = (N, Inner);
+            ForRows(Outer, N * Inner, (start, end) =>
             {
-                if (inner == 1) { dst.AsSpan(o * n, n).Fill(src[o]); continue; }
-                var value = src.AsSpan(o * inner, inner);
-                for (int j = 0; j < n; j++) value.CopyTo(dst.AsSpan((o * n + j) * inner, inner));
-            }
-        });
-        return dst;
-    }
-
-    /// <summary>dst = op(full, reduced broadcast along the middle axis), for full of shape (outer, n, inner) and
-    /// reduced of shape (outer, inner). <paramref name="dst"/> may be <paramref name="full"/>.</summary>
-    internal static void ApplyAlong(float[] full, float[] reduced, float[] dst, int outer, int n, int inner, SpanOp op, SpanScalarOp scalarOp)
-    {
-        ForRows(outer, n * inner, (start, end) =>
-        {
-            for (int o = start; o < end; o++)
-            {
-                if (inner == 1) { scalarOp(full.AsSpan(o * n, n), reduced[o], dst.AsSpan(o * n, n)); continue; }
-                var r = reduced.AsSpan(o * inner, inner);
-                for (int j = 0; j < n; j++)
+                for (int o = start; o < end; o++)
                 {
-                    int at = (o * n + j) * inner;
-                    op(full.AsSpan(at, inner), r, dst.AsSpan(at, inner));
+                    if (inner == 1) { dst[o] = TensorPrimitives.Sum(src.AsSpan(o * n, n)); continue; }
+                    var acc = dst.AsSpan(o * inner, inner);
+                    for (int j = 0; j < n; j++) TensorPrimitives.Add(acc, src.AsSpan((o * n + j) * inner, inner), acc);
                 }
-            }
-        });
+            });
+            return dst;
+        }
+
+        /// <summary>(Outer, N, Inner) -> (Outer, Inner): maximum over N, with the first index of the maximum in
+        /// <paramref name="argmax"/> when given. NaN wins, as in PyTorch.</summary>
+        public float[] Max(float[] src, int[]? argmax)
+        {
+            var dst = GC.AllocateUninitializedArray<float>(Reduced);
+            var (n, inner) = (N, Inner);
+            ForRows(Outer, N * Inner, (start, end) =>
+            {
+                for (int o = start; o < end; o++)
+                {
+                    if (inner == 1)
+                    {
+                        var row = src.AsSpan(o * n, n);
+                        if (argmax is null) dst[o] = TensorPrimitives.Max(row);
+                        else { int k = TensorPrimitives.IndexOfMax(row); argmax[o] = k; dst[o] = row[k]; }
+                        continue;
+                    }
+                    var best = dst.AsSpan(o * inner, inner);
+                    src.AsSpan(o * n * inner, inner).CopyTo(best);
+                    if (argmax is null)
+                    {
+                        for (int j = 1; j < n; j++) TensorPrimitives.Max(best, src.AsSpan((o * n + j) * inner, inner), best);
+                        continue;
+                    }
+                    var where = argmax.AsSpan(o * inner, inner);
+                    where.Clear();
+                    for (int j = 1; j < n; j++)
+                    {
+                        var row = src.AsSpan((o * n + j) * inner, inner);
+                        for (int i = 0; i < inner; i++)
+                            if (row[i] > best[i] || (float.IsNaN(row[i]) && !float.IsNaN(best[i]))) { best[i] = row[i]; where[i] = j; }
+                    }
+                }
+            });
+            return dst;
+        }
+
+        /// <summary>(Outer, Inner) -> (Outer, N, Inner): each reduced value times <paramref name="scale"/>, repeated over N
+        /// (the adjoint of <see cref="Sum"/>).</summary>
+        public float[] Expand(float[] reduced, float scale = 1f)
+        {
+            var dst = GC.AllocateUninitializedArray<float>(Outer * N * Inner);
+            var (n, inner) = (N, Inner);
+            ForRows(Outer, N * Inner, (start, end) =>
+            {
+                for (int o = start; o < end; o++)
+                {
+                    if (inner == 1) { dst.AsSpan(o * n, n).Fill(reduced[o] * scale); continue; }
+                    var value = reduced.AsSpan(o * inner, inner);
+                    for (int j = 0; j < n; j++)
+                    {
+                        var row = dst.AsSpan((o * n + j) * inner, inner);
+                        if (scale == 1f) value.CopyTo(row);
+                        else TensorPrimitives.Multiply(value, scale, row);
+                    }
+                }
+            });
+            return dst;
+        }
+
+        /// <summary>dst = full - reduced, the reduced (Outer, Inner) values broadcast over N. dst may be full.</summary>
+        public void Subtract(float[] full, float[] reduced, float[] dst) =>
+            Apply(full, reduced, dst, TensorPrimitives.Subtract, static (a, s, o) => TensorPrimitives.Subtract(a, s, o));
+
+        /// <summary>dst = full * reduced, broadcast over N.</summary>
+        public void Multiply(float[] full, float[] reduced, float[] dst) =>
+            Apply(full, reduced, dst, TensorPrimitives.Multiply, static (a, s, o) => TensorPrimitives.Multiply(a, s, o));
+
+        /// <summary>dst = full / reduced, broadcast over N.</summary>
+        public void Divide(float[] full, float[] reduced, float[] dst) =>
+            Apply(full, reduced, dst, TensorPrimitives.Divide, static (a, s, o) => TensorPrimitives.Divide(a, s, o));
+
+        void Apply(float[] full, float[] reduced, float[] dst, SpanOp op, SpanScalarOp scalarOp)
+        {
+            var (n, inner) = (N, Inner);
+            ForRows(Outer, N * Inner, (start, end) =>
+            {
+                for (int o = start; o < end; o++)
+                {
+                    if (inner == 1) { scalarOp(full.AsSpan(o * n, n), reduced[o], dst.AsSpan(o * n, n)); continue; }
+                    var r = reduced.AsSpan(o * inner, inner);
+                    for (int j = 0; j < n; j++)
+                    {
+                        int at = (o * n + j) * inner;
+                        op(full.AsSpan(at, inner), r, dst.AsSpan(at, inner));
+                    }
+                }
+            });
+        }
     }
 
     // ---- row parallelism (Kernels.Parallelism decides the thread count and the size worth splitting) ----------

@@ -298,8 +298,8 @@ public sealed partial class Tensor
         var outStrides = StridesOf(outShape);
         int srcOffset = 0, dstOffset = 0;
         for (int d = 0; d < Rank; d++) { srcOffset += srcStart[d] * inStrides[d]; dstOffset += dstStart[d] * outStrides[d]; }
-        var y = Full(value, outShape);
-        StridedCopy(Data, srcOffset, inStrides, y.Data, dstOffset, outStrides, box);
+        var y = Empty(outShape);
+        PadRows(Data, inStrides, srcStart, y.Data, outShape, dstStart, box, value);
         var x = this;
         bool cropped = !box.AsSpan().SequenceEqual(shape);
         return y.Record("pad", [x], g =>
@@ -333,6 +333,37 @@ public sealed partial class Tensor
             y = y.IndexSelect(d, source);
         }
         return ReferenceEquals(y, this) ? Reshape(shape) : y;
+    }
+
+    /// <summary>Writes each row (last dimension) of the padded output once: rows outside the kept box are all
+    /// <paramref name="value"/>; the others are value, the source row's kept part, value.</summary>
+    static void PadRows(ReadOnlySpan<float> src, int[] inStrides, int[] srcStart, Span<float> dst, int[] outShape, int[] dstStart, int[] box, float value)
+    {
+        int rank = outShape.Length;
+        if (rank == 0) { src.CopyTo(dst); return; }
+        int rowLength = outShape[rank - 1], left = dstStart[rank - 1], kept = box[rank - 1];
+        if (rowLength == 0) return;
+        var idx = new int[rank];
+        for (int row = 0; row < dst.Length; row += rowLength)
+        {
+            var outRow = dst.Slice(row, rowLength);
+            bool inBox = kept > 0;
+            int srcRow = srcStart[rank - 1];
+            for (int d = 0; inBox && d < rank - 1; d++)
+            {
+                int i = idx[d] - dstStart[d];
+                inBox = i >= 0 && i < box[d];
+                srcRow += (i + srcStart[d]) * inStrides[d];
+            }
+            if (!inBox) { outRow.Fill(value); }
+            else
+            {
+                outRow[..left].Fill(value);
+                src.Slice(srcRow, kept).CopyTo(outRow.Slice(left, kept));
+                outRow[(left + kept)..].Fill(value);
+            }
+            for (int d = rank - 2; d >= 0; d--) { if (++idx[d] < outShape[d]) break; idx[d] = 0; }
+        }
     }
 
     void CheckPads(int[] pads)
@@ -400,13 +431,40 @@ public sealed partial class Tensor
             return;
         }
 
-        // 3) runs along the innermost dimension: span copy, fill, or a strided loop
+        // 3) runs along the innermost dimension: block copies (the common case, kept free of per-run calls),
+        //    fills, or a strided loop
+        if (sIn == 1 && dIn == 1)
+        {
+            CopyRuns(src, srcOffset, dst, dstOffset, n[..(r - 1)], ss, ds, inner);
+            return;
+        }
         ForEachOuter(n[..(r - 1)], ss, ds, srcOffset, dstOffset, (so, dof, s, t) =>
         {
-            if (sIn == 1 && dIn == 1) s.Slice(so, inner).CopyTo(t.Slice(dof, inner));
-            else if (sIn == 0 && dIn == 1) t.Slice(dof, inner).Fill(s[so]);
+            if (sIn == 0 && dIn == 1) t.Slice(dof, inner).Fill(s[so]);
             else for (int k = 0; k < inner; k++) t[dof + k * dIn] = s[so + k * sIn];
         }, src, dst);
+    }
+
+    /// <summary>Copies a contiguous run of <paramref name="inner"/> elements for every index of the outer
+    /// dimensions <paramref name="n"/> (offsets updated incrementally; range checked by the caller).</summary>
+    static void CopyRuns(ReadOnlySpan<float> src, int so, Span<float> dst, int dof, ReadOnlySpan<int> n, ReadOnlySpan<int> ss, ReadOnlySpan<int> ds, int inner)
+    {
+        ref byte s0 = ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(src));
+        ref byte d0 = ref Unsafe.As<float, byte>(ref MemoryMarshal.GetReference(dst));
+        uint bytes = (uint)inner * sizeof(float);
+        int outer = 1;
+        foreach (int size in n) outer *= size;
+        Span<int> idx = stackalloc int[n.Length + 1];
+        for (int it = 0; it < outer; it++)
+        {
+            Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref d0, (nint)dof * sizeof(float)), ref Unsafe.Add(ref s0, (nint)so * sizeof(float)), bytes);
+            for (int d = n.Length - 1; d >= 0; d--)
+            {
+                so += ss[d]; dof += ds[d];
+                if (++idx[d] < n[d]) break;
+                so -= n[d] * ss[d]; dof -= n[d] * ds[d]; idx[d] = 0;
+            }
+        }
     }
 
     delegate void RunCopy(int srcOffset, int dstOffset, ReadOnlySpan<float> src, Span<float> dst);

@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sentire.Tensors;
 
@@ -112,8 +115,8 @@ public sealed partial class Tensor
         });
     }
 
-    // Integer exponents of negative bases are well defined (e.g. (-2)^3 = -8), but the vectorised
-    // TensorPrimitives.Pow goes through exp(p log x) and gives NaN there: those take |x|^p and, for odd p, x's sign.
+    // Small exponents as products (exact and vectorised); the rest through TensorPrimitives.Pow, which
+    // follows MathF.Pow (so integer powers of negative bases keep their sign).
     static void PowInto(ReadOnlySpan<float> x, float p, Span<float> dst)
     {
         switch (p)
@@ -123,15 +126,8 @@ public sealed partial class Tensor
             case 3f: TensorPrimitives.Multiply(x, x, dst); TensorPrimitives.Multiply(dst, x, dst); return;
             case -1f: TensorPrimitives.Divide(1f, x, dst); return;
             case 0.5f: TensorPrimitives.Sqrt(x, dst); return;
+            default: TensorPrimitives.Pow(x, p, dst); return;
         }
-        if (p != MathF.Round(p))
-        {
-            TensorPrimitives.Pow(x, p, dst);
-            return;
-        }
-        TensorPrimitives.Abs(x, dst);
-        TensorPrimitives.Pow(dst, p, dst);
-        if (MathF.IEEERemainder(p, 2f) != 0f) TensorPrimitives.CopySign(dst, x, dst);
     }
 
     /// <summary>x^2.</summary>
@@ -231,11 +227,7 @@ public sealed partial class Tensor
     {
         if (min is null && max is null) throw new ArgumentException("Clamp needs at least one of min and max");
         var x = this;
-        var y = MapNew((src, dst) =>
-        {
-            if (min is { } lo) TensorPrimitives.Max(src, lo, dst); else src.CopyTo(dst);
-            if (max is { } hi) TensorPrimitives.Min(dst, hi, dst);
-        });
+        var y = MapNew((src, dst) => ClampInto(src, min ?? float.NegativeInfinity, max ?? float.PositiveInfinity, dst));
         return y.Record("clamp", [x], g =>
         {
             // d clamp/dx = 1 where min <= x <= max (bounds included, as PyTorch), else 0
@@ -245,5 +237,22 @@ public sealed partial class Tensor
             for (int i = 0; i < d.Length; i++) d[i] = xs[i] >= lo && xs[i] <= hi ? gs[i] : 0f;
             x.AccumulateGrad(dx);
         });
+    }
+
+    // One pass instead of TensorPrimitives.Max then Min (half the memory traffic). x86 maxps/minps return their
+    // second operand when either is NaN, so x goes second and a NaN passes through, as in PyTorch.
+    static void ClampInto(ReadOnlySpan<float> x, float lo, float hi, Span<float> dst)
+    {
+        int i = 0;
+        if (Avx.IsSupported)
+        {
+            var vlo = Vector256.Create(lo);
+            var vhi = Vector256.Create(hi);
+            ref float xs = ref MemoryMarshal.GetReference(x);
+            ref float ds = ref MemoryMarshal.GetReference(dst);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+                Avx.Min(vhi, Avx.Max(vlo, Vector256.LoadUnsafe(ref xs, (nuint)i))).StoreUnsafe(ref ds, (nuint)i);
+        }
+        for (; i < x.Length; i++) dst[i] = float.IsNaN(x[i]) ? x[i] : MathF.Min(MathF.Max(x[i], lo), hi);
     }
 }

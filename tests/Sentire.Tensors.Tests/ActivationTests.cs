@@ -1,18 +1,10 @@
 using Sentire.Tensors;
+using static Sentire.Tensors.Tests.TestValues;
 
 namespace Sentire.Tensors.Tests;
 
 public sealed class ActivationTests
 {
-    static Tensor Random(ulong seed, params int[] shape) => Tensor.Normal(new Generator(seed), 0, 2, shape);
-
-    static void Close(float[] expected, Tensor actual, float tol = 1e-6f)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(MathF.Abs(expected[i] - actual.Data[i]) <= tol * (1 + MathF.Abs(expected[i])), $"element {i}: expected {expected[i]}, got {actual.Data[i]}");
-    }
-
     [Fact]
     public void KnownValues()
     {
@@ -45,6 +37,43 @@ public sealed class ActivationTests
             if (xs[i] >= -4f && xs[i] <= 0f)
                 Assert.True(Math.Abs(cdf[i] - reference) < 1e-6 * reference, $"Phi({xs[i]}) = {cdf[i]}, relative error vs {reference}");
         }
+    }
+
+    [Fact]
+    public void VectorExpIsAccurateToAboutOneUlp()
+    {
+        var xs = new float[System.Numerics.Vector<float>.Count];
+        for (float start = -87f; start < 88f; start += 0.37f * xs.Length)
+        {
+            for (int k = 0; k < xs.Length; k++) xs[k] = start + 0.37f * k;
+            var e = Tensor.Exp(new System.Numerics.Vector<float>(xs));
+            for (int k = 0; k < xs.Length; k++)
+            {
+                double reference = Math.Exp(xs[k]);
+                if (xs[k] <= 88f) Assert.True(Math.Abs(e[k] - reference) <= 2.5e-7 * reference, $"exp({xs[k]}) = {e[k]}, reference {reference}");
+            }
+        }
+    }
+
+    [Fact]
+    public void VectorExpEdgeCases()
+    {
+        var xs = new float[System.Numerics.Vector<float>.Count];
+        float[] edge = [float.NegativeInfinity, -100f, float.NaN, 100f, float.PositiveInfinity, 0f, -87f, 88f];
+        for (int k = 0; k < xs.Length; k++) xs[k] = edge[k % edge.Length];
+        var e = Tensor.Exp(new System.Numerics.Vector<float>(xs));
+        for (int k = 0; k < xs.Length; k++)
+        {
+            float x = xs[k];
+            if (float.IsNaN(x)) Assert.True(float.IsNaN(e[k]));
+            else if (x < -87.3f) Assert.Equal(0f, e[k]);
+            else if (x > 88.72f) Assert.Equal(float.PositiveInfinity, e[k]);
+            else Assert.Equal(Math.Exp(x), e[k], Math.Exp(x) * 3e-7);
+        }
+        // masked logits: exp(-inf - max) is exactly 0, so the mask leaks nothing
+        var masked = Tensor.FromArray([1, float.NegativeInfinity, 3, float.NegativeInfinity, 0, 0, 0, 0, 0, 0], 1, 10).Softmax(-1);
+        Assert.Equal(0f, masked.Data[1]);
+        Assert.Equal(0.0943722724f, masked.Data[0], 6);   // e / (e + e^3 + 6)
     }
 
     /// <summary>Maclaurin series of erf in double: exact to ~1e-12 for |z| &lt;= 3 (terms peak near 1e3).</summary>

@@ -2,13 +2,14 @@ using Sentire.Tensors.Kernels;
 
 namespace Sentire.Tensors.Tests;
 
-/// <summary>Both GEMM backends against a double-precision triple loop, on odd sizes, both transposes,
+/// <summary>Both GEMM backends against a double-precision triple loop, on odd sizes (direct and packed paths,
+/// edge tiles, several k and n blocks), both transposes,
 /// alpha/beta, and sub-matrices (leading dimensions wider than the rows).</summary>
 public sealed class GemmTests
 {
     public static TheoryData<int, int, int> Sizes => new()
     {
-        { 1, 1, 1 }, { 7, 13, 5 }, { 65, 33, 129 }, { 3, 70, 9 }, { 150, 70, 300 }, { 37, 200, 24 },
+        { 1, 1, 1 }, { 7, 13, 5 }, { 65, 33, 129 }, { 3, 70, 9 }, { 150, 70, 300 }, { 37, 200, 24 }, { 90, 5, 40 }, { 13, 1100, 7 },
     };
 
     [Theory]
@@ -56,6 +57,18 @@ public sealed class GemmTests
     {
         var ex = Assert.Throws<ArgumentException>(() => Gemm.Sgemm(GemmBackend.Managed, false, false, 2, 2, 3, 1f, new float[5], 3, new float[6], 2, 0f, new float[4], 2));
         Assert.Contains("needs 6 floats, found 5", ex.Message);
+    }
+
+    [Fact]
+    public void ParallelismVisitsEveryIndexExactlyOnce()
+    {
+        // The GEMM's packing and task split rely on these: disjoint ranges / items covering the whole count.
+        var hits = new int[1001];
+        Parallelism.For(hits.Length, 1 << 20, (start, end) => { for (int i = start; i < end; i++) Interlocked.Increment(ref hits[i]); });
+        Parallelism.ForEach(hits.Length, i => Interlocked.Increment(ref hits[i]));
+        Parallelism.For(hits.Length, 1, (start, end) => { for (int i = start; i < end; i++) Interlocked.Increment(ref hits[i]); }, maxThreads: 1);
+        Assert.All(hits, h => Assert.Equal(3, h));
+        Assert.True(Parallelism.MaxThreads >= 1);
     }
 
     enum GemmKind { Managed, OpenBlas, SingleThreaded }

@@ -26,6 +26,10 @@ public sealed class IndexOpsTests
         Assert.Equal([1f, 1, 0, 0, 2, 2], Values(x.Grad!));
         Assert.Throws<IndexOutOfRangeException>(() => x.IndexSelect(0, [3]));
         GradCheck.Assert(t => t[0].IndexSelect(1, [2, 0, 2, 1]), [Rand(1, 2, 3, 2)]);
+        // consecutive stretches move as blocks; overlapping stretches must still add up
+        Assert.Equal([0f, 1, 2, 1, 2, 3, 4, 5, 4, 5], Values(Seq(2, 3).IndexSelect(1, [0, 1, 2, 1, 2])));
+        GradCheck.Assert(t => t[0].IndexSelect(-1, [0, 1, 2, 1, 2]), [Rand(12, 2, 3)]);
+        GradCheck.Assert(t => t[0].IndexSelect(0, [0, 1, 2, 1, 2]), [Rand(13, 3, 2)]);
     }
 
     [Fact]
@@ -102,6 +106,8 @@ public sealed class IndexOpsTests
         Assert.Equal(Values(y), Values(x.Detach().Dropout(0.25f, new Generator(42), true))); // same seed, same mask
         y.Backward(Tensor.Ones(1000));
         for (int i = 0; i < x.Length; i++) Assert.Equal(y.Data[i] == 0 ? 0f : 1f / 0.75f, x.Grad!.Data[i], 1e-6f);
+        // a fresh generator with the same seed per call keeps the mask fixed while the checker probes
+        GradCheck.Assert(t => t[0].Dropout(0.4f, new Generator(3), training: true), [Rand(11, 4, 5)]);
     }
 
     [Fact]

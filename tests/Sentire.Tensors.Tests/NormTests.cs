@@ -1,18 +1,10 @@
 using Sentire.Tensors;
+using static Sentire.Tensors.Tests.TestValues;
 
 namespace Sentire.Tensors.Tests;
 
 public sealed class NormTests
 {
-    static Tensor Random(ulong seed, params int[] shape) => Tensor.Normal(new Generator(seed), 0, 1, shape);
-
-    static void Close(float[] expected, Tensor actual, float tol = 1e-5f)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(MathF.Abs(expected[i] - actual.Data[i]) <= tol, $"element {i}: expected {expected[i]}, got {actual.Data[i]}");
-    }
-
     [Fact]
     public void LayerNormUsesBiasedVariance()
     {

@@ -1,11 +1,10 @@
 using Sentire.Tensors;
+using static Sentire.Tensors.Tests.TestValues;
 
 namespace Sentire.Tensors.Tests;
 
 public sealed class ReduceTests
 {
-    static Tensor Random(ulong seed, params int[] shape) => Tensor.Normal(new Generator(seed), 0, 1, shape);
-
     [Fact]
     public void SumAndMeanOverAllAndOneDimension()
     {

@@ -95,23 +95,29 @@ public sealed class SafeTensorsTests : IDisposable
             ["b.weight"] = Tensor.FromArray(values, 2, 4),
             ["a"] = Tensor.FromArray([1f, 2, 3], 3),
             ["scalar"] = Tensor.Scalar(2.5f),
+            ["long"] = Tensor.FromArray(Enumerable.Range(0, 101).Select(i => i * 0.37f - 20f).ToArray(), 101),
         };
         var path = Path.Combine(dir, $"rt-{dtype}.safetensors");
         SafeTensors.Write(path, tensors, new Dictionary<string, string> { ["note"] = "quote \" and + stay" }, dtype);
 
         using var file = SafeTensors.Open(path);
         Assert.Equal("quote \" and + stay", file.Metadata["note"]);
-        Assert.Equal(["a", "b.weight", "scalar"], file.Keys.ToArray());         // sorted keys, data in that order
+        Assert.Equal(["a", "b.weight", "long", "scalar"], file.Keys.ToArray());         // sorted keys, data in that order
         Assert.Equal([2, 4], file.Entries["b.weight"].Shape);
         Assert.Equal(dtype, file.Entries["b.weight"].DType);
-        var expected = values.Select(v => dtype switch
+        float Stored(float v) => dtype switch
         {
             SafeTensorsDType.F16 => (float)(Half)v,
             SafeTensorsDType.BF16 => SafeTensorsDTypes.BFloat16ToSingle(SafeTensorsDTypes.SingleToBFloat16(v)),
             _ => v,
-        }).ToArray();
+        };
+        var expected = values.Select(Stored).ToArray();
         AssertSameBits(expected, file.Get("b.weight").Data, "b.weight");
         Assert.Equal(2.5f, file.Get("scalar").Item());
+        // Long enough for the vectorised conversions, with an odd tail.
+        var longValues = file.Get("long").Data.ToArray();
+        for (int i = 0; i < longValues.Length; i++)
+            Assert.Equal(Stored(i * 0.37f - 20f), longValues[i]);
 
         // Header padded so that the data section starts 8-byte aligned, as the spec recommends.
         var bytes = File.ReadAllBytes(path);

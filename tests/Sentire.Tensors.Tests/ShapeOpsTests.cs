@@ -58,7 +58,8 @@ public sealed class ShapeOpsTests
 
     // Permutations large enough to cross the copy kernel's tiles, checked against direct indexing.
     [Theory]
-    [InlineData(new[] { 3, 37, 45 }, new[] { 0, 2, 1 })]      // batched matrix transpose (attention's K^T)
+    [InlineData(new[] { 3, 37, 45 }, new[] { 0, 2, 1 })]      // batched matrix transpose (attention's K^T), ragged edges
+    [InlineData(new[] { 2, 72, 64 }, new[] { 0, 2, 1 })]      // whole 8x8 blocks over several tiles
     [InlineData(new[] { 2, 5, 3, 4 }, new[] { 0, 2, 1, 3 })]  // heads split/merge: contiguous runs
     [InlineData(new[] { 4, 3, 5, 6 }, new[] { 3, 1, 0, 2 })]  // general
     [InlineData(new[] { 2, 3, 33, 40 }, new[] { 0, 3, 1, 2 })] // channels-last to channels-first
@@ -132,6 +133,10 @@ public sealed class ShapeOpsTests
         Assert.Equal([9f, 0, 1, 2, 9, 9, 9, 3, 4, 5, 9, 9, 9, 9, 9, 9, 9, 9], Values(y));
         // negative pads crop
         Assert.Equal([1f, 2, 0, 4, 5, 0], Values(x.Pad([-1, 1])));
+        // three dims at once, cropping the middle one: F.pad(arange(12.).reshape(2, 2, 3), (0, 1, -1, 1, 1, 0), value=7)
+        var z = Seq(2, 2, 3).Pad([0, 1, -1, 1, 1, 0], 7);
+        Assert.Equal([3, 2, 4], z.ShapeArray());
+        Assert.Equal([7f, 7, 7, 7, 7, 7, 7, 7, 3, 4, 5, 7, 7, 7, 7, 7, 9, 10, 11, 7, 7, 7, 7, 7], Values(z));
         Assert.Throws<ArgumentException>(() => x.Pad([1]));
     }
 
@@ -188,6 +193,7 @@ public sealed class ShapeOpsTests
     {
         GradCheck.Assert(t => t[0].Pad([1, 2, 0, 1], 5), [Rand(41, 2, 3)]);
         GradCheck.Assert(t => t[0].Pad([-1, 2]), [Rand(42, 2, 3)]);
+        GradCheck.Assert(t => t[0].Pad([0, 1, -1, 1, 1, 0], 7), [Rand(44, 2, 2, 3)]);
         GradCheck.Assert(t => t[0].PadReflect([2, 1, 1, 1]), [Rand(43, 3, 4)]);
         // reflect known answer: x of length 4 padded (2, 1); source indices are [2, 1, 0, 1, 2, 3, 2]
         var x = Tensor.FromArray([1, 2, 3, 4], 4); x.RequiresGrad = true;

@@ -61,6 +61,11 @@ public sealed class UnaryOpsTests
         Assert.Equal([-2f, -1, 0, 0, 0], x.Clamp(null, 0).Data.ToArray());
         Assert.Equal([0f, 0, 0.5f, 1, 3], x.Clamp(0, null).Data.ToArray());
         Assert.Equal([1f, 1, 1, 1, 1], x.Clamp(2, 1).Data.ToArray()); // min > max: everything becomes max
+        // long enough for the vector loop and its tail; NaN passes through both
+        var longX = T(-3, 0.25f, float.NaN, 2, -0.5f, 5, -1, 1, 0, float.NaN, -7);
+        var c = longX.Clamp(-1, 1).Data.ToArray();
+        Assert.Equal([-1f, 0.25f, 1, -0.5f, 1, -1, 1, 0, -1], c.Where((_, i) => i != 2 && i != 9).ToArray());
+        Assert.True(float.IsNaN(c[2]) && float.IsNaN(c[9]));
         x.RequiresGrad = true;
         x.Clamp(-1, 1).Backward(Tensor.Ones(5));
         Assert.Equal([0f, 1, 1, 1, 0], x.Grad!.Data.ToArray()); // bounds themselves pass the gradient

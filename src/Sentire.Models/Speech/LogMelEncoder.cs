@@ -37,6 +37,9 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
     public Linear FeatureProjection { get; }
     public ModuleList<TransformerEncoderLayer> Layers { get; }
     public LayerNorm FinalNorm { get; }
+    /// <summary>Per-bin mean and standard deviation of the training set's log-mel frames, applied to every input.</summary>
+    public Tensor FeatureMean { get; }
+    public Tensor FeatureStd { get; }
     readonly Tensor positions;
 
     public LogMelEncoder(LogMelEncoderConfig config, Generator rngForDropout, Generator? rngForInit)
@@ -47,6 +50,8 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
         Layers = RegisterModule("layers", new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, config.Layers).Select(_ =>
             new TransformerEncoderLayer(config.HiddenSize, config.Heads, config.FfnSize, preNorm: true, config.Dropout, rngForDropout, rngForInit))));
         FinalNorm = RegisterModule("layer_norm", new LayerNorm(config.HiddenSize));
+        FeatureMean = RegisterBuffer("feature_mean", Tensor.Zeros(config.NMels));
+        FeatureStd = RegisterBuffer("feature_std", Tensor.Ones(config.NMels));
         positions = SinusoidalPositions(config.MaxFrames, config.HiddenSize);
     }
 
@@ -65,6 +70,7 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
         int frames = OutputFrames(mel.Dim(1));
         if (frames > Config.MaxFrames)
             throw new ArgumentException($"{mel.Dim(1)} log-mel frames make {frames} encoder frames, more than the {Config.MaxFrames} this encoder has positions for; crop or segment the audio");
+        mel = (mel - FeatureMean) / FeatureStd;                                                    // global per-bin normalisation
         int padded = frames * k;
         if (padded != mel.Dim(1)) mel = mel.Pad([0, 0, 0, padded - mel.Dim(1)]);
         var x = FeatureProjection.Forward(mel.Reshape(b, frames, Config.NMels * k));              // (B, T', D)
@@ -91,6 +97,15 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
         x = FinalNorm.Forward(x);
         hidden[^1] = x;
         return new SpeechEncoderOutput(x, hidden, frameMask);
+    }
+
+    /// <summary>Sets the input normalisation from training features (rows: frames, columns: mel bins).</summary>
+    public void SetFeatureStatistics(ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
+    {
+        if (mean.Length != Config.NMels || std.Length != Config.NMels)
+            throw new ArgumentException($"statistics for {mean.Length}/{std.Length} bins, the encoder has {Config.NMels}");
+        mean.CopyTo(FeatureMean.Data);
+        std.CopyTo(FeatureStd.Data);
     }
 
     /// <summary>PE(t, 2i) = sin(t / 10000^(2i/D)), PE(t, 2i+1) = cos(t / 10000^(2i/D)).</summary>

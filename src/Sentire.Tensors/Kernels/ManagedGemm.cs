@@ -10,12 +10,14 @@ namespace Sentire.Tensors.Kernels;
 /// (Goto and van de Geijn, "Anatomy of High-Performance Matrix Multiplication", TOMS 2008; Van Zee and
 /// van de Geijn, "BLIS", TOMS 2015). Five loops around a register-blocked micro-kernel:
 /// <code>
-/// for jc in n by NC:                 B block (KC x NC) lives in L3
+/// for jc in n by NC:                 B block (KC x NC, 1 MiB) stays in L2 while all of A streams past it
 ///   for pc in k by KC:               pack B(pc.., jc..) into NR-wide column panels
-///     for ic in m by MC (parallel):  pack A(ic.., pc..) into MR-tall row panels (L2)
-///       for jr in nc by NR:          one B panel (KC x NR) stays in L1
-///         for ir in mc by MR:        micro-kernel: MR x NR accumulators in registers
+///     for ic in m by MC (parallel):  pack A(ic.., pc..) into MR-tall row panels
+///       for ir in mc by MR:          one A panel (MR x KC, 12 KiB) stays in L1
+///         for jr in nc by NR:        micro-kernel: MR x NR accumulators in registers
 /// </code>
+/// The two inner loops are those of BLIS with the roles of A and B swapped: in row-major order the micro-kernel
+/// broadcasts A and loads vectors of B, so the broadcast operand is the one held in L1 and B streams from L2.
 /// Packing makes every operand layout (transposed or not, any leading dimension) look the same to the
 /// micro-kernel, and pads edges with zeros so it always runs full tiles; edge tiles are written through a
 /// small buffer. The micro-kernel broadcasts one A element per row and multiplies it into NR/lanes vectors
@@ -29,8 +31,9 @@ internal static unsafe class ManagedGemm
     static readonly int MR = Vector512.IsHardwareAccelerated ? 12 : 6;
     static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : 16;
 
-    /// <summary>Cache blocking: KC x NR floats of B (32 KiB) fit L1, MC x KC of A (~150 KiB) fits L2.</summary>
-    const int KC = 256, MC = 144, NC = 3072;
+    /// <summary>Cache blocking for a 48 KiB L1 and 2 MiB L2 (Sapphire Rapids; also sane for smaller AVX2 parts):
+    /// an A panel (MR x KC) plus the B panel in flight (KC x NR) fit L1, the B block (KC x NC) fits L2.</summary>
+    const int KC = 256, MC = 144, NC = 1024;
 
     /// <summary>Below this many multiply-adds, packing costs more than it saves.</summary>
     const long DirectThreshold = 16 * 16 * 16;
@@ -42,7 +45,9 @@ internal static unsafe class ManagedGemm
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int maxThreads)
     {
-        if (m < 4 || (long)m * n * k <= DirectThreshold)
+        // Direct when packing cannot pay: tiny products, a handful of rows (decoding one token), or a few
+        // output columns read as contiguous rows of B (a classifier head: x W^T with W of 2..7 rows).
+        if (m < 4 || (transB && n < 8) || (long)m * n * k <= DirectThreshold)
         {
             fixed (float* pa = a, pb = b, pc = c)
                 Direct(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, maxThreads);
@@ -64,11 +69,12 @@ internal static unsafe class ManagedGemm
         icBlocks = (m + mc - 1) / mc;
         int ncMax = Math.Min(NC, RoundUp(n, nr));
         int kcMax = Math.Min(KC, k);
-        var packedB = ArrayPool<float>.Shared.Rent(kcMax * ncMax);
+        var packedB = ArrayPool<float>.Shared.Rent(kcMax * ncMax + AlignFloats);
         try
         {
-            fixed (float* bp = packedB)
+            fixed (float* bpRaw = packedB)
             {
+                float* bp = AlignUp(bpRaw);
                 for (int jc = 0; jc < n; jc += NC)
                 {
                     int nc = Math.Min(NC, n - jc);
@@ -96,11 +102,12 @@ internal static unsafe class ManagedGemm
                             int block = task / groups, group = task % groups;
                             int ic = block * mc, mcHere = Math.Min(mc, m - ic);
                             int firstPanel = (int)((long)panels * group / groups), endPanel = (int)((long)panels * (group + 1) / groups);
-                            var packedA = ArrayPool<float>.Shared.Rent(mc * kc);
+                            var packedA = ArrayPool<float>.Shared.Rent(mc * kc + AlignFloats);
                             try
                             {
-                                fixed (float* ap = packedA)
+                                fixed (float* apRaw = packedA)
                                 {
+                                    float* ap = AlignUp(apRaw);
                                     PackA(transA, a, lda, ic, pc, mcHere, kc, ap, mr);
                                     MacroKernel(ap, bpLocal, mcHere, nc, kc, firstPanel, endPanel, alpha, betaHere, c + (long)ic * ldc + jc, ldc, mr, nr);
                                 }
@@ -120,14 +127,14 @@ internal static unsafe class ManagedGemm
         float alpha, float beta, float* c, int ldc, int mr, int nr)
     {
         float* edge = stackalloc float[mr * nr];
-        for (int panel = firstPanel; panel < endPanel; panel++)
+        for (int ir = 0; ir < mc; ir += mr)
         {
-            int jr = panel * nr, nrHere = Math.Min(nr, nc - jr);
-            float* bPanel = bp + (long)panel * kc * nr;
-            for (int ir = 0; ir < mc; ir += mr)
+            int mrHere = Math.Min(mr, mc - ir);
+            float* aPanel = ap + (long)ir * kc;
+            for (int panel = firstPanel; panel < endPanel; panel++)
             {
-                int mrHere = Math.Min(mr, mc - ir);
-                float* aPanel = ap + (long)ir * kc;
+                int jr = panel * nr, nrHere = Math.Min(nr, nc - jr);
+                float* bPanel = bp + (long)panel * kc * nr;
                 float* cTile = c + (long)ir * ldc + jr;
                 if (mrHere == mr && nrHere == nr) MicroKernel(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
                 else
@@ -216,48 +223,51 @@ internal static unsafe class ManagedGemm
     // ---- direct path: thin or tiny products ------------------------------------------------------
 
     /// <summary>No packing: each row of C is either dot products (B transposed: rows of B are contiguous)
-    /// or a sum of scaled rows of B. Columns of C are split over threads.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// or a sum of scaled rows of B. The longer side of C is split over threads.</summary>
     static void Direct(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int maxThreads)
     {
-        RunRanges(n, (long)m * k, maxThreads, (j0, j1) =>
+        if (m >= n) RunRanges(m, (long)n * k, maxThreads, (i0, i1) => DirectBlock(transA, transB, i0, i1, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
+        else RunRanges(n, (long)m * k, maxThreads, (j0, j1) => DirectBlock(transA, transB, 0, m, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc));
+    }
+
+    /// <summary>C[i0..i1, j0..j1] of <see cref="Direct"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void DirectBlock(bool transA, bool transB, int i0, int i1, int j0, int j1, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        var rowBuffer = transA ? ArrayPool<float>.Shared.Rent(k) : null;
+        try
         {
-            var rowBuffer = transA ? ArrayPool<float>.Shared.Rent(k) : null;
-            try
+            for (int i = i0; i < i1; i++)
             {
-                for (int i = 0; i < m; i++)
+                // A's row i, gathered when A is stored transposed
+                ReadOnlySpan<float> aRow;
+                if (!transA) aRow = new ReadOnlySpan<float>(a + (long)i * lda, k);
+                else
                 {
-                    // A's row i, gathered when A is stored transposed
-                    ReadOnlySpan<float> aRow;
-                    if (!transA) aRow = new ReadOnlySpan<float>(a + (long)i * lda, k);
-                    else
+                    for (int p = 0; p < k; p++) rowBuffer![p] = a[(long)p * lda + i];
+                    aRow = rowBuffer.AsSpan(0, k);
+                }
+                var cRow = new Span<float>(c + (long)i * ldc + j0, j1 - j0);
+                if (transB)
+                {
+                    for (int j = j0; j < j1; j++)
                     {
-                        for (int p = 0; p < k; p++) rowBuffer![p] = a[(long)p * lda + i];
-                        aRow = rowBuffer.AsSpan(0, k);
-                    }
-                    var cRow = new Span<float>(c + (long)i * ldc + j0, j1 - j0);
-                    if (transB)
-                    {
-                        for (int j = j0; j < j1; j++)
-                        {
-                            float dot = TensorPrimitives.Dot(aRow, new ReadOnlySpan<float>(b + (long)j * ldb, k));
-                            cRow[j - j0] = beta == 0 ? alpha * dot : alpha * dot + beta * cRow[j - j0];
-                        }
-                    }
-                    else
-                    {
-                        if (beta == 0) cRow.Clear();
-                        else if (beta != 1) TensorPrimitives.Multiply(cRow, beta, cRow);
-                        for (int p = 0; p < k; p++)
-                        {
-                            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(b + (long)p * ldb + j0, j1 - j0), alpha * aRow[p], cRow, cRow);
-                        }
+                        float dot = TensorPrimitives.Dot(aRow, new ReadOnlySpan<float>(b + (long)j * ldb, k));
+                        cRow[j - j0] = beta == 0 ? alpha * dot : alpha * dot + beta * cRow[j - j0];
                     }
                 }
+                else
+                {
+                    if (beta == 0) cRow.Clear();
+                    else if (beta != 1) TensorPrimitives.Multiply(cRow, beta, cRow);
+                    for (int p = 0; p < k; p++)
+                        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(b + (long)p * ldb + j0, j1 - j0), alpha * aRow[p], cRow, cRow);
+                }
             }
-            finally { if (rowBuffer is not null) ArrayPool<float>.Shared.Return(rowBuffer); }
-        });
+        }
+        finally { if (rowBuffer is not null) ArrayPool<float>.Shared.Return(rowBuffer); }
     }
 
     /// <summary><see cref="Parallelism.For"/> limited to <paramref name="maxThreads"/> (1 = stay on this thread).</summary>
@@ -268,6 +278,11 @@ internal static unsafe class ManagedGemm
     }
 
     static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    /// <summary>Packed panels start on a cache line, so no 64-byte vector load straddles two lines.</summary>
+    const int AlignFloats = 16;
+
+    static float* AlignUp(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     // ---- micro-kernels ----------------------------------------------------------------------------
 

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace Sentire.Tensors.Optim;
 
@@ -10,7 +9,9 @@ namespace Sentire.Tensors.Optim;
 ///   m   <- beta1 * m + (1 - beta1) * g
 ///   v   <- beta2 * v + (1 - beta2) * g * g
 ///   p   <- p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
-/// eps is added after the bias correction of sqrt(v), as torch does (not inside the square root).
+/// eps is added after the bias correction of sqrt(v), as torch does (not inside the square root). The m and v updates
+/// are fused multiply-adds, as torch's CPU kernels compute add_(alpha) and (for tensors handled by its scalar loop)
+/// addcmul_, so results match torch's CPU AdamW bit for bit on the fixture.
 /// </summary>
 public sealed class AdamW : Optimizer
 {
@@ -38,43 +39,26 @@ public sealed class AdamW : Optimizer
     protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> g, ParameterState state)
     {
         double lr = group.LearningRate;
-        float decay = (float)(1 - lr * group.WeightDecay);
-        float b1 = (float)Beta1, oneMinusB1 = (float)(1 - Beta1);
-        float b2 = (float)Beta2, oneMinusB2 = (float)(1 - Beta2);
-        float negStepSize = (float)-(lr / (1 - Math.Pow(Beta1, state.Step)));
-        float bc2Sqrt = (float)Math.Sqrt(1 - Math.Pow(Beta2, state.Step));
-        float eps = (float)Eps;
-        Span<float> m = state.Buffers[0], v = state.Buffers[1];
+        var rule = new Rule(
+            Decay: (float)(1 - lr * group.WeightDecay),
+            Beta1: (float)Beta1, OneMinusBeta1: (float)(1 - Beta1),
+            Beta2: (float)Beta2, OneMinusBeta2: (float)(1 - Beta2),
+            NegStepSize: (float)-(lr / (1 - Math.Pow(Beta1, state.Step))),
+            BiasCorrection2Sqrt: (float)Math.Sqrt(1 - Math.Pow(Beta2, state.Step)),
+            Eps: (float)Eps);
+        ElementwiseUpdate.Run(rule, p, g, state.Buffers[0], state.Buffers[1]);
+    }
 
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
+    /// <summary>The update of one vector of lanes; m = exp_avg, v = exp_avg_sq.</summary>
+    readonly record struct Rule(float Decay, float Beta1, float OneMinusBeta1, float Beta2, float OneMinusBeta2,
+        float NegStepSize, float BiasCorrection2Sqrt, float Eps) : IElementwiseUpdate
+    {
+        public void Apply(ref Vector<float> p, Vector<float> g, ref Vector<float> m, ref Vector<float> v)
         {
-            int vectors = p.Length / Vector<float>.Count;
-            var pv = MemoryMarshal.Cast<float, Vector<float>>(p)[..vectors];
-            var gv = MemoryMarshal.Cast<float, Vector<float>>(g)[..vectors];
-            var mv = MemoryMarshal.Cast<float, Vector<float>>(m)[..vectors];
-            var vv = MemoryMarshal.Cast<float, Vector<float>>(v)[..vectors];
-            for (int k = 0; k < vectors; k++)
-            {
-                var gk = gv[k];
-                var mk = mv[k] * b1 + gk * oneMinusB1;
-                var vk = vv[k] * b2 + gk * oneMinusB2 * gk;
-                mv[k] = mk;
-                vv[k] = vk;
-                var denom = Vector.SquareRoot(vk) / bc2Sqrt + new Vector<float>(eps);
-                pv[k] = pv[k] * decay + negStepSize * mk / denom;
-            }
-            i = vectors * Vector<float>.Count;
-        }
-        for (; i < p.Length; i++)
-        {
-            float gi = g[i];
-            float mi = m[i] * b1 + gi * oneMinusB1;
-            float vi = v[i] * b2 + gi * oneMinusB2 * gi;
-            m[i] = mi;
-            v[i] = vi;
-            float denom = MathF.Sqrt(vi) / bc2Sqrt + eps;
-            p[i] = p[i] * decay + negStepSize * mi / denom;
+            m = Vector.FusedMultiplyAdd(g, new Vector<float>(OneMinusBeta1), m * Beta1);   // torch: mul_ then add_(alpha) = fmadd
+            v = Vector.FusedMultiplyAdd(g * OneMinusBeta2, g, v * Beta2);                 // addcmul_, contracted as torch's build does
+            var denom = Vector.SquareRoot(v) / BiasCorrection2Sqrt + new Vector<float>(Eps);
+            p = p * Decay + NegStepSize * m / denom;
         }
     }
 }

@@ -49,11 +49,15 @@ public abstract class Optimizer
             foreach (var (_, p) in group.Parameters)
             {
                 if (p.Grad is not { } grad) continue;
+                if (grad.Length != p.Length)
+                    throw new InvalidOperationException($"gradient of {ParameterName(p)} has shape {grad.ShapeString}, the parameter {p.ShapeString}");
                 if (!state.TryGetValue(p, out var s)) state[p] = s = new ParameterState(bufferNames.Length, p.Length);
                 s.Step++;
                 Update(group, p.Data, grad.Data, s);
             }
     }
+
+    string ParameterName(Tensor p) => byName.First(kv => ReferenceEquals(kv.Value, p)).Key;
 
     /// <summary>Updates one parameter in place; <paramref name="state"/>.Step already counts this step (1 on the first).</summary>
     protected abstract void Update(ParamGroup group, Span<float> parameter, ReadOnlySpan<float> gradient, ParameterState state);

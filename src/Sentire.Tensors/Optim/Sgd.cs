@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Sentire.Tensors.Optim;
 
 /// <summary>
@@ -33,20 +35,27 @@ public sealed class Sgd : Optimizer
 
     protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> g, ParameterState state)
     {
-        float negLr = (float)-group.LearningRate, wd = (float)group.WeightDecay;
-        float momentum = (float)Momentum, oneMinusDampening = (float)(1 - Dampening);
-        bool first = state.Step == 1;
-        Span<float> buffer = Momentum != 0 ? state.Buffers[0] : default;
-        for (int i = 0; i < p.Length; i++)
+        var rule = new Rule(
+            NegLearningRate: (float)-group.LearningRate, WeightDecay: (float)group.WeightDecay,
+            Momentum: (float)Momentum, OneMinusDampening: (float)(1 - Dampening),
+            HasMomentum: Momentum != 0, FirstStep: state.Step == 1, Nesterov: Nesterov);
+        ElementwiseUpdate.Run(rule, p, g, Momentum != 0 ? state.Buffers[0] : default, default);
+    }
+
+    /// <summary>The update of one vector of lanes; b = momentum_buffer.</summary>
+    readonly record struct Rule(float NegLearningRate, float WeightDecay, float Momentum, float OneMinusDampening,
+        bool HasMomentum, bool FirstStep, bool Nesterov) : IElementwiseUpdate
+    {
+        public void Apply(ref Vector<float> p, Vector<float> g, ref Vector<float> b, ref Vector<float> unused)
         {
-            float d = wd != 0 ? g[i] + wd * p[i] : g[i];
-            if (Momentum != 0)
+            // torch's add(x, alpha) is a fused multiply-add on its vector path; so is every step here.
+            var d = WeightDecay != 0 ? Vector.FusedMultiplyAdd(p, new Vector<float>(WeightDecay), g) : g;
+            if (HasMomentum)
             {
-                float b = first ? d : buffer[i] * momentum + oneMinusDampening * d;
-                buffer[i] = b;
-                d = Nesterov ? d + momentum * b : b;
+                b = FirstStep ? d : Vector.FusedMultiplyAdd(d, new Vector<float>(OneMinusDampening), b * Momentum);
+                d = Nesterov ? Vector.FusedMultiplyAdd(b, new Vector<float>(Momentum), d) : b;
             }
-            p[i] += negLr * d;
+            p = Vector.FusedMultiplyAdd(d, new Vector<float>(NegLearningRate), p);
         }
     }
 }

@@ -8,7 +8,7 @@ namespace Sentire.Tensors.Serialization;
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Prefix-free marker in the names of temporary files, so that they can be recognised and cleaned up.</summary>
+    /// <summary>Part of every temporary file name ("." + target name + marker + random suffix), so leftovers can be recognised.</summary>
     public const string TempMarker = ".tmp-";
 
     public static void Write(string path, Action<Stream> write) => Write(path, write, wrap: null);

@@ -70,34 +70,67 @@ public static class Checkpoint
     public static CheckpointContents Load(string path)
     {
         using var file = SafeTensors.Open(path);
+        var state = ReadState(file);
+        using var weights = new PrefixedStore(file, ModelPrefix);
+        using var optimizer = new PrefixedStore(file, OptimizerPrefix);
+        return new CheckpointContents(weights.LoadAll(), optimizer.LoadAll(), state);
+    }
+
+    /// <summary>Loads a checkpoint into <paramref name="model"/> (strictly) and <paramref name="optimizer"/>, and returns
+    /// its training state. Weights are copied from the mapped file one tensor at a time, so the model is never held twice.</summary>
+    public static TrainingState Restore(string path, Module model, Optimizer? optimizer)
+    {
+        using var file = SafeTensors.Open(path);
+        var state = ReadState(file);
+        using (var weights = new PrefixedStore(file, ModelPrefix)) model.LoadStateDict(weights, strict: true);
+        if (optimizer is not null)
+            using (var optimizerState = new PrefixedStore(file, OptimizerPrefix)) optimizer.LoadStateDict(optimizerState);
+        return state;
+    }
+
+    /// <summary>Checks the format marker and every tensor name, and parses the training state.</summary>
+    static TrainingState ReadState(SafeTensorsFile file)
+    {
+        var path = file.FilePath;
         if (!file.Metadata.TryGetValue(FormatKey, out var format) || format != FormatName)
             throw new SafeTensorsFormatException(path, $"not a Sentire checkpoint (metadata \"{FormatKey}\" is {(format is null ? "absent" : $"\"{format}\"")}, expected \"{FormatName}\")");
         if (!file.Metadata.TryGetValue(VersionKey, out var version) || version != FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
             throw new SafeTensorsFormatException(path, $"checkpoint format version {version ?? "(absent)"}, expected {FormatVersion}");
-        TrainingState state;
-        try { state = JsonSerializer.Deserialize<TrainingState>(file.Metadata[StateKey], Json) ?? throw new JsonException("null training state"); }
+        foreach (var name in file.Keys)
+            if (!name.StartsWith(ModelPrefix, StringComparison.Ordinal) && !name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+                throw new SafeTensorsFormatException(path, $"tensor \"{name}\" is neither \"{ModelPrefix}*\" nor \"{OptimizerPrefix}*\"");
+        try { return JsonSerializer.Deserialize<TrainingState>(file.Metadata[StateKey], Json) ?? throw new JsonException("null training state"); }
         catch (Exception e) when (e is JsonException or KeyNotFoundException)
         {
             throw new SafeTensorsFormatException(path, $"training state is missing or not valid JSON: {e.Message}", e);
         }
-
-        var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var optimizer = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var name in file.Keys)
-        {
-            if (name.StartsWith(ModelPrefix, StringComparison.Ordinal)) weights[name[ModelPrefix.Length..]] = file.Get(name);
-            else if (name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) optimizer[name[OptimizerPrefix.Length..]] = file.Get(name);
-            else throw new SafeTensorsFormatException(path, $"tensor \"{name}\" is neither \"{ModelPrefix}*\" nor \"{OptimizerPrefix}*\"");
-        }
-        return new CheckpointContents(weights, optimizer, state);
     }
 
-    /// <summary>Loads a checkpoint into <paramref name="model"/> (strictly) and <paramref name="optimizer"/>, and returns its training state.</summary>
-    public static TrainingState Restore(string path, Module model, Optimizer? optimizer)
+    /// <summary>The tensors of a file whose names start with a prefix, under their names without it (lazy, like the file).
+    /// Disposing the view leaves the file open.</summary>
+    sealed class PrefixedStore(SafeTensorsFile file, string prefix) : ITensorStore
     {
-        var contents = Load(path);
-        model.LoadStateDict(contents.Weights, strict: true);
-        optimizer?.LoadStateDict(contents.OptimizerState);
-        return contents.State;
+        readonly string[] keys = file.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]).ToArray();
+
+        public IReadOnlyDictionary<string, string> Metadata => file.Metadata;
+        public Tensor Get(string name) => file.Get(prefix + name);
+        public int[] ShapeOf(string name) => file.ShapeOf(prefix + name);
+        public Dictionary<string, Tensor> LoadAll() => keys.ToDictionary(k => k, Get, StringComparer.Ordinal);
+        public void Dispose() { }
+
+        public Tensor this[string key] => Get(key);
+        public IEnumerable<string> Keys => keys;
+        public IEnumerable<Tensor> Values => keys.Select(Get);
+        public int Count => keys.Length;
+        public bool ContainsKey(string key) => file.ContainsKey(prefix + key);
+
+        public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out Tensor value)
+        {
+            value = ContainsKey(key) ? Get(key) : null;
+            return value is not null;
+        }
+
+        public IEnumerator<KeyValuePair<string, Tensor>> GetEnumerator() => keys.Select(k => new KeyValuePair<string, Tensor>(k, Get(k))).GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Sentire.Models.Clap;
+
+namespace Sentire.Cli.Commands;
+
+/// <summary>
+/// <c>sentire analyze FILE|FOLDER|GLOB...</c>: the emotions heard in each file, with probabilities. Text by default,
+/// <c>--json</c> (one object per line per file) or <c>--csv</c>. A file that cannot be read is reported and the batch
+/// goes on; the exit code is 1 when any file failed.
+/// </summary>
+public static class AnalyzeCommand
+{
+    static readonly string[] AudioExtensions = [".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".webm", ".aac", ".wma"];
+
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Audio files, folders (searched recursively) or globs such as clips/*.wav.", Arity = ArgumentArity.OneOrMore };
+        var model = new Option<string?>("--model") { Description = "Model folder (default: the embedded model, or SENTIRE_MODEL)." };
+        var labels = new Option<string?>("--labels") { Description = "Comma-separated labels for zero-shot analysis, e.g. happy,sad,bored (default: the model's labels)." };
+        var template = new Option<string?>("--template") { Description = "Prompt template with {label} (default: the model's, \"The emotion is {label}.\")." };
+        var top = new Option<int>("--top") { Description = "Emotions to print per file in text output.", DefaultValueFactory = _ => 3 };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line per file." };
+        var csv = new Option<bool>("--csv") { Description = "CSV: file,duration,status,label,probability (one row per label)." };
+        var command = new Command("analyze", "Recognise the emotion in speech.") { inputs, model, labels, template, top, json, csv };
+        command.SetAction(parse =>
+        {
+            var labelList = parse.GetValue(labels) is { } l ? l.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : null;
+            if (labelList is { Length: 0 }) return Usage("--labels is empty: give at least one label, e.g. --labels happy,sad");
+            var promptTemplate = parse.GetValue(template);
+            if (promptTemplate is not null && !promptTemplate.Contains("{label}", StringComparison.Ordinal))
+                return Usage($"--template '{promptTemplate}' has no {{label}} placeholder");
+            if (parse.GetValue(json) && parse.GetValue(csv)) return Usage("choose one of --json and --csv");
+
+            var files = ExpandInputs(parse.GetValue(inputs)!, out var missing);
+            EmotionRecognizer recognizer;
+            try { recognizer = EmotionRecognizer.Load(ModelLocator.Resolve(parse.GetValue(model))); }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
+
+            var output = parse.GetValue(json) ? Format.Json : parse.GetValue(csv) ? Format.Csv : Format.Text;
+            if (output == Format.Csv) Console.WriteLine("file,duration,status,start,end,label,probability");
+            int failed = 0;
+            foreach (var m in missing) { failed++; Report(output, m, error: "no such file, folder or matching glob"); }
+            foreach (var file in files)
+            {
+                FileAnalysis result;
+                try { result = recognizer.AnalyzeFile(file, labelList, promptTemplate); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or Audio.Decoding.AudioFormatException or InvalidDataException)
+                {
+                    failed++;
+                    Report(output, file, error: e.Message);
+                    continue;
+                }
+                catch (ArgumentException e) { return Usage(e.Message); }
+                Print(output, result, parse.GetValue(top));
+            }
+            return failed > 0 ? 1 : 0;
+        });
+        return command;
+    }
+
+    enum Format { Text, Json, Csv }
+
+    static int Usage(string message)
+    {
+        Console.Error.WriteLine($"sentire analyze: {message}");
+        return 2;
+    }
+
+    static void Report(Format format, string file, string error)
+    {
+        switch (format)
+        {
+            case Format.Json: Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["file"] = file, ["error"] = error })); break;
+            case Format.Csv: Console.WriteLine($"{Csv(file)},,error,,,,{Csv(error)}"); break;
+            default: Console.Error.WriteLine($"{file}: error: {error}"); break;
+        }
+    }
+
+    static void Print(Format format, FileAnalysis a, int top)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string status = a.Status switch { AnalysisStatus.TooShort => "too_short", AnalysisStatus.Silent => "silent", _ => "ok" };
+        switch (format)
+        {
+            case Format.Json:
+                var obj = new Dictionary<string, object?>
+                {
+                    ["file"] = a.File,
+                    ["duration"] = Math.Round(a.DurationSeconds, 3),
+                    ["status"] = status,
+                    ["emotions"] = a.Overall?.Emotions.Select(e => new { label = e.Label, probability = Math.Round(e.Probability, 4) }).ToArray() ?? [],
+                };
+                if (a.Segments.Count > 0)
+                    obj["segments"] = a.Segments.Select(s => new { start = Math.Round(s.StartSeconds, 2), end = Math.Round(s.EndSeconds, 2), emotions = s.Emotions.Select(e => new { label = e.Label, probability = Math.Round(e.Probability, 4) }).ToArray() }).ToArray();
+                Console.WriteLine(JsonSerializer.Serialize(obj));
+                break;
+            case Format.Csv:
+                if (a.Overall is null) { Console.WriteLine(string.Create(inv, $"{Csv(a.File)},{a.DurationSeconds:F3},{status},,,,")); break; }
+                foreach (var p in new[] { a.Overall }.Concat(a.Segments))
+                    foreach (var e in p.Emotions)
+                        Console.WriteLine(string.Create(inv, $"{Csv(a.File)},{a.DurationSeconds:F3},{status},{p.StartSeconds:F2},{p.EndSeconds:F2},{Csv(e.Label)},{e.Probability:F4}"));
+                break;
+            default:
+                if (a.Overall is null)
+                {
+                    Console.WriteLine(string.Create(inv, $"{a.File} ({a.DurationSeconds:F2} s): {(a.Status == AnalysisStatus.TooShort ? $"too short to judge (< {EmotionRecognizer.MinSeconds} s)" : "silent")}"));
+                    break;
+                }
+                Console.WriteLine(string.Create(inv, $"{a.File} ({a.DurationSeconds:F2} s): {Top(a.Overall, top)}"));
+                foreach (var s in a.Segments) Console.WriteLine(string.Create(inv, $"  {s.StartSeconds,7:F1}-{s.EndSeconds,7:F1} s  {Top(s, top)}"));
+                break;
+        }
+    }
+
+    static string Top(EmotionPrediction p, int n) =>
+        string.Join("  ", p.Emotions.Take(Math.Max(1, n)).Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Label} {e.Probability:F2}")));
+
+    static string Csv(string s) => s.Contains(',') || s.Contains('"') || s.Contains('\n') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+
+    /// <summary>Files named directly, audio files under folders, and files matching a glob's last segment, sorted within each input.</summary>
+    internal static List<string> ExpandInputs(IEnumerable<string> inputs, out List<string> missing)
+    {
+        var files = new List<string>();
+        missing = [];
+        foreach (var input in inputs)
+        {
+            if (File.Exists(input)) files.Add(input);
+            else if (Directory.Exists(input))
+                files.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
+                    .Where(f => AudioExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal));
+            else if (input.IndexOfAny(['*', '?']) >= 0 && Path.GetDirectoryName(input) is var dir && Directory.Exists(string.IsNullOrEmpty(dir) ? "." : dir)
+                     && Directory.GetFiles(string.IsNullOrEmpty(dir) ? "." : dir, Path.GetFileName(input)) is { Length: > 0 } matches)
+                files.AddRange(matches.Order(StringComparer.Ordinal));
+            else missing.Add(input);
+        }
+        return files;
+    }
+}

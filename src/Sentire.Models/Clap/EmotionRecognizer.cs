@@ -1,0 +1,158 @@
+using Sentire.Audio.Decoding;
+using Sentire.Models.Speech;
+using Sentire.Tensors;
+using Sentire.Text;
+
+namespace Sentire.Models.Clap;
+
+/// <summary>One label's probability.</summary>
+public sealed record EmotionScore(string Label, double Probability);
+
+/// <summary>Emotion probabilities of one stretch of audio, most probable first.</summary>
+public sealed record EmotionPrediction(double StartSeconds, double EndSeconds, IReadOnlyList<EmotionScore> Emotions)
+{
+    public EmotionScore Top => Emotions[0];
+}
+
+/// <summary>Why a file got no emotion: too short or silent audio is reported, never given a confident label.</summary>
+public enum AnalysisStatus { Ok, TooShort, Silent }
+
+/// <summary>The analysis of one audio file: overall prediction, and a timeline of segments for long recordings.</summary>
+public sealed record FileAnalysis(string File, double DurationSeconds, AnalysisStatus Status, EmotionPrediction? Overall, IReadOnlyList<EmotionPrediction> Segments);
+
+/// <summary>
+/// Zero-shot speech emotion recognition with a packaged Emo-CLAP model:
+/// <code>
+/// using var recognizer = EmotionRecognizer.Load("models/emotion-clap-small");
+/// var prediction = recognizer.Analyze(AudioFile.Read("clip.wav"));            // the model's own labels
+/// var custom = recognizer.Analyze(clip, ["happy", "sad", "bored"]);              // any label list
+/// </code>
+/// Audio is cut into fixed windows as in training (short clips are tiled), each window embedded, the window
+/// embeddings averaged, and the clip scored against one prompt per label.
+/// </summary>
+public sealed class EmotionRecognizer
+{
+    readonly ClapModel model;
+    readonly BpeTokenizer tokenizer;
+    readonly LogMelFrontEnd frontEnd;
+    readonly Dictionary<string, Tensor> promptCache = new(StringComparer.Ordinal);
+    readonly Lock cacheLock = new();
+
+    EmotionRecognizer(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer)
+    {
+        Config = config;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        frontEnd = new LogMelFrontEnd(config.FrontEnd);
+    }
+
+    public EmotionModelConfig Config { get; }
+
+    /// <summary>The labels the model was trained on, the default label set.</summary>
+    public IReadOnlyList<string> Labels => Config.Labels;
+
+    public static EmotionRecognizer Load(string folder)
+    {
+        var (config, model, tokenizer) = EmotionModelPackage.Load(folder);
+        return new EmotionRecognizer(config, model, tokenizer);
+    }
+
+    /// <summary>Creates a recognizer around a model in memory (used by training to validate).</summary>
+    public static EmotionRecognizer FromModel(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer) => new(config, model, tokenizer);
+
+    /// <summary>Frames of one model window.</summary>
+    public int WindowFrames => (int)Math.Round(Config.WindowSeconds * Config.FrontEnd.FramesPerSecond);
+
+    /// <summary>Clips shorter than this are reported as too short (no emotion is inferred from 0.3 s).</summary>
+    public const double MinSeconds = 0.3;
+    /// <summary>Audio whose RMS is below this level is reported as silent.</summary>
+    public const double SilenceDbfs = -60;
+    /// <summary>Recordings longer than this are segmented (voice activity, at most <see cref="SegmentSeconds"/> per segment).</summary>
+    public const double LongFileSeconds = 30, SegmentSeconds = 10;
+
+    /// <summary>Decodes and analyses one file: too-short and silent audio are reported as such; long recordings get a
+    /// timeline of speech segments plus an overall prediction (the mean of the segments' embeddings).</summary>
+    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    {
+        var samples = frontEnd.Condition(AudioFile.Read(path));
+        int rate = Config.FrontEnd.SampleRate;
+        double duration = (double)samples.Length / rate;
+        if (duration < MinSeconds) return new FileAnalysis(path, duration, AnalysisStatus.TooShort, null, []);
+        double meanSquare = 0;
+        foreach (var v in samples) meanSquare += (double)v * v;
+        if (10 * Math.Log10(meanSquare / samples.Length + 1e-20) < SilenceDbfs) return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, []);
+        if (duration <= LongFileSeconds)
+            return new FileAnalysis(path, duration, AnalysisStatus.Ok, AnalyzeSamples(samples, 0, samples.Length, labels, promptTemplate), []);
+
+        var vad = new Audio.Segmentation.EnergyVad(new Audio.Segmentation.VadOptions { MaxSegmentSeconds = SegmentSeconds });
+        var speech = vad.Detect(samples, rate).Where(s => s.DurationSeconds >= MinSeconds).ToList();
+        if (speech.Count == 0) return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, []);
+        labels ??= Config.Labels;
+        var template = promptTemplate ?? Config.PromptTemplate;
+        var segments = new List<EmotionPrediction>();
+        var embeddings = new List<Tensor>();
+        foreach (var seg in speech)
+        {
+            var embedding = EmbedFeatures(frontEnd.LogMel(samples.AsSpan((int)seg.StartSample, (int)seg.Length).ToArray()));
+            embeddings.Add(embedding);
+            segments.Add(Prediction(seg.StartSeconds, seg.EndSeconds, labels, Score(embedding, labels, template)));
+        }
+        Tensor overall;
+        using (Autograd.NoGrad()) overall = Tensor.Concat(embeddings, 0).Mean(0, keepDim: true).Normalize(dim: -1);
+        return new FileAnalysis(path, duration, AnalysisStatus.Ok, Prediction(0, duration, labels, Score(overall, labels, template)), segments);
+    }
+
+    static EmotionPrediction Prediction(double start, double end, IReadOnlyList<string> labels, float[] probabilities) =>
+        new(start, end, labels.Select((l, i) => new EmotionScore(l, probabilities[i])).OrderByDescending(s => s.Probability).ToList());
+
+    public EmotionPrediction Analyze(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    {
+        var samples = frontEnd.Condition(clip);
+        return AnalyzeSamples(samples, 0, samples.Length, labels, promptTemplate);
+    }
+
+    /// <summary>Scores samples[start, end) of mono audio at the model rate.</summary>
+    public EmotionPrediction AnalyzeSamples(float[] samples, int start, int end, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    {
+        labels ??= Config.Labels;
+        var features = frontEnd.LogMel(samples.AsSpan(start, end - start).ToArray());
+        var embedding = EmbedFeatures(features);
+        double rate = Config.FrontEnd.SampleRate;
+        return Prediction(start / rate, end / rate, labels, Score(embedding, labels, promptTemplate ?? Config.PromptTemplate));
+    }
+
+    /// <summary>The clip embedding (1, P): mean of the window embeddings, renormalised.</summary>
+    public Tensor EmbedFeatures(Audio.Dsp.FeatureMatrix features)
+    {
+        int window = WindowFrames, hop = Math.Max(1, (int)(window * Config.WindowHopFraction));
+        var starts = FixedLengthWindows.Starts(features.Rows, window, hop);
+        var batch = Tensor.Zeros(starts.Length, window, features.Columns);
+        for (int i = 0; i < starts.Length; i++)
+            FixedLengthWindows.Copy(features, starts[i], window, batch.Data.Slice(i * window * features.Columns, window * features.Columns));
+        using var _ = Autograd.NoGrad();
+        return model.EmbedAudio(batch, null).Mean(0, keepDim: true).Normalize(dim: -1);
+    }
+
+    /// <summary>Probabilities over <paramref name="labels"/> for a clip embedding from <see cref="EmbedFeatures"/>.</summary>
+    public float[] Score(Tensor clipEmbedding, IReadOnlyList<string> labels, string promptTemplate)
+    {
+        if (labels.Count == 0) throw new ArgumentException("the label list is empty");
+        if (!promptTemplate.Contains("{label}", StringComparison.Ordinal))
+            throw new ArgumentException($"prompt template '{promptTemplate}' has no {{label}} placeholder");
+        var prompts = labels.Select(l => promptTemplate.Replace("{label}", l, StringComparison.Ordinal)).ToList();
+        using var _ = Autograd.NoGrad();
+        var text = Tensor.Concat(prompts.Select(PromptEmbedding).ToList(), 0);
+        return model.ZeroShot(clipEmbedding, text).Data.ToArray();
+    }
+
+    Tensor PromptEmbedding(string prompt)
+    {
+        lock (cacheLock)
+        {
+            if (promptCache.TryGetValue(prompt, out var cached)) return cached;
+            var embedding = model.EmbedText([tokenizer.Encode(prompt, addBos: true, addEos: true)]);
+            promptCache[prompt] = embedding;
+            return embedding;
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Sentire.Audio.Corpus;
+using Sentire.Evaluation.Classification;
+using Sentire.Models.Clap;
+using Sentire.Models.Speech;
+using Sentire.Tensors;
+using Sentire.Tensors.Optim;
+using Sentire.Tensors.Serialization;
+using Sentire.Text;
+using Sentire.Training.Data;
+using Sentire.Training.Losses;
+using Sentire.Training.Recipes;
+
+namespace Sentire.Training.Clap;
+
+/// <summary>Where a run stands, for progress displays.</summary>
+public sealed record TrainingProgress(string Phase, int Epoch, int Epochs, int Step, int Steps, double Loss, double LearningRate);
+
+/// <summary>One line of metrics.csv.</summary>
+public sealed record EpochMetrics(int Epoch, long Step, double TrainLoss, double ValidUar, double ValidWar, double LearningRate, double Seconds);
+
+/// <summary>
+/// Trains an Emo-CLAP / SL-GEmo-CLAP / ML-GEmo-CLAP model from a <see cref="ClapRecipe"/>. The run folder holds
+/// checkpoint.safetensors (weights, optimiser state and training state, replaced atomically after every epoch),
+/// metrics.csv, and best/ (the packaged model with the best validation UAR). Starting again on the same folder
+/// resumes after the last finished epoch; each epoch's data order and augmentation depend only on (seed, epoch),
+/// so a resumed run draws the same batches an uninterrupted one would.
+/// </summary>
+public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string corporaRoot, string runFolder)
+{
+    public const string CheckpointFile = "checkpoint.safetensors", MetricsFile = "metrics.csv", BestFolder = "best";
+
+    /// <summary>Prompt wordings the tokenizer is trained on besides the recipe's own, so zero-shot templates of
+    /// the same shape tokenize into known pieces.</summary>
+    static readonly string[] ExtraTemplates = ["The emotion is {label}.", "The speaker sounds {label}.", "A {label} voice.", "This person is {label}.", "The gender is {label}."];
+
+    public EmotionModelConfig ModelConfig(int vocabSize) => new()
+    {
+        Name = recipe.Name,
+        FrontEnd = new LogMelFrontEndConfig(NMels: recipe.Encoder.NMels),
+        Encoder = new LogMelEncoderConfig(recipe.Encoder.NMels, recipe.Encoder.StackFrames, recipe.Encoder.HiddenSize, recipe.Encoder.Heads,
+            recipe.Encoder.Layers, recipe.Encoder.FfnSize, recipe.Encoder.Dropout, MaxFrames: (int)Math.Ceiling(recipe.Data.MaxSeconds * 100 / recipe.Encoder.StackFrames) + 1),
+        TextEncoder = new TextEncoderConfig(vocabSize, recipe.Text.HiddenSize, recipe.Text.Heads, recipe.Text.Layers, recipe.Text.FfnSize, recipe.Text.Dropout, recipe.Text.MaxTokens),
+        Head = new ClapHeadConfig(recipe.Head.ProjectionSize, recipe.Head.Temperature, recipe.Head.LearnableTemperature),
+        Labels = recipe.Data.Labels,
+        PromptTemplate = recipe.Data.PromptTemplate,
+        WindowSeconds = recipe.Data.CropSeconds,
+        WindowHopFraction = recipe.Data.WindowHopFraction,
+    };
+
+    /// <summary>Training/validation split of the labelled utterances, as the recipe names it.</summary>
+    public static DataSplit Split(IReadOnlyList<Utterance> utterances, string validation, ulong seed)
+    {
+        if (validation == "ravdess-17-20")
+        {
+            var ravdess = RavdessTestSplit.Split(utterances);
+            return new DataSplit(validation, ravdess.Train, ravdess.Test);
+        }
+        if (validation.StartsWith("fold:", StringComparison.Ordinal) && validation[5..].Split('/') is [var k, var n]
+            && int.TryParse(k, CultureInfo.InvariantCulture, out int fold) && int.TryParse(n, CultureInfo.InvariantCulture, out int folds) && fold >= 1 && fold <= folds)
+            return SpeakerKFold.Split(utterances, folds, (int)(seed % int.MaxValue))[fold - 1];
+        throw new RecipeException($"data.validation '{validation}' is not 'ravdess-17-20' or 'fold:K/N' with 1 <= K <= N");
+    }
+
+    public void Run(IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(runFolder);
+        var corpora = CorpusSet.Load(recipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c)));
+        var split = Split(corpora.Utterances, recipe.Data.Validation, recipe.Seed);
+
+        var labelPrompts = recipe.Data.Labels.Select(l => recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal)).ToList();
+        var genderPrompts = EmotionClipSet.Genders.Select(g => recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal)).ToList();
+        var tokenizerText = ExtraTemplates.Append(recipe.Data.PromptTemplate)
+            .SelectMany(t => recipe.Data.Labels.Concat(EmotionClipSet.Genders).Select(l => t.Replace("{label}", l, StringComparison.Ordinal))).ToList();
+        var tokenizer = BpeTokenizer.Train(tokenizerText, recipe.Text.VocabSize);
+        var config = ModelConfig(tokenizer.VocabSize);
+
+        var frontEnd = new LogMelFrontEnd(config.FrontEnd);
+        int total = split.Train.Count + split.Test.Count;
+        var loaded = new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, recipe.Optim.Epochs, n, total, 0, 0)));
+        var train = EmotionClipSet.Load(split.Train, recipe.Data.Labels, frontEnd, loaded);
+        var valid = EmotionClipSet.Load(split.Test, recipe.Data.Labels, frontEnd);
+        if (train.Clips.Count == 0 || valid.Clips.Count == 0)
+            throw new RecipeException($"the split '{split.Name}' leaves {train.Clips.Count} training and {valid.Clips.Count} validation clips with the recipe's labels");
+
+        var dropoutRng = new Generator(recipe.Seed + 1);
+        var model = EmotionModelPackage.Build(config, dropoutRng, new Generator(recipe.Seed));
+        var (mean, std) = train.FeatureStatistics();
+        ((LogMelEncoder)model.AudioEncoder).SetFeatureStatistics(mean, std);
+
+        var optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters().Where(p => p.Value.RequiresGrad), recipe.Optim.WeightDecay), recipe.Optim.LearningRate);
+        long totalSteps = (long)recipe.Optim.Epochs * recipe.Optim.StepsPerEpoch;
+        var schedule = new LrSchedule(recipe.Optim.LearningRate, recipe.Optim.WarmupSteps, totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
+
+        var checkpointPath = Path.Combine(runFolder, CheckpointFile);
+        int startEpoch = 1;
+        long step = 0;
+        double bestUar = double.NegativeInfinity;
+        int bestEpoch = 0;
+        var history = new List<EpochMetrics>();
+        if (File.Exists(checkpointPath))
+        {
+            var state = Checkpoint.Restore(checkpointPath, model, optimizer);
+            startEpoch = state.Epoch + 1;
+            step = state.Step;
+            bestUar = state.Metrics.GetValueOrDefault("best/uar", double.NegativeInfinity);
+            bestEpoch = (int)state.Metrics.GetValueOrDefault("best/epoch", 0);
+            history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
+        }
+
+        var sampler = new BalancedSampler(train.Clips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
+        var augment = new LogMelAugment(recipe.Augment);
+        int window = (int)Math.Round(recipe.Data.CropSeconds * config.FrontEnd.FramesPerSecond), bins = config.FrontEnd.NMels;
+        int batchSize = recipe.Optim.BatchSize;
+        var tokenizedLabels = labelPrompts.Select(p => tokenizer.Encode(p, addBos: true, addEos: true)).ToArray();
+        var tokenizedGenders = genderPrompts.Select(p => tokenizer.Encode(p, addBos: true, addEos: true)).ToArray();
+
+        for (int epoch = startEpoch; epoch <= recipe.Optim.Epochs && epoch - bestEpoch <= recipe.Optim.EarlyStopPatience; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
+            model.Train();
+            double lossSum = 0;
+            for (int s = 0; s < recipe.Optim.StepsPerEpoch; s++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var picks = sampler.Sample(batchSize, rng);
+                var batch = Tensor.Zeros(batchSize, window, bins);
+                for (int b = 0; b < batchSize; b++)
+                {
+                    var features = train.Clips[picks[b]].LogMel;
+                    int start = features.Rows > window ? rng.NextInt(features.Rows - window + 1) : 0;
+                    var slot = batch.Data.Slice(b * window * bins, window * bins);
+                    FixedLengthWindows.Copy(features, start, window, slot);
+                    augment.Apply(slot, window, bins, rng);
+                }
+                var labels = picks.Select(i => train.Clips[i].Label).ToArray();
+                var genders = picks.Select(i => train.Clips[i].Gender).ToArray();
+
+                optimizer.SetLearningRateFactor(schedule.Factor(step));
+                var audio = model.EmbedAudio(batch, null);
+                var text = model.EmbedText(labels.Select(l => tokenizedLabels[l]).ToArray());
+                var loss = recipe.Variant switch
+                {
+                    "sl-gemo-clap" => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.SoftLabelTargets(labels, genders, recipe.Alpha)),
+                    "ml-gemo-clap" => EmoClapLoss.MultiTask(audio, text, model.EmbedText(genders.Select(g => tokenizedGenders[g]).ToArray()),
+                        model.LogitScaleAudio, model.LogitScaleText, labels, genders, recipe.Alpha),
+                    _ => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.EqualityTargets(labels)),
+                };
+                optimizer.ZeroGrad();
+                loss.Backward();
+                GradClip.ClipGlobalNorm(model.Parameters().Where(p => p.RequiresGrad), (float)recipe.Optim.GradClip);
+                optimizer.Step();
+                // CLIP clamps the logit scale at ln(100) so the softmax cannot collapse.
+                foreach (var scale in new[] { model.LogitScaleAudio, model.LogitScaleText }) scale.Data[0] = Math.Min(scale.Data[0], MathF.Log(100));
+                step++;
+                lossSum += loss.Item();
+                progress?.Report(new TrainingProgress("train", epoch, recipe.Optim.Epochs, s + 1, recipe.Optim.StepsPerEpoch, lossSum / (s + 1), schedule.LearningRate(step)));
+            }
+
+            model.Eval();
+            var matrix = Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), valid);
+            var metrics = new EpochMetrics(epoch, step, lossSum / recipe.Optim.StepsPerEpoch, matrix.Uar, matrix.War, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
+            history.Add(metrics);
+            if (matrix.Uar > bestUar)
+            {
+                bestUar = matrix.Uar;
+                bestEpoch = epoch;
+                EmotionModelPackage.Save(Path.Combine(runFolder, BestFolder), config, model, tokenizer);
+            }
+            WriteMetrics(Path.Combine(runFolder, MetricsFile), history);
+            Checkpoint.Save(checkpointPath, model, optimizer, new TrainingState
+            {
+                Epoch = epoch,
+                Step = step,
+                RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
+                Metrics = new Dictionary<string, double> { ["train/loss"] = metrics.TrainLoss, ["valid/uar"] = metrics.ValidUar, ["valid/war"] = metrics.ValidWar, ["best/uar"] = bestUar, ["best/epoch"] = bestEpoch },
+                Recipe = recipeText,
+            });
+            progress?.Report(new TrainingProgress($"epoch {epoch}: loss {metrics.TrainLoss:F4}, valid UAR {metrics.ValidUar:P1}, WAR {metrics.ValidWar:P1}", epoch, recipe.Optim.Epochs, recipe.Optim.StepsPerEpoch, recipe.Optim.StepsPerEpoch, metrics.TrainLoss, metrics.LearningRate));
+        }
+    }
+
+    /// <summary>Zero-shot predictions of every clip against the recognizer's labels.</summary>
+    public static ConfusionMatrix Evaluate(EmotionRecognizer recognizer, EmotionClipSet clips)
+    {
+        var matrix = new ConfusionMatrix(clips.Labels);
+        foreach (var clip in clips.Clips)
+        {
+            var probabilities = recognizer.Score(recognizer.EmbedFeatures(clip.LogMel), clips.Labels, recognizer.Config.PromptTemplate);
+            int best = 0;
+            for (int i = 1; i < probabilities.Length; i++) if (probabilities[i] > probabilities[best]) best = i;
+            matrix.Add(clips.Labels[clip.Label], clips.Labels[best]);
+        }
+        return matrix;
+    }
+
+    const string MetricsHeader = "epoch,step,train_loss,valid_uar,valid_war,learning_rate,seconds";
+
+    static void WriteMetrics(string path, IReadOnlyList<EpochMetrics> rows)
+    {
+        var sb = new StringBuilder().AppendLine(MetricsHeader);
+        foreach (var m in rows)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{m.Epoch},{m.Step},{m.TrainLoss:G6},{m.ValidUar:G6},{m.ValidWar:G6},{m.LearningRate:G6},{m.Seconds:F1}"));
+        var bytes = Encoding.UTF8.GetBytes(sb.ToString());
+        AtomicFile.Write(path, s => s.Write(bytes));
+    }
+
+    static IEnumerable<EpochMetrics> ReadMetrics(string path)
+    {
+        if (!File.Exists(path)) yield break;
+        foreach (var line in File.ReadLines(path).Skip(1))
+        {
+            var f = line.Split(',');
+            if (f.Length != 7) continue;
+            var c = CultureInfo.InvariantCulture;
+            yield return new EpochMetrics(int.Parse(f[0], c), long.Parse(f[1], c), double.Parse(f[2], c), double.Parse(f[3], c), double.Parse(f[4], c), double.Parse(f[5], c), double.Parse(f[6], c));
+        }
+    }
+}

@@ -1,0 +1,116 @@
+namespace Sentire.Training.Recipes;
+
+/// <summary>
+/// Everything that defines an Emo-CLAP / GEmo-CLAP training run (Pan et al., 2023), one YAML file in recipes/.
+/// Defaults are for our from-scratch log-mel encoder on 2 cores; the paper's values for SSL encoders are noted.
+/// </summary>
+public sealed class ClapRecipe
+{
+    public string Name { get; init; } = "emo-clap";
+    public ulong Seed { get; init; } = 1234;
+    /// <summary>emo-clap | sl-gemo-clap | ml-gemo-clap</summary>
+    public string Variant { get; init; } = "emo-clap";
+    /// <summary>GEmo-CLAP's alpha: weight of emotion against gender (SL: in the soft target; ML: in the loss). Paper: 0.9 (SL), 0.8 (ML).</summary>
+    public float Alpha { get; init; } = 0.9f;
+    public ClapDataRecipe Data { get; init; } = new();
+    public ClapAugmentRecipe Augment { get; init; } = new();
+    public ClapEncoderRecipe Encoder { get; init; } = new();
+    public ClapTextRecipe Text { get; init; } = new();
+    public ClapHeadRecipe Head { get; init; } = new();
+    public ClapOptimRecipe Optim { get; init; } = new();
+
+    public void Validate(string source)
+    {
+        var errors = new List<string>();
+        if (Variant is not ("emo-clap" or "sl-gemo-clap" or "ml-gemo-clap")) errors.Add($"variant '{Variant}' is not one of emo-clap, sl-gemo-clap, ml-gemo-clap");
+        if (Alpha is < 0f or > 1f) errors.Add($"alpha must be in [0, 1], got {Alpha}");
+        if (Data.Labels.Count < 2) errors.Add("data.labels needs at least two labels");
+        if (!Data.PromptTemplate.Contains("{label}", StringComparison.Ordinal)) errors.Add($"data.prompt_template '{Data.PromptTemplate}' has no {{label}}");
+        if (Data.CropSeconds <= 0 || Data.CropSeconds > Data.MaxSeconds) errors.Add($"data.crop_seconds must be in (0, max_seconds = {Data.MaxSeconds}], got {Data.CropSeconds}");
+        if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 for a contrastive loss, got {Optim.BatchSize}");
+        if (Optim.Epochs <= 0 || Optim.StepsPerEpoch <= 0) errors.Add("optim.epochs and optim.steps_per_epoch must be positive");
+        if (Optim.WarmupSteps < 0 || Optim.WarmupSteps > (long)Optim.Epochs * Optim.StepsPerEpoch)
+            errors.Add($"optim.warmup_steps must be in [0, epochs * steps_per_epoch = {(long)Optim.Epochs * Optim.StepsPerEpoch}], got {Optim.WarmupSteps}");
+        if (Optim.LearningRate <= 0) errors.Add($"optim.learning_rate must be positive, got {Optim.LearningRate}");
+        if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
+    }
+}
+
+public sealed class ClapDataRecipe
+{
+    /// <summary>Corpus folders under the corpora root.</summary>
+    public List<string> Corpora { get; init; } = ["ravdess", "emovo", "ased", "urdu"];
+    /// <summary>The unified label vocabulary; clips with other labels are left out.</summary>
+    public List<string> Labels { get; init; } = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
+    /// <summary>Text prompt of a label (GEmo-CLAP: "The emotion is {label}.").</summary>
+    public string PromptTemplate { get; init; } = "The emotion is {label}.";
+    public string GenderTemplate { get; init; } = "The gender is {label}.";
+    /// <summary>Held-out speakers for validation and early stopping: "ravdess-17-20" (the fixed RAVDESS test actors) or "fold:K/N"
+    /// (speaker-disjoint fold K of N over all corpora).</summary>
+    public string Validation { get; init; } = "ravdess-17-20";
+    /// <summary>Every training and inference window has this length (clip length must not be a cue). GEmo-CLAP crops at 14 s.</summary>
+    public double CropSeconds { get; init; } = 2.0;
+    public double MaxSeconds { get; init; } = 14.0;
+    /// <summary>Hop between inference windows, as a fraction of the window.</summary>
+    public double WindowHopFraction { get; init; } = 0.5;
+}
+
+public sealed class ClapAugmentRecipe
+{
+    /// <summary>SpecAugment (Park et al., 2019): number and maximum width of time and frequency masks.</summary>
+    public int TimeMasks { get; init; } = 2;
+    public int TimeMaskFrames { get; init; } = 20;
+    public int FreqMasks { get; init; } = 2;
+    public int FreqMaskBins { get; init; } = 10;
+    /// <summary>Random gain in +-dB, applied in the log-mel domain (ln(10^(g/10)) added to every bin).</summary>
+    public float GainDb { get; init; } = 6f;
+    /// <summary>Additive white noise at a random SNR in [min, max] dB on the log-mel power (0 disables).</summary>
+    public float NoiseSnrMinDb { get; init; } = 15f;
+    public float NoiseSnrMaxDb { get; init; } = 40f;
+    public float NoiseProbability { get; init; } = 0.3f;
+}
+
+public sealed class ClapEncoderRecipe
+{
+    public int NMels { get; init; } = 80;
+    public int StackFrames { get; init; } = 4;
+    public int HiddenSize { get; init; } = 192;
+    public int Heads { get; init; } = 4;
+    public int Layers { get; init; } = 4;
+    public int FfnSize { get; init; } = 768;
+    public float Dropout { get; init; } = 0.1f;
+}
+
+public sealed class ClapTextRecipe
+{
+    public int VocabSize { get; init; } = 400;
+    public int HiddenSize { get; init; } = 128;
+    public int Heads { get; init; } = 4;
+    public int Layers { get; init; } = 2;
+    public int FfnSize { get; init; } = 512;
+    public float Dropout { get; init; } = 0.1f;
+    public int MaxTokens { get; init; } = 32;
+}
+
+public sealed class ClapHeadRecipe
+{
+    public int ProjectionSize { get; init; } = 128;
+    /// <summary>tau of both directions at initialisation (CLIP/CLAP: 0.07).</summary>
+    public float Temperature { get; init; } = 0.07f;
+    public bool LearnableTemperature { get; init; } = true;
+}
+
+public sealed class ClapOptimRecipe
+{
+    /// <summary>Paper (SSL encoders, fine-tuning): 5e-5 with batch 32; from scratch we need more.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+    public double WeightDecay { get; init; } = 0.01;
+    public int BatchSize { get; init; } = 32;
+    public int WarmupSteps { get; init; } = 200;
+    public int Epochs { get; init; } = 30;
+    public int StepsPerEpoch { get; init; } = 100;
+    public double GradClip { get; init; } = 1.0;
+    /// <summary>Epochs without a better validation UAR before stopping.</summary>
+    public int EarlyStopPatience { get; init; } = 8;
+    public double MinLearningRate { get; init; } = 1e-5;
+}

@@ -1,0 +1,92 @@
+using Sentire.Audio.Dsp;
+using Sentire.Models.Speech;
+using Sentire.Tensors;
+using Sentire.Training.Data;
+using Sentire.Training.Recipes;
+
+namespace Sentire.Training.Tests;
+
+public sealed class RecipeLoaderTests
+{
+    const string Yaml = """
+        name: test
+        variant: sl-gemo-clap
+        alpha: 0.8
+        optim:
+          epochs: 3
+          learning_rate: 0.002
+        data:
+          labels: [happy, sad]
+        """;
+
+    [Fact]
+    public void ReadsNestedSnakeCaseKeysAndKeepsDefaults()
+    {
+        var r = RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml");
+        Assert.Equal("sl-gemo-clap", r.Variant);
+        Assert.Equal(0.8f, r.Alpha);
+        Assert.Equal(3, r.Optim.Epochs);
+        Assert.Equal(0.002, r.Optim.LearningRate);
+        Assert.Equal(32, r.Optim.BatchSize);               // default kept
+        Assert.Equal(["happy", "sad"], r.Data.Labels);
+    }
+
+    [Fact]
+    public void OverridesReplaceValuesListsAndCreateSections()
+    {
+        var r = RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["optim.epochs=7", "data.corpora=[ravdess, urdu]", "head.temperature=0.05"]);
+        Assert.Equal(7, r.Optim.Epochs);
+        Assert.Equal(["ravdess", "urdu"], r.Data.Corpora);
+        Assert.Equal(0.05f, r.Head.Temperature);
+    }
+
+    [Fact]
+    public void UnknownKeysAndBadValuesAreErrorsNamingTheSource()
+    {
+        var unknown = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>("optim:\n  epoch: 3\n", "bad.yaml"));
+        Assert.Contains("bad.yaml", unknown.Message);
+        Assert.Contains("epoch", unknown.Message);
+        var invalid = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["variant=clip", "alpha=2"]).Validate("t.yaml"));
+        Assert.Contains("variant 'clip'", invalid.Message);
+        Assert.Contains("alpha must be in [0, 1]", invalid.Message);
+        Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["no-equals-sign"]));
+    }
+
+    [Fact]
+    public void ShippedRecipesLoadAndValidate()
+    {
+        foreach (var path in Directory.GetFiles(Path.Combine(Sentire.Tests.Common.RepoPaths.Root, "recipes"), "*clap*.yaml"))
+            RecipeLoader.Load<ClapRecipe>(path).Validate(path);
+    }
+}
+
+public sealed class BalancedSamplerTests
+{
+    [Fact]
+    public void CorporaAndLabelsAreDrawnEquallyOften()
+    {
+        // corpus a: 6 x label 0, 2 x label 1; corpus b: 2 x label 0
+        var items = Enumerable.Repeat(("a", 0), 6).Concat(Enumerable.Repeat(("a", 1), 2)).Concat(Enumerable.Repeat(("b", 0), 2)).ToList();
+        var sampler = new BalancedSampler(items);
+        Assert.Equal(0.5 * 0.5 / 6, sampler.Probability(0), 12);
+        Assert.Equal(0.5 * 0.5 / 2, sampler.Probability(6), 12);
+        Assert.Equal(0.5 / 2, sampler.Probability(8), 12);
+        var draws = sampler.Sample(20000, new Generator(3));
+        double corpusB = draws.Count(i => i >= 8) / 20000.0;
+        Assert.InRange(corpusB, 0.48, 0.52);
+    }
+}
+
+public sealed class FixedLengthWindowTests
+{
+    [Fact]
+    public void WindowsCoverLongClipsAndTileShortOnes()
+    {
+        Assert.Equal([0, 50, 100, 120], FixedLengthWindows.Starts(220, 100, 50));
+        Assert.Equal([0], FixedLengthWindows.Starts(60, 100, 50));
+        var short3 = new FeatureMatrix(3, 1, [1, 2, 3]);
+        var window = new float[7];
+        FixedLengthWindows.Copy(short3, 0, 7, window);
+        Assert.Equal([1f, 2, 3, 1, 2, 3, 1], window);
+    }
+}
