@@ -57,10 +57,11 @@ public static class FlacDecoder
         long claimed = info.TotalSamples * channels;
         if (claimed > Array.MaxLength)
             throw new AudioFormatException(name, $"STREAMINFO claims {info.TotalSamples} samples of {channels} channels, more than one array can hold ({Array.MaxLength})");
-        // Never trust the claim for the allocation: a small file can claim hours. Start from what the
-        // file can plausibly hold and grow by doubling while frames really decode.
-        long plausible = (long)data.Length * 8 + 65536L * channels;
-        var output = new T[claimed > 0 ? Math.Min(claimed, plausible) : Math.Min(plausible, Array.MaxLength)];
+        // Never trust the claim for the allocation: a small file can claim hours. Start from what the file
+        // plausibly holds (FLAC rarely compresses below 1/8; about one sample per byte when the length is
+        // unknown) and grow by doubling while frames really decode.
+        long plausible = (claimed > 0 ? 8L : 1L) * data.Length + 65536L * channels;
+        var output = new T[Math.Min(claimed > 0 ? Math.Min(claimed, plausible) : plausible, Array.MaxLength)];
         long written = 0;
 
         var buffers = new FrameBuffers(channels);
