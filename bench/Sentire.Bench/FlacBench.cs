@@ -8,7 +8,7 @@ namespace Sentire.Bench;
 /// Sentire single-threaded with and without the MD5 check, and ffmpeg decoding the same files to s16le
 /// (100 files per process, output to /dev/null). <c>--verify</c> also compares every file with ffmpeg's samples.
 /// Single-threaded times are CPU seconds (steadier than wall time on a shared machine); ffmpeg's are the CPU
-/// seconds of its processes. Usage: flac-decode [--verify] [--no-ffmpeg] [--repeat N].
+/// seconds of its processes. Usage: flac-decode [--verify] [--no-ffmpeg] [--repeat N] [--file LONG.flac (one file, decoder against decoder)].
 /// </summary>
 public sealed class FlacBench : IBenchmark
 {
@@ -20,6 +20,8 @@ public sealed class FlacBench : IBenchmark
         bool verify = args.Contains("--verify");
         bool quick = args.Contains("--no-ffmpeg");
         int repeat = args.SkipWhile(a => a != "--repeat").Skip(1).Select(int.Parse).FirstOrDefault(3);
+        var single = args.SkipWhile(a => a != "--file").Skip(1).FirstOrDefault();
+        if (single is not null) return CompareOnOneFile(single, repeat);
         var corpora = FindCorpora();
         if (corpora is null) { Console.Error.WriteLine("no ../shared/corpora (set SENTIRE_SHARED)"); return 2; }
         var files = Directory.GetFiles(corpora, "*.flac", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
@@ -71,6 +73,34 @@ public sealed class FlacBench : IBenchmark
             }
         Console.WriteLine($"verify: {files.Length - mismatches} of {files.Length} files bit-identical to ffmpeg -f s16le");
         return mismatches == 0 ? 0 : 1;
+    }
+
+    /// <summary>Decoder against decoder on one long file, where ffmpeg's start-up and per-file probing no longer count.</summary>
+    static int CompareOnOneFile(string path, int repeat)
+    {
+        var bytes = File.ReadAllBytes(path);
+        FlacDecoder.DecodeInt(bytes, path);
+        var seconds = new List<double>();
+        var ffmpegSeconds = new List<double>();
+        long frames = 0; int rate = 0;
+        for (int r = 0; r < repeat; r++)
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var pcm = FlacDecoder.DecodeInt(bytes, path);
+            seconds.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+            (frames, rate) = (pcm.Frames, pcm.Info.SampleRate);
+            if (FfmpegDecoder.Default.IsAvailable)
+                ffmpegSeconds.Add(ChildCpuSeconds(() => RunFfmpegToNull(FfmpegDecoder.Default.Executable!, [path])));
+        }
+        double audio = (double)frames / rate;
+        double ours = seconds.Order().ElementAt(repeat / 2);
+        Console.WriteLine($"{path}: {bytes.Length / 1e6:0.0} MB, {audio / 3600:0.00} h; CPU seconds, median of {repeat}");
+        Console.WriteLine($"  sentire int, MD5 checked   {ours,7:0.000} s  {audio / ours,8:0}x real time");
+        if (ffmpegSeconds.Count == 0) return 0;
+        double theirs = ffmpegSeconds.Order().ElementAt(repeat / 2);
+        Console.WriteLine($"  ffmpeg -f s16le /dev/null  {theirs,7:0.000} s  {audio / theirs,8:0}x real time");
+        Console.WriteLine($"  ratio ffmpeg / sentire: {theirs / ours:0.00}");
+        return 0;
     }
 
     static void RunFfmpegToNull(string ffmpeg, string[] files)

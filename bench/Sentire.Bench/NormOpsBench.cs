@@ -6,7 +6,7 @@ namespace Sentire.Bench;
 
 /// <summary>
 /// Milliseconds for forward and backward of the hot fused ops (norms, softmax, GELU, cross-entropy, a mean
-/// over time) on transformer-sized inputs; medians over several runs after a warm-up. The PyTorch side of the
+/// over time) on transformer-sized inputs; medians over several runs after five warm-up runs. The PyTorch side of the
 /// comparison is tools/bench/norm_ops_torch.py (same shapes, torch.set_num_threads). Process CPU time is printed beside
 /// wall time: on a shared machine it is the steadier number (it sums over threads). Args: [runs] (default 7).
 /// </summary>
@@ -43,7 +43,8 @@ public sealed class NormOpsBench : IBenchmark
             var forwardCpu = new double[runs];
             var backwardCpu = new double[runs];
             using var process = Process.GetCurrentProcess();
-            for (int r = -1; r < runs; r++) // r = -1: warm-up
+            const int WarmUp = 5; // lets tiered JIT finish promoting the kernels, as in a long training run
+            for (int r = -WarmUp; r < runs; r++)
             {
                 foreach (var x in inputs) x.ZeroGrad();
                 process.Refresh();

@@ -9,7 +9,7 @@ namespace Sentire.Tensors;
 ///   loss = sum over rows whose target is not ignoreIndex / their count;
 ///   d loss / d x_i = (softmax(x_i) - (1 - eps) onehot(t_i) - eps/C) / count.
 /// KL divergence with probabilities as target (F.kl_div, log_target=False): l = t (log t - x), 0 where t = 0;
-///   dl/dx = -t, dl/dt = log t + 1 - x.
+///   dl/dx = -t, dl/dt = log t + 1 - x (not finite where t = 0; targets are normally detached teacher probabilities).
 /// Mean squared error: mean((a - b)^2), d/da = 2 (a - b) / n.
 /// </summary>
 public static class Loss

@@ -1,6 +1,6 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Sentire.Tensors;
 
@@ -10,11 +10,11 @@ namespace Sentire.Tensors;
 //   gelu_tanh(x) = x (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3) (Hendrycks & Gimpel 2016, eq. for the approximation)
 //   softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold; softplus' = sigmoid(beta x)
 //   softmax: y = exp(x - max) / sum, dx = y (g - sum(g y));  log_softmax: y = x - max - log sum exp(x - max), dx = g - exp(y) sum(g)
-// Elementwise kernels run in blocks of BlockSize so that multi-pass TensorPrimitives chains stay in L1 and big tensors
-// split across threads.
+// Elementwise kernels run in blocks of ElementwiseBlock elements, so that multi-pass chains stay in L1 and big tensors
+// split across threads; GELU, softmax rows and the backward formulas are single vector passes (ExpVector, NormalCdf).
 public sealed partial class Tensor
 {
-    const int BlockSize = 1024;
+    const int ElementwiseBlock = 1024;
     const float Sqrt1Over2 = 0.70710678118654752f;
     const float InvSqrt2Pi = 0.39894228040143268f;
     const float Sqrt2OverPi = 0.79788456080286536f;
@@ -26,7 +26,11 @@ public sealed partial class Tensor
         var x = this;
         return y.Record("relu", [x], g => x.AccumulateGrad(Elementwise(g, x, static (g, x, dx) =>
         {
-            for (int i = 0; i < dx.Length; i++) dx[i] = x[i] > 0 ? g[i] : 0f;
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; i <= dx.Length - Vector<float>.Count; i += Vector<float>.Count)
+                    Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(x.Slice(i)), Vector<float>.Zero), new Vector<float>(g.Slice(i)), Vector<float>.Zero).CopyTo(dx.Slice(i));
+            for (; i < dx.Length; i++) dx[i] = x[i] > 0 ? g[i] : 0f;
         })));
     }
 
@@ -65,9 +69,16 @@ public sealed partial class Tensor
         var x = this;
         return y.Record("silu", [x], g => x.AccumulateGrad(Elementwise(g, x, static (g, x, dx) =>
         {
-            TensorPrimitives.Sigmoid(x, dx);
+            TensorPrimitives.Sigmoid(x, dx);                   // dx holds s until overwritten element by element
             // s (1 + x (1 - s)) = s + x s (1 - s)
-            for (int i = 0; i < dx.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; i <= dx.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var sv = new Vector<float>(dx.Slice(i));
+                    (new Vector<float>(g.Slice(i)) * (sv + new Vector<float>(x.Slice(i)) * sv * (Vector<float>.One - sv))).CopyTo(dx.Slice(i));
+                }
+            for (; i < dx.Length; i++)
             {
                 float si = dx[i];
                 dx[i] = g[i] * (si + x[i] * si * (1f - si));
@@ -98,7 +109,7 @@ public sealed partial class Tensor
                 for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
                 {
                     var xv = new Vector<float>(x.Slice(i));
-                    var pdf = Exp(xv * xv * -0.5f) * InvSqrt2Pi;
+                    var pdf = ExpVector(xv * xv * -0.5f) * InvSqrt2Pi;
                     ((NormalCdf(xv) + xv * pdf) * new Vector<float>(g.Slice(i))).CopyTo(dx.Slice(i));
                 }
             for (; i < x.Length; i++)
@@ -125,7 +136,18 @@ public sealed partial class Tensor
         {
             GeluTanhInner(x, dx);
             TensorPrimitives.Tanh(dx, dx);                     // dx holds tanh(u) until overwritten element by element
-            for (int i = 0; i < dx.Length; i++)
+            // d/dx = (1 + t)/2 + x (1 - t^2) u'/2, u' = sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; i <= dx.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var xv = new Vector<float>(x.Slice(i));
+                    var tv = new Vector<float>(dx.Slice(i));
+                    var du = (Vector<float>.One + xv * xv * (3f * GeluTanhCubic)) * Sqrt2OverPi;
+                    var d = ((Vector<float>.One + tv) + xv * (Vector<float>.One - tv * tv) * du) * 0.5f;
+                    (new Vector<float>(g.Slice(i)) * d).CopyTo(dx.Slice(i));
+                }
+            for (; i < dx.Length; i++)
             {
                 float xi = x[i], ti = dx[i];
                 float du = Sqrt2OverPi * (1f + 3f * GeluTanhCubic * xi * xi);
@@ -265,7 +287,7 @@ public sealed partial class Tensor
             var acc = Vector<float>.Zero;
             for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var e = Exp(new Vector<float>(x.Slice(i)) - m);
+                var e = ExpVector(new Vector<float>(x.Slice(i)) - m);
                 if (store) e.CopyTo(expOut.Slice(i));
                 acc += e;
             }
@@ -334,7 +356,7 @@ public sealed partial class Tensor
         p = p * t + new Vector<float>(0.37409196f);
         p = p * t + new Vector<float>(1.00002368f);
         p = p * t + new Vector<float>(-1.26551223f);
-        var lowerTail = t * Exp(p - x * x * 0.5f) * 0.5f;     // Phi(-|x|) = erfc(|x| / sqrt 2) / 2
+        var lowerTail = t * ExpVector(p - x * x * 0.5f) * 0.5f;     // Phi(-|x|) = erfc(|x| / sqrt 2) / 2
         return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), lowerTail, Vector<float>.One - lowerTail);
     }
 
@@ -346,7 +368,7 @@ public sealed partial class Tensor
     /// +inf, and NaN stays NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector<float> Exp(Vector<float> x)
+    internal static Vector<float> ExpVector(Vector<float> x)
     {
         var clamped = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-87.3f)), new Vector<float>(88f));
         var n = Vector.Round(clamped * 1.44269504088896341f);
@@ -383,7 +405,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>y = kernel(a, b) elementwise, block by block (b may be null: unary), blocks split across threads for big tensors.</summary>
-    static Tensor Elementwise(Tensor a, Tensor? b, SpanOp kernel) => MapRows(a, b, BlockSize, kernel);
+    static Tensor Elementwise(Tensor a, Tensor? b, SpanOp kernel) => MapRows(a, b, ElementwiseBlock, kernel);
 
     /// <summary>y = kernel(a row, b row) for consecutive rows of <paramref name="rowLength"/> elements (the last one may be
     /// shorter; b may be null), rows split across threads for big tensors.</summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Sentire.Tensors;
@@ -222,7 +223,7 @@ public sealed partial class Tensor
             {
                 var row = src.Slice(baseOffset + k * inner, inner);
                 for (int i = 0; i < inner; i++)
-                    if (RankComparer.Greater(row[i], best[i])) { best[i] = row[i]; arg[i] = k; }
+                    if (row[i] > best[i] || (float.IsNaN(row[i]) && !float.IsNaN(best[i]))) { best[i] = row[i]; arg[i] = k; }
             }
         }
         return result;
@@ -239,15 +240,15 @@ public sealed partial class Tensor
         var values = Empty(outShape);
         var indices = new int[values.Length];
         var line = new float[size];
-        var heap = new int[k];
-        var comparer = new RankComparer(line, descending: true);
+        var heap = new ulong[k];
         ForEachLine(outer, size, inner, line, (lineBase, lineStride) =>
         {
-            SelectTopK(line, heap, comparer);
+            LargestKeys(line, heap);
             for (int j = 0; j < k; j++)
             {
-                values.data[lineBase + j * lineStride] = line[heap[j]];
-                indices[lineBase + j * lineStride] = heap[j];
+                int i = (int)(uint)heap[j];
+                values.data[lineBase + j * lineStride] = line[i];
+                indices[lineBase + j * lineStride] = i;
             }
         }, k);
         return (values, indices);
@@ -261,16 +262,16 @@ public sealed partial class Tensor
         var values = Empty(shape);
         var indices = new int[Length];
         var line = new float[size];
-        var order = new int[size];
-        var comparer = new RankComparer(line, descending);
+        var keys = new ulong[size];
         ForEachLine(outer, size, inner, line, (lineBase, lineStride) =>
         {
-            for (int i = 0; i < size; i++) order[i] = i;
-            order.AsSpan().Sort(comparer);
+            RankKeys(line, descending, keys);
+            keys.AsSpan().Sort();
             for (int j = 0; j < size; j++)
             {
-                values.data[lineBase + j * lineStride] = line[order[j]];
-                indices[lineBase + j * lineStride] = order[j];
+                int i = (int)(uint)keys[j];
+                values.data[lineBase + j * lineStride] = line[i];
+                indices[lineBase + j * lineStride] = i;
             }
         }, size);
         return (values, indices);
@@ -292,73 +293,59 @@ public sealed partial class Tensor
             }
     }
 
-    /// <summary>Leaves the positions of the heap.Length best values of <paramref name="line"/> in <paramref name="heap"/>, best first.</summary>
-    static void SelectTopK(ReadOnlySpan<float> line, int[] heap, RankComparer comparer)
+    /// <summary>
+    /// One integer key per position whose unsigned order is the rank order: the high half is the value mapped to
+    /// an order-preserving uint (flip all bits of negatives, set the sign bit of the rest; NaN above everything,
+    /// -0 = +0), complemented when descending; the low half is the position, so ties keep their order (a stable
+    /// sort) and a plain ulong sort does the work.
+    /// </summary>
+    static void RankKeys(ReadOnlySpan<float> line, bool descending, Span<ulong> keys)
     {
-        // keep the k best seen so far in a heap whose root is the worst of them: O(size log k)
-        int k = heap.Length, count = 0;
+        for (int i = 0; i < line.Length; i++) keys[i] = RankKey(line[i], i, descending);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ulong RankKey(float v, int position, bool descending)
+    {
+        uint bits = v == 0f ? 0u : BitConverter.SingleToUInt32Bits(v);
+        uint ordered = float.IsNaN(v) ? uint.MaxValue : (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        if (descending) ordered = ~ordered;
+        return ((ulong)ordered << 32) | (uint)position;
+    }
+
+    /// <summary>Leaves the descending rank keys of the heap.Length largest values of <paramref name="line"/> in
+    /// <paramref name="heap"/>, best first: a max-heap of the keys kept so far whose root is the worst of them,
+    /// O(n log k). Most values lose to the root's value at once and never get a key (a NaN never compares less).</summary>
+    static void LargestKeys(ReadOnlySpan<float> line, ulong[] heap)
+    {
+        int k = heap.Length;
         if (k == 0) return;
-        float worstKept = 0f;
-        for (int i = 0; i < line.Length; i++)
+        for (int i = 0; i < k; i++)
         {
-            if (count < k)
-            {
-                heap[count++] = i;
-                SiftUp(heap, count - 1, comparer);
-                worstKept = line[heap[0]];
-                continue;
-            }
-            // most elements lose to the worst kept one on value alone (a NaN never compares less)
+            int c = i;
+            heap[c] = RankKey(line[i], i, descending: true);
+            while (c > 0 && heap[(c - 1) / 2] < heap[c]) { (heap[(c - 1) / 2], heap[c]) = (heap[c], heap[(c - 1) / 2]); c = (c - 1) / 2; }
+        }
+        float worstKept = line[(int)(uint)heap[0]];
+        for (int i = k; i < line.Length; i++)
+        {
             if (line[i] < worstKept) continue;
-            if (comparer.Compare(i, heap[0]) < 0)
+            ulong key = RankKey(line[i], i, descending: true);
+            if (key >= heap[0]) continue;
+            heap[0] = key;
+            int p = 0;
+            while (true)
             {
-                heap[0] = i;
-                SiftDown(heap, k, comparer);
-                worstKept = line[heap[0]];
+                int left = 2 * p + 1, largest = p;
+                if (left < k && heap[left] > heap[largest]) largest = left;
+                if (left + 1 < k && heap[left + 1] > heap[largest]) largest = left + 1;
+                if (largest == p) break;
+                (heap[largest], heap[p]) = (heap[p], heap[largest]);
+                p = largest;
             }
+            worstKept = line[(int)(uint)heap[0]];
         }
-        heap.AsSpan().Sort(comparer);
-    }
-
-    static void SiftUp(int[] heap, int i, RankComparer c)
-    {
-        // heap order: the parent ranks after (is worse than) its children, so the root is the worst kept
-        while (i > 0)
-        {
-            int parent = (i - 1) / 2;
-            if (c.Compare(heap[parent], heap[i]) >= 0) break;
-            (heap[parent], heap[i]) = (heap[i], heap[parent]);
-            i = parent;
-        }
-    }
-
-    static void SiftDown(int[] heap, int count, RankComparer c)
-    {
-        int i = 0;
-        while (true)
-        {
-            int left = 2 * i + 1, worst = i;
-            if (left < count && c.Compare(heap[left], heap[worst]) > 0) worst = left;
-            if (left + 1 < count && c.Compare(heap[left + 1], heap[worst]) > 0) worst = left + 1;
-            if (worst == i) return;
-            (heap[worst], heap[i]) = (heap[i], heap[worst]);
-            i = worst;
-        }
-    }
-
-    /// <summary>Orders positions of a line by value (NaN above everything, like PyTorch's sort), ties by position,
-    /// which makes sorting stable and top-k deterministic.</summary>
-    readonly struct RankComparer(float[] values, bool descending) : IComparer<int>
-    {
-        public int Compare(int i, int j)
-        {
-            float a = values[i], b = values[j];
-            int byValue = Greater(a, b) ? 1 : Greater(b, a) ? -1 : 0;
-            if (byValue != 0) return descending ? -byValue : byValue;
-            return i.CompareTo(j);
-        }
-
-        public static bool Greater(float a, float b) => float.IsNaN(a) ? !float.IsNaN(b) : a > b;
+        heap.AsSpan().Sort();
     }
 
     /// <summary>Running sum along <paramref name="dim"/>, accumulated in double (as PyTorch does on the CPU).</summary>
@@ -384,8 +371,11 @@ public sealed partial class Tensor
         {
             for (int o = 0; o < outer; o++)
             {
+                var s = src.Slice(o * size, size);
+                var d = dst.Slice(o * size, size);
                 double acc = 0;
-                for (int n = 0, k = o * size + first; n < size; n++, k += step) { acc += src[k]; dst[k] = (float)acc; }
+                if (reverse) for (int k = s.Length - 1; k >= 0; k--) { acc += s[k]; d[k] = (float)acc; }
+                else for (int k = 0; k < s.Length; k++) { acc += s[k]; d[k] = (float)acc; }
             }
             return;
         }

@@ -326,11 +326,7 @@ public sealed partial class Tensor
     internal static void ForRowChunks(int rows, int chunks, Action<int, int, int> body)
     {
         if (chunks <= 1) { body(0, 0, rows); return; }
-        // one chunk per thread: each item is declared worth a thread of its own
-        Parallelism.For(chunks, Parallelism.MinWorkPerThread, (first, last) =>
-        {
-            for (int c = first; c < last; c++) body(c, (int)((long)rows * c / chunks), (int)((long)rows * (c + 1) / chunks));
-        });
+        Parallelism.ForEach(chunks, c => body(c, (int)((long)rows * c / chunks), (int)((long)rows * (c + 1) / chunks)));
     }
 
     internal static void ForRows(int rows, int rowLength, Action<int, int> body) => Parallelism.For(rows, rowLength, body);

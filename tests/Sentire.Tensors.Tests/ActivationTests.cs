@@ -46,7 +46,7 @@ public sealed class ActivationTests
         for (float start = -87f; start < 88f; start += 0.37f * xs.Length)
         {
             for (int k = 0; k < xs.Length; k++) xs[k] = start + 0.37f * k;
-            var e = Tensor.Exp(new System.Numerics.Vector<float>(xs));
+            var e = Tensor.ExpVector(new System.Numerics.Vector<float>(xs));
             for (int k = 0; k < xs.Length; k++)
             {
                 double reference = Math.Exp(xs[k]);
@@ -61,7 +61,7 @@ public sealed class ActivationTests
         var xs = new float[System.Numerics.Vector<float>.Count];
         float[] edge = [float.NegativeInfinity, -100f, float.NaN, 100f, float.PositiveInfinity, 0f, -87f, 88f];
         for (int k = 0; k < xs.Length; k++) xs[k] = edge[k % edge.Length];
-        var e = Tensor.Exp(new System.Numerics.Vector<float>(xs));
+        var e = Tensor.ExpVector(new System.Numerics.Vector<float>(xs));
         for (int k = 0; k < xs.Length; k++)
         {
             float x = xs[k];

@@ -134,6 +134,9 @@ public sealed class IndexOpsTests
         var (all, allIdx) = Tensor.FromArray([2, float.NaN, 5], 3).TopK(3, -1);
         Assert.True(float.IsNaN(all.Data[0]));
         Assert.Equal([1, 2, 0], allIdx);
+        var (neg, negIdx) = Tensor.FromArray([-1, -7, -0.5f, -3], 4).TopK(2, 0);
+        Assert.Equal([-0.5f, -1], Values(neg));
+        Assert.Equal([2, 0], negIdx);
         Assert.Throws<ArgumentOutOfRangeException>(() => Seq(3).TopK(4, 0));
     }
 
@@ -148,6 +151,11 @@ public sealed class IndexOpsTests
         var (down, downIdx) = x.Sort(-1, descending: true);
         Assert.Equal([3f, 2, 1, 1, 0], Values(down)[1..]);
         Assert.Equal([4, 0, 2, 1, 3, 5], downIdx);
+        // negatives, infinities and signed zeros (equal, so they keep their order)
+        var (neg, negIdx) = Tensor.FromArray([-1, 2, -3.5f, -0f, 0, float.NegativeInfinity, 5], 7).Sort(0);
+        Assert.Equal([float.NegativeInfinity, -3.5f, -1, 0, 0, 2, 5], Values(neg));
+        Assert.Equal([5, 2, 0, 3, 4, 1, 6], negIdx);
+        Assert.Equal([6, 1, 3, 4, 0, 2, 5], Tensor.FromArray([-1, 2, -3.5f, 0, 0, float.NegativeInfinity, 5], 7).Sort(0, descending: true).Indices);
         var (cols, colIdx) = Tensor.FromArray([5, 0, 1, 9, 3, 4], 3, 2).Sort(0);
         Assert.Equal([1f, 0, 3, 4, 5, 9], Values(cols));
         Assert.Equal([1, 0, 2, 2, 0, 1], colIdx);

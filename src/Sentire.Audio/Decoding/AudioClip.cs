@@ -60,7 +60,7 @@ public sealed class AudioClip
     /// <summary>Bits per sample of the stored encoding, 0 when unknown (ffmpeg-decoded formats).</summary>
     public int BitsPerSample { get; }
 
-    /// <summary>True when the stored samples were floating point (float WAV, ffmpeg output of lossy codecs is not counted).</summary>
+    /// <summary>True when the file stored floating-point samples (float WAV); false for integer PCM and for ffmpeg-decoded formats.</summary>
     public bool IsFloatEncoding { get; }
 
     /// <summary>A mono clip from one channel's samples.</summary>

@@ -57,10 +57,11 @@ public static class FlacDecoder
         long claimed = info.TotalSamples * channels;
         if (claimed > Array.MaxLength)
             throw new AudioFormatException(name, $"STREAMINFO claims {info.TotalSamples} samples of {channels} channels, more than one array can hold ({Array.MaxLength})");
-        // Never trust the claim for the allocation: a small file can claim hours. Start from what the
-        // file can plausibly hold and grow by doubling while frames really decode.
-        long plausible = (long)data.Length * 8 + 65536L * channels;
-        var output = new T[claimed > 0 ? Math.Min(claimed, plausible) : Math.Min(plausible, Array.MaxLength)];
+        // Never trust the claim for the allocation: a small file can claim hours. Start from what the file
+        // plausibly holds (FLAC rarely compresses below 1/8; about one sample per byte when the length is
+        // unknown) and grow by doubling while frames really decode.
+        long plausible = (claimed > 0 ? 8L : 1L) * data.Length + 65536L * channels;
+        var output = new T[Math.Min(claimed > 0 ? Math.Min(claimed, plausible) : plausible, Array.MaxLength)];
         long written = 0;
 
         var buffers = new FrameBuffers(channels);
@@ -393,37 +394,33 @@ public static class FlacDecoder
     }
 
     /// <summary>LPC (§9.2.6): s[i] = residual[i] + (Σ_j c[j]·s[i-1-j]) >> shift, summed in 64 bits.
-    /// The hot loop of the decoder: pointers (no bounds checks), and order 12 (what <c>flac -5</c> to <c>-8</c>
-    /// mostly choose) with its coefficients held in registers.</summary>
+    /// The hot loop of the decoder. Orders up to 12 (all that <c>flac -0</c> to <c>-8</c> write) run one kernel with
+    /// 12 coefficients held in registers, the missing ones zero, once 12 samples of history exist; higher orders
+    /// and the first samples take the plain loop. Pointers, so no bounds checks.</summary>
     static unsafe void RestoreLpc(Span<long> s, ReadOnlySpan<long> c, int shift)
     {
+        const int KernelOrder = 12;
         int order = c.Length, n = s.Length;
+        int plainEnd = order <= KernelOrder ? Math.Min(n, KernelOrder) : n;
         fixed (long* samples = s)
         fixed (long* coefficients = c)
         {
-            if (order == 12)
+            for (long* p = samples + order, end = samples + plainEnd; p < end; p++)
             {
-                long c0 = coefficients[0], c1 = coefficients[1], c2 = coefficients[2], c3 = coefficients[3], c4 = coefficients[4], c5 = coefficients[5],
-                     c6 = coefficients[6], c7 = coefficients[7], c8 = coefficients[8], c9 = coefficients[9], c10 = coefficients[10], c11 = coefficients[11];
-                for (long* p = samples + 12, end = samples + n; p < end; p++)
-                {
-                    long sum = c0 * p[-1] + c1 * p[-2] + c2 * p[-3] + c3 * p[-4] + c4 * p[-5] + c5 * p[-6]
-                             + c6 * p[-7] + c7 * p[-8] + c8 * p[-9] + c9 * p[-10] + c10 * p[-11] + c11 * p[-12];
-                    *p += sum >> shift;
-                }
-                return;
+                long sum = 0;
+                for (int j = 0; j < order; j++) sum += coefficients[j] * p[-1 - j];
+                *p += sum >> shift;
             }
-            for (long* p = samples + order, end = samples + n; p < end; p++)
+            if (plainEnd == n) return;
+            Span<long> padded = stackalloc long[KernelOrder];
+            c.CopyTo(padded);
+            long c0 = padded[0], c1 = padded[1], c2 = padded[2], c3 = padded[3], c4 = padded[4], c5 = padded[5],
+                 c6 = padded[6], c7 = padded[7], c8 = padded[8], c9 = padded[9], c10 = padded[10], c11 = padded[11];
+            for (long* p = samples + KernelOrder, end = samples + n; p < end; p++)
             {
-                long even = 0, odd = 0;
-                int j = 0;
-                for (; j + 1 < order; j += 2)
-                {
-                    even += coefficients[j] * p[-1 - j];
-                    odd += coefficients[j + 1] * p[-2 - j];
-                }
-                if (j < order) even += coefficients[j] * p[-1 - j];
-                *p += (even + odd) >> shift;
+                long sum = c0 * p[-1] + c1 * p[-2] + c2 * p[-3] + c3 * p[-4] + c4 * p[-5] + c5 * p[-6]
+                         + c6 * p[-7] + c7 * p[-8] + c8 * p[-9] + c9 * p[-10] + c10 * p[-11] + c11 * p[-12];
+                *p += sum >> shift;
             }
         }
     }

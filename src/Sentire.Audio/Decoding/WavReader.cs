@@ -40,7 +40,7 @@ public static class WavReader
     const int FormatExtensible = 0xFFFE;
 
     /// <summary>KSDATAFORMAT_SUBTYPE_* GUIDs are {tag-0000-0010-8000-00AA00389B71}: bytes 2..15 of the GUID as stored.</summary>
-    static ReadOnlySpan<byte> SubFormatGuidTail => [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71];
+    internal static ReadOnlySpan<byte> SubFormatGuidTail => [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71];
 
     /// <summary>Decodes a whole WAV file held in <paramref name="data"/>; <paramref name="name"/> names it in errors.</summary>
     public static AudioClip Read(ReadOnlySpan<byte> data, string name)

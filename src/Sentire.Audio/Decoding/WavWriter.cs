@@ -56,8 +56,7 @@ public static class WavWriter
             BinaryPrimitives.WriteUInt16LittleEndian(fmt[18..], (ushort)(8 * bytesPerSample)); // valid bits
             BinaryPrimitives.WriteUInt32LittleEndian(fmt[20..], 0); // channel mask: no speaker positions
             BinaryPrimitives.WriteUInt16LittleEndian(fmt[24..], (ushort)tag);
-            ReadOnlySpan<byte> guidTail = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71];
-            guidTail.CopyTo(fmt[26..]);
+            WavReader.SubFormatGuidTail.CopyTo(fmt[26..]);
         }
         var pos = 20 + fmtSize;
         if (isFloat)

@@ -31,7 +31,8 @@ public sealed record Terciles(double Lower, double Upper)
 /// <param name="PitchAnyHz">Median F0 (Hz) of all clips.</param>
 /// <param name="PitchVariationSemitones">Standard deviation of F0 in semitones.</param>
 /// <param name="LoudnessDb">80th percentile of frame energy (dBFS): the level of the loud parts, unaffected by pauses.</param>
-/// <param name="SyllablesPerSecond">Syllable nuclei per second.</param>
+/// <param name="ArticulationRate">Syllable nuclei per second of phonation: unlike nuclei per second of the clip, it does
+/// not call a clip slow because it starts or ends with silence.</param>
 /// <param name="HnrDb">Mean HNR over voiced frames.</param>
 public sealed record ProsodyNorms(
     Terciles PitchFemaleHz,
@@ -39,7 +40,7 @@ public sealed record ProsodyNorms(
     Terciles PitchAnyHz,
     Terciles PitchVariationSemitones,
     Terciles LoudnessDb,
-    Terciles SyllablesPerSecond,
+    Terciles ArticulationRate,
     Terciles HnrDb)
 {
     /// <summary>Terciles measured with the default settings over all 3384 clips of the development corpora (RAVDESS, EMOVO,
@@ -51,7 +52,7 @@ public sealed record ProsodyNorms(
         PitchAnyHz: new Terciles(189.7, 274.3),
         PitchVariationSemitones: new Terciles(2.53, 4.09),
         LoudnessDb: new Terciles(-33.7, -22.5),
-        SyllablesPerSecond: new Terciles(2.33, 2.93),
+        ArticulationRate: new Terciles(3.92, 4.94),
         HnrDb: new Terciles(9.73, 11.86));
 
     /// <summary>Terciles of <paramref name="clips"/> (each with its speaker's gender, when known).</summary>
@@ -61,7 +62,7 @@ public sealed record ProsodyNorms(
         Terciles.Of(clips.Select(c => c.Summary.F0Hz.P50)),
         Terciles.Of(clips.Select(c => c.Summary.F0Semitones.StandardDeviation)),
         Terciles.Of(clips.Select(c => c.Summary.EnergyDb.P80)),
-        Terciles.Of(clips.Select(c => c.Summary.SyllablesPerSecond)),
+        Terciles.Of(clips.Select(c => c.Summary.ArticulationRate)),
         Terciles.Of(clips.Select(c => c.Summary.HnrDb.Mean)));
 }
 
@@ -87,7 +88,7 @@ public sealed record ProsodyLevels(
             pitchNorm.Classify(summary.F0Hz.P50),
             norms.PitchVariationSemitones.Classify(summary.F0Semitones.StandardDeviation),
             norms.LoudnessDb.Classify(summary.EnergyDb.P80),
-            norms.SyllablesPerSecond.Classify(summary.SyllablesPerSecond),
+            norms.ArticulationRate.Classify(summary.ArticulationRate),
             norms.HnrDb.Classify(summary.HnrDb.Mean));
     }
 

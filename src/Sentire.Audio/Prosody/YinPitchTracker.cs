@@ -45,9 +45,6 @@ public sealed record PitchTrack(float[] FrequencyHz, float[] Aperiodicity, doubl
     public int FrameCount => FrequencyHz.Length;
 
     public bool IsVoiced(int frame) => FrequencyHz[frame] > 0;
-
-    /// <summary>F0 of the voiced frames only, in frame order.</summary>
-    public float[] VoicedFrequencies() => FrequencyHz.Where(f => f > 0).ToArray();
 }
 
 /// <summary>YIN fundamental-frequency estimator with voicing decision.

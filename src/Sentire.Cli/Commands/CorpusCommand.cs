@@ -79,7 +79,7 @@ public static class CorpusCommand
                      {
                          ("pitch, female (median Hz)", norms.PitchFemaleHz), ("pitch, male (median Hz)", norms.PitchMaleHz),
                          ("pitch, any (median Hz)", norms.PitchAnyHz), ("pitch variation (st std)", norms.PitchVariationSemitones),
-                         ("loudness (P80 dBFS)", norms.LoudnessDb), ("rate (syllables/s)", norms.SyllablesPerSecond),
+                         ("loudness (P80 dBFS)", norms.LoudnessDb), ("articulation rate (syllables/s)", norms.ArticulationRate),
                          ("HNR (mean dB)", norms.HnrDb),
                      })
                 table.AddRow(name, terciles.Lower.ToString("F3", CultureInfo.InvariantCulture), terciles.Upper.ToString("F3", CultureInfo.InvariantCulture));

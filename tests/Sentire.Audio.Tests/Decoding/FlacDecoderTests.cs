@@ -155,6 +155,19 @@ public sealed class FlacDecoderTests
     }
 
     [Fact]
+    public void StreamedFilesWithoutLengthOrMd5DecodeToTheEnd()
+    {
+        // What an encoder writing to a pipe leaves: total samples 0 and no MD5; players append ID3v1 tags.
+        var frames = Enumerable.Range(0, 5).Select(i => new TestFrame([Signal(4096, 16, i)], StereoMode.Independent, [new SubframeCoding.Fixed(2)])).ToList();
+        var bytes = FlacTestEncoder.Write(frames, 16000, 16, writeMd5: false, writeTotal: false);
+        byte[] id3v1 = [.. "TAG"u8, .. new byte[125]];
+        var pcm = FlacDecoder.DecodeInt([.. bytes, .. id3v1], "streamed.flac");
+        Assert.Equal((0L, false), (pcm.Info.TotalSamples, pcm.Info.HasMd5));
+        Assert.Equal(Interleave(frames), pcm.Samples);
+        Assert.Contains("expected a frame sync", Assert.Throws<AudioFormatException>(() => FlacDecoder.DecodeInt([.. bytes, 1, 2, 3], "junk.flac")).Reason);
+    }
+
+    [Fact]
     public void CrcsMatchTheirCheckValues()
     {
         // Catalogue check values for "123456789": CRC-8 (poly 0x07) = 0xF4, CRC-16/UMTS (poly 0x8005, init 0) = 0xFEE8.

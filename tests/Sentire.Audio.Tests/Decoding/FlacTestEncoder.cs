@@ -28,7 +28,8 @@ internal sealed record TestFrame(int[][] Channels, StereoMode Mode, SubframeCodi
 /// </summary>
 internal static class FlacTestEncoder
 {
-    public static byte[] Write(IReadOnlyList<TestFrame> frames, int sampleRate, int bitsPerSample, bool variableBlockSize = false, bool writeMd5 = true)
+    public static byte[] Write(IReadOnlyList<TestFrame> frames, int sampleRate, int bitsPerSample, bool variableBlockSize = false, bool writeMd5 = true,
+        bool writeTotal = true)
     {
         int channels = frames[0].Channels.Length;
         long total = frames.Sum(f => (long)f.Channels[0].Length);
@@ -52,7 +53,7 @@ internal static class FlacTestEncoder
         info.Write((ulong)sampleRate, 20);
         info.Write((ulong)(channels - 1), 3);
         info.Write((ulong)(bitsPerSample - 1), 5);
-        info.Write((ulong)total, 36);
+        info.Write(writeTotal ? (ulong)total : 0, 36); // 0: unknown, as a streaming encoder leaves it
         output.AddRange(info.ToArray());
         output.AddRange(writeMd5 ? Md5(frames, bitsPerSample) : new byte[16]);
         output.AddRange(body.ToArray());

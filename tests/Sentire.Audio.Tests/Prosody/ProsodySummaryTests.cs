@@ -110,7 +110,7 @@ public sealed class ProsodySummaryTests
     {
         var norms = new ProsodyNorms(
             PitchFemaleHz: new Terciles(200, 250), PitchMaleHz: new Terciles(110, 150), PitchAnyHz: new Terciles(130, 220),
-            PitchVariationSemitones: new Terciles(2, 4), LoudnessDb: new Terciles(-30, -20), SyllablesPerSecond: new Terciles(2, 3),
+            PitchVariationSemitones: new Terciles(2, 4), LoudnessDb: new Terciles(-30, -20), ArticulationRate: new Terciles(2, 3),
             HnrDb: new Terciles(8, 12));
         var tone = ProsodyAnalyzer.Summarize(Harmonics(_ => 180, 1.0, 0.9, 0.3), SampleRate);
         var male = ProsodyLevels.Of(tone, Gender.Male, norms);
