@@ -11,11 +11,11 @@ namespace Sentire.Bench;
 /// The engine end to end against PyTorch: a post-norm transformer encoder (Vaswani et al. 2017; the layout of
 /// torch.nn.TransformerEncoderLayer: x = LN(x + MHA(x)), x = LN(x + W2 GELU(W1 x))), 6 layers, d_model 384,
 /// 6 heads, FF 1536, no dropout, on a batch of 8 sequences of 200 frames. Median wall time of one training
-/// step (forward, MSE loss, backward, AdamW) and of one inference forward (grad mode off), inference on the
-/// ordinary heap, inside one <see cref="TensorArena"/> scope, and with a nested scope per layer, with GC counts,
-/// allocated bytes and heap growth per forward.
-/// Then runs tools/bench/transformer_bench.py (the same model in PyTorch, 2 threads) with /usr/bin/python3
-/// when present and prints the ratios.
+/// step (forward, MSE loss, backward, AdamW), on the ordinary heap and inside a <see cref="TensorArena.EnterTraining"/>
+/// scope, and of one inference forward (grad mode off) on the ordinary heap, inside one <see cref="TensorArena"/>
+/// scope, and with a nested scope per layer; with CPU time, GC counts, allocated bytes and retained heap.
+/// Then runs tools/bench/transformer_bench.py (the same model in PyTorch, as many threads as the engine) with
+/// /usr/bin/python3 when present and prints the ratios.
 /// Args: [--layers 6] [--batch 8] [--time 200] [--iters 10] [--warmup 2] [--no-python]
 /// </summary>
 public sealed class TransformerBench : IBenchmark
