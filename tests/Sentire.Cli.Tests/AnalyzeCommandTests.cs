@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Sentire.Tests.Common;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]   // the tests redirect the process-wide Console
+
+namespace Sentire.Cli.Tests;
+
+/// <summary>`sentire analyze` end to end through Program.Main on the shipped default model.</summary>
+public sealed class AnalyzeCommandTests
+{
+    static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    static string Samples => Path.Combine(RepoPaths.Root, "samples");
+
+    [Fact]
+    public void JsonHasOneObjectPerFileWithSortedEmotions()
+    {
+        var (exit, output, _) = Run("analyze", Samples, "--json");
+        Assert.Equal(0, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        foreach (var line in lines)
+        {
+            var o = JsonDocument.Parse(line).RootElement;
+            Assert.EndsWith(".flac", o.GetProperty("file").GetString());
+            Assert.Equal(2.389, o.GetProperty("duration").GetDouble(), 3);
+            var p = o.GetProperty("emotions").EnumerateArray().Select(e => e.GetProperty("probability").GetDouble()).ToList();
+            Assert.Equal(8, p.Count);
+            Assert.Equal(p.OrderByDescending(x => x), p);
+            Assert.Equal(1.0, p.Sum(), 2);
+            Assert.True(o.GetProperty("prosody").GetProperty("pitch_hz").GetDouble() > 50);
+        }
+    }
+
+    [Fact]
+    public void BadFilesAreReportedAndTheBatchGoesOn()
+    {
+        var broken = Path.Combine(Directory.CreateTempSubdirectory("sentire-cli").FullName, "broken.flac");
+        File.WriteAllBytes(broken, "fLaC"u8.ToArray());
+        var (exit, output, _) = Run("analyze", broken, Path.Combine(Samples, "03-01-04-02-01-01-20.flac"), "/no/such/file.wav", "--json", "--labels", "sad,happy");
+        Assert.Equal(1, exit);
+        var objects = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(3, objects.Count);
+        Assert.Contains(objects, o => o.TryGetProperty("error", out _) && o.GetProperty("file").GetString() == broken);
+        Assert.Contains(objects, o => o.TryGetProperty("error", out _) && o.GetProperty("file").GetString() == "/no/such/file.wav");
+        var good = objects.Single(o => o.TryGetProperty("emotions", out _));
+        Assert.Equal(["happy", "sad"], good.GetProperty("emotions").EnumerateArray().Select(e => e.GetProperty("label").GetString()).Order());
+    }
+
+    [Fact]
+    public void UsageErrorsExitWithTwoAndSayWhy()
+    {
+        var (exit, _, err) = Run("analyze", Samples, "--labels", " , ");
+        Assert.Equal(2, exit);
+        Assert.Contains("--labels is empty", err);
+        (exit, _, err) = Run("analyze", Samples, "--template", "The emotion");
+        Assert.Equal(2, exit);
+        Assert.Contains("{label}", err);
+        (exit, _, err) = Run("analyze", Samples, "--model", "/no/model");
+        Assert.Equal(2, exit);
+        Assert.Contains("/no/model", err);
+    }
+
+    [Fact]
+    public void CsvHasAHeaderAndOneRowPerLabel()
+    {
+        var (exit, output, _) = Run("analyze", Path.Combine(Samples, "03-01-01-01-01-01-19.flac"), "--csv", "--labels", "calm,angry,sad");
+        Assert.Equal(0, exit);
+        var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("file,duration,status,start,end,label,probability", rows[0]);
+        Assert.Equal(4, rows.Length);
+    }
+}
