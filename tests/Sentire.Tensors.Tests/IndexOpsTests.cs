@@ -1,20 +1,10 @@
 using Sentire.Tensors;
+using static Sentire.Tensors.Tests.TestValues;
 
 namespace Sentire.Tensors.Tests;
 
 public sealed class IndexOpsTests
 {
-    static Tensor Seq(params int[] shape)
-    {
-        var t = Tensor.Zeros(shape);
-        for (int i = 0; i < t.Length; i++) t.Data[i] = i;
-        return t;
-    }
-
-    static Tensor Rand(ulong seed, params int[] shape) => Tensor.Uniform(new Generator(seed), -1, 1, shape);
-
-    static float[] Values(Tensor t) => t.Data.ToArray();
-
     [Fact]
     public void IndexSelectGathersAndScatterAddsRepeats()
     {

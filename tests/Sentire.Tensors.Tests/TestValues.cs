@@ -8,6 +8,19 @@ internal static class TestValues
     /// <summary>Standard normal values of the given shape, reproducible from <paramref name="seed"/>.</summary>
     public static Tensor Random(ulong seed, params int[] shape) => Tensor.Normal(new Generator(seed), 0, 1, shape);
 
+    /// <summary>0, 1, 2, ... laid out in the given shape: every element tells where it came from.</summary>
+    public static Tensor Seq(params int[] shape)
+    {
+        var t = Tensor.Zeros(shape);
+        for (int i = 0; i < t.Length; i++) t.Data[i] = i;
+        return t;
+    }
+
+    /// <summary>Uniform values in [-1, 1) of the given shape, reproducible from <paramref name="seed"/>.</summary>
+    public static Tensor Rand(ulong seed, params int[] shape) => Tensor.Uniform(new Generator(seed), -1, 1, shape);
+
+    public static float[] Values(Tensor t) => t.Data.ToArray();
+
     /// <summary>|expected - actual| &lt;= tol (1 + |expected|) element by element, naming the first element that is off.</summary>
     public static void Close(float[] expected, Tensor actual, float tol = 1e-6f)
     {
