@@ -14,10 +14,10 @@ public static class Program
                  {
                      AnalyzeCommand.Create(),
                      TrainCommand.Create(),
-                     VersionCommand.Create(),
                      AudioCommand.Create(),
                      FeaturesCommand.Create(),
                      CorpusCommand.Create(),
+                     VersionCommand.Create(),
                  })
             root.Subcommands.Add(command);
         try
