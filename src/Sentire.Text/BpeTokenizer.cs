@@ -212,7 +212,7 @@ public sealed class BpeTokenizer
 
     // ---- tokenizer.json ---------------------------------------------------------------------
 
-    /// <summary>Writes a Hugging Face tokenizer.json (atomically: temp file, then rename).</summary>
+    /// <summary>Writes a Hugging Face tokenizer.json atomically.</summary>
     public void Save(string path)
     {
         var vocabJson = new JsonObject();
@@ -252,9 +252,8 @@ public sealed class BpeTokenizer
                 ["end_of_word_suffix"] = null, ["fuse_unk"] = true, ["byte_fallback"] = true, ["vocab"] = vocabJson, ["merges"] = mergesJson,
             },
         };
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
-        File.Move(tmp, path, overwrite: true);
+        var json = Encoding.UTF8.GetBytes(root.ToJsonString(new JsonSerializerOptions { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        Sentire.IO.AtomicFile.Write(path, s => s.Write(json));
     }
 
     /// <summary>Reads a tokenizer.json whose model is BPE with byte fallback (LLaMA 1/2 style, or one Sentire trained).</summary>

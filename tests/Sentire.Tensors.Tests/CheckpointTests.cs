@@ -1,3 +1,4 @@
+using Sentire.IO;
 using Sentire.Tensors.Nn;
 using Sentire.Tensors.Optim;
 using Sentire.Tensors.Serialization;

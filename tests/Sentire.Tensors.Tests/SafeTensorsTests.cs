@@ -1,3 +1,4 @@
+using Sentire.IO;
 using System.Buffers.Binary;
 using System.Text;
 using Sentire.Tensors.Serialization;

@@ -1,3 +1,4 @@
+using Sentire.IO;
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
@@ -62,7 +63,7 @@ public sealed class FeatureCache(string folder)
             }
         }
         Directory.CreateDirectory(Folder);
-        WriteAtomically(path, stream => Write(stream, utterances, configDigest, sourceDigest, extract));
+        AtomicFile.Write(path, stream => Write(stream, utterances, configDigest, sourceDigest, extract));
         var rebuilt = CachedFeatures.Map(path);
         rebuilt.WasRebuilt = true;
         return rebuilt;
@@ -125,27 +126,6 @@ public sealed class FeatureCache(string folder)
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(80), indexOffset);
         stream.Position = 0;
         stream.Write(header);
-    }
-
-    /// <summary>Temporary file in the target's folder, flushed to disk, renamed over the target (atomic on one file system);
-    /// removed again when writing fails. (Sentire.Tensors has the same helper; Audio must not depend on the engine.)</summary>
-    static void WriteAtomically(string target, Action<Stream> write)
-    {
-        var temp = Path.Combine(Path.GetDirectoryName(target)!, "." + Path.GetFileName(target) + ".tmp-" + Guid.NewGuid().ToString("N")[..12]);
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 1 << 20))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, target, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+using Sentire.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sentire.Models.Speech;

@@ -1,3 +1,4 @@
+using Sentire.IO;
 using System.Text.Json;
 using Sentire.Tensors.Nn;
 using Sentire.Tensors.Optim;

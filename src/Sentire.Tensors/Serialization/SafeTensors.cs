@@ -1,3 +1,4 @@
+using Sentire.IO;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;

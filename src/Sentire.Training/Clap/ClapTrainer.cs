@@ -1,3 +1,4 @@
+using Sentire.IO;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;

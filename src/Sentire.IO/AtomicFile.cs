@@ -1,4 +1,4 @@
-namespace Sentire.Tensors.Serialization;
+namespace Sentire.IO;
 
 /// <summary>
 /// Replaces a file so that readers (and a crash at any moment) see either the old content or the complete new
