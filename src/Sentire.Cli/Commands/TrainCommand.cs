@@ -64,6 +64,42 @@ public static class TrainCommand
             return Task.FromResult(0);
         });
         train.Subcommands.Add(clap);
+        train.Subcommands.Add(Baseline(corpora));
         return train;
+    }
+
+    /// <summary><c>sentire train baseline</c>: prosodic functionals + logistic regression on the same split as the recipes.</summary>
+    static Command Baseline(Option<DirectoryInfo> corpora)
+    {
+        var validation = new Option<string>("--validation") { Description = "ravdess-17-20 or fold:K/N (speaker-disjoint).", DefaultValueFactory = _ => "ravdess-17-20" };
+        var corpusNames = new Option<string>("--corpus-list") { Description = "Comma-separated corpus folders.", DefaultValueFactory = _ => "ravdess,emovo,ased,urdu" };
+        var labels = new Option<string>("--labels") { Description = "Comma-separated label vocabulary.", DefaultValueFactory = _ => "neutral,calm,happy,sad,angry,fearful,disgust,surprised" };
+        var command = new Command("baseline", "Classical baseline: eGeMAPS-style prosodic functionals + multinomial logistic regression.") { corpora, validation, corpusNames, labels };
+        command.SetAction(parse =>
+        {
+            var root = parse.GetValue(corpora)!.FullName;
+            if (!Directory.Exists(root)) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] corpora folder {root} not found (--corpora)"); return 2; }
+            var labelList = parse.GetValue(labels)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var index = labelList.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i);
+            var set = Audio.Corpus.CorpusSet.Load(parse.GetValue(corpusNames)!.Split(',', StringSplitOptions.TrimEntries).Select(c => Path.Combine(root, c)));
+            var usable = set.Utterances.Where(u => u.Emotion is { } e && index.ContainsKey(e)).ToList();
+            Audio.Corpus.DataSplit split;
+            try { split = ClapTrainer.Split(usable, parse.GetValue(validation)!, seed: 1234); }
+            catch (RecipeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
+            double[][] train = [], test = [];
+            AnsiConsole.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask("prosodic features", maxValue: usable.Count);
+                var report = new SynchronousProgress<int>(_ => task.Increment(1));
+                train = Training.Baselines.ProsodyBaseline.Extract(split.Train, report);
+                test = Training.Baselines.ProsodyBaseline.Extract(split.Test, report);
+            });
+            var model = Training.Baselines.ProsodyBaseline.Fit(train, split.Train.Select(u => index[u.Emotion!]).ToList(), labelList);
+            var matrix = model.Evaluate(test, split.Test.Select(u => index[u.Emotion!]).ToList());
+            Console.WriteLine($"validation {split.Name}: {split.Train.Count} training and {split.Test.Count} test clips");
+            Console.Write(matrix.ToTable());
+            return 0;
+        });
+        return command;
     }
 }
