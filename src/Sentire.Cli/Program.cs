@@ -27,7 +27,9 @@ public static class Program
         catch (Exception e) when (Environment.GetEnvironmentVariable("SENTIRE_DEBUG") is null)
         {
             // A failure the command did not handle itself: say what happened without a stack dump.
-            Console.Error.WriteLine($"sentire: error: {e.Message} (set SENTIRE_DEBUG=1 for details)");
+            // Parallel loops wrap the real failure (e.g. the unreadable file) in an AggregateException.
+            var cause = e is AggregateException { InnerExceptions.Count: > 0 } a ? a.Flatten().InnerExceptions[0] : e;
+            Console.Error.WriteLine($"sentire: error: {cause.Message} (set SENTIRE_DEBUG=1 for details)");
             return 1;
         }
     }

@@ -79,3 +79,24 @@ public sealed class AnalyzeCommandTests
         Assert.Equal(4, rows.Length);
     }
 }
+
+public sealed class TrainCommandTests
+{
+    [Fact]
+    public void BadRecipeOverrideIsAUsageErrorNamingTheProblem()
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var output = new StringWriter();
+        Console.SetOut(output);
+        Console.SetError(output);
+        int exit;
+        try
+        {
+            exit = Program.Main(["train", "clap", "--recipe", Path.Combine(Sentire.Tests.Common.RepoPaths.Root, "recipes", "emotion-clap-small.yaml"),
+                "--set", "optim.warmup_steps=999999", "--corpora", Path.GetTempPath()]);
+        }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+        Assert.Equal(2, exit);
+        Assert.Contains("optim.warmup_steps", output.ToString());
+    }
+}
