@@ -1,11 +1,11 @@
+using static Sentire.Tensors.Tests.TestValues;
+
 namespace Sentire.Tensors.Tests;
 
 /// <summary>Scaled dot-product attention against a double-precision loop (softmax(scale QK^T + M) V) and
 /// finite-difference gradients, with boolean, key-padding, additive and causal masks and grouped-query heads.</summary>
 public sealed class AttentionTests
 {
-    static Tensor Rand(ulong seed, params int[] shape) => Tensor.Uniform(new Generator(seed), -1, 1, shape);
-
     /// <summary>Key-padding mask (B, 1, 1, Tk): batch 0 sees all 5 keys, batch 1 the first 3.</summary>
     static Tensor KeyPadding() => Tensor.FromArray([1, 1, 1, 1, 1, 1, 1, 1, 0, 0], 2, 1, 1, 5);
 
@@ -107,13 +107,5 @@ public sealed class AttentionTests
                 }
             }
         return result;
-    }
-
-    static void AssertClose(double[] expected, Tensor actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            if (Math.Abs(expected[i] - actual.Data[i]) > 1e-5)
-                Assert.Fail($"element {i}: {actual.Data[i]} vs expected {expected[i]:G9}");
     }
 }

@@ -1,10 +1,10 @@
+using static Sentire.Tensors.Tests.TestValues;
+
 namespace Sentire.Tensors.Tests;
 
 /// <summary>Conv1d against a direct double-precision cross-correlation loop, and finite-difference gradients.</summary>
 public sealed class ConvTests
 {
-    static Tensor Rand(ulong seed, params int[] shape) => Tensor.Uniform(new Generator(seed), -1, 1, shape);
-
     [Theory]
     [InlineData(1, 0, 1, 1)]
     [InlineData(2, 1, 1, 1)]
@@ -81,13 +81,5 @@ public sealed class ConvTests
                     y[(i * cout + o) * lout + t] = s;
                 }
         return y;
-    }
-
-    static void AssertClose(double[] expected, Tensor actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            if (Math.Abs(expected[i] - actual.Data[i]) > 1e-5)
-                Assert.Fail($"element {i}: {actual.Data[i]} vs expected {expected[i]:G9}");
     }
 }

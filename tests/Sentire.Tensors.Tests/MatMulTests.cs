@@ -1,10 +1,10 @@
+using static Sentire.Tensors.Tests.TestValues;
+
 namespace Sentire.Tensors.Tests;
 
 /// <summary>MatMul and Linear: values against a double-precision loop written here, gradients by finite differences.</summary>
 public sealed class MatMulTests
 {
-    static Tensor Rand(ulong seed, params int[] shape) => Tensor.Uniform(new Generator(seed), -1, 1, shape);
-
     [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
@@ -117,13 +117,5 @@ public sealed class MatMulTests
                 }
         }
         return result;
-    }
-
-    static void AssertClose(double[] expected, Tensor actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            if (Math.Abs(expected[i] - actual.Data[i]) > 1e-5)
-                Assert.Fail($"element {i}: {actual.Data[i]} vs expected {expected[i]:G9}");
     }
 }

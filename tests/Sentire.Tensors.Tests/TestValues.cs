@@ -28,4 +28,13 @@ internal static class TestValues
         for (int i = 0; i < expected.Length; i++)
             Assert.True(MathF.Abs(expected[i] - actual.Data[i]) <= tol * (1 + MathF.Abs(expected[i])), $"element {i}: expected {expected[i]}, got {actual.Data[i]}");
     }
+
+    /// <summary>|expected - actual| &lt;= 1e-5 element by element against a double-precision reference loop.</summary>
+    public static void AssertClose(double[] expected, Tensor actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            if (Math.Abs(expected[i] - actual.Data[i]) > 1e-5)
+                Assert.Fail($"element {i}: {actual.Data[i]} vs expected {expected[i]:G9}");
+    }
 }

@@ -37,19 +37,24 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     /// the same shape tokenize into known pieces.</summary>
     static readonly string[] ExtraTemplates = ["The emotion is {label}.", "The speaker sounds {label}.", "A {label} voice.", "This person is {label}.", "The gender is {label}."];
 
-    public EmotionModelConfig ModelConfig(int vocabSize) => new()
+    public EmotionModelConfig ModelConfig(int vocabSize)
     {
-        Name = recipe.Name,
-        FrontEnd = new LogMelFrontEndConfig(NMels: recipe.Encoder.NMels),
-        Encoder = new LogMelEncoderConfig(recipe.Encoder.NMels, recipe.Encoder.StackFrames, recipe.Encoder.HiddenSize, recipe.Encoder.Heads,
-            recipe.Encoder.Layers, recipe.Encoder.FfnSize, recipe.Encoder.Dropout, MaxFrames: (int)Math.Ceiling(recipe.Data.MaxSeconds * 100 / recipe.Encoder.StackFrames) + 1),
-        TextEncoder = new TextEncoderConfig(vocabSize, recipe.Text.HiddenSize, recipe.Text.Heads, recipe.Text.Layers, recipe.Text.FfnSize, recipe.Text.Dropout, recipe.Text.MaxTokens),
-        Head = new ClapHeadConfig(recipe.Head.ProjectionSize, recipe.Head.Temperature, recipe.Head.LearnableTemperature),
-        Labels = recipe.Data.Labels,
-        PromptTemplate = recipe.Data.PromptTemplate,
-        WindowSeconds = recipe.Data.CropSeconds,
-        WindowHopFraction = recipe.Data.WindowHopFraction,
-    };
+        var frontEnd = new LogMelFrontEndConfig(NMels: recipe.Encoder.NMels);
+        return new()
+        {
+            Name = recipe.Name,
+            FrontEnd = frontEnd,
+            Encoder = new LogMelEncoderConfig(recipe.Encoder.NMels, recipe.Encoder.StackFrames, recipe.Encoder.HiddenSize, recipe.Encoder.Heads,
+                recipe.Encoder.Layers, recipe.Encoder.FfnSize, recipe.Encoder.Dropout,
+                MaxFrames: (int)Math.Ceiling(recipe.Data.MaxSeconds * frontEnd.FramesPerSecond / recipe.Encoder.StackFrames) + 1),
+            TextEncoder = new TextEncoderConfig(vocabSize, recipe.Text.HiddenSize, recipe.Text.Heads, recipe.Text.Layers, recipe.Text.FfnSize, recipe.Text.Dropout, recipe.Text.MaxTokens),
+            Head = new ClapHeadConfig(recipe.Head.ProjectionSize, recipe.Head.Temperature, recipe.Head.LearnableTemperature),
+            Labels = recipe.Data.Labels,
+            PromptTemplate = recipe.Data.PromptTemplate,
+            WindowSeconds = recipe.Data.CropSeconds,
+            WindowHopFraction = recipe.Data.WindowHopFraction,
+        };
+    }
 
     /// <summary>Training/validation split of the labelled utterances, as the recipe names it.</summary>
     public static DataSplit Split(IReadOnlyList<Utterance> utterances, string validation, ulong seed)
@@ -80,9 +85,9 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
 
         var frontEnd = new LogMelFrontEnd(config.FrontEnd);
         int total = split.Train.Count + split.Test.Count;
-        var loaded = new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, recipe.Optim.Epochs, n, total, 0, 0)));
-        var train = EmotionClipSet.Load(split.Train, recipe.Data.Labels, frontEnd, loaded);
-        var valid = EmotionClipSet.Load(split.Test, recipe.Data.Labels, frontEnd);
+        SynchronousProgress<int> Loaded(int offset) => new(n => progress?.Report(new TrainingProgress("features", 0, recipe.Optim.Epochs, offset + n, total, 0, 0)));
+        var train = EmotionClipSet.Load(split.Train, recipe.Data.Labels, frontEnd, Loaded(0));
+        var valid = EmotionClipSet.Load(split.Test, recipe.Data.Labels, frontEnd, Loaded(split.Train.Count));
         if (train.Clips.Count == 0 || valid.Clips.Count == 0)
             throw new RecipeException($"the split '{split.Name}' leaves {train.Clips.Count} training and {valid.Clips.Count} validation clips with the recipe's labels");
 
