@@ -12,42 +12,35 @@ namespace Sentire.Text;
 /// the lowest merge rank is merged until no merge applies (Sennrich et al., 2016).
 /// Saved and loaded as a Hugging Face tokenizer.json (model type BPE, byte_fallback true).
 /// </summary>
-public sealed class BpeTokenizer
+public sealed class BpeTokenizer : ITokenizer
 {
     public const string Metaspace = "\u2581";
     public const string Unk = "<unk>", Bos = "<s>", Eos = "</s>", Pad = "<pad>";
 
     readonly Dictionary<string, int> vocab;
     readonly string[] tokens;
-    readonly Dictionary<(int Left, int Right), (int Rank, int Merged)> merges;
+    readonly BpeModel model;
     readonly string[] special;           // added/special tokens, matched literally in input text, longest first
-    readonly int[] byteTokens;           // id of <0xXX> for each byte value
 
     BpeTokenizer(Dictionary<string, int> vocab, IReadOnlyList<(string Left, string Right)> mergeList, IEnumerable<string> specialTokens)
     {
         this.vocab = vocab;
-        tokens = new string[vocab.Count == 0 ? 0 : vocab.Values.Max() + 1];
+        model = new BpeModel(vocab, mergeList, new BpeOptions(UnkToken: vocab.ContainsKey(Unk) ? Unk : null, ByteFallback: true));
+        tokens = new string[model.Size];
         foreach (var (t, id) in vocab) tokens[id] = t;
-        merges = new Dictionary<(int, int), (int, int)>();
-        for (int rank = 0; rank < mergeList.Count; rank++)
-        {
-            var (l, r) = mergeList[rank];
-            if (!vocab.TryGetValue(l, out int li) || !vocab.TryGetValue(r, out int ri) || !vocab.TryGetValue(l + r, out int mi))
-                throw new FormatException($"merge {rank} ('{l}' '{r}') uses a token missing from the vocabulary");
-            merges.TryAdd((li, ri), (rank, mi));
-        }
-        MergeCount = mergeList.Count;
         special = specialTokens.Where(vocab.ContainsKey).OrderByDescending(s => s.Length).ToArray();
-        byteTokens = new int[256];
-        for (int b = 0; b < 256; b++) byteTokens[b] = vocab.TryGetValue(ByteToken((byte)b), out int id) ? id : -1;
         UnkId = vocab.GetValueOrDefault(Unk, -1);
         BosId = vocab.GetValueOrDefault(Bos, -1);
         EosId = vocab.GetValueOrDefault(Eos, -1);
         PadId = vocab.GetValueOrDefault(Pad, -1);
+        Special = new SpecialTokenIds(Bos: OrNull(BosId), Eos: OrNull(EosId), Pad: OrNull(PadId), Unk: OrNull(UnkId));
     }
 
+    static int? OrNull(int id) => id >= 0 ? id : null;
+
     public int VocabSize => tokens.Length;
-    public int MergeCount { get; }
+    public int MergeCount => model.MergeCount;
+    public SpecialTokenIds Special { get; }
     public int UnkId { get; }
     public int BosId { get; }
     public int EosId { get; }
@@ -57,7 +50,10 @@ public sealed class BpeTokenizer
 
     public int? IdOf(string token) => vocab.TryGetValue(token, out int id) ? id : null;
 
-    static string ByteToken(byte b) => $"<0x{b:X2}>";
+    static string ByteToken(byte b) => BpeModel.ByteToken(b);
+
+    /// <summary><paramref name="addSpecialTokens"/> adds &lt;s&gt; in front, as LLaMA's tokenizer does.</summary>
+    int[] ITokenizer.Encode(string text, bool addSpecialTokens) => Encode(text, addBos: addSpecialTokens);
 
     // ---- encoding ---------------------------------------------------------------------------
 
@@ -98,36 +94,7 @@ public sealed class BpeTokenizer
 
     static string Normalize(string piece, bool prefix) => (prefix ? Metaspace : "") + piece.Replace(" ", Metaspace);
 
-    void EncodePiece(string piece, List<int> output)
-    {
-        // 1) characters (whole runes) to ids, unknown ones to their UTF-8 bytes
-        var symbols = new List<int>(piece.Length);
-        Span<byte> utf8 = stackalloc byte[4];
-        foreach (var rune in piece.EnumerateRunes())
-        {
-            if (vocab.TryGetValue(rune.ToString(), out int id)) { symbols.Add(id); continue; }
-            int n = rune.EncodeToUtf8(utf8);
-            for (int i = 0; i < n; i++)
-            {
-                int b = byteTokens[utf8[i]];
-                if (b >= 0) symbols.Add(b);
-                else if (UnkId >= 0) { symbols.Add(UnkId); break; }
-                else throw new InvalidOperationException($"'{rune}' is not in the vocabulary, which has neither byte tokens nor {Unk}");
-            }
-        }
-        // 2) merge the lowest-rank adjacent pair until none applies
-        while (symbols.Count > 1)
-        {
-            int bestRank = int.MaxValue, bestAt = -1, merged = -1;
-            for (int i = 0; i + 1 < symbols.Count; i++)
-                if (merges.TryGetValue((symbols[i], symbols[i + 1]), out var m) && m.Rank < bestRank)
-                    (bestRank, bestAt, merged) = (m.Rank, i, m.Merged);
-            if (bestAt < 0) break;
-            symbols[bestAt] = merged;
-            symbols.RemoveAt(bestAt + 1);
-        }
-        output.AddRange(symbols);
-    }
+    void EncodePiece(string piece, List<int> output) => model.Tokenize(piece, output);
 
     // ---- decoding ---------------------------------------------------------------------------
 
@@ -141,8 +108,7 @@ public sealed class BpeTokenizer
         foreach (int id in ids)
         {
             string t = TokenOf(id);
-            if (t.Length == 6 && t.StartsWith("<0x", StringComparison.Ordinal) && t[5] == '>' && byteTokens[Convert.ToByte(t[3..5], 16)] == id)
-            { bytes.Add(Convert.ToByte(t[3..5], 16)); continue; }
+            if (BpeModel.TryParseByteToken(t, out byte value) && model.ByteTokenId(value) == id) { bytes.Add(value); continue; }
             FlushBytes();
             if (special.Contains(t)) { if (!skipSpecial) sb.Append(t); continue; }
             sb.Append(t);
@@ -218,7 +184,7 @@ public sealed class BpeTokenizer
         var vocabJson = new JsonObject();
         for (int i = 0; i < tokens.Length; i++) vocabJson[tokens[i]] = i;
         var mergesJson = new JsonArray();
-        foreach (var (pair, m) in merges.OrderBy(kv => kv.Value.Rank)) mergesJson.Add($"{tokens[pair.Left]} {tokens[pair.Right]}");
+        foreach (var (left, right) in model.Merges) mergesJson.Add($"{left} {right}");
         var added = new JsonArray();
         foreach (var s in special.OrderBy(s => vocab[s]))
             added.Add(new JsonObject { ["id"] = vocab[s], ["content"] = s, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true });
@@ -236,7 +202,14 @@ public sealed class BpeTokenizer
                     new JsonObject { ["type"] = "Replace", ["pattern"] = new JsonObject { ["String"] = " " }, ["content"] = Metaspace }),
             },
             ["pre_tokenizer"] = null,
-            ["post_processor"] = null,
+            // <s> in front, as ITokenizer.Encode(text, addSpecialTokens: true) adds it
+            ["post_processor"] = BosId < 0 ? null : new JsonObject
+            {
+                ["type"] = "TemplateProcessing",
+                ["single"] = new JsonArray(Special(Bos, 0), Sequence("A", 0)),
+                ["pair"] = new JsonArray(Special(Bos, 0), Sequence("A", 0), Special(Bos, 1), Sequence("B", 1)),
+                ["special_tokens"] = new JsonObject { [Bos] = new JsonObject { ["id"] = Bos, ["ids"] = new JsonArray(BosId), ["tokens"] = new JsonArray(Bos) } },
+            },
             ["decoder"] = new JsonObject
             {
                 ["type"] = "Sequence",
@@ -252,6 +225,8 @@ public sealed class BpeTokenizer
                 ["end_of_word_suffix"] = null, ["fuse_unk"] = true, ["byte_fallback"] = true, ["vocab"] = vocabJson, ["merges"] = mergesJson,
             },
         };
+        static JsonObject Special(string id, int typeId) => new() { ["SpecialToken"] = new JsonObject { ["id"] = id, ["type_id"] = typeId } };
+        static JsonObject Sequence(string id, int typeId) => new() { ["Sequence"] = new JsonObject { ["id"] = id, ["type_id"] = typeId } };
         var json = Encoding.UTF8.GetBytes(root.ToJsonString(new JsonSerializerOptions { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         Sentire.IO.AtomicFile.Write(path, s => s.Write(json));
     }
