@@ -105,18 +105,34 @@ public sealed class BpeModel : ITokenModel
             lastWasUnk = UnkId is not null;
         }
 
-        // 2) merge the lowest-rank adjacent pair until none applies
-        while (symbols.Count > 1)
+        // 2) merge the lowest-rank adjacent pair until none applies (leftmost first among equal ranks); a heap of
+        //    candidate pairs keyed (rank, position) over a linked list of symbols makes this O(n log n) rather than
+        //    O(n^2), which matters when a whole SentencePiece-style segment is one word
+        int count = symbols.Count;
+        if (count <= 1) { output.AddRange(symbols); return; }
+        var next = new int[count];
+        var prev = new int[count];
+        for (int i = 0; i < count; i++) { next[i] = i + 1 < count ? i + 1 : -1; prev[i] = i - 1; }
+        var heap = new PriorityQueue<(int At, int Left, int Right), (int Rank, int At)>();
+        void Push(int at)
         {
-            int bestRank = int.MaxValue, bestAt = -1, merged = -1;
-            for (int i = 0; i + 1 < symbols.Count; i++)
-                if (merges.TryGetValue((symbols[i], symbols[i + 1]), out var m) && m.Rank < bestRank)
-                    (bestRank, bestAt, merged) = (m.Rank, i, m.Merged);
-            if (bestAt < 0) break;
-            symbols[bestAt] = merged;
-            symbols.RemoveAt(bestAt + 1);
+            int right = at >= 0 ? next[at] : -1;
+            if (right >= 0 && merges.TryGetValue((symbols[at], symbols[right]), out var m)) heap.Enqueue((at, symbols[at], symbols[right]), (m.Rank, at));
         }
-        output.AddRange(symbols);
+        for (int i = 0; i + 1 < count; i++) Push(i);
+        while (heap.TryDequeue(out var pair, out _))
+        {
+            int right = next[pair.At];
+            // stale: one side was merged away or changed since the pair was queued
+            if (symbols[pair.At] != pair.Left || right < 0 || symbols[right] != pair.Right) continue;
+            symbols[pair.At] = merges[(pair.Left, pair.Right)].Merged;
+            symbols[right] = -1;
+            next[pair.At] = next[right];
+            if (next[right] >= 0) prev[next[right]] = pair.At;
+            Push(prev[pair.At]);
+            Push(pair.At);
+        }
+        for (int i = 0; i >= 0; i = next[i]) output.Add(symbols[i]);
     }
 }
 
