@@ -42,6 +42,9 @@ public static class TokenizerLoader
                 StripAccents = config.Has("strip_accents") ? config.Bool("strip_accents") : bert.StripAccents,
                 HandleChineseChars = config.Bool("tokenize_chinese_chars") ?? bert.HandleChineseChars,
             };
+        // RobertaTokenizerFast / GPT2TokenizerFast rebuild a bare ByteLevel pre-tokenizer from add_prefix_space
+        var preTokenizer = p.PreTokenizer is ByteLevelPreTokenizer byteLevel && config.Bool("add_prefix_space") is bool prefixSpace
+            ? byteLevel with { AddPrefixSpace = prefixSpace } : p.PreTokenizer;
         var post = p.PostProcessor;
         // LlamaTokenizerFast rebuilds its template from add_bos_token / add_eos_token
         if (config.TokenizerClass?.Contains("Llama", StringComparison.Ordinal) == true && (config.Has("add_bos_token") || config.Has("add_eos_token")))
@@ -53,7 +56,7 @@ public static class TokenizerLoader
         int? Id(string? token) => token is null ? null : p.AddedTokens.FirstOrDefault(t => t.Content == token)?.Id ?? p.Model.IdOf(token);
         var special = config.Resolve(Id, unkFallback: p.UnkToken, cls: p.ClsSep?.Cls, sep: p.ClsSep?.Sep,
             known: p.AddedTokens.Select(t => t.Content).Concat(["<unk>", "[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"]).ToHashSet());
-        return new HfTokenizer(p.Model, normalizer, p.PreTokenizer, post, p.Decoder, p.AddedTokens, special, path,
+        return new HfTokenizer(p.Model, normalizer, preTokenizer, post, p.Decoder, p.AddedTokens, special, path,
             config.Bool("clean_up_tokenization_spaces") ?? p.Model is WordPieceModel);
     }
 

@@ -246,6 +246,40 @@ public sealed class TokenizerJsonTests
         Assert.Equal(["Hello", "café", "[UNK]"], TokenizerFiles.Tokens(cased, "Hello café WORLD", false));
     }
 
+    // ---- RoBERTa tokenizer.json ----------------------------------------------------------------
+
+    static JsonObject RobertaJson()
+    {
+        var vocab = TokenizerFiles.ByteLevelVocab(["<s>", "<pad>", "</s>", "<unk>"], "Ġh", "Ġhe", "Ġhel", "Ġhell", "Ġhello", "<mask>");
+        var added = TokenizerFiles.Added(vocab, "<s>", "<pad>", "</s>", "<unk>", "<mask>");
+        added[^1]!["lstrip"] = true;
+        return new JsonObject
+        {
+            ["added_tokens"] = added,
+            ["normalizer"] = null,
+            ["pre_tokenizer"] = Node("""{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":true}"""),
+            ["post_processor"] = Node("""{"type":"RobertaProcessing","sep":["</s>",2],"cls":["<s>",0],"trim_offsets":true,"add_prefix_space":false}"""),
+            ["decoder"] = Node("""{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true}"""),
+            ["model"] = new JsonObject
+            {
+                ["type"] = "BPE", ["vocab"] = TokenizerFiles.VocabJson(vocab),
+                ["merges"] = TokenizerFiles.Merges("Ġ h", "Ġh e", "Ġhe l", "Ġhel l", "Ġhell o"),
+            },
+        };
+    }
+
+    [Fact]
+    public void RobertaTokenizerJsonWrapsInSAndHonoursAddPrefixSpace()
+    {
+        var tok = Load(RobertaJson());
+        // lstrip: <mask> absorbs the whole run of spaces before it
+        Assert.Equal(["<s>", "Ġhello", "<mask>", "</s>"], TokenizerFiles.Tokens(tok, " hello  <mask>"));
+        Assert.Equal(new SpecialTokenIds(Bos: 0, Eos: 2, Pad: 1, Unk: 3, Cls: 0, Sep: 2, Mask: tok.IdOf("<mask>")), tok.Special);
+        Assert.Equal(["h", "e", "l", "l", "o"], TokenizerFiles.Tokens(tok, "hello", false));
+        var prefixed = Load(RobertaJson(), """{"add_prefix_space": true}""");
+        Assert.Equal(["Ġhello"], TokenizerFiles.Tokens(prefixed, "hello", false));
+    }
+
     // ---- errors and loader ---------------------------------------------------------------------
 
     [Theory]
