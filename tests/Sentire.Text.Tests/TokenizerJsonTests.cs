@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Sentire.Tests.Common;
 
 namespace Sentire.Text.Tests;
 
@@ -337,5 +338,18 @@ public sealed class TokenizerJsonTests
             Assert.Equal(text, loaded.Decode(loaded.Encode(text)));
         }
         Assert.Equal(own.Special, loaded.Special with { Cls = null, Sep = null, Mask = null });
+    }
+
+    [Fact]
+    public void ShippedModelTokenizerLoadsThroughTheLoaderWithTheSameIds()
+    {
+        var folder = Path.Combine(RepoPaths.Root, "models", "emotion-clap-small");
+        var own = BpeTokenizer.Load(Path.Combine(folder, "tokenizer.json"));
+        var loaded = TokenizerLoader.Load(folder);
+        foreach (var text in new[] { "a woman speaks angrily, fast and loud", "语气低沉，情绪低落。", "calm 😀 voice\nnew line" })
+        {
+            Assert.Equal(own.Encode(text), loaded.Encode(text, addSpecialTokens: false));
+            Assert.Equal(own.Decode(own.Encode(text)), loaded.Decode(loaded.Encode(text)));
+        }
     }
 }
