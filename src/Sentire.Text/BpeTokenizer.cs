@@ -10,7 +10,8 @@ namespace Sentire.Text;
 /// turning spaces into "▁"; symbols start as Unicode characters; a character missing from the vocabulary
 /// becomes its UTF-8 bytes as &lt;0xXX&gt; tokens, so every string encodes; then the adjacent pair with
 /// the lowest merge rank is merged until no merge applies (Sennrich et al., 2016).
-/// Saved and loaded as a Hugging Face tokenizer.json (model type BPE, byte_fallback true).
+/// Saved and loaded as a Hugging Face tokenizer.json (model type BPE, byte_fallback true), which
+/// <see cref="TokenizerLoader"/> also reads; the merge loop is <see cref="BpeModel"/>'s.
 /// </summary>
 public sealed class BpeTokenizer : ITokenizer
 {
@@ -52,8 +53,9 @@ public sealed class BpeTokenizer : ITokenizer
 
     static string ByteToken(byte b) => BpeModel.ByteToken(b);
 
-    /// <summary><paramref name="addSpecialTokens"/> adds &lt;s&gt; in front, as LLaMA's tokenizer does.</summary>
-    int[] ITokenizer.Encode(string text, bool addSpecialTokens) => Encode(text, addBos: addSpecialTokens);
+    /// <summary><paramref name="addSpecialTokens"/> adds &lt;s&gt; in front (when the vocabulary has it), as LLaMA's
+    /// tokenizer does and as the template <see cref="Save"/> writes says.</summary>
+    int[] ITokenizer.Encode(string text, bool addSpecialTokens) => Encode(text, addBos: addSpecialTokens && BosId >= 0);
 
     // ---- encoding ---------------------------------------------------------------------------
 
