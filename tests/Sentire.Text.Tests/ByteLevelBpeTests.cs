@@ -80,6 +80,16 @@ public sealed class ByteLevelBpeTests
     }
 
     [Fact]
+    public void SpecialTokensMapObjectsSetTheMaskFlags()
+    {
+        var dir = Folder();
+        TokenizerFiles.Write(dir, "special_tokens_map.json", """{"mask_token": {"content": "<mask>", "lstrip": false, "rstrip": false}, "pad_token": "<pad>"}""");
+        var tok = TokenizerLoader.Load(dir);
+        int mask = tok.IdOf("<mask>")!.Value;
+        Assert.Equal([B('a'), B(' '), mask], tok.Encode("a <mask>", false));
+    }
+
+    [Fact]
     public void AddPrefixSpaceFromTokenizerConfig()
     {
         var tok = TokenizerLoader.Load(Folder("""{"tokenizer_class": "RobertaTokenizer", "add_prefix_space": true}"""));

@@ -133,6 +133,32 @@ public sealed class TokenizerJsonTests
         Assert.Equal(["▁hello", "▁hello"], TokenizerFiles.Tokens(tok, "hello hello", false));
     }
 
+    [Fact]
+    public void LlamaTokenizerConfigAddBosAddEosRebuildTheTemplate()
+    {
+        var tok = Load(LlamaLegacy(), """{"tokenizer_class":"LlamaTokenizer","add_bos_token":true,"add_eos_token":true,"bos_token":"<s>","eos_token":"</s>"}""");
+        Assert.Equal(["<s>", "▁hello", "</s>"], TokenizerFiles.Tokens(tok, "hello"));
+        var none = Load(LlamaLegacy(), """{"tokenizer_class":"LlamaTokenizer","add_bos_token":false}""");
+        Assert.Equal(["▁hello"], TokenizerFiles.Tokens(none, "hello"));
+    }
+
+    [Fact]
+    public void NormalizedAndSingleWordAddedTokens()
+    {
+        var json = LlamaLegacy();
+        var vocab = json["model"]!["vocab"]!.AsObject();
+        int next = vocab.Count;
+        // "<HI>" is matched after the normalizer (which turned the space before it into ▁); "el" only as a whole word
+        json["normalizer"] = Node("""{"type":"Sequence","normalizers":[{"type":"Lowercase"},{"type":"Prepend","prepend":"▁"},{"type":"Replace","pattern":{"String":" "},"content":"▁"}]}""");
+        json["added_tokens"]!.AsArray().Add(Node($$"""{"id":{{next}},"content":"<hi>","single_word":false,"lstrip":false,"rstrip":false,"normalized":true,"special":false}"""));
+        json["added_tokens"]!.AsArray().Add(Node($$"""{"id":{{next + 1}},"content":"lo","single_word":true,"lstrip":false,"rstrip":false,"normalized":false,"special":false}"""));
+        var tok = Load(json);
+        Assert.Equal(["▁hello", "<hi>"], TokenizerFiles.Tokens(tok, "hello<HI>", false));
+        // "lo" inside "hello" is not a single word, so the model sees "hello"; the standalone "lo" is the added token
+        Assert.Equal(["▁hello", "▁", "lo"], TokenizerFiles.Tokens(tok, "hello lo", false));
+        Assert.Equal(next + 1, tok.Encode("hello lo", false)[^1]);
+    }
+
     // ---- LLaMA 3 / Qwen2 ----------------------------------------------------------------------
 
     /// <summary>Byte-level BPE after a GPT-4-style Split regex; with ignore_merges (LLaMA 3) a word that is in the
