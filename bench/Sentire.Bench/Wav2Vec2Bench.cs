@@ -14,7 +14,8 @@ namespace Sentire.Bench;
 /// it as a Hugging Face checkpoint folder (which we load with <see cref="PretrainedSpeechEncoder.Load"/>, so both
 /// sides hold the same weights) with the input and its hidden states, and times its forward; then this bench checks
 /// our hidden states against torchaudio's and times ours: median wall and CPU time of the forward that returns every
-/// hidden state (grad mode off), on the ordinary heap and inside one <see cref="TensorArena"/> scope.
+/// hidden state (grad mode off), on the ordinary heap and inside one <see cref="TensorArena"/> scope, and of the
+/// convolutional feature encoder alone.
 /// Args: [--seconds 10] [--iters 5] [--warmup 1] [--dir DIR] (default: a temporary folder, deleted afterwards)
 /// </summary>
 public sealed class Wav2Vec2Bench : IBenchmark
@@ -65,9 +66,15 @@ public sealed class Wav2Vec2Bench : IBenchmark
                 using var scope = arena.Enter();
                 foreach (var h in model.Encode(input, null).HiddenStates) scope.Keep(h);
             });
+            var features = Measure(o, () =>
+            {
+                using var _ = Autograd.NoGrad();
+                model.FeatureExtractor.Forward(input);
+            });
             var t = torch;
             Console.WriteLine($"ours            median {plain.Median,8:F0} ms (cpu {plain.Cpu:F0}; runs {string.Join(", ", plain.Runs.Select(r => r.ToString("F0")))})");
             Console.WriteLine($"ours, arena     median {pooled.Median,8:F0} ms (cpu {pooled.Cpu:F0})");
+            Console.WriteLine($"  of which the convolutional feature encoder: median {features.Median:F0} ms (cpu {features.Cpu:F0})");
             Console.WriteLine($"torchaudio      median {t.Median,8:F0} ms (cpu {t.Cpu:F0}; runs {string.Join(", ", t.Runs.Select(r => r.ToString("F0")))})");
             Console.WriteLine($"ratio ours/torchaudio, wall: {plain.Median / t.Median:F2} (arena {pooled.Median / t.Median:F2}); cpu: {plain.Cpu / t.Cpu:F2}; real-time factor ours {o.Seconds * 1000 / plain.Median:F1}x");
             return 0;
