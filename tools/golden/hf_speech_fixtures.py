@@ -247,8 +247,8 @@ class WavLMLayer(nn.Module):
         return self.final_layer_norm(x + self.ffn(x))
 
 
-def wavlm_model(cfg, gen, stable):
-    base = torchaudio_model(cfg, "group", False, stable, gen)
+def wavlm_model(cfg, gen, stable, feat_extract_norm="group", conv_bias=False):
+    base = torchaudio_model(cfg, feat_extract_norm, conv_bias, stable, gen)
     layers = nn.ModuleList(WavLMLayer(cfg, i == 0, stable) for i in range(cfg["num_hidden_layers"]))
     with torch.no_grad():
         for name, p in layers.named_parameters():
@@ -405,6 +405,13 @@ def main():
     m = wavlm_model(cfg, gen, stable=False)
     st = hf_names(m.state_dict())
     run("wavlm", cfg, m, st, lambda mm, x: wavlm_hidden_states(mm, x, False), False)
+
+    # 6) WavLM large layout (layer-norm convolutions with bias, stable layer norm), saved from WavLMForCTC; do_normalize.
+    cfg = base_config("wavlm", "layer", True, True, ["WavLMForCTC"], num_buckets=32, max_bucket_distance=64)
+    m = wavlm_model(cfg, gen, stable=True, feat_extract_norm="layer", conv_bias=True)
+    st = hf_names(m.state_dict())
+    run("wavlm-large", cfg, m, st, lambda mm, x: wavlm_hidden_states(mm, x, True), True, prefix="wavlm.",
+        extra_keys={"lm_head.weight": torch.randn(32, cfg["hidden_size"], generator=gen), "lm_head.bias": torch.zeros(32)})
 
     print(f"total {total} bytes")
     if total > 2 * 1024 * 1024:

@@ -39,6 +39,7 @@ public sealed class PretrainedSpeechEncoderTests
         { "hubert", "hubert" },
         { "data2vec-audio", "data2vec-audio" },
         { "wavlm", "wavlm" },
+        { "wavlm-large", "wavlm-large" },
     };
 
     [Theory]
@@ -60,7 +61,7 @@ public sealed class PretrainedSpeechEncoderTests
         }
     }
 
-    public static TheoryData<string> Families => new() { "wav2vec2-base", "wav2vec2-large", "hubert", "data2vec-audio", "wavlm" };
+    public static TheoryData<string> Families => new() { "wav2vec2-base", "wav2vec2-large", "hubert", "data2vec-audio", "wavlm", "wavlm-large" };
 
     [Theory]
     [MemberData(nameof(Families))]
@@ -122,6 +123,7 @@ public sealed class PretrainedSpeechEncoderTests
         Assert.Equal(["classifier.bias", "classifier.weight", "layer_weights", "projector.bias", "projector.weight"],
             PretrainedSpeechEncoder.Load(Folder("hubert")).IgnoredKeys);
         Assert.Empty(PretrainedSpeechEncoder.Load(Folder("wavlm")).IgnoredKeys);
+        Assert.Equal(["lm_head.bias", "lm_head.weight"], PretrainedSpeechEncoder.Load(Folder("wavlm-large")).IgnoredKeys);
     }
 
     [Fact]
