@@ -97,6 +97,29 @@ public sealed class EmbedCommandTests : IDisposable
     }
 
     [Fact]
+    public void ShortChunksKeepTheOnePassFrameGrid()
+    {
+        // 0.64 s windows with 0.1 s (5 frames) of context: the 1 s clip is encoded in three windows.
+        var clip = ClipWav(0, "long.wav");
+        var outPath = Path.Combine(dir, "chunked.safetensors");
+        var (exit, _, err) = Run("embed", clip, "--encoder", Encoder("wav2vec2-base"), "--layer", "0", "--chunk-seconds", "0.64", "--out", outPath);
+        Assert.True(exit == 0, err);
+        using var file = SafeTensors.Open(outPath);
+        var chunked = file.Get("long");
+        Assert.Equal([49, 32], chunked.Shape.ToArray());
+        // The first window (31 frames, hop 22, context 5) owns frames 0 .. 26: there it equals encoding the first 0.64 s alone.
+        var first = Path.Combine(dir, "first.wav");
+        var pcm = SafeTensors.Read(RepoPaths.Fixture("hf-speech/clips.safetensors"))["clip0"].Data[..10240].ToArray();
+        for (int i = 0; i < pcm.Length; i++) pcm[i] /= 32768f;
+        WavWriter.Write(first, AudioClip.FromMono(pcm, 16000));
+        var firstOut = Path.Combine(dir, "first.safetensors");
+        Assert.Equal(0, Run("embed", first, "--encoder", Encoder("wav2vec2-base"), "--layer", "0", "--out", firstOut).Exit);
+        using var alone = SafeTensors.Open(firstOut);
+        AssertClose(new Tensor(alone.Get("first").Data[..(27 * 32)].ToArray(), 27, 32), chunked.Data[..(27 * 32)], "first window");
+        Assert.NotEqual(alone.Get("first").Data[27 * 32 + 5], chunked.Data[27 * 32 + 5]);   // frame 27 comes from the second window
+    }
+
+    [Fact]
     public void UsageErrorsExitWithTwoAndSayWhy()
     {
         var clip = ClipWav(0, "a.wav");

@@ -24,7 +24,7 @@ public static class EmbedCommand
         var encoder = new Option<string>("--encoder") { Description = "Hugging Face checkpoint folder (config.json + model.safetensors or shards).", Required = true };
         var layer = new Option<string>("--layer") { Description = "Hidden state to keep: 0 (encoder input) .. L (last layer), or all.", DefaultValueFactory = _ => "all" };
         var output = new Option<string>("--out") { Description = "Output .safetensors file.", Required = true };
-        var chunk = new Option<double>("--chunk-seconds") { Description = "Encode longer files in windows of this length (3.2 s context each side).", DefaultValueFactory = _ => SpeechChunking.Default.ChunkSeconds };
+        var chunk = new Option<double>("--chunk-seconds") { Description = "Encode longer files in overlapping windows of this length (context each side: a sixth of it, at most 3.2 s).", DefaultValueFactory = _ => SpeechChunking.Default.ChunkSeconds };
         var command = new Command("embed", "Hidden states of a pretrained speech encoder (wav2vec2, HuBERT, data2vec-audio, WavLM) for each file.")
         {
             files, encoder, layer, output, chunk,
@@ -48,7 +48,8 @@ public static class EmbedCommand
             SpeechChunking chunking;
             try
             {
-                chunking = SpeechChunking.Default with { ChunkSeconds = parse.GetValue(chunk) };
+                var seconds = parse.GetValue(chunk);
+                chunking = new SpeechChunking(seconds, Math.Min(SpeechChunking.Default.ContextSeconds, seconds / 6));
                 chunking.Samples(model.Config, model.SampleRate);
             }
             catch (ArgumentException e) { return Usage($"--chunk-seconds: {e.Message}"); }
