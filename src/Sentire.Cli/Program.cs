@@ -16,6 +16,7 @@ public static class Program
                      TrainCommand.Create(),
                      AudioCommand.Create(),
                      FeaturesCommand.Create(),
+                     EmbedCommand.Create(),
                      CorpusCommand.Create(),
                      VersionCommand.Create(),
                  })

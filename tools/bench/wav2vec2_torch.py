@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""PyTorch side of the `wav2vec2` benchmark (bench/Sentire.Bench/Wav2Vec2Bench.cs runs it in the same run).
+
+Builds torchaudio 0.13's wav2vec 2.0 base network (torchaudio.models.wav2vec2_model with wav2vec2-base's sizes: group
+norm feature encoder of 7 convolutions, 768 wide, 12 post-norm layers, 12 heads, FF 3072, positional conv 128/16)
+with seeded random weights, and writes it to DIR as a Hugging Face checkpoint folder (config.json,
+model.safetensors with Hugging Face's names, preprocessor_config.json) so that Sentire loads exactly the same
+weights, plus DIR/input.safetensors ("input": 10 s of audio, "hidden.L": every hidden state torchaudio computes).
+Then times the forward that returns every hidden state (Hugging Face's output_hidden_states) under
+torch.inference_mode() with --threads threads, and prints one JSON line: {"median_ms", "cpu_ms", "runs_ms", ...}.
+
+    /usr/bin/python3 tools/bench/wav2vec2_torch.py DIR [--seconds 10] [--iters 5] [--warmup 1] [--threads 2]
+"""
+import argparse
+import json
+import os
+import statistics
+import struct
+import time
+
+import torch
+from torchaudio.models import wav2vec2_model
+
+CONV = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
+
+
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        b = tensors[name].detach().float().contiguous().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def hidden_states(model, x):
+    feats, _ = model.feature_extractor(x, None)
+    h = model.encoder.transformer._preprocess(model.encoder.feature_projection(feats))
+    out = [h]
+    for layer in model.encoder.transformer.layers:
+        h = layer(h)
+        out.append(h)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--iters", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+
+    model = wav2vec2_model(
+        extractor_mode="group_norm", extractor_conv_layer_config=CONV, extractor_conv_bias=False,
+        encoder_embed_dim=768, encoder_projection_dropout=0.0, encoder_pos_conv_kernel=128, encoder_pos_conv_groups=16,
+        encoder_num_layers=12, encoder_num_heads=12, encoder_attention_dropout=0.0, encoder_ff_interm_features=3072,
+        encoder_ff_interm_dropout=0.0, encoder_dropout=0.0, encoder_layer_norm_first=False, encoder_layer_drop=0.0,
+        aux_num_out=None).eval()
+    with torch.no_grad():  # torchaudio's std 0.02 init leaves the layers near identity; use fan-in scaled weights
+        for name, p in model.named_parameters():
+            if p.dim() == 2:
+                p.normal_(0, p.shape[1] ** -0.5)
+
+    os.makedirs(a.dir, exist_ok=True)
+    state = {}
+    for k, v in model.state_dict().items():
+        if k.startswith("encoder.transformer."):
+            k = "encoder." + k[len("encoder.transformer."):]
+        elif k.startswith("encoder.feature_projection."):
+            k = k[len("encoder."):]
+        state[k] = v
+    write_safetensors(os.path.join(a.dir, "model.safetensors"), state)
+    config = {"model_type": "wav2vec2", "architectures": ["Wav2Vec2Model"], "feat_extract_norm": "group", "conv_bias": False,
+              "conv_dim": [c[0] for c in CONV], "conv_kernel": [c[1] for c in CONV], "conv_stride": [c[2] for c in CONV],
+              "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072,
+              "num_conv_pos_embeddings": 128, "num_conv_pos_embedding_groups": 16, "do_stable_layer_norm": False,
+              "layer_norm_eps": 1e-5, "hidden_act": "gelu", "feat_extract_activation": "gelu"}
+    with open(os.path.join(a.dir, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    with open(os.path.join(a.dir, "preprocessor_config.json"), "w") as f:
+        json.dump({"do_normalize": True, "feature_size": 1, "sampling_rate": 16000, "padding_value": 0.0}, f, indent=2)
+
+    # 10 s of speech-like noise: the benchmark times arithmetic, not content. Normalised as do_normalize says.
+    x = 0.1 * torch.randn(1, int(a.seconds * 16000))
+    xn = (x - x.mean()) / torch.sqrt(x.var(unbiased=False) + 1e-7)
+    with torch.inference_mode():
+        hs = hidden_states(model, xn)
+    write_safetensors(os.path.join(a.dir, "input.safetensors"),
+                      {"input": x, **{f"hidden.{i}": h for i, h in enumerate(hs)}})
+
+    runs, cpu = [], []
+    for i in range(a.warmup + a.iters):
+        t0, c0 = time.perf_counter(), time.process_time()
+        with torch.inference_mode():
+            xn = (x - x.mean()) / torch.sqrt(x.var(unbiased=False) + 1e-7)
+            hidden_states(model, xn)
+        if i >= a.warmup:
+            runs.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+    print(json.dumps({"median_ms": statistics.median(runs), "cpu_ms": statistics.median(cpu), "runs_ms": runs,
+                      "threads": torch.get_num_threads(), "frames": hs[-1].shape[1], "torch": torch.__version__}))
+
+
+if __name__ == "__main__":
+    main()
