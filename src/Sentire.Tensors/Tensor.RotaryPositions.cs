@@ -23,44 +23,15 @@ public sealed partial class Tensor
             if ((uint)p >= (uint)cos.shape[0]) throw new ArgumentException($"ApplyRotary: position {p} is outside the tables' {cos.shape[0]} positions");
         positions = (int[])positions.Clone();
 
+        // row r of the (B * H * T, D) view is batch row r / (H T), step r % T
+        int Position(int r) => positions[r / (heads * t) * t + r % t];
         var y = Empty(x.shape);
-        RotateAt(x.Storage, cos.Storage, sin.Storage, positions, heads, t, dim, y.Storage, inverse: false, x.Length);
+        Rotate(x.Storage, x.Length, cos.Storage, sin.Storage, Position, dim, y.Storage, inverse: false);
         return y.Record("apply_rotary_positions", [x], g =>
         {
             var dx = Empty(x.shape);
-            RotateAt(g.Storage, cos.Storage, sin.Storage, positions, heads, t, dim, dx.Storage, inverse: true, x.Length);
+            Rotate(g.Storage, g.Length, cos.Storage, sin.Storage, Position, dim, dx.Storage, inverse: true);
             x.AccumulateGrad(dx);
-        });
-    }
-
-    /// <summary>The rotation of <see cref="Rotate"/> with the table row of each (b, t) looked up in <paramref name="positions"/>.</summary>
-    static void RotateAt(float[] source, float[] cos, float[] sin, int[] positions, int heads, int t, int dim, float[] destination, bool inverse, int length)
-    {
-        int half = dim / 2;
-        Parallelism.For(length / dim, dim, (r0, r1) =>
-        {
-            for (int r = r0; r < r1; r++)
-            {
-                int b = r / (heads * t), step = r % t;
-                var x = source.AsSpan(r * dim, dim);
-                var y = destination.AsSpan(r * dim, dim);
-                int table = positions[b * t + step] * dim;
-                var c = cos.AsSpan(table, dim); var s = sin.AsSpan(table, dim);
-                for (int i = 0; i < half; i++)
-                {
-                    float lo = x[i], hi = x[i + half];
-                    if (!inverse)
-                    {
-                        y[i] = lo * c[i] - hi * s[i];
-                        y[i + half] = hi * c[i + half] + lo * s[i + half];
-                    }
-                    else
-                    {
-                        y[i] = lo * c[i] + hi * s[i + half];
-                        y[i + half] = hi * c[i + half] - lo * s[i];
-                    }
-                }
-            }
         });
     }
 }
