@@ -16,14 +16,15 @@ namespace Sentire.Bench;
 /// --prompt-token prompt, batch 1: with the KV cache, and without it (the whole sequence re-run each step, fewer
 /// tokens: --nocache-new). Then tools/bench/llama_torch.py loads the same folder into a PyTorch decoder and times the
 /// same generations with as many threads as the engine; the ratios are of medians taken in this run.
-/// Args: [--layers 24] [--prompt 16] [--new 16] [--nocache-new 8] [--iters 3] [--warmup 1] [--folder DIR] [--no-python]
+/// Args: [--layers 24] [--prompt 16] [--new 16] [--nocache-new 8] [--iters 3] [--warmup 1] [--folder DIR] [--reuse] [--no-python]
+/// (--reuse: keep the checkpoint a previous run wrote to DIR with the same --layers)
 /// </summary>
 public sealed class DecoderBench : IBenchmark
 {
     public string Name => "decoder";
     public string Description => "0.5B LLaMA/Qwen2-shaped decoder: generation tokens/s with and without KV cache vs PyTorch";
 
-    sealed record Options(int Layers, int Prompt, int New, int NoCacheNew, int Iters, int Warmup, string Folder, bool Python);
+    sealed record Options(int Layers, int Prompt, int New, int NoCacheNew, int Iters, int Warmup, string Folder, bool Python, bool Reuse);
 
     public int Run(string[] args)
     {
@@ -36,7 +37,8 @@ public sealed class DecoderBench : IBenchmark
         };
         Console.WriteLine($"decoder: qwen2 shape, {o.Layers} layers, hidden 896, 14/2 heads, ff 4864, vocab 151936; prompt {o.Prompt} tokens, batch 1");
         Console.WriteLine($"engine: gemm {Gemm.BackendName}, {Parallelism.MaxThreads} threads, {Environment.ProcessorCount} cores");
-        WriteCheckpoint(config, o.Folder);
+        if (o.Reuse && File.Exists(Path.Combine(o.Folder, "model.safetensors"))) Console.WriteLine($"reusing {o.Folder}");
+        else WriteCheckpoint(config, o.Folder);
 
         var prompt = Enumerable.Range(0, o.Prompt).Select(i => (int)((i * 7919L + 13) % config.VocabSize)).ToArray();
         var results = new List<(string Name, double Seconds, double CpuSeconds)>();
@@ -129,7 +131,7 @@ public sealed class DecoderBench : IBenchmark
 
     static Options Parse(string[] args)
     {
-        var o = new Options(24, 16, 16, 8, 3, 1, Path.Combine(Path.GetTempPath(), "sentire-decoder-bench"), true);
+        var o = new Options(24, 16, 16, 8, 3, 1, Path.Combine(Path.GetTempPath(), "sentire-decoder-bench"), true, false);
         for (int i = 0; i < args.Length; i++)
         {
             int Next() => i + 1 < args.Length && int.TryParse(args[i + 1], out int v) ? (++i, v).v
@@ -144,6 +146,7 @@ public sealed class DecoderBench : IBenchmark
                 "--warmup" => o with { Warmup = Next() },
                 "--folder" when i + 1 < args.Length => o with { Folder = args[++i] },
                 "--no-python" => o with { Python = false },
+                "--reuse" => o with { Reuse = true },
                 _ => throw new ArgumentException($"unknown argument {args[i]}"),
             };
         }

@@ -35,6 +35,9 @@ public sealed class HalfMatrix
         Format = format;
     }
 
+    /// <summary>The stored 16-bit patterns, row-major (kernels read them directly).</summary>
+    internal ushort[] Bits => bits;
+
     /// <summary>Bytes held.</summary>
     public long Bytes => 2L * bits.Length;
 

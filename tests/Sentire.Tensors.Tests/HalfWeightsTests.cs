@@ -13,8 +13,9 @@ public sealed class HalfWeightsTests
     }
 
     [Theory]
-    [InlineData(HalfFormat.BFloat16, 1)]     // decoding one token: blocks of W in parallel
+    [InlineData(HalfFormat.BFloat16, 1)]     // decoding one token: weight rows widened inside the dot products
     [InlineData(HalfFormat.Float16, 3)]
+    [InlineData(HalfFormat.BFloat16, 7)]
     [InlineData(HalfFormat.BFloat16, 40)]    // a prompt: threaded GEMM per block
     public void LinearMatchesTheFloat32ProductAndPassesTheInputGradient(HalfFormat format, int rows)
     {

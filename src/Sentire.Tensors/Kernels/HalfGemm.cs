@@ -1,4 +1,8 @@
 using System.Buffers;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sentire.Tensors.Kernels;
 
@@ -10,7 +14,7 @@ namespace Sentire.Tensors.Kernels;
 /// forward          y[:, o0:o1]  = x W[o0:o1, :]^T      (rows, in) x (in, block) -> (rows, block)
 /// input gradient   dx          += g[:, o0:o1] W[o0:o1, :]  (rows, block) x (block, in) -> (rows, in)
 /// </code>
-/// Few rows (decoding a token) hand independent blocks to the threads, each widening and multiplying on its own:
+/// Few rows (decoding a token) read each weight row once and widen it inside the dot products (<see cref="FewRowsForward"/>):
 /// the work is then bound by reading W, and reading 16-bit weights halves that traffic against float32.
 /// Many rows (a prompt) run block after block with the threaded GEMM.
 /// </summary>
@@ -29,26 +33,12 @@ internal static class HalfGemm
         int inF = w.Cols, outF = w.Rows, blockRows = BlockRows(w);
         int blocks = (outF + blockRows - 1) / blockRows;
         float beta = accumulate ? 1f : 0f;
-        if (rows <= FewRows && Parallelism.MaxThreads > 1)
+        if (rows <= FewRows)
         {
             unsafe
             {
                 fixed (float* px = x, py = y)
-                {
-                    float* xp = px, yp = py;
-                    Parallelism.ForEach(blocks, block =>
-                    {
-                        int o0 = block * blockRows, count = Math.Min(blockRows, outF - o0);
-                        var buffer = ArrayPool<float>.Shared.Rent(count * inF);
-                        try
-                        {
-                            w.RowsToSingle(o0, count, buffer);
-                            Gemm.SgemmSingleThreaded(false, true, rows, count, inF, 1f, new ReadOnlySpan<float>(xp, rows * inF), inF,
-                                buffer.AsSpan(0, count * inF), inF, beta, new Span<float>(yp + o0, (rows - 1) * outF + count), outF);
-                        }
-                        finally { ArrayPool<float>.Shared.Return(buffer); }
-                    });
-                }
+                    FewRowsForward(px, rows, w, py, accumulate);
             }
             return;
         }
@@ -64,6 +54,65 @@ internal static class HalfGemm
         }
         finally { ArrayPool<float>.Shared.Return(block); }
     }
+
+    /// <summary>
+    /// y[i, j] (+)= x_i . W_j for a few rows x_i: every weight row is read once, widened and dotted with each x_i while it
+    /// is in L1; threads take ranges of weight rows. bfloat16 on AVX2 widens inside the dot product (a zero-extending load
+    /// and a 16-bit shift per 8 weights), so no float32 copy is written at all.
+    /// </summary>
+    static unsafe void FewRowsForward(float* x, int rows, HalfMatrix w, float* y, bool accumulate)
+    {
+        int inF = w.Cols, outF = w.Rows;
+        bool fused = w.Format == HalfFormat.BFloat16 && Avx2.IsSupported && Fma.IsSupported;
+        var bits = w.Bits;
+        Parallelism.For(outF, (long)inF * rows, (j0, j1) =>
+        {
+            var row = fused ? null : ArrayPool<float>.Shared.Rent(inF);
+            try
+            {
+                fixed (ushort* wp = bits)
+                fixed (float* rp = row)
+                {
+                    for (int j = j0; j < j1; j++)
+                    {
+                        ushort* wr = wp + (long)j * inF;
+                        if (!fused) w.RowsToSingle(j, 1, row);
+                        for (int i = 0; i < rows; i++)
+                        {
+                            float* xi = x + (long)i * inF;
+                            float dot = fused ? DotBFloat16(xi, wr, inF) : TensorPrimitives.Dot(new ReadOnlySpan<float>(xi, inF), new ReadOnlySpan<float>(rp, inF));
+                            ref float target = ref y[(long)i * outF + j];
+                            target = accumulate ? target + dot : dot;
+                        }
+                    }
+                }
+            }
+            finally { if (row is not null) ArrayPool<float>.Shared.Return(row); }
+        });
+    }
+
+    /// <summary>x . widen(w) over n elements, w in bfloat16 (a float32 is its 16 bits shifted up); AVX2 + FMA.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe float DotBFloat16(float* x, ushort* w, int n)
+    {
+        var acc0 = Vector256<float>.Zero; var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero; var acc3 = Vector256<float>.Zero;
+        int i = 0;
+        for (; i <= n - 32; i += 32)
+        {
+            acc0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Widen(w + i), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 8), Widen(w + i + 8), acc1);
+            acc2 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 16), Widen(w + i + 16), acc2);
+            acc3 = Fma.MultiplyAdd(Avx.LoadVector256(x + i + 24), Widen(w + i + 24), acc3);
+        }
+        for (; i <= n - 8; i += 8) acc0 = Fma.MultiplyAdd(Avx.LoadVector256(x + i), Widen(w + i), acc0);
+        float sum = Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
+        for (; i < n; i++) sum += x[i] * BitConverter.Int32BitsToSingle(w[i] << 16);
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static unsafe Vector256<float> Widen(ushort* w) => Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(w), 16).AsSingle();
 
     /// <summary>dx (rows, in) = g (rows, out) W, overwriting dx.</summary>
     public static void InputGradient(ReadOnlySpan<float> g, int rows, HalfMatrix w, Span<float> dx)

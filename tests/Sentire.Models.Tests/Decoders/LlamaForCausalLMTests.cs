@@ -213,3 +213,38 @@ public sealed class LlamaForCausalLMTests
         for (int i = 0; i < a.Length; i++) Assert.True(MathF.Abs(a[i] - stepped[i]) <= 1e-5f * (1 + MathF.Abs(a[i])));
     }
 }
+
+public sealed class LlamaGenerationTests
+{
+    [Fact]
+    public void BeamSearchThroughTheModelIsTheSameWithAndWithoutCacheAndPerRow()
+    {
+        var fx = LlamaFixture.Open("llama3_rope");
+        var lm = fx.Load();
+        var embeds = lm.EmbedTokens(fx.Ids);
+        var options = new GenerationOptions { MaxNewTokens = 5, BeamSize = 3, EosTokenIds = [2] };
+        var cached = TextGenerator.Generate(lm, embeds, fx.Mask, options);
+        Assert.Equal(cached, TextGenerator.Generate(lm, embeds, fx.Mask, options with { UseCache = false }));
+        for (int b = 0; b < 3; b++)
+        {
+            int pads = fx.Pads(b);
+            Assert.Equal(cached[b], TextGenerator.Generate(lm, lm.EmbedTokens([fx.Ids[b][pads..]]), null, options)[0]);
+        }
+        // one beam is greedy search
+        Assert.Equal(fx.Greedy.Select(r => r[..5]).ToArray(),
+            TextGenerator.Generate(lm, embeds, fx.Mask, options with { BeamSize = 1, StopOnEos = false }));
+    }
+
+    [Fact]
+    public void SeededSamplingThroughTheModelRepeatsAndDependsOnTheSeed()
+    {
+        var fx = LlamaFixture.Open("qwen2_bf16");
+        var lm = fx.Load();
+        var embeds = lm.EmbedTokens(fx.Ids);
+        var options = new GenerationOptions { MaxNewTokens = 8, Temperature = 1.5f, TopK = 20, TopP = 0.9f, Seed = 11, StopOnEos = false };
+        var a = TextGenerator.Generate(lm, embeds, fx.Mask, options);
+        Assert.Equal(a, TextGenerator.Generate(lm, embeds, fx.Mask, options));
+        Assert.Equal(a, TextGenerator.Generate(lm, embeds, fx.Mask, options with { UseCache = false }));
+        Assert.NotEqual(a, TextGenerator.Generate(lm, embeds, fx.Mask, options with { Seed = 12 }));
+    }
+}
