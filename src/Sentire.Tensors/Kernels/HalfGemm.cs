@@ -16,14 +16,15 @@ namespace Sentire.Tensors.Kernels;
 /// </code>
 /// Few rows (decoding a token) read each weight row once and widen it inside the dot products (<see cref="FewRowsForward"/>):
 /// the work is then bound by reading W, and reading 16-bit weights halves that traffic against float32.
-/// Many rows (a prompt) run block after block with the threaded GEMM.
+/// More rows (a prompt) widen blocks of W, one run of blocks per thread, each multiplied with the packed GEMM.
 /// </summary>
 internal static class HalfGemm
 {
     const int BlockFloats = 1 << 16;
 
-    /// <summary>Up to this many rows of x, blocks of W run in parallel with single-threaded GEMMs.</summary>
-    const int FewRows = 16;
+    /// <summary>Up to this many rows of x, weight rows are widened inside dot products (<see cref="FewRowsForward"/>); more
+    /// rows (a prompt) amortise a widened block over a register-blocked GEMM, which dot products cannot match.</summary>
+    const int FewRows = 4;
 
     static int BlockRows(HalfMatrix w) => Math.Clamp(BlockFloats / Math.Max(1, w.Cols), 1, w.Rows);
 
@@ -42,17 +43,30 @@ internal static class HalfGemm
             }
             return;
         }
-        var block = ArrayPool<float>.Shared.Rent(blockRows * inF);
-        try
+        unsafe
         {
-            for (int o0 = 0; o0 < outF; o0 += blockRows)
+            fixed (float* px = x, py = y)
             {
-                int count = Math.Min(blockRows, outF - o0);
-                w.RowsToSingle(o0, count, block);
-                Gemm.Sgemm(false, true, rows, count, inF, 1f, x, inF, block.AsSpan(0, count * inF), inF, beta, y[o0..], outF);
+                float* xp = px, yp = py;
+                // Each thread widens its own run of blocks and multiplies them with the single-threaded packed GEMM: no
+                // hand-off per block, and no threaded GEMM on a block too small to split.
+                Parallelism.For(blocks, (long)blockRows * inF * rows, (first, end) =>
+                {
+                    var buffer = ArrayPool<float>.Shared.Rent(blockRows * inF);
+                    try
+                    {
+                        for (int block = first; block < end; block++)
+                        {
+                            int o0 = block * blockRows, count = Math.Min(blockRows, outF - o0);
+                            WidenRows(w, o0, count, buffer);
+                            Gemm.SgemmSingleThreaded(false, true, rows, count, inF, 1f, new ReadOnlySpan<float>(xp, rows * inF), inF,
+                                buffer.AsSpan(0, count * inF), inF, beta, new Span<float>(yp + o0, (rows - 1) * outF + count), outF);
+                        }
+                    }
+                    finally { ArrayPool<float>.Shared.Return(buffer); }
+                });
             }
         }
-        finally { ArrayPool<float>.Shared.Return(block); }
     }
 
     /// <summary>
@@ -89,6 +103,24 @@ internal static class HalfGemm
             }
             finally { if (row is not null) ArrayPool<float>.Shared.Return(row); }
         });
+    }
+
+    /// <summary>Rows [first, first + count) of W as float32 into <paramref name="destination"/>; bfloat16 on AVX2 with the
+    /// widening of <see cref="DotBFloat16"/> (the general conversion is several times slower and would dominate a prompt).</summary>
+    static unsafe void WidenRows(HalfMatrix w, int first, int count, float[] destination)
+    {
+        if (w.Format != HalfFormat.BFloat16 || !Avx2.IsSupported)
+        {
+            w.RowsToSingle(first, count, destination);
+            return;
+        }
+        int n = count * w.Cols, i = 0;
+        fixed (ushort* source = &w.Bits[(long)first * w.Cols])
+        fixed (float* d = destination)
+        {
+            for (; i <= n - 8; i += 8) Avx.Store(d + i, Widen(source + i));
+            for (; i < n; i++) d[i] = BitConverter.Int32BitsToSingle(source[i] << 16);
+        }
     }
 
     /// <summary>x . widen(w) over n elements, w in bfloat16 (a float32 is its 16 bits shifted up); AVX2 + FMA.</summary>
