@@ -62,18 +62,19 @@ public sealed partial class Tensor
 
         var y = Empty(x.shape);
         if (t == 0 || dim == 0) return y;
-        Rotate(x.Storage, x.Length, cos.Storage, sin.Storage, positionOffset, t, dim, y.Storage, inverse: false);
+        Rotate(x.Storage, x.Length, cos.Storage, sin.Storage, r => positionOffset + r % t, dim, y.Storage, inverse: false);
         return y.Record("apply_rotary", [x], g =>
         {
             var dx = Empty(x.shape);
-            Rotate(g.Storage, g.Length, cos.Storage, sin.Storage, positionOffset, t, dim, dx.Storage, inverse: true);
+            Rotate(g.Storage, g.Length, cos.Storage, sin.Storage, r => positionOffset + r % t, dim, dx.Storage, inverse: true);
             x.AccumulateGrad(dx);
         });
     }
 
     /// <summary>y[:h] = x[:h] c[:h] - x[h:] s[:h], y[h:] = x[h:] c[h:] + x[:h] s[h:]; with <paramref name="inverse"/>,
-    /// the transposed rotation y[:h] = x[:h] c[:h] + x[h:] s[h:], y[h:] = x[h:] c[h:] - x[:h] s[:h]. Rows split over threads.</summary>
-    static void Rotate(float[] source, int length, float[] cos, float[] sin, int offset, int t, int dim, float[] destination, bool inverse)
+    /// the transposed rotation y[:h] = x[:h] c[:h] + x[h:] s[h:], y[h:] = x[h:] c[h:] - x[:h] s[:h]. Row r of x uses table row
+    /// <paramref name="position"/>(r). Rows split over threads.</summary>
+    static void Rotate(float[] source, int length, float[] cos, float[] sin, Func<int, int> position, int dim, float[] destination, bool inverse)
     {
         int half = dim / 2;
         Parallelism.For(length / dim, dim, (r0, r1) =>
@@ -82,7 +83,7 @@ public sealed partial class Tensor
             {
                 var x = source.AsSpan(r * dim, dim);
                 var y = destination.AsSpan(r * dim, dim);
-                int table = (offset + r % t) * dim;
+                int table = position(r) * dim;
                 var c = cos.AsSpan(table, dim); var s = sin.AsSpan(table, dim);
                 for (int i = 0; i < half; i++)
                 {

@@ -53,6 +53,9 @@ public static class Gemm
         };
     }
 
+    /// <summary>Products with fewer rows than this run on the managed kernel whatever the backend (see <see cref="Sgemm(GemmBackend, bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>).</summary>
+    const int ThinRows = 4;
+
     /// <summary>C = alpha op(A) op(B) + beta C with the active backend, on up to <see cref="Parallelism.MaxThreads"/> threads.</summary>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
@@ -64,7 +67,10 @@ public static class Gemm
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
         if (Trivial(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)) return;
-        if (backend == GemmBackend.OpenBlas && OpenBlas.IsAvailable) OpenBlas.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        // A few rows of A (a decoder's one-token step: x W^T with x of 1..3 rows) go to the managed kernel's direct path,
+        // which reads B once as dot products; OpenBLAS packs all of B first, and took twice the CPU time generating with a
+        // 0.5B-parameter decoder (BENCHMARKS.md, decoder).
+        if (backend == GemmBackend.OpenBlas && OpenBlas.IsAvailable && m >= ThinRows) OpenBlas.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         else ManagedGemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, Parallelism.MaxThreads);
     }
 
