@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using Sentire.Audio.Corpus;
 using Sentire.Evaluation.Classification;
+using Sentire.Evaluation.Emotion;
 using Sentire.Models.Clap;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
@@ -189,19 +190,9 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         }
     }
 
-    /// <summary>Zero-shot predictions of every clip against the recognizer's labels.</summary>
-    public static ConfusionMatrix Evaluate(EmotionRecognizer recognizer, EmotionClipSet clips)
-    {
-        var matrix = new ConfusionMatrix(clips.Labels);
-        foreach (var clip in clips.Clips)
-        {
-            var probabilities = recognizer.Score(recognizer.EmbedFeatures(clip.LogMel), clips.Labels, recognizer.Config.PromptTemplate);
-            int best = 0;
-            for (int i = 1; i < probabilities.Length; i++) if (probabilities[i] > probabilities[best]) best = i;
-            matrix.Add(clips.Labels[clip.Label], clips.Labels[best]);
-        }
-        return matrix;
-    }
+    /// <summary>Zero-shot predictions of every clip against the clip set's labels (<see cref="EmotionEvaluator"/>).</summary>
+    public static ConfusionMatrix Evaluate(EmotionRecognizer recognizer, EmotionClipSet clips) =>
+        EmotionEvaluator.Confusion(EmotionEvaluator.Predict(recognizer, clips.Clips.Select(c => (c.Utterance, c.LogMel)).ToList(), clips.Labels), clips.Labels);
 
     const string MetricsHeader = "epoch,step,train_loss,valid_uar,valid_war,learning_rate,seconds";
 
