@@ -58,7 +58,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     /// <summary>Trains and tests whatever (model, split) has no result yet.</summary>
     public void Run(int folds, IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
-        var todo = new[] { BaselineModel }.Concat(Variants).SelectMany(m => Splits(folds).Select(s => (Model: m, Split: s)))
+        // Split by split, so an interrupted run leaves whole rows of folds rather than whole models missing.
+        var todo = Splits(folds).SelectMany(s => new[] { BaselineModel }.Concat(Variants).Select(m => (Model: m, Split: s)))
             .Where(x => !File.Exists(Path.Combine(RunFolder(x.Model, x.Split), ResultFile))).ToList();
         if (todo.Count == 0) return;
         var baseRecipe = Recipe(Variants[0], Splits(folds)[0]);
