@@ -14,6 +14,8 @@ public static class Program
                  {
                      AnalyzeCommand.Create(),
                      TrainCommand.Create(),
+                     EvalCommand.Create(),
+                     ResultsCommand.Create(),
                      AudioCommand.Create(),
                      FeaturesCommand.Create(),
                      CorpusCommand.Create(),
