@@ -60,7 +60,7 @@ public static class ReportCommand
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
             {
                 var task = ctx.AddTask("clean", maxValue: (double)data.Test.Count * (list.Count + 1));
-                report = ModelReport.Run(recognizer, $"{string.Join("+", names)}, {data.Name}", data.Test, recognizer.Labels, list, u => DerivedDimensions.For(u), parse.GetValue(seed),
+                report = ModelReport.Run(recognizer, $"{data.Name} ({string.Join("+", names)})", data.Test, recognizer.Labels, list, u => DerivedDimensions.For(u), parse.GetValue(seed),
                     new Training.SynchronousProgress<ModelReport.Progress>(r =>
                     {
                         task.Description = $"{r.Condition} ({r.ConditionIndex + 1}/{r.Conditions})";
