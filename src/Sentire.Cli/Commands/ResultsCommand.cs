@@ -24,7 +24,8 @@ public static class ResultsCommand
         var corpora = new Option<DirectoryInfo>("--corpora") { Description = "Folder holding the corpus folders.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "corpora")) };
         var runs = new Option<DirectoryInfo>("--runs") { Description = "Folder for the per-run checkpoints and result.json files.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", "results")) };
         var output = new Option<FileInfo>("--out") { Description = "Markdown file to write.", DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "results.md")) };
-        var emotion = new Command("emotion", "Baseline vs Emo-CLAP vs SL-/ML-GEmo-CLAP on every corpus, k-fold and RAVDESS 17-20.") { recipe, overrides, folds, corpora, runs, output };
+        var shipped = new Option<DirectoryInfo?>("--shipped") { Description = "A packaged model to list on RAVDESS 17-20 beside the table (e.g. models/emotion-clap-small)." };
+        var emotion = new Command("emotion", "Baseline vs Emo-CLAP vs SL-/ML-GEmo-CLAP on every corpus, k-fold and RAVDESS 17-20.") { recipe, overrides, folds, corpora, runs, output, shipped };
         emotion.SetAction((parse, cancel) =>
         {
             var recipePath = parse.GetValue(recipe)!.FullName;
@@ -63,7 +64,17 @@ public static class ResultsCommand
             var summary = string.Create(CultureInfo.InvariantCulture,
                 $"Recipe `{Path.GetRelativePath(Environment.CurrentDirectory, recipePath)}` for every CLAP variant: {r.Encoder.Subsampling} front end, {r.Encoder.Layers} transformer layers of width {r.Encoder.HiddenSize}, " +
                 $"{r.Optim.Epochs * r.Optim.StepsPerEpoch} steps of {r.Optim.BatchSize} windows of {r.Data.CropSeconds} s, alpha {r.Alpha}; the shipped model (models/emotion-clap-small) is larger and trained longer.");
-            var markdown = EmotionResults.Markdown(results.Load(k), k, r.Data.Corpora, command, summary);
+            (string, CorpusScore)? shippedScore = null;
+            if (parse.GetValue(shipped) is { } shippedDir)
+            {
+                var recognizer = Models.Clap.EmotionRecognizer.Load(shippedDir.FullName);
+                var test = Audio.Corpus.RavdessTestSplit.Split(Audio.Corpus.CorpusSet.Load(Path.Combine(root, "ravdess")).Utterances).Test;
+                var matrix = EmotionEvaluator.Confusion(EmotionEvaluator.Predict(recognizer, test, r.Data.Labels), r.Data.Labels);
+                var relative = Path.GetRelativePath(Environment.CurrentDirectory, shippedDir.FullName);
+                shippedScore = ($"shipped model `{relative}` (Emo-CLAP, its own recipe; this split also chose its epoch)", CorpusScore.Of(matrix));
+                command += $" --shipped {relative}";
+            }
+            var markdown = EmotionResults.Markdown(results.Load(k), k, r.Data.Corpora, command, summary, shippedScore);
             EmotionReport.WriteText(parse.GetValue(output)!.FullName, markdown);
             Console.Write(markdown);
             return Task.FromResult(status);

@@ -127,7 +127,9 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         [(BaselineModel, "classical baseline (prosodic functionals + logistic regression)"), ("emo-clap", "Emo-CLAP"), ("sl-gemo-clap", "SL-GEmo-CLAP"), ("ml-gemo-clap", "ML-GEmo-CLAP")];
 
     /// <summary>docs/results.md from the finished results.</summary>
-    public static string Markdown(IReadOnlyList<SplitResult> results, int folds, IReadOnlyList<string> corpora, string command, string recipeSummary)
+    /// <param name="shipped">the shipped default model scored on RAVDESS actors 17-20 (its own validation split), when given.</param>
+    public static string Markdown(IReadOnlyList<SplitResult> results, int folds, IReadOnlyList<string> corpora, string command, string recipeSummary,
+        (string Name, CorpusScore Ravdess)? shipped = null)
     {
         var c = CultureInfo.InvariantCulture;
         string Pct(double v) => double.IsNaN(v) ? "-" : (100 * v).ToString("0.0", c);
@@ -161,6 +163,11 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
             }
             var fixedSplit = rows.FirstOrDefault(r => r.Split == "ravdess-17-20")?.Corpora.GetValueOrDefault("ravdess");
             sb.AppendLine(fixedSplit is null ? " - | - |" : $" {Pct(fixedSplit.Uar)} | {Pct(fixedSplit.War)} |");
+        }
+        if (shipped is var (shippedName, score))
+        {
+            sb.Append($"| {shippedName} |").Append(string.Concat(Enumerable.Repeat(" - | - |", corpora.Count)));
+            sb.AppendLine($" {Pct(score.Uar)} | {Pct(score.War)} |");
         }
         sb.Append("| *published: emotion2vec+ large (EmoBox), 4 classes, large SSL encoder* |");
         foreach (var corpus in corpora) sb.Append(corpus == "ravdess" ? " *86 (4-class UA)* | - |" : " - | - |");
