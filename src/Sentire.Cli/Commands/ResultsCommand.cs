@@ -25,7 +25,8 @@ public static class ResultsCommand
         var runs = new Option<DirectoryInfo>("--runs") { Description = "Folder for the per-run checkpoints and result.json files.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", "results")) };
         var output = new Option<FileInfo>("--out") { Description = "Markdown file to write.", DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "results.md")) };
         var shipped = new Option<DirectoryInfo?>("--shipped") { Description = "A packaged model to list on RAVDESS 17-20 beside the table (e.g. models/emotion-clap-small)." };
-        var emotion = new Command("emotion", "Baseline vs Emo-CLAP vs SL-/ML-GEmo-CLAP on every corpus, k-fold and RAVDESS 17-20.") { recipe, overrides, folds, corpora, runs, output, shipped };
+        var reportOnly = new Option<bool>("--report-only") { Description = "Write the table from the results finished so far, training nothing." };
+        var emotion = new Command("emotion", "Baseline vs Emo-CLAP vs SL-/ML-GEmo-CLAP on every corpus, k-fold and RAVDESS 17-20.") { recipe, overrides, folds, corpora, runs, output, shipped, reportOnly };
         emotion.SetAction((parse, cancel) =>
         {
             var recipePath = parse.GetValue(recipe)!.FullName;
@@ -43,21 +44,24 @@ public static class ResultsCommand
             if (!Directory.Exists(root)) return Task.FromResult(Usage($"corpora folder {root} not found (--corpora)"));
             var results = new EmotionResults(recipePath, sets, root, parse.GetValue(runs)!.FullName);
             int status = 0;
-            try
+            if (!parse.GetValue(reportOnly))
             {
-                AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                    .Start(ctx =>
-                    {
-                        var task = ctx.AddTask("results");
-                        results.Run(k, new SynchronousProgress<TrainingProgress>(p =>
+                try
+                {
+                    AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                        .Start(ctx =>
                         {
-                            if (p.Phase == "features") { task.Description = $"decoding clips ({p.Step})"; return; }
-                            if (p.Phase == "train") { task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}"; task.MaxValue = p.Steps; task.Value = p.Step; return; }
-                            AnsiConsole.MarkupLineInterpolated($"{p.Phase}");
-                        }), cancel);
-                    });
+                            var task = ctx.AddTask("results");
+                            results.Run(k, new SynchronousProgress<TrainingProgress>(p =>
+                            {
+                                if (p.Phase == "features") { task.Description = $"decoding clips ({p.Step})"; return; }
+                                if (p.Phase == "train") { task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}"; task.MaxValue = p.Steps; task.Value = p.Step; return; }
+                                AnsiConsole.MarkupLineInterpolated($"{p.Phase}");
+                            }), cancel);
+                        });
+                }
+                catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume[/]"); status = 130; }
             }
-            catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume[/]"); status = 130; }
 
             var command = $"./sentire results emotion --recipe {Path.GetRelativePath(Environment.CurrentDirectory, recipePath)} --folds {k}"
                 + string.Concat(sets.Select(s => $" --set {s}")) + $" --out {Path.GetRelativePath(Environment.CurrentDirectory, parse.GetValue(output)!.FullName)}";
