@@ -15,6 +15,7 @@ public static class Program
                      AnalyzeCommand.Create(),
                      TrainCommand.Create(),
                      EvalCommand.Create(),
+                     ReportCommand.Create(),
                      ResultsCommand.Create(),
                      AudioCommand.Create(),
                      FeaturesCommand.Create(),
