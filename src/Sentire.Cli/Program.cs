@@ -18,6 +18,7 @@ public static class Program
                      FeaturesCommand.Create(),
                      CorpusCommand.Create(),
                      VersionCommand.Create(),
+                     ExportCommand.Create(),
                  })
             root.Subcommands.Add(command);
         try
