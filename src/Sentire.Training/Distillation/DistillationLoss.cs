@@ -19,20 +19,4 @@ public static class DistillationLoss
         using var _ = Autograd.NoGrad();
         return (probabilities.Clamp(1e-8f, null).Log() / temperature).Softmax(-1);
     }
-
-    /// <summary>1 - CCC per column, averaged: CCC = 2 s_xy / (s_x^2 + s_y^2 + (mu_x - mu_y)^2) (Lin, 1989), the
-    /// dimensional loss of the audEERING study, over the batch (B, D).</summary>
-    public static Tensor ConcordanceLoss(Tensor predicted, Tensor target)
-    {
-        if (!predicted.Shape.SequenceEqual(target.Shape) || predicted.Rank != 2)
-            throw new ArgumentException($"CCC loss needs two (B, D) tensors of one shape, got {predicted.ShapeString} and {target.ShapeString}");
-        var mx = predicted.Mean(0, keepDim: true);
-        var my = target.Mean(0, keepDim: true);
-        var dx = predicted - mx;
-        var dy = target - my;
-        var covariance = (dx * dy).Mean(0);
-        var denominator = dx.Square().Mean(0) + dy.Square().Mean(0) + (mx - my).Square().Reshape(-1);
-        var ccc = covariance * 2f / (denominator + 1e-8f);
-        return ccc.RSub(1f).Mean();
-    }
 }

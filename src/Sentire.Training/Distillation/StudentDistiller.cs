@@ -13,6 +13,8 @@ using Sentire.Tensors;
 using Sentire.Tensors.Optim;
 using Sentire.Tensors.Serialization;
 using Sentire.Training.Clap;
+using Sentire.Training.Dimensions;
+using Sentire.Training.Losses;
 using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Distillation;
@@ -24,9 +26,11 @@ public sealed record DistillationClip(Utterance Utterance, FeatureMatrix LogMel)
 public sealed record StudentEpochMetrics(int Epoch, long Step, double TrainLoss, double ValidLoss, double ValidAgreement,
     double EvalUar, double EvalWar, double EvalAgreement, double EvalDimensionCcc, double LearningRate, double Seconds);
 
-/// <summary>Scores of a model on the held-out clips: against the corpus labels and against the teacher.</summary>
+/// <summary>Scores of the student and the teacher on the held-out clips: against the corpus labels, against each other,
+/// and the CCC of arousal/valence/dominance (A, V, D order) against the teacher and against the derived targets
+/// (Training/Dimensions/DerivedDimensions: category placement scaled by intensity, not human ratings).</summary>
 public sealed record StudentEvaluation(int Clips, double Uar, double War, double TeacherAgreement, double TeacherUar, double TeacherWar,
-    double[]? DimensionCccVsTeacher)
+    double[]? DimensionCccVsTeacher, double[]? DimensionCccVsDerived, double[]? TeacherDimensionCccVsDerived)
 {
     public double MeanDimensionCcc => DimensionCccVsTeacher is null ? double.NaN : DimensionCccVsTeacher.Average();
 }
@@ -193,7 +197,7 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         {
             var teacherDims = new Tensor(outputs.SelectMany(o => o.Dimensions!).ToArray(), batch.Count, 3);
             loss = loss + Loss.Mse(dims, teacherDims) * recipe.Loss.DimensionMseWeight
-                        + DistillationLoss.ConcordanceLoss(dims, teacherDims) * recipe.Loss.DimensionCccWeight;
+                        + CccLoss.Compute(dims, teacherDims) * recipe.Loss.DimensionCccWeight;
         }
         return loss;
     }
@@ -226,6 +230,7 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         int agree = 0;
         var studentDims = new List<float[]>();
         var teacherDims = new List<float[]>();
+        var derived = new List<float[]>();
         foreach (var clip in labelled)
         {
             var p = student.Predict(clip.LogMel);
@@ -234,13 +239,19 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
             studentMatrix.Add(clip.Utterance.Emotion!, labels[s]);
             teacherMatrix.Add(clip.Utterance.Emotion!, labels[k]);
             if (s == k) agree++;
-            if (t.Dimensions is not null) { studentDims.Add(p.Dimensions); teacherDims.Add(t.Dimensions); }
+            studentDims.Add(p.Dimensions);
+            if (t.Dimensions is not null) teacherDims.Add(t.Dimensions);
+            if (DerivedDimensions.For(clip.Utterance) is { } d) derived.Add([(float)d.Arousal, (float)d.Valence, (float)d.Dominance]);
         }
-        double[]? ccc = null;
-        if (labelled.Count > 1 && teacherDims.Count == labelled.Count)
-            ccc = Enumerable.Range(0, 3).Select(d => DimensionalMetrics.Ccc(studentDims.Select(x => (double)x[d]).ToArray(), teacherDims.Select(x => (double)x[d]).ToArray())).ToArray();
+        bool dimensions = student.Config.DimensionsTrained && labelled.Count > 1;
+        static double[] Ccc(List<float[]> x, List<float[]> y) =>
+            [.. Enumerable.Range(0, 3).Select(d => DimensionalMetrics.Ccc(x.Select(v => (double)v[d]).ToArray(), y.Select(v => (double)v[d]).ToArray()))];
+        bool withTeacher = teacherDims.Count == labelled.Count && labelled.Count > 1, withDerived = derived.Count == labelled.Count && labelled.Count > 1;
         return new StudentEvaluation(labelled.Count, studentMatrix.Uar, studentMatrix.War, labelled.Count == 0 ? double.NaN : (double)agree / labelled.Count,
-            teacherMatrix.Uar, teacherMatrix.War, ccc);
+            teacherMatrix.Uar, teacherMatrix.War,
+            dimensions && withTeacher ? Ccc(studentDims, teacherDims) : null,
+            dimensions && withDerived ? Ccc(studentDims, derived) : null,
+            withTeacher && withDerived ? Ccc(teacherDims, derived) : null);
     }
 
     static int ArgMax(ReadOnlySpan<float> values)

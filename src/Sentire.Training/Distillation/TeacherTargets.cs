@@ -23,20 +23,32 @@ public interface IEmotionTeacher
     TeacherOutput Predict(FeatureMatrix logMel);
 }
 
-/// <summary>A packaged Emo-CLAP model (<see cref="EmotionRecognizer"/>) as teacher: zero-shot probabilities over its own labels.</summary>
+/// <summary>A packaged Emo-CLAP model (<see cref="EmotionRecognizer"/>) as teacher: zero-shot probabilities over its own
+/// labels, and arousal/valence/dominance when the package has a dimensional head.</summary>
 public sealed class ClapTeacher(EmotionRecognizer recognizer, string name, string weightsHash) : IEmotionTeacher
 {
-    public static ClapTeacher Load(string folder) =>
-        new(EmotionRecognizer.Load(folder), Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))),
-            TeacherCache.HashFiles(Path.Combine(folder, EmotionModelPackage.ConfigFile), Path.Combine(folder, EmotionModelPackage.WeightsFile)));
+    /// <summary>Loads a teacher folder; its hash covers config.json, model.safetensors and dimensions.safetensors (when present).</summary>
+    public static ClapTeacher Load(string folder)
+    {
+        var recognizer = EmotionRecognizer.Load(folder);
+        var files = new[] { EmotionModelPackage.ConfigFile, EmotionModelPackage.WeightsFile, EmotionModelPackage.DimensionsFile }
+            .Select(f => Path.Combine(folder, f)).Where(File.Exists).ToArray();
+        return new(recognizer, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), TeacherCache.HashFiles(files));
+    }
 
     public IReadOnlyList<string> Labels => recognizer.Labels;
     public LogMelFrontEndConfig FrontEnd => recognizer.Config.FrontEnd;
     public string WeightsHash => weightsHash;
     public string Name => name;
+    /// <summary>Why the teacher has no dimensions (null when it has them).</summary>
+    public string? DimensionsProblem => recognizer.DimensionsProblem;
 
-    public TeacherOutput Predict(FeatureMatrix logMel) =>
-        new(recognizer.Score(recognizer.EmbedFeatures(logMel), recognizer.Labels, recognizer.Config.PromptTemplate), null);
+    public TeacherOutput Predict(FeatureMatrix logMel)
+    {
+        var encoding = recognizer.Encode(logMel);
+        var probabilities = recognizer.Score(encoding.Embedding, recognizer.Labels, recognizer.Config.PromptTemplate);
+        return new(probabilities, recognizer.Dimensions(encoding.Pooled) is { } d ? [(float)d.Arousal, (float)d.Valence, (float)d.Dominance] : null);
+    }
 }
 
 /// <summary>
