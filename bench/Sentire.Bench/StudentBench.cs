@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Globalization;
+using Sentire.Audio.Decoding;
+using Sentire.Models.Clap;
+using Sentire.Models.Student;
+
+namespace Sentire.Bench;
+
+/// <summary>
+/// Tiny student against its teacher on the same audio: real-time factor and peak memory of analysing a long recording
+/// cut into 10 s segments (decoded audio in memory; per segment: log-mel, model, probabilities and dimensions),
+/// segments spread over all cores. Each model runs in its own child process so its peak working set is its own;
+/// the parent prints both and the ratio. Audio: the demo clips in samples/ tiled to the requested length.
+/// usage: student [--student-seconds S (3600)] [--teacher-seconds S (300)] [--repeat R (3)]
+///        [--student DIR] [--teacher DIR]      (--only student|teacher runs one side in this process)
+/// </summary>
+public sealed class StudentBench : IBenchmark
+{
+    public string Name => "student";
+    public string Description => "tiny student vs its teacher: seconds per hour of audio and peak memory";
+
+    const double SegmentSeconds = 10;
+
+    public int Run(string[] args)
+    {
+        string root = FindRoot();
+        var studentDir = Arg(args, "--student") ?? Path.Combine(root, "models", "emotion-student-tiny");
+        var teacherDir = Arg(args, "--teacher") ?? Path.Combine(root, "models", "emotion-clap-small");
+        int repeat = int.Parse(Arg(args, "--repeat") ?? "3", CultureInfo.InvariantCulture);
+        if (Arg(args, "--only") is { } only)
+            return RunOne(only, only == "student" ? studentDir : teacherDir, double.Parse(Arg(args, "--seconds") ?? "60", CultureInfo.InvariantCulture), repeat, root);
+
+        var studentSeconds = Arg(args, "--student-seconds") ?? "3600";
+        var teacherSeconds = Arg(args, "--teacher-seconds") ?? "300";
+        Console.WriteLine($"{Environment.ProcessorCount} cores, SENTIRE_THREADS={Environment.GetEnvironmentVariable("SENTIRE_THREADS") ?? "(default)"}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        var student = Child(["--only", "student", "--student", studentDir, "--seconds", studentSeconds, "--repeat", repeat.ToString(CultureInfo.InvariantCulture)]);
+        var teacher = Child(["--only", "teacher", "--teacher", teacherDir, "--seconds", teacherSeconds, "--repeat", repeat.ToString(CultureInfo.InvariantCulture)]);
+        if (student is null || teacher is null) return 1;
+        Console.WriteLine();
+        Console.WriteLine("| model | parameters | audio per run | median wall time | seconds per hour of audio | real-time factor | peak working set |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var r in new[] { student, teacher })
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Name} | {r.Parameters:N0} | {r.AudioSeconds:F0} s | {r.MedianSeconds:F2} s | {r.SecondsPerHour:F2} s | {r.AudioSeconds / r.MedianSeconds:F0}x | {r.PeakMegabytes:F0} MB |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| **ratio teacher / student** | {(double)teacher.Parameters / student.Parameters:F0}x | | | **{teacher.SecondsPerHour / student.SecondsPerHour:F1}x** | | {teacher.PeakMegabytes / student.PeakMegabytes:F1}x |"));
+        Console.WriteLine($"goal: the student analyses an hour of audio in under 10 s on 2 cores: {(student.SecondsPerHour < 10 ? "met" : "NOT met")} ({student.SecondsPerHour:F2} s)");
+        return 0;
+    }
+
+    sealed record Result(string Name, long Parameters, double AudioSeconds, double MedianSeconds, double PeakMegabytes)
+    {
+        public double SecondsPerHour => MedianSeconds * 3600 / AudioSeconds;
+    }
+
+    static Result? Child(string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+        if (!Environment.ProcessPath!.EndsWith("Sentire.Bench", StringComparison.Ordinal)) start.ArgumentList.Add(typeof(StudentBench).Assembly.Location);
+        start.ArgumentList.Add("student");
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        string? result = null;
+        for (var line = process.StandardOutput.ReadLine(); line is not null; line = process.StandardOutput.ReadLine())
+        {
+            Console.WriteLine("  " + line);
+            if (line.StartsWith("RESULT ", StringComparison.Ordinal)) result = line;
+        }
+        process.WaitForExit();
+        if (process.ExitCode != 0 || result is null) { Console.Error.WriteLine($"student bench child {string.Join(' ', args)} failed ({process.ExitCode})"); return null; }
+        var f = result.Split(' ');
+        var c = CultureInfo.InvariantCulture;
+        return new Result(f[1], long.Parse(f[2], c), double.Parse(f[3], c), double.Parse(f[4], c), double.Parse(f[5], c));
+    }
+
+    static int RunOne(string which, string folder, double seconds, int repeat, string root)
+    {
+        // Audio: the demo clips back to back, tiled to the requested length, cut into 10 s segments.
+        var clips = Directory.GetFiles(Path.Combine(root, "samples"), "*.flac").Order().Select(p => AudioFile.Read(p).ToMono().Samples).ToList();
+        const int rate = 16000;
+        var audio = new float[(int)(seconds * rate)];
+        for (int filled = 0, k = 0; filled < audio.Length; k++)
+        {
+            var clip = clips[k % clips.Count];
+            int n = Math.Min(clip.Length, audio.Length - filled);
+            clip.AsSpan(0, n).CopyTo(audio.AsSpan(filled));
+            filled += n;
+        }
+        int segment = (int)(SegmentSeconds * rate);
+        var starts = Enumerable.Range(0, (audio.Length + segment - 1) / segment).Select(i => i * segment).ToArray();
+        Action<int> analyse;
+        long parameters;
+        if (which == "student")
+        {
+            var student = EmotionStudent.Load(folder);
+            parameters = student.Model.ParameterCount();
+            analyse = start => student.Predict(student.FrontEnd.LogMel(audio.AsSpan(start, Math.Min(segment, audio.Length - start)).ToArray()));
+        }
+        else
+        {
+            var teacher = EmotionRecognizer.Load(folder);
+            parameters = EmotionModelPackage.Load(folder).Model.ParameterCount();
+            analyse = start => teacher.AnalyzeSamples(audio, start, Math.Min(start + segment, audio.Length));
+        }
+        analyse(0);                                                     // warm-up: JIT, prompt cache, buffers
+        var times = new List<double>();
+        for (int r = 0; r < repeat; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            Parallel.ForEach(starts, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, analyse);
+            times.Add(clock.Elapsed.TotalSeconds);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{which}: run {r + 1}: {seconds:F0} s of audio in {times[^1]:F2} s"));
+        }
+        times.Sort();
+        double peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {(which == "student" ? "student" : "teacher")} {parameters} {seconds} {times[times.Count / 2]} {peak}"));
+        return 0;
+    }
+
+    static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Sentire.slnx"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+
+    static string? Arg(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
