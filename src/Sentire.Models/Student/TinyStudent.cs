@@ -14,6 +14,7 @@ public sealed record TinyStudentConfig(
     int Categories = 8,
     int Dimensions = 3)          // arousal, valence, dominance in [0, 1]
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<int> BlockDilations => Dilations ?? [1, 2, 4, 1, 2];
 
     public void Validate()
@@ -42,7 +43,22 @@ public sealed class TinyStudentBlock : Module<Tensor, Tensor>
         Pointwise = RegisterModule("pointwise", new Conv1d(channels, channels, 1, rng));
     }
 
-    public override Tensor Forward(Tensor x) => x + Pointwise.Forward(Depthwise.Forward(x).Relu()).Relu();   // (B, C, T)
+    public override Tensor Forward(Tensor x) => x + Pointwise.Forward(DepthwiseConvolution(x).Relu()).Relu();   // (B, C, T)
+
+    /// <summary>
+    /// y[c, t] = b[c] + sum_j W[c, 0, j] x[c, t + j d - p], computed as K shifted multiply-adds over the whole (B, C, T)
+    /// tensor: the engine's grouped Conv1d lowers to one tiny GEMM per channel, which made this layer most of the
+    /// student's run time. Same parameters and result as <c>Depthwise.Forward(x)</c> (the exports use a grouped Conv).
+    /// </summary>
+    Tensor DepthwiseConvolution(Tensor x)
+    {
+        int channels = x.Dim(1), frames = x.Dim(2), kernel = Depthwise.KernelSize, d = Depthwise.Dilation;
+        var padded = x.Pad([Depthwise.Padding, Depthwise.Padding]);                    // (B, C, T + 2p)
+        var w = Depthwise.Weight.Reshape(channels, kernel);                            // (C, K)
+        var y = Depthwise.Bias!.Reshape(channels, 1) + padded.Narrow(2, 0, frames) * w.Narrow(1, 0, 1);
+        for (int j = 1; j < kernel; j++) y = y + padded.Narrow(2, j * d, frames) * w.Narrow(1, j, 1);
+        return y;                                                                      // (B, C, T)
+    }
 }
 
 /// <summary>

@@ -84,7 +84,7 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         var distill = recipe.Data.Exclude == "none" ? corpora.Utterances.ToList() : corpora.Utterances.Where(u => !heldIds.Contains(u.Id)).ToList();
 
         var frontEnd = new LogMelFrontEnd(teacher.FrontEnd);
-        var all = distill.Concat(held.Where(u => !distill.Contains(u))).ToList();
+        var all = recipe.Data.Exclude == "none" ? distill : [.. distill, .. held];
         var clips = LoadClips(all, frontEnd, recipe.Data.MaxSeconds, new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, epochs, n, all.Count, 0, 0))));
         var byId = clips.ToDictionary(c => c.Utterance.Id, StringComparer.Ordinal);
         var targets = TeacherCache.Ensure(recipe.Data.TeacherCache, teacher, clips.Select(c => (c.Utterance.Id, c.LogMel)).ToList(),
