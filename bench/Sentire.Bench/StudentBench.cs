@@ -8,11 +8,11 @@ namespace Sentire.Bench;
 
 /// <summary>
 /// Tiny student against its teacher on the same audio: real-time factor and peak memory of analysing a long recording
-/// cut into 10 s segments (decoded audio in memory; per segment: log-mel, model, probabilities and dimensions),
+/// cut into 10 s segments (per segment: log-mel, model, probabilities and dimensions),
 /// segments spread over all cores. Each model runs in its own child process so its peak working set is its own;
 /// the parent prints both and the ratio. Audio: the demo clips in samples/ tiled to the requested length. Segments
 /// run one per core with single-threaded kernels inside (SENTIRE_THREADS=1, OPENBLAS_NUM_THREADS=1 unless set).
-/// usage: student [--student-seconds S (3600)] [--teacher-seconds S (300)] [--repeat R (3)]
+/// usage: student [--student-seconds S (3600)] [--teacher-seconds S (600)] [--repeat R (3)]
 ///        [--student DIR] [--teacher DIR]      (--only student|teacher runs one side in this process)
 /// </summary>
 public sealed class StudentBench : IBenchmark
@@ -32,7 +32,7 @@ public sealed class StudentBench : IBenchmark
             return RunOne(only, only == "student" ? studentDir : teacherDir, double.Parse(Arg(args, "--seconds") ?? "60", CultureInfo.InvariantCulture), repeat, root);
 
         var studentSeconds = Arg(args, "--student-seconds") ?? "3600";
-        var teacherSeconds = Arg(args, "--teacher-seconds") ?? "300";
+        var teacherSeconds = Arg(args, "--teacher-seconds") ?? "600";
         Console.WriteLine($"{Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         var student = Child(["--only", "student", "--student", studentDir, "--seconds", studentSeconds, "--repeat", repeat.ToString(CultureInfo.InvariantCulture)]);
         var teacher = Child(["--only", "teacher", "--teacher", teacherDir, "--seconds", teacherSeconds, "--repeat", repeat.ToString(CultureInfo.InvariantCulture)]);
@@ -81,32 +81,36 @@ public sealed class StudentBench : IBenchmark
 
     static int RunOne(string which, string folder, double seconds, int repeat, string root)
     {
-        // Audio: the demo clips back to back, tiled to the requested length, cut into 10 s segments.
-        var clips = Directory.GetFiles(Path.Combine(root, "samples"), "*.flac").Order().Select(p => AudioFile.Read(p).ToMono().Samples).ToList();
+        // Audio: the demo clips back to back, repeated to the requested length and cut into 10 s segments; each segment
+        // is made when it is analysed, so the peak working set is the model's, not that of an hour of samples.
+        var loop = Directory.GetFiles(Path.Combine(root, "samples"), "*.flac").Order().SelectMany(p => AudioFile.Read(p).ToMono().Samples).ToArray();
         const int rate = 16000;
-        var audio = new float[(int)(seconds * rate)];
-        for (int filled = 0, k = 0; filled < audio.Length; k++)
-        {
-            var clip = clips[k % clips.Count];
-            int n = Math.Min(clip.Length, audio.Length - filled);
-            clip.AsSpan(0, n).CopyTo(audio.AsSpan(filled));
-            filled += n;
-        }
+        long total = (long)(seconds * rate);
         int segment = (int)(SegmentSeconds * rate);
-        var starts = Enumerable.Range(0, (audio.Length + segment - 1) / segment).Select(i => i * segment).ToArray();
-        Action<int> analyse;
+        var starts = Enumerable.Range(0, (int)((total + segment - 1) / segment)).Select(i => (long)i * segment).ToArray();
+        float[] Segment(long start)
+        {
+            var samples = new float[(int)Math.Min(segment, total - start)];
+            for (int n = 0; n < samples.Length; n++) samples[n] = loop[(start + n) % loop.Length];
+            return samples;
+        }
+        Action<long> analyse;
         long parameters;
         if (which == "student")
         {
             var student = EmotionStudent.Load(folder);
             parameters = student.Model.ParameterCount();
-            analyse = start => student.Predict(student.FrontEnd.LogMel(audio.AsSpan(start, Math.Min(segment, audio.Length - start)).ToArray()));
+            analyse = start => student.Predict(student.FrontEnd.LogMel(Segment(start)));
         }
         else
         {
             var teacher = EmotionRecognizer.Load(folder);
             parameters = EmotionModelPackage.Load(folder).Model.ParameterCount();
-            analyse = start => teacher.AnalyzeSamples(audio, start, Math.Min(start + segment, audio.Length));
+            analyse = start =>
+            {
+                var samples = Segment(start);
+                teacher.AnalyzeSamples(samples, 0, samples.Length);
+            };
         }
         analyse(0);                                                     // warm-up: JIT, prompt cache, buffers
         var times = new List<double>();
@@ -126,7 +130,7 @@ public sealed class StudentBench : IBenchmark
             var frontEnd = new Models.Speech.LogMelFrontEnd(EmotionStudent.Load(folder).Config.FrontEnd);
             var clock = Stopwatch.StartNew();
             Parallel.ForEach(starts, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-                start => frontEnd.LogMel(audio.AsSpan(start, Math.Min(segment, audio.Length - start)).ToArray()));
+                start => frontEnd.LogMel(Segment(start)));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"student: of which log-mel front end alone: {clock.Elapsed.TotalSeconds:F2} s"));
         }
         double peak = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
