@@ -40,12 +40,12 @@ public sealed record StudentEvaluation(int Clips, double Uar, double War, double
 /// labelled or not; 2) the teacher's outputs once per clip, cached by teacher hash; 3) the student trained on those
 /// outputs alone (KL with temperature on categories, MSE + 1 - CCC on dimensions when the teacher has them), with a
 /// random share held back to pick the best epoch by teacher agreement; 4) scored on the held-out RAVDESS actors 17-20.
-/// The run folder holds checkpoint.safetensors (resumed when present), metrics.csv and best/ (the packaged student with
-/// its generated model card).
+/// The run folder holds checkpoint.safetensors (resumed when present, and only for the same teacher: teacher-hash.txt),
+/// metrics.csv and best/ (the packaged student with its generated model card).
 /// </summary>
 public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, string recipePath, IEmotionTeacher teacher, string corporaRoot, string runFolder)
 {
-    public const string CheckpointFile = "checkpoint.safetensors", MetricsFile = "metrics.csv", BestFolder = "best";
+    public const string CheckpointFile = "checkpoint.safetensors", MetricsFile = "metrics.csv", BestFolder = "best", TeacherFile = "teacher-hash.txt";
 
     public StudentModelConfig ModelConfig() => new()
     {
@@ -114,6 +114,12 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         long step = 0;
         double bestValid = double.PositiveInfinity;
         var history = new List<StudentEpochMetrics>();
+        // A checkpoint belongs to one teacher: resuming it against other teacher outputs would mix two targets.
+        var teacherFile = Path.Combine(runFolder, TeacherFile);
+        if (File.Exists(checkpointPath) && File.Exists(teacherFile) && File.ReadAllText(teacherFile).Trim() != teacher.WeightsHash)
+            throw new RecipeException($"{runFolder} holds a run distilled from teacher {File.ReadAllText(teacherFile).Trim()}, but {teacher.Name} is now {teacher.WeightsHash}: delete the folder or pass another --out");
+        var hashBytes = Encoding.UTF8.GetBytes(teacher.WeightsHash + "\n");
+        AtomicFile.Write(teacherFile, s => s.Write(hashBytes));
         if (File.Exists(checkpointPath))
         {
             var state = Checkpoint.Restore(checkpointPath, model, optimizer);
