@@ -96,6 +96,7 @@ public static class EmotionModelPackage
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
 
+    /// <summary>Reads and checks config.json of a package folder.</summary>
     public static EmotionModelConfig ReadConfig(string folder)
     {
         var configPath = Path.Combine(folder, ConfigFile);

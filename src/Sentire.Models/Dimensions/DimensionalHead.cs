@@ -45,7 +45,7 @@ public sealed class DimensionalHead : Module<Tensor, Tensor>
         if (config.InputSize <= 0 || config.HiddenSize <= 0)
             throw new ArgumentException($"dimensional head sizes must be positive (got input_size: {config.InputSize}, hidden_size: {config.HiddenSize})");
         Config = config;
-        dropout = new Dropout(config.Dropout, rngForDropout);
+        dropout = RegisterModule("dropout", new Dropout(config.Dropout, rngForDropout));   // registered so Eval() turns it off
         Dense = RegisterModule("dense", new Linear(config.InputSize, config.HiddenSize, rngForInit));
         OutProj = RegisterModule("out_proj", new Linear(config.HiddenSize, EmotionDimensions.Names.Count, rngForInit));
     }
