@@ -5,7 +5,7 @@
 //     var (probabilities, dimensions) = student.Predict(samples);   // 16 kHz mono float samples in [-1, 1]
 //     // probabilities[i] belongs to student.Labels[i]; dimensions = arousal, valence, dominance in [0, 1]
 //
-// It reproduces Sentire's engine (log-mel front end and TinyStudent) to about 1e-5. Research use only: the weights
+// It reproduces Sentire's engine (log-mel front end and TinyStudent) to 1e-4 (tested). Research use only: the weights
 // carry the terms of the corpora they were distilled on (see the model card).
 using System.Buffers.Binary;
 using System.Text;
