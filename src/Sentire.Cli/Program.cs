@@ -22,6 +22,7 @@ public static class Program
                      EmbedCommand.Create(),
                      CorpusCommand.Create(),
                      VersionCommand.Create(),
+                     ExportCommand.Create(),
                  })
             root.Subcommands.Add(command);
         try

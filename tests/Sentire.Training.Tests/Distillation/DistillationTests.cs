@@ -1,0 +1,95 @@
+using Sentire.Audio.Dsp;
+using Sentire.Models.Speech;
+using Sentire.Tensors;
+using Sentire.Tests.Common;
+using Sentire.Training.Distillation;
+using Sentire.Training.Recipes;
+
+namespace Sentire.Training.Tests.Distillation;
+
+public sealed class DistillationTests
+{
+    [Fact]
+    public void CategoryLossIsTemperedKlTimesTSquaredWithHandComputedGradient()
+    {
+        // q = [0.2, 0.8], T = 2: q_T ∝ sqrt(q) = [1/3, 2/3]; z = [0, 0]: p_T = [1/2, 1/2].
+        // L = T^2 (1/3 ln(2/3) + 2/3 ln(4/3)) = 0.2265326; dL/dz = T (p_T - q_T) = [1/3, -1/3].
+        var logits = Tensor.Zeros(1, 2);
+        logits.RequiresGrad = true;
+        var loss = DistillationLoss.Category(logits, new Tensor([0.2f, 0.8f], 1, 2), temperature: 2f);
+        Assert.Equal(4 * (Math.Log(2.0 / 3) / 3 + 2 * Math.Log(4.0 / 3) / 3), loss.Item(), 5);
+        loss.Backward();
+        Assert.Equal(1f / 3, logits.Grad!.Data[0], 5);
+        Assert.Equal(-1f / 3, logits.Grad!.Data[1], 5);
+    }
+
+    [Fact]
+    public void SoftenedTargetsAtTemperatureOneAreTheTeachersProbabilities()
+    {
+        var q = new Tensor([0.1f, 0.6f, 0.3f], 1, 3);
+        var t = DistillationLoss.SoftenedTargets(q, 1f);
+        for (int i = 0; i < 3; i++) Assert.Equal(q.Data[i], t.Data[i], 6);
+    }
+
+    sealed class FakeTeacher(int calls) : IEmotionTeacher
+    {
+        public int Calls { get; private set; } = calls;
+        public IReadOnlyList<string> Labels => ["a", "b"];
+        public LogMelFrontEndConfig FrontEnd => new();
+        public string WeightsHash => "00ff00ff00ff00ff";
+        public string Name => "fake";
+        public TeacherOutput Predict(FeatureMatrix logMel)
+        {
+            Calls++;
+            float p = logMel.Rows / 10f;
+            return new TeacherOutput([p, 1 - p], [0.25f, 0.5f, 0.75f]);
+        }
+    }
+
+    [Fact]
+    public void TeacherCacheComputesOnlyMissingClipsAndRoundTrips()
+    {
+        var folder = Directory.CreateTempSubdirectory("sentire-teacher").FullName;
+        var teacher = new FakeTeacher(0);
+        var clips = new List<(string, FeatureMatrix)> { ("c/1", new FeatureMatrix(2, 1)), ("c/2", new FeatureMatrix(3, 1)) };
+        var first = TeacherCache.Ensure(folder, teacher, clips, null, CancellationToken.None);
+        Assert.Equal(2, teacher.Calls);
+        clips.Add(("c/3", new FeatureMatrix(7, 1)));
+        var second = TeacherCache.Ensure(folder, teacher, clips, null, CancellationToken.None);
+        Assert.Equal(3, teacher.Calls);                                     // the cached two were read, not recomputed
+        Assert.Equal([0.3f, 0.7f], second["c/2"].Probabilities);
+        Assert.Equal([0.25f, 0.5f, 0.75f], second["c/3"].Dimensions!);
+        Assert.Equal(Path.Combine(folder, "teacher-00ff00ff00ff00ff.csv"), TeacherCache.PathFor(folder, teacher));
+        var lines = File.ReadAllLines(TeacherCache.PathFor(folder, teacher));
+        Assert.Equal("id,p_a,p_b,arousal,valence,dominance", lines[0]);
+        Assert.Equal("c/1,0.2,0.8,0.25,0.5,0.75", lines[1]);
+        var e = Assert.Throws<InvalidDataException>(() => TeacherCache.Read(TeacherCache.PathFor(folder, teacher), ["a", "c"]));
+        Assert.Contains("expected 'id,p_a,p_c", e.Message);
+    }
+
+    [Fact]
+    public void HashCoversFileContents()
+    {
+        var folder = Directory.CreateTempSubdirectory("sentire-hash").FullName;
+        var a = Path.Combine(folder, "a");
+        File.WriteAllText(a, "abc");
+        // SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
+        Assert.Equal("ba7816bf8f01cfea", TeacherCache.HashFiles(a));
+    }
+
+    [Fact]
+    public void ShippedRecipeLoadsAndBadValuesAreAllReported()
+    {
+        var path = Path.Combine(RepoPaths.Root, "recipes", "student-tiny.yaml");
+        var recipe = RecipeLoader.Load<StudentRecipe>(path);
+        recipe.Validate(path);
+        Assert.Equal([1, 2, 4, 1, 2], recipe.Model.Dilations);
+        Assert.Contains("secap", recipe.Data.Corpora);
+        Assert.Equal("ravdess-17-20", recipe.Data.Exclude);
+        var bad = RecipeLoader.Load<StudentRecipe>(path, ["loss.temperature=0", "optim.batch_size=1", "data.exclude=some"]);
+        var e = Assert.Throws<RecipeException>(() => bad.Validate(path));
+        Assert.Contains("loss.temperature", e.Message);
+        Assert.Contains("optim.batch_size", e.Message);
+        Assert.Contains("data.exclude", e.Message);
+    }
+}
