@@ -65,6 +65,7 @@ public static class TrainCommand
         });
         train.Subcommands.Add(clap);
         train.Subcommands.Add(Baseline(corpora));
+        foreach (var command in TrainSecapCommand.Create(corpora)) train.Subcommands.Add(command);
         return train;
     }
 
