@@ -8,13 +8,17 @@ namespace Sentire.Models.Decoders;
 /// inv_freq computed as float32 products. Tables grow on demand and are reused while the frequencies stay the same
 /// (they change only under dynamic NTK scaling, with the sequence length).
 /// </summary>
-internal sealed class LlamaRotary(LlamaConfig config)
+public sealed class LlamaRotary
 {
+    readonly LlamaConfig config;
+
+    internal LlamaRotary(LlamaConfig config) => this.config = config;
+
     Tensor? cos, sin;
     float[]? tableFrequencies;
 
     /// <summary>Tables covering positions 0..<paramref name="seqLen"/>-1, for a forward whose largest position is seqLen - 1.</summary>
-    public (Tensor Cos, Tensor Sin) Tables(int seqLen)
+    internal (Tensor Cos, Tensor Sin) Tables(int seqLen)
     {
         var invFreq = InverseFrequencies(config, seqLen);
         if (cos is null || cos.Dim(0) < seqLen || !invFreq.AsSpan().SequenceEqual(tableFrequencies))
