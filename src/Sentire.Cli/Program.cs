@@ -13,6 +13,8 @@ public static class Program
         foreach (var command in new Command[]
                  {
                      AnalyzeCommand.Create(),
+                     CaptionCommand.Create(),
+                     EvalCaptionsCommand.Create(),
                      TrainCommand.Create(),
                      AudioCommand.Create(),
                      FeaturesCommand.Create(),

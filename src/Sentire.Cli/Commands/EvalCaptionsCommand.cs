@@ -124,7 +124,7 @@ public static class EvalCaptionsCommand
             var file = Str(e, "file") ?? Str(e, "audio_path");
             IReadOnlyList<string> texts = e.TryGetProperty("references", out var list) && list.ValueKind == JsonValueKind.Array
                 ? list.EnumerateArray().Select(x => x.GetString() ?? "").ToList()
-                : Str(e, "reference") ?? Str(e, "caption") is { } one ? [one] : throw new InvalidDataException($"{path}: a line has no 'references', 'reference' or 'caption'");
+                : (Str(e, "reference") ?? Str(e, "caption")) is { } one ? [one] : throw new InvalidDataException($"{path}: a line has no 'references', 'reference' or 'caption'");
             yield return new Reference(Str(e, "id"), file is null ? null : Path.GetFullPath(file), Str(e, "language"), Str(e, "split"), texts);
         }
     }

@@ -115,7 +115,7 @@ public sealed class EmotionCaptioner
     /// <summary>Pooled C-Embedding (1, d_q) of a sentence: the Q-Former's text mode, our sentence encoder.</summary>
     public Tensor EmbedSentence(string text)
     {
-        using var _ = Autograd.NoGrad();
+        using var noGrad = Autograd.NoGrad();
         var ids = Tokenizer.Encode(text, addBos: true, addEos: true);
         if (ids.Length > Config.QFormer.MaxPositionEmbeddings) ids = ids[..Config.QFormer.MaxPositionEmbeddings];
         return QFormer.PoolText(Model.QFormer.EncodeText([ids], out _)).Normalize(dim: -1);
