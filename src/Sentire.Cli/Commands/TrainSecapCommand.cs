@@ -69,7 +69,8 @@ public static class TrainSecapCommand
         var clips = CaptionDataset.LoadOrBuild(dataFolder, corporaRoot, r.Data, r.Seed,
             new SynchronousProgress<(int Done, int Total)>(p => progress.Report(new TrainingProgress("features", 0, 0, p.Done, p.Total, 0, 0))));
         var tokenizer = Text.BpeTokenizer.Load(Path.Combine(r.LanguageModel, CaptionLanguageModel.TokenizerFile));
-        var frames = SpeechFrameCache.Load(Path.Combine(run, "cache"), r.SpeechEncoder, clips, r.Data.MaxSeconds,
+        // Frames live beside the caption data, so every run on that data (stages, ablations) shares one cache.
+        var frames = SpeechFrameCache.Load(Path.Combine(dataFolder, "frames-cache"), r.SpeechEncoder, clips, r.Data.MaxSeconds,
             new SynchronousProgress<(int Done, int Total)>(p => progress.Report(new TrainingProgress("features", 0, 0, p.Done, p.Total, 0, 0))));
         return new SecapContext(clips, tokenizer, frames, frames.Values.First().Columns);
     }
