@@ -126,6 +126,11 @@ public sealed class QFormer : Module
     public LayerNorm EmbeddingsNorm { get; }
     public LayerNorm QueryNorm { get; }
     public ModuleList<QFormerLayer> Layers { get; }
+    /// <summary>Per-dimension mean and standard deviation of the training frames: the frozen encoder's frames share a
+    /// large clip-independent component, and cross-attention averages it in; standardising the frames first (as
+    /// cepstral mean and variance normalisation does) leaves the clip-specific part for the queries to pick up.</summary>
+    public Tensor SpeechMean { get; }
+    public Tensor SpeechStd { get; }
     readonly Dropout dropout;
 
     public QFormer(QFormerConfig config, Generator rngForDropout, Generator? rngForInit)
@@ -146,6 +151,8 @@ public sealed class QFormer : Module
             Init.Normal(PositionEmbeddings.Weight, rngForInit, 0f, 0.02f);
         }
         QueryNorm = RegisterModule("layernorm", new LayerNorm(config.HiddenSize, config.LayerNormEps));
+        SpeechMean = RegisterBuffer("speech_mean", Tensor.Zeros(config.EncoderHiddenSize));
+        SpeechStd = RegisterBuffer("speech_std", Tensor.Ones(config.EncoderHiddenSize));
         dropout = RegisterModule("dropout", new Dropout(config.HiddenDropoutProb, rngForDropout));
         var encoder = RegisterModule("encoder", new StateDictScope());
         Layers = encoder.Add("layer", new ModuleList<QFormerLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new QFormerLayer(config, i, rngForDropout, rngForInit))));
@@ -157,9 +164,19 @@ public sealed class QFormer : Module
         if (speech.Rank != 3 || speech.Dim(2) != Config.EncoderHiddenSize)
             throw new ArgumentException($"speech frames must be (B, S, {Config.EncoderHiddenSize}), got {speech.ShapeString}");
         int b = speech.Dim(0);
+        speech = (speech - SpeechMean) / SpeechStd;
         var x = dropout.Forward(QueryNorm.Forward(QueryTokens.Expand(b, Config.NumQueryTokens, Config.HiddenSize)));   // (B, n_q, D)
         foreach (var layer in Layers) x = layer.Forward(x, null, speech, speechMask);
         return x;
+    }
+
+    /// <summary>Sets the frame standardisation from training frames (rows: frames, columns: encoder dims).</summary>
+    public void SetSpeechStatistics(ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
+    {
+        if (mean.Length != Config.EncoderHiddenSize || std.Length != Config.EncoderHiddenSize)
+            throw new ArgumentException($"statistics for {mean.Length}/{std.Length} dims, the Q-Former reads {Config.EncoderHiddenSize}");
+        mean.CopyTo(SpeechMean.Data);
+        std.CopyTo(SpeechStd.Data);
     }
 
     /// <summary>Token states (B, T, d_q) of right-padded id rows (text mode: no cross-attention); C- or T-Embedding.</summary>

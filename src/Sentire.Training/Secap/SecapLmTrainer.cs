@@ -85,7 +85,9 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
                 {
                     var pool = train[languages[rng.NextInt(languages.Length)]];
                     var clip = pool[rng.NextInt(pool.Count)];
-                    rows[b] = Row(tokenizer, CaptionInstructions.Draw(clip.Language, rng), clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)], config.MaxPositionEmbeddings);
+                    var caption = clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)];
+                    var hint = rng.NextDouble() < recipe.PrefixHintProbability ? clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)] : null;
+                    rows[b] = Row(tokenizer, CaptionInstructions.Draw(clip.Language, rng), caption, config.MaxPositionEmbeddings, hint);
                 }
                 optimizer.SetLearningRateFactor(schedule.Factor(step));
                 var loss = NextTokenLoss(model, rows, tokenizer.PadId);
@@ -128,10 +130,10 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
         }
     }
 
-    /// <summary>BOS, instruction, caption, EOS, cut to the LM's positions.</summary>
-    static int[] Row(BpeTokenizer tokenizer, string instruction, string caption, int maxTokens)
+    /// <summary>BOS, [hint,] instruction, caption, EOS, cut to the LM's positions.</summary>
+    static int[] Row(BpeTokenizer tokenizer, string instruction, string caption, int maxTokens, string? hint = null)
     {
-        int[] row = [tokenizer.BosId, .. tokenizer.Encode(instruction), .. tokenizer.Encode(caption), tokenizer.EosId];
+        int[] row = [tokenizer.BosId, .. hint is null ? [] : tokenizer.Encode(hint), .. tokenizer.Encode(instruction), .. tokenizer.Encode(caption), tokenizer.EosId];
         return row.Length <= maxTokens ? row : row[..maxTokens];
     }
 

@@ -109,6 +109,10 @@ public sealed class SecapLmRecipe
     public CaptionDataRecipe Data { get; init; } = new();
     /// <summary>BPE vocabulary (byte fallback: any text encodes); must exceed 260 + the distinct characters of the captions.</summary>
     public int VocabSize { get; init; } = 1600;
+    /// <summary>Probability that a pre-training row carries a text hint between BOS and the instruction (another
+    /// paraphrase of the caption; for Chinese the caption itself), so the LM learns to read the slot that the
+    /// L-Embedding fills in stage 2. Our addition: a 7B LLaMA reads soft prompts without it, a 3-layer LM does not.</summary>
+    public double PrefixHintProbability { get; init; }
     public SecapLmModelRecipe Model { get; init; } = new();
     public SecapLmOptimRecipe Optim { get; init; } = new();
 }

@@ -55,6 +55,8 @@ public sealed class SecapStage1Trainer(SecapRecipe recipe, string recipeText, Se
         var validCategories = valid.Select(CategoryOf).ToArray();
 
         var qformer = new QFormer(QFormerConfigOf(recipe, context.Tokenizer.VocabSize, context.EncoderHiddenSize), new Generator(recipe.Seed + 1), new Generator(recipe.Seed));
+        var (mean, std) = context.FrameStatistics(train);
+        qformer.SetSpeechStatistics(mean, std);
         var model = new SecapStage1Model(qformer, new VClubEstimator(recipe.Qformer.HiddenSize, recipe.Qformer.HiddenSize, s1.ClubHiddenSize, new Generator(recipe.Seed + 2)));
         var optimizer = new AdamW(ParamGroup.SplitWeightDecay(qformer.NamedParameters(), s1.WeightDecay), s1.LearningRate);
         var clubOptimizer = new AdamW(model.Club.NamedParameters(), s1.ClubLearningRate, weightDecay: 0);
@@ -181,6 +183,27 @@ public sealed class SecapContext(IReadOnlyList<CaptionClip> clips, BpeTokenizer 
     public BpeTokenizer Tokenizer { get; } = tokenizer;
     public IReadOnlyDictionary<string, FeatureMatrix> Frames { get; } = frames;
     public int EncoderHiddenSize { get; } = encoderHiddenSize;
+
+    /// <summary>Per-dimension mean and standard deviation over every frame of <paramref name="clips"/>.</summary>
+    public (float[] Mean, float[] Std) FrameStatistics(IEnumerable<CaptionClip> clips)
+    {
+        var sum = new double[EncoderHiddenSize];
+        var sumSq = new double[EncoderHiddenSize];
+        long n = 0;
+        foreach (var c in clips)
+        {
+            var f = Frames[c.Id];
+            for (int r = 0; r < f.Rows; r++)
+            {
+                var row = f.Row(r);
+                for (int d = 0; d < row.Length; d++) { sum[d] += row[d]; sumSq[d] += (double)row[d] * row[d]; }
+                n++;
+            }
+        }
+        var mean = sum.Select(s => (float)(s / n)).ToArray();
+        var std = sumSq.Select((s, d) => (float)Math.Sqrt(Math.Max(s / n - (double)mean[d] * mean[d], 1e-6))).ToArray();
+        return (mean, std);
+    }
 
     /// <summary>BOS + tokens + EOS, cut to <paramref name="maxTokens"/> (keeping BOS).</summary>
     public int[] Encode(string text, int maxTokens)

@@ -45,6 +45,11 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
             using var weights = SafeTensors.OpenModel(path);
             model.QFormer.LoadStateDict(weights, strict: true);
         }
+        else
+        {
+            var (mean, std) = context.FrameStatistics(context.Clips.Where(c => c.Split == CaptionDataset.Train));
+            model.QFormer.SetSpeechStatistics(mean, std);
+        }
         if (s2.FreezeQformer) model.QFormer.Freeze();
         var train = context.Clips.Where(c => c.Split == CaptionDataset.Train).GroupBy(c => c.Language).ToDictionary(g => g.Key, g => g.ToList());
         var languages = train.Keys.Order(StringComparer.Ordinal).ToArray();

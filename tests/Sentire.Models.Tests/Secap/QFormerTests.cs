@@ -36,6 +36,19 @@ public sealed class QFormerTests
     }
 
     [Fact]
+    public void StandardisesFramesWithItsStatistics()
+    {
+        var q = Build();
+        q.Eval();
+        var frames = Tensor.Normal(new Generator(8), 0f, 1f, 1, 5, 8);
+        var expected = q.EncodeSpeech((frames - 1f) / 2f, null).Data.ToArray();
+        q.SetSpeechStatistics(Enumerable.Repeat(1f, 8).ToArray(), Enumerable.Repeat(2f, 8).ToArray());
+        var actual = q.EncodeSpeech(frames, null).Data.ToArray();
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 5);
+        Assert.Contains("speech_std", q.StateDict().Keys);
+    }
+
+    [Fact]
     public void CrossAttentionEveryOtherLayerWithHuggingFaceNames()
     {
         var names = Build(layers: 4).NamedParameters().Select(p => p.Key).ToHashSet();
