@@ -13,6 +13,8 @@ public static class Program
         foreach (var command in new Command[]
                  {
                      AnalyzeCommand.Create(),
+                     CaptionCommand.Create(),
+                     EvalCaptionsCommand.Create(),
                      TrainCommand.Create(),
                      EvalCommand.Create(),
                      ReportCommand.Create(),

@@ -67,6 +67,7 @@ public static class TrainCommand
         train.Subcommands.Add(Baseline(corpora));
         train.Subcommands.Add(TrainStudentCommand.Create(corpora));
         train.Subcommands.Add(TrainDimsCommand.Create(corpora));
+        foreach (var command in TrainSecapCommand.Create(corpora)) train.Subcommands.Add(command);
         return train;
     }
 

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Text.Json;
+using Sentire.Models.Generation;
+using Sentire.Models.Secap;
+
+namespace Sentire.Cli.Commands;
+
+/// <summary>
+/// <c>sentire caption FILE|FOLDER|GLOB... [--lang zh|en] [--json] [decoding options]</c>: one sentence describing the
+/// emotion in each file's voice (SECap). Greedy by default; --beam N, or --temperature/--top-p/--top-k with --seed to
+/// sample, --consensus N for SECap's sample-and-vote. A file that cannot be read is reported and the batch goes on.
+/// </summary>
+public static class CaptionCommand
+{
+    public const string DefaultModel = "secap-small";
+
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Audio files, folders (searched recursively) or globs.", Arity = ArgumentArity.OneOrMore };
+        var model = new Option<string?>("--model") { Description = "Captioning model folder (default: the shipped secap-small, or SENTIRE_CAPTION_MODEL)." };
+        var lang = new Option<string>("--lang") { Description = "Caption language: en or zh.", DefaultValueFactory = _ => "en" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line per file: file, language, caption (or error)." };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Most new tokens per caption.", DefaultValueFactory = _ => 48 };
+        var beam = new Option<int>("--beam") { Description = "Beam size (1 = greedy).", DefaultValueFactory = _ => 1 };
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature (0 = greedy/beam).", DefaultValueFactory = _ => 0f };
+        var topP = new Option<float>("--top-p") { Description = "Nucleus sampling mass.", DefaultValueFactory = _ => 1f };
+        var topK = new Option<int>("--top-k") { Description = "Sample among the K most probable tokens (0 = off).", DefaultValueFactory = _ => 0 };
+        var seed = new Option<ulong>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 0UL };
+        var repetition = new Option<float>("--repetition-penalty") { Description = "CTRL repetition penalty (1 = off).", DefaultValueFactory = _ => 1.2f };
+        var consensus = new Option<int>("--consensus") { Description = "SECap consensus: sample N captions and keep the one most similar to the others (0 = off; the paper uses 8).", DefaultValueFactory = _ => 0 };
+        var transcript = new Option<string?>("--transcript") { Description = "Transcript, for models trained with a transcript input modality." };
+        var command = new Command("caption", "Describe the emotion in speech with one sentence (SECap).")
+            { inputs, model, lang, json, maxTokens, beam, temperature, topP, topK, seed, repetition, consensus, transcript };
+        command.SetAction(parse =>
+        {
+            var language = parse.GetValue(lang)!;
+            if (language is not ("en" or "zh")) return Usage($"--lang must be en or zh, got '{language}'");
+            var options = new CaptionOptions
+            {
+                Decoding = new GenerationOptions
+                {
+                    MaxNewTokens = parse.GetValue(maxTokens), BeamSize = parse.GetValue(beam), Temperature = parse.GetValue(temperature),
+                    TopP = parse.GetValue(topP), TopK = parse.GetValue(topK), Seed = parse.GetValue(seed), RepetitionPenalty = parse.GetValue(repetition),
+                },
+                ConsensusSamples = parse.GetValue(consensus),
+                Transcript = parse.GetValue(transcript),
+            };
+            try { options.Decoding.Validate(); }
+            catch (ArgumentException e) { return Usage(e.Message); }
+            var files = AnalyzeCommand.ExpandInputs(parse.GetValue(inputs)!, out var missing);
+            EmotionCaptioner captioner;
+            try { captioner = EmotionCaptioner.Load(ResolveModel(parse.GetValue(model))); }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
+            bool asJson = parse.GetValue(json);
+            int failed = 0;
+            foreach (var m in missing) { failed++; Print(asJson, m, language, null, "no such file, folder or matching glob"); }
+            foreach (var file in files)
+            {
+                try { Print(asJson, file, language, captioner.CaptionFile(file, language, options), null); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or Audio.Decoding.AudioFormatException or InvalidDataException)
+                {
+                    failed++;
+                    Print(asJson, file, language, null, e.Message);
+                }
+                catch (ArgumentException e) { return Usage(e.Message); }
+            }
+            return failed > 0 ? 1 : 0;
+        });
+        return command;
+    }
+
+    /// <summary>An explicit folder, else SENTIRE_CAPTION_MODEL, else models/secap-small beside the binary.</summary>
+    public static string ResolveModel(string? explicitPath)
+    {
+        var candidate = explicitPath ?? Environment.GetEnvironmentVariable("SENTIRE_CAPTION_MODEL") ?? Path.Combine(AppContext.BaseDirectory, "models", DefaultModel);
+        if (!Directory.Exists(candidate)) throw new DirectoryNotFoundException($"captioning model folder {candidate} not found (--model FOLDER)");
+        return candidate;
+    }
+
+    static void Print(bool asJson, string file, string language, string? caption, string? error)
+    {
+        if (asJson)
+        {
+            var o = new Dictionary<string, string> { ["file"] = file, ["language"] = language };
+            if (caption is not null) o["caption"] = caption;
+            if (error is not null) o["error"] = error;
+            Console.WriteLine(JsonSerializer.Serialize(o, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        }
+        else if (error is not null) Console.Error.WriteLine($"{file}: error: {error}");
+        else Console.WriteLine($"{file}: {caption}");
+    }
+
+    static int Usage(string message)
+    {
+        Console.Error.WriteLine($"sentire caption: {message}");
+        return 2;
+    }
+}

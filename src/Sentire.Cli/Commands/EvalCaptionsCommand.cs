@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Text.Json;
+using Sentire.Evaluation.Captioning;
+using Sentire.Models.Secap;
+
+namespace Sentire.Cli.Commands;
+
+/// <summary>
+/// <c>sentire eval-captions --candidates X --references Y</c>: BLEU-1..4, METEOR, ROUGE-L, CIDEr-D (COCO definitions,
+/// corpus level) and SIM; Chinese on characters, English on lower-cased words; SPICE reported as unavailable.
+/// Candidates: JSON lines with <c>caption</c> and <c>id</c> or <c>file</c> (what <c>sentire caption --json</c> writes).
+/// References: JSON lines with <c>id</c> and/or <c>file</c>/<c>audio_path</c>, and <c>references</c> (list) or
+/// <c>reference</c>/<c>caption</c>; a SECap caption data file (runs/secap-lm/captions-*.jsonl) works with --split.
+/// With --model the candidates are first generated for the references' clips (and written to --candidates).
+/// </summary>
+public static class EvalCaptionsCommand
+{
+    public static Command Create()
+    {
+        var candidates = new Option<FileInfo>("--candidates") { Description = "Candidate captions (JSON lines); written first when --model is given.", Required = true };
+        var references = new Option<FileInfo>("--references") { Description = "Reference captions (JSON lines).", Required = true };
+        var lang = new Option<string?>("--lang") { Description = "en or zh; only references of that language are scored (a 'language' field), and it sets the tokenisation." };
+        var split = new Option<string?>("--split") { Description = "Only references whose 'split' field has this value (train, valid, test)." };
+        var model = new Option<string?>("--model") { Description = "Captioning model folder: caption the references' audio first (greedy)." };
+        var simModel = new Option<string?>("--sim-model") { Description = "Captioning model whose Q-Former text mode is the SIM sentence encoder (default: --model, else the shipped secap-small)." };
+        var markdown = new Option<string?>("--markdown") { Description = "Print one Markdown table row with this label instead of the text report." };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
+        var command = new Command("eval-captions", "Score captions against references (BLEU, METEOR, ROUGE-L, CIDEr-D, SIM).") { candidates, references, lang, split, model, simModel, markdown, json };
+        command.SetAction(parse =>
+        {
+            var language = parse.GetValue(lang);
+            if (language is not (null or "en" or "zh")) return Usage($"--lang must be en or zh, got '{language}'");
+            var refFile = parse.GetValue(references)!.FullName;
+            if (!File.Exists(refFile)) return Usage($"references file {refFile} not found");
+            List<Reference> refs;
+            try { refs = ReadReferences(refFile).Where(r => (language is null || r.Language is null || r.Language == language) && (parse.GetValue(split) is not { } s || r.Split == s)).ToList(); }
+            catch (Exception e) when (e is JsonException or InvalidDataException) { return Usage(e.Message); }
+            if (refs.Count == 0) return Usage($"{refFile}: no references left after the --lang/--split filters");
+            language ??= refs.Select(r => r.Language).FirstOrDefault(l => l is not null) ?? (refs[0].Texts[0].Any(ch => ch >= 0x4E00 && ch <= 0x9FFF) ? "zh" : "en");
+
+            var candFile = parse.GetValue(candidates)!.FullName;
+            EmotionCaptioner? captioner = null;
+            if (parse.GetValue(model) is { } modelFolder)
+            {
+                captioner = EmotionCaptioner.Load(modelFolder);
+                var lines = new List<string>();
+                foreach (var r in refs)
+                {
+                    if (r.File is null) return Usage($"{refFile}: reference {r.Id} has no audio file to caption");
+                    var caption = captioner.CaptionFile(r.File, language);
+                    lines.Add(JsonSerializer.Serialize(new Dictionary<string, string?> { ["id"] = r.Id, ["file"] = r.File, ["language"] = language, ["caption"] = caption }, JsonOut));
+                }
+                Sentire.IO.AtomicFile.Write(candFile, s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
+            }
+            if (!File.Exists(candFile)) return Usage($"candidates file {candFile} not found");
+            var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, caption) in ReadCandidates(candFile)) byKey[key] = caption;
+            var set = new List<(string, IReadOnlyList<string>)>();
+            var unmatched = new List<string>();
+            foreach (var r in refs)
+            {
+                var caption = (r.Id is not null && byKey.TryGetValue(r.Id, out var a)) ? a : (r.File is not null && byKey.TryGetValue(Path.GetFullPath(r.File), out var b)) ? b : null;
+                if (caption is null) unmatched.Add(r.Id ?? r.File ?? "?");
+                else set.Add((caption, r.Texts));
+            }
+            if (unmatched.Count > 0) return Usage($"{unmatched.Count} of {refs.Count} references have no candidate in {candFile}, e.g. {unmatched[0]}");
+
+            ISentenceEncoder? encoder = null;
+            var simFolder = parse.GetValue(simModel) ?? parse.GetValue(model);
+            try
+            {
+                simFolder ??= CaptionCommand.ResolveModel(null);
+                captioner = captioner is not null && simFolder == parse.GetValue(model) ? captioner : EmotionCaptioner.Load(simFolder);
+                encoder = new CaptionerSentenceEncoder(captioner, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(simFolder))));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException) { Console.Error.WriteLine($"sentire eval-captions: SIM skipped ({e.Message})"); }
+
+            var report = CaptionReport.Score(set, language == "zh" ? CaptionLanguage.Chinese : CaptionLanguage.English, encoder);
+            if (parse.GetValue(markdown) is { } label) Console.WriteLine(report.ToMarkdownRow(label));
+            else if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                captions = report.Captions, language, bleu1 = report.Coco.Bleu1, bleu2 = report.Coco.Bleu2, bleu3 = report.Coco.Bleu3, bleu4 = report.Coco.Bleu4,
+                meteor = report.Meteor, meteor_modules = report.MeteorModules, rouge_l = report.Coco.RougeL, cider_d = report.Coco.CiderD,
+                sim = report.Sim, sim_encoder = report.SimEncoder, spice = (double?)null, spice_note = CaptionReport.Spice,
+            }, JsonOut));
+            else Console.Write(report.ToText());
+            return 0;
+        });
+        return command;
+    }
+
+    static readonly JsonSerializerOptions JsonOut = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    sealed record Reference(string? Id, string? File, string? Language, string? Split, IReadOnlyList<string> Texts);
+
+    /// <summary>SIM's sentence encoder: a captioner's Q-Former text mode (pooled C-Embedding).</summary>
+    sealed class CaptionerSentenceEncoder(EmotionCaptioner captioner, string name) : ISentenceEncoder
+    {
+        public string Name => $"{name} Q-Former text mode";
+        public float[] Encode(string text) => captioner.EmbedSentence(text).Data.ToArray();
+    }
+
+    static IEnumerable<JsonElement> Lines(string path)
+    {
+        int n = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            n++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonElement e;
+            try { e = JsonDocument.Parse(line).RootElement.Clone(); }
+            catch (JsonException ex) { throw new InvalidDataException($"{path}:{n}: not JSON ({ex.Message})", ex); }
+            if (e.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}:{n}: expected a JSON object, found {e.ValueKind}");
+            yield return e;
+        }
+    }
+
+    static string? Str(JsonElement e, string key) => e.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    static IEnumerable<Reference> ReadReferences(string path)
+    {
+        foreach (var e in Lines(path))
+        {
+            var file = Str(e, "file") ?? Str(e, "audio_path");
+            IReadOnlyList<string> texts = e.TryGetProperty("references", out var list) && list.ValueKind == JsonValueKind.Array
+                ? list.EnumerateArray().Select(x => x.GetString() ?? "").ToList()
+                : (Str(e, "reference") ?? Str(e, "caption")) is { } one ? [one] : throw new InvalidDataException($"{path}: a line has no 'references', 'reference' or 'caption'");
+            yield return new Reference(Str(e, "id"), file is null ? null : Path.GetFullPath(file), Str(e, "language"), Str(e, "split"), texts);
+        }
+    }
+
+    static IEnumerable<(string Key, string Caption)> ReadCandidates(string path)
+    {
+        foreach (var e in Lines(path))
+        {
+            var caption = Str(e, "caption");
+            if (caption is null) continue;                   // failed files carry an error instead
+            if (Str(e, "id") is { } id) yield return (id, caption);
+            if (Str(e, "file") is { } file) yield return (Path.GetFullPath(file), caption);
+        }
+    }
+
+    static int Usage(string message)
+    {
+        Console.Error.WriteLine($"sentire eval-captions: {message}");
+        return 2;
+    }
+}

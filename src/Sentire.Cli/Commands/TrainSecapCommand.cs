@@ -1,0 +1,124 @@
+using System.CommandLine;
+using Sentire.Models.Secap;
+using Sentire.Training;
+using Sentire.Training.Captions;
+using Sentire.Training.Clap;
+using Sentire.Training.Recipes;
+using Sentire.Training.Secap;
+using Spectre.Console;
+
+namespace Sentire.Cli.Commands;
+
+/// <summary><c>sentire train secap-lm</c> (the frozen caption LM) and <c>sentire train secap --stage 1|2</c> (SECap's
+/// Bridge-Net stages); both resumable: the same command continues after the last finished epoch.</summary>
+public static class TrainSecapCommand
+{
+    public static IEnumerable<Command> Create(Option<DirectoryInfo> corpora)
+    {
+        var recipe = new Option<FileInfo>("--recipe") { Description = "Recipe YAML file (recipes/secap-*.yaml).", Required = true };
+        var overrides = new Option<string[]>("--set") { Description = "Override a recipe value, e.g. --set stage2.epochs=2 (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder. Default: runs/<recipe name>." };
+        var stage = new Option<int>("--stage") { Description = "SECap training stage: 1 (STMIL + SCCL) or 2 (caption loss through the frozen LM).", Required = true };
+
+        var lm = new Command("secap-lm", "Pre-train the small caption LM (LLaMA architecture) and its BPE tokenizer that SECap keeps frozen.") { recipe, overrides, corpora, output };
+        lm.SetAction((parse, cancel) =>
+        {
+            if (Load<SecapLmRecipe>(parse.GetValue(recipe)!, parse.GetValue(overrides) ?? [], null) is not { } r) return Task.FromResult(2);
+            var root = parse.GetValue(corpora)!.FullName;
+            if (!Directory.Exists(root)) return Task.FromResult(Fail($"corpora folder {root} not found (--corpora)"));
+            var run = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);
+            AnsiConsole.MarkupLineInterpolated($"training caption LM [bold]{r.Name}[/] into {run}");
+            var trainer = new SecapLmTrainer(r, RecipeLoader.ToYaml(r), root, run);
+            return Task.FromResult(WithProgress(p => trainer.Run(p, cancel), $"done: LM in {Path.Combine(run, SecapLmTrainer.ModelFolder)}"));
+        });
+
+        var secap = new Command("secap", "Train SECap's Q-Former and projection (stage 1: STMIL + SCCL; stage 2: caption loss).") { recipe, overrides, corpora, output, stage };
+        secap.SetAction((parse, cancel) =>
+        {
+            var recipePath = parse.GetValue(recipe)!;
+            int s = parse.GetValue(stage);
+            if (s is not (1 or 2)) return Task.FromResult(Fail($"--stage must be 1 or 2, got {s}"));
+            if (Load<SecapRecipe>(recipePath, parse.GetValue(overrides) ?? [], r => r.Validate(recipePath.FullName)) is not { } r) return Task.FromResult(2);
+            var root = parse.GetValue(corpora)!.FullName;
+            if (!Directory.Exists(root)) return Task.FromResult(Fail($"corpora folder {root} not found (--corpora)"));
+            if (!Directory.Exists(r.LanguageModel)) return Task.FromResult(Fail($"language_model folder {r.LanguageModel} not found: run `sentire train secap-lm --recipe recipes/secap-lm.yaml` first"));
+            var run = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);
+            var yaml = RecipeLoader.ToYaml(r);
+            AnsiConsole.MarkupLineInterpolated($"SECap stage {s} of [bold]{r.Name}[/] into {run}");
+            return Task.FromResult(WithProgress(p =>
+            {
+                var context = Context(r, root, run, p);
+                if (s == 1)
+                    new SecapStage1Trainer(r, yaml, context, Path.Combine(run, "stage1")).Run(p, cancel);
+                else
+                {
+                    var (model, _) = CaptionLanguageModel.Load(r.LanguageModel);
+                    new SecapStage2Trainer(r, yaml, context, model, r.LanguageModel, Path.GetFullPath(r.SpeechEncoder), Path.Combine(run, "stage1"), Path.Combine(run, "stage2")).Run(p, cancel);
+                }
+            }, s == 1 ? $"done: {Path.Combine(run, "stage1", SecapStage1Trainer.QFormerFile)}" : $"done: captioner in {Path.Combine(run, "stage2", SecapStage2Trainer.BestFolder)}"));
+        });
+        return [lm, secap];
+    }
+
+    /// <summary>Caption data (the LM run's file when it is there, so both use one split), the LM's tokenizer and the cached frames.</summary>
+    static SecapContext Context(SecapRecipe r, string corporaRoot, string run, IProgress<TrainingProgress> progress)
+    {
+        var dataFile = CaptionDataset.FileName(r.Data, r.Seed);
+        var lmRun = Path.GetDirectoryName(Path.GetFullPath(r.LanguageModel))!;
+        var dataFolder = File.Exists(Path.Combine(lmRun, dataFile)) ? lmRun : run;
+        var clips = CaptionDataset.LoadOrBuild(dataFolder, corporaRoot, r.Data, r.Seed,
+            new SynchronousProgress<(int Done, int Total)>(p => progress.Report(new TrainingProgress("features", 0, 0, p.Done, p.Total, 0, 0))));
+        var tokenizer = Text.BpeTokenizer.Load(Path.Combine(r.LanguageModel, CaptionLanguageModel.TokenizerFile));
+        // Frames live beside the caption data, so every run on that data (stages, ablations) shares one cache.
+        var frames = SpeechFrameCache.Load(Path.Combine(dataFolder, "frames-cache"), r.SpeechEncoder, clips, r.Data.MaxSeconds,
+            new SynchronousProgress<(int Done, int Total)>(p => progress.Report(new TrainingProgress("features", 0, 0, p.Done, p.Total, 0, 0))));
+        return new SecapContext(clips, tokenizer, frames, frames.Values.First().Columns);
+    }
+
+    static T? Load<T>(FileInfo path, string[] sets, Action<T>? validate) where T : class, new()
+    {
+        try
+        {
+            var r = RecipeLoader.Load<T>(path.FullName, sets);
+            validate?.Invoke(r);
+            return r;
+        }
+        catch (RecipeException e) { Fail(e.Message); return null; }
+    }
+
+    static int Fail(string message)
+    {
+        AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
+        return 2;
+    }
+
+    static int WithProgress(Action<IProgress<TrainingProgress>> run, string done)
+    {
+        try
+        {
+            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    var features = ctx.AddTask("data and features");
+                    var epochTask = ctx.AddTask("epoch", autoStart: false);
+                    run(new SynchronousProgress<TrainingProgress>(p =>
+                    {
+                        if (p.Phase is "features" or "captions") { features.MaxValue = Math.Max(1, p.Steps); features.Value = p.Step; return; }
+                        features.Value = features.MaxValue;
+                        if (p.Phase == "train")
+                        {
+                            if (!epochTask.IsStarted) epochTask.StartTask();
+                            epochTask.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} lr {p.LearningRate:G3}";
+                            epochTask.MaxValue = p.Steps;
+                            epochTask.Value = p.Step;
+                        }
+                        else AnsiConsole.MarkupLineInterpolated($"{p.Phase}");
+                    }));
+                });
+        }
+        catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume from the last finished epoch[/]"); return 130; }
+        catch (RecipeException e) { return Fail(e.Message); }
+        AnsiConsole.MarkupLineInterpolated($"{done}");
+        return 0;
+    }
+}

@@ -1,0 +1,103 @@
+using Sentire.Audio.Corpus;
+using Sentire.Audio.Prosody;
+using Sentire.Tensors;
+
+namespace Sentire.Training.Captions;
+
+/// <summary>What we know of a labelled clip: the corpus's emotion label and intensity, the speaker's gender, and the
+/// plain-language levels of its measured prosody.</summary>
+public sealed record CaptionFacts(string Emotion, string? Intensity, Gender? Gender, ProsodyLevels Prosody);
+
+/// <summary>
+/// DERIVED English captions: sentences generated from <see cref="CaptionFacts"/> through a small template grammar
+/// (docs/captioning.md), never human annotations. A caption is
+///   SENTENCE := SUBJECT-CLAUSE EMOTION-PART [PROSODY-PART] "."
+/// where every part has several paraphrases drawn at random, so the decoder learns varied but faithful sentences:
+/// the emotion word comes from the label (with a stronger or milder synonym for RAVDESS's strong/normal intensity), the
+/// subject from the gender, and the prosody part names only the measures that are low or high against the corpus norms
+/// (pitch level, pitch variability, loudness, speaking rate); when everything is medium it says so or says nothing.
+/// </summary>
+public static class DerivedCaptionGrammar
+{
+    /// <summary>Adjectives per emotion: [0] neutral wording, then milder, then stronger ones.</summary>
+    static readonly Dictionary<string, (string[] Plain, string[] Mild, string[] Strong, string[] Nouns)> Emotions = new(StringComparer.Ordinal)
+    {
+        ["neutral"] = (["neutral", "calm and matter-of-fact", "emotionally neutral"], ["fairly neutral", "even"], ["completely neutral", "flat and unemotional"], ["no particular emotion", "a neutral mood"]),
+        ["calm"] = (["calm", "relaxed", "peaceful"], ["fairly calm", "quietly relaxed"], ["very calm", "deeply serene"], ["calmness", "a relaxed mood"]),
+        ["happy"] = (["happy", "cheerful", "joyful"], ["pleased", "content", "mildly cheerful"], ["delighted", "very happy", "overjoyed"], ["happiness", "joy", "cheerfulness"]),
+        ["sad"] = (["sad", "unhappy", "sorrowful"], ["a little sad", "downcast", "wistful"], ["very sad", "heartbroken", "deeply sorrowful"], ["sadness", "sorrow", "grief"]),
+        ["angry"] = (["angry", "annoyed", "irritated"], ["irritated", "annoyed", "somewhat angry"], ["furious", "very angry", "enraged"], ["anger", "irritation", "rage"]),
+        ["fearful"] = (["fearful", "scared", "afraid"], ["nervous", "uneasy", "anxious"], ["terrified", "very frightened", "panicked"], ["fear", "anxiety", "fright"]),
+        ["disgust"] = (["disgusted", "repulsed", "revolted"], ["mildly disgusted", "displeased"], ["thoroughly disgusted", "deeply repulsed"], ["disgust", "revulsion", "distaste"]),
+        ["surprised"] = (["surprised", "astonished", "amazed"], ["mildly surprised", "curious"], ["astonished", "stunned", "very surprised"], ["surprise", "astonishment", "amazement"]),
+        ["bored"] = (["bored", "uninterested", "weary"], ["a little bored", "indifferent"], ["very bored", "utterly uninterested"], ["boredom", "indifference"]),
+    };
+
+    public static IReadOnlyCollection<string> KnownEmotions => Emotions.Keys;
+
+    static T Pick<T>(IReadOnlyList<T> items, Generator rng) => items[rng.NextInt(items.Count)];
+
+    /// <summary>One derived caption of <paramref name="facts"/>; different draws of <paramref name="rng"/> give paraphrases.</summary>
+    public static string Generate(CaptionFacts facts, Generator rng)
+    {
+        if (!Emotions.TryGetValue(facts.Emotion, out var words))
+            throw new ArgumentException($"no caption wording for emotion '{facts.Emotion}' (known: {string.Join(", ", Emotions.Keys)})");
+        var adjectives = facts.Intensity switch
+        {
+            "strong" => words.Strong,
+            "normal" => words.Mild.Concat(words.Plain).ToArray(),
+            _ => words.Plain,
+        };
+        string adjective = Pick(adjectives, rng), noun = Pick(words.Nouns, rng);
+        var (subject, possessive) = facts.Gender switch
+        {
+            Gender.Female => Pick(new[] { ("A woman", "Her"), ("A female speaker", "Her"), ("The woman", "Her") }, rng),
+            Gender.Male => Pick(new[] { ("A man", "His"), ("A male speaker", "His"), ("The man", "His") }, rng),
+            _ => Pick(new[] { ("The speaker", "Their"), ("A person", "Their") }, rng),
+        };
+        string Article(string w) => "aeiou".Contains(w[0]) ? "an" : "a";
+        var emotionPart = rng.NextInt(5) switch
+        {
+            0 => $"{subject} sounds {adjective}",
+            1 => $"{subject} speaks in {Article(adjective)} {adjective} tone",
+            2 => $"{subject}'s voice conveys {noun}",
+            3 => $"{subject} is {adjective}",
+            _ => $"{subject} expresses {noun}",
+        };
+        var prosody = ProsodyPart(facts.Prosody, possessive, rng);
+        return emotionPart + prosody + ".";
+    }
+
+    /// <summary>", speaking loudly and quickly with a high, varied pitch", "; her voice is soft and slow", or "" .</summary>
+    static string ProsodyPart(ProsodyLevels p, string possessive, Generator rng)
+    {
+        var adverbs = new List<string>();
+        var pitch = new List<string>();
+        var adjectives = new List<string>();
+        if (p.Loudness == ProsodyLevel.High) { adverbs.Add(Pick(new[] { "loudly", "forcefully" }, rng)); adjectives.Add("loud"); }
+        if (p.Loudness == ProsodyLevel.Low) { adverbs.Add(Pick(new[] { "softly", "quietly" }, rng)); adjectives.Add(Pick(new[] { "soft", "quiet" }, rng)); }
+        if (p.Rate == ProsodyLevel.High) { adverbs.Add(Pick(new[] { "quickly", "fast", "rapidly" }, rng)); adjectives.Add("fast"); }
+        if (p.Rate == ProsodyLevel.Low) { adverbs.Add(Pick(new[] { "slowly", "unhurriedly" }, rng)); adjectives.Add("slow"); }
+        if (p.Pitch == ProsodyLevel.High) pitch.Add("high");
+        if (p.Pitch == ProsodyLevel.Low) pitch.Add("low");
+        if (p.PitchVariation == ProsodyLevel.High) pitch.Add(Pick(new[] { "varied", "lively" }, rng));
+        if (p.PitchVariation == ProsodyLevel.Low) pitch.Add(Pick(new[] { "flat", "monotonous" }, rng));
+        static string Join(IReadOnlyList<string> w) => w.Count switch
+        {
+            0 => "",
+            1 => w[0],
+            _ => string.Join(", ", w.Take(w.Count - 1)) + " and " + w[^1],
+        };
+        string pitchPhrase = pitch.Count == 0 ? "" : $"a {string.Join(", ", pitch)} pitch";
+        if (adverbs.Count == 0 && pitch.Count == 0)
+            return rng.NextInt(2) == 0 ? "" : Pick(new[] { ", at a moderate pace and volume", ", with an ordinary pitch and pace", " in a steady, moderate voice" }, rng);
+        return rng.NextInt(3) switch
+        {
+            0 when adverbs.Count > 0 => $", speaking {Join(adverbs)}" + (pitchPhrase.Length > 0 ? $" with {pitchPhrase}" : ""),
+            1 when adjectives.Count > 0 => $"; {possessive.ToLowerInvariant()} voice is {Join(adjectives)}" + (pitchPhrase.Length > 0 ? $", with {pitchPhrase}" : ""),
+            _ => pitchPhrase.Length > 0
+                ? $", with {pitchPhrase}" + (adverbs.Count > 0 ? $", speaking {Join(adverbs)}" : "")
+                : $", speaking {Join(adverbs)}",
+        };
+    }
+}

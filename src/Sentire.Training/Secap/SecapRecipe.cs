@@ -1,0 +1,143 @@
+using Sentire.Training.Captions;
+using Sentire.Training.Recipes;
+
+namespace Sentire.Training.Secap;
+
+/// <summary>
+/// SECap (Xu et al., AAAI 2024) Bridge-Net training, stages 1 and 2, one YAML file in recipes/ (secap-small.yaml).
+/// The frozen speech encoder is a packaged emotion model's audio encoder; the frozen language model and its tokenizer
+/// come from a <see cref="SecapLmRecipe"/> run. Defaults are sized for 2 CPU cores; the paper's values are noted.
+/// </summary>
+public sealed class SecapRecipe
+{
+    public string Name { get; init; } = "secap-small";
+    public ulong Seed { get; init; } = 1234;
+    /// <summary>Packaged emotion model whose audio encoder is SECap's frozen speech encoder (paper: HuBERT-large).</summary>
+    public string SpeechEncoder { get; init; } = "models/emotion-clap-small";
+    /// <summary>Folder of the pre-trained, frozen caption LM (paper: LLaMA-7B): written by <c>sentire train secap-lm</c>.</summary>
+    public string LanguageModel { get; init; } = "runs/secap-lm/model";
+    public CaptionDataRecipe Data { get; init; } = new();
+    public SecapQFormerRecipe Qformer { get; init; } = new();
+    public SecapStage1Recipe Stage1 { get; init; } = new();
+    public SecapStage2Recipe Stage2 { get; init; } = new();
+
+    public static IReadOnlyList<string> Modalities { get; } = ["q", "t", "transcript", "transcript+q", "t+q"];
+
+    public void Validate(string source)
+    {
+        var errors = new List<string>();
+        if (Qformer.NumQueryTokens <= 0 || Qformer.HiddenSize <= 0 || Qformer.Layers <= 0) errors.Add($"qformer sizes must be positive");
+        if (Qformer.Heads <= 0 || Qformer.HiddenSize % Qformer.Heads != 0) errors.Add($"qformer.hidden_size {Qformer.HiddenSize} is not divisible by qformer.heads {Qformer.Heads}");
+        if (Stage1.Categories < 2 || Stage1.SamplesPerCategory < 1) errors.Add($"stage1 needs categories >= 2 and samples_per_category >= 1 (got {Stage1.Categories}, {Stage1.SamplesPerCategory})");
+        if (!Modalities.Contains(Stage2.InputModality)) errors.Add($"stage2.input_modality '{Stage2.InputModality}' is not one of {string.Join(", ", Modalities)}");
+        if (Stage2.Init is not ("stage1" or "scratch")) errors.Add($"stage2.init '{Stage2.Init}' is not 'stage1' or 'scratch'");
+        if (Stage1.LearningRate <= 0 || Stage2.LearningRate <= 0) errors.Add("learning rates must be positive");
+        if (Stage2.BatchSize <= 0 || Stage2.Epochs <= 0 || Stage2.StepsPerEpoch <= 0 || Stage1.Epochs < 0 || Stage1.StepsPerEpoch <= 0) errors.Add("batch sizes, epochs and steps must be positive");
+        if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
+    }
+}
+
+/// <summary>Q-Former sizes (paper: BERT-base, 12 layers of 768, 32 queries).</summary>
+public sealed class SecapQFormerRecipe
+{
+    public int NumQueryTokens { get; init; } = 16;
+    public int HiddenSize { get; init; } = 192;
+    public int Heads { get; init; } = 4;
+    public int Layers { get; init; } = 2;
+    public int IntermediateSize { get; init; } = 768;
+    public int CrossAttentionFrequency { get; init; } = 2;
+    public float Dropout { get; init; } = 0.1f;
+    /// <summary>Text-mode positions (longest caption or transcript in tokens).</summary>
+    public int MaxTokens { get; init; } = 96;
+}
+
+/// <summary>Stage 1, eq. 6: L_T1 = w_T1 U + w_T2 L_SCCL with the speech encoder frozen.</summary>
+public sealed class SecapStage1Recipe
+{
+    /// <summary>0 epochs skips stage 1 (the "no stage 1" ablation).</summary>
+    public int Epochs { get; init; } = 4;
+    public int StepsPerEpoch { get; init; } = 60;
+    /// <summary>N categories x K clips per SCCL batch.</summary>
+    public int Categories { get; init; } = 4;
+    public int SamplesPerCategory { get; init; } = 4;
+    public double LearningRate { get; init; } = 3e-4;
+    public double WeightDecay { get; init; } = 0.01;
+    public double GradClip { get; init; } = 1.0;
+    /// <summary>w_T1 (STMIL) and w_T2 (SCCL); 0 turns a term off (the STMIL-only / SCCL-only ablations).</summary>
+    public float StmilWeight { get; init; } = 0.1f;
+    public float ScclWeight { get; init; } = 1f;
+    /// <summary>Eq. 5's w1 (own caption), w2 (same-category captions), w3 (other categories) and margin m.</summary>
+    public float ScclW1 { get; init; } = 1f;
+    public float ScclW2 { get; init; } = 0.3f;
+    public float ScclW3 { get; init; } = 0.3f;
+    public float ScclMargin { get; init; } = 0.2f;
+    /// <summary>Hidden width of vCLUB's mean and log-variance networks, and their own learning rate.</summary>
+    public int ClubHiddenSize { get; init; } = 128;
+    public double ClubLearningRate { get; init; } = 1e-3;
+}
+
+/// <summary>Stage 2, eq. 7: teacher-forced cross-entropy on the caption tokens through the frozen LM.</summary>
+public sealed class SecapStage2Recipe
+{
+    public int Epochs { get; init; } = 6;
+    public int StepsPerEpoch { get; init; } = 80;
+    public int BatchSize { get; init; } = 16;
+    public double LearningRate { get; init; } = 5e-4;
+    public double MinLearningRate { get; init; } = 2e-5;
+    public int WarmupSteps { get; init; } = 40;
+    public double WeightDecay { get; init; } = 0.01;
+    public double GradClip { get; init; } = 1.0;
+    /// <summary>Table 2 of the paper: q (Q-Embedding only, default), t (T-Embedding), transcript (raw transcript tokens),
+    /// transcript+q, t+q.</summary>
+    public string InputModality { get; init; } = "q";
+    /// <summary>stage1: start from the stage-1 Q-Former; scratch: fresh weights (the "no stage 1" ablation).</summary>
+    public string Init { get; init; } = "stage1";
+    /// <summary>Train only the projection, keeping the stage-1 Q-Former frozen (an ablation).</summary>
+    public bool FreezeQformer { get; init; }
+    public int MaxCaptionTokens { get; init; } = 64;
+    /// <summary>Validation clips decoded per language after each epoch for BLEU/CIDEr (greedy); 0 skips decoding.</summary>
+    public int ValidDecodeClips { get; init; } = 30;
+    public int MaxNewTokens { get; init; } = 48;
+}
+
+/// <summary>The small caption LM of SECap's decoder slot (the paper uses frozen LLaMA-7B): LLaMA architecture,
+/// pre-trained here on caption text of both languages with its own BPE tokenizer, then frozen. recipes/secap-lm.yaml.</summary>
+public sealed class SecapLmRecipe
+{
+    public string Name { get; init; } = "secap-lm";
+    public ulong Seed { get; init; } = 1234;
+    public CaptionDataRecipe Data { get; init; } = new();
+    /// <summary>BPE vocabulary (byte fallback: any text encodes); must exceed 260 + the distinct characters of the captions.</summary>
+    public int VocabSize { get; init; } = 1600;
+    /// <summary>Probability that a pre-training row carries a text hint between BOS and the instruction (another
+    /// paraphrase of the caption; for Chinese the caption itself), so the LM learns to read the slot that the
+    /// L-Embedding fills in stage 2. Our addition: a 7B LLaMA reads soft prompts without it, a 3-layer LM does not.</summary>
+    public double PrefixHintProbability { get; init; }
+    public SecapLmModelRecipe Model { get; init; } = new();
+    public SecapLmOptimRecipe Optim { get; init; } = new();
+}
+
+/// <summary>LlamaConfig sizes, Hugging Face names.</summary>
+public sealed class SecapLmModelRecipe
+{
+    public int HiddenSize { get; init; } = 192;
+    public int IntermediateSize { get; init; } = 512;
+    public int NumHiddenLayers { get; init; } = 3;
+    public int NumAttentionHeads { get; init; } = 4;
+    public int NumKeyValueHeads { get; init; } = 2;
+    public int MaxPositionEmbeddings { get; init; } = 160;
+    public double RopeTheta { get; init; } = 10000;
+    public double RmsNormEps { get; init; } = 1e-5;
+}
+
+public sealed class SecapLmOptimRecipe
+{
+    public int Epochs { get; init; } = 6;
+    public int StepsPerEpoch { get; init; } = 100;
+    public int BatchSize { get; init; } = 32;
+    public double LearningRate { get; init; } = 2e-3;
+    public double MinLearningRate { get; init; } = 5e-5;
+    public int WarmupSteps { get; init; } = 60;
+    public double WeightDecay { get; init; } = 0.05;
+    public double GradClip { get; init; } = 1.0;
+}

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using Sentire.Audio.Dsp;
+using Sentire.Models.Secap;
+using Sentire.Tensors;
+using Sentire.Tensors.Nn;
+using Sentire.Tensors.Optim;
+using Sentire.Tensors.Serialization;
+using Sentire.Text;
+using Sentire.Training.Captions;
+using Sentire.Training.Clap;
+using Sentire.Training.Losses;
+
+namespace Sentire.Training.Secap;
+
+/// <summary>The trainable parts of stage 1, saved together in the checkpoint.</summary>
+public sealed class SecapStage1Model : Module
+{
+    public QFormer QFormer { get; }
+    public VClubEstimator Club { get; }
+
+    public SecapStage1Model(QFormer qformer, VClubEstimator club)
+    {
+        QFormer = RegisterModule("qformer", qformer);
+        Club = RegisterModule("club", club);
+    }
+}
+
+/// <summary>
+/// SECap stage 1 (eq. 6), speech encoder frozen: L_T1 = w_T1 U + w_T2 L_SCCL.
+///  - STMIL (eq. 4): U, the vCLUB upper bound of I(Q; T) between the pooled Q-Embedding (x) and the pooled T-Embedding of
+///    the clip's transcript (y, detached so only the speech side moves), over the batch rows that have a transcript;
+///    q(y|x) is first fitted on the same rows in its own optimiser step.
+///  - SCCL (eq. 5): pooled Q-Embedding against pooled C-Embeddings of the captions, in batches of N categories x K clips
+///    (English: the corpus emotion label; Chinese: the caption-keyword category of <see cref="ChineseCaptionCategories"/>;
+///    categories are kept apart per language).
+/// Writes stage1/checkpoint.safetensors (resumable per epoch), stage1/metrics.csv and stage1/qformer.safetensors.
+/// </summary>
+public sealed class SecapStage1Trainer(SecapRecipe recipe, string recipeText, SecapContext context, string folder)
+{
+    public const string QFormerFile = "qformer.safetensors";
+
+    public static QFormerConfig QFormerConfigOf(SecapRecipe recipe, int vocabSize, int encoderHidden) => new(vocabSize, recipe.Qformer.NumQueryTokens,
+        recipe.Qformer.HiddenSize, recipe.Qformer.Heads, recipe.Qformer.Layers, recipe.Qformer.IntermediateSize, recipe.Qformer.CrossAttentionFrequency,
+        encoderHidden, recipe.Qformer.MaxTokens, recipe.Qformer.Dropout);
+
+    public void Run(IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(folder);
+        var s1 = recipe.Stage1;
+        var train = context.Clips.Where(c => c.Split == CaptionDataset.Train).ToList();
+        var valid = context.Clips.Where(c => c.Split == CaptionDataset.Valid).ToList();
+        var categoryIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        int CategoryOf(CaptionClip c) => categoryIds.TryGetValue(c.Language + ":" + c.Category, out int id) ? id : categoryIds[c.Language + ":" + c.Category] = categoryIds.Count;
+        var trainCategories = train.Select(CategoryOf).ToArray();
+        var validCategories = valid.Select(CategoryOf).ToArray();
+
+        var qformer = new QFormer(QFormerConfigOf(recipe, context.Tokenizer.VocabSize, context.EncoderHiddenSize), new Generator(recipe.Seed + 1), new Generator(recipe.Seed));
+        var (mean, std) = context.FrameStatistics(train);
+        qformer.SetSpeechStatistics(mean, std);
+        var model = new SecapStage1Model(qformer, new VClubEstimator(recipe.Qformer.HiddenSize, recipe.Qformer.HiddenSize, s1.ClubHiddenSize, new Generator(recipe.Seed + 2)));
+        var optimizer = new AdamW(ParamGroup.SplitWeightDecay(qformer.NamedParameters(), s1.WeightDecay), s1.LearningRate);
+        var clubOptimizer = new AdamW(model.Club.NamedParameters(), s1.ClubLearningRate, weightDecay: 0);
+        long totalSteps = (long)s1.Epochs * s1.StepsPerEpoch;
+        var schedule = new LrSchedule(s1.LearningRate, Math.Min(50, totalSteps / 10), Math.Max(1, totalSteps), LrDecay.Cosine, s1.LearningRate / 20);
+        var loss = new SpeechCaptionContrastiveLoss(s1.ScclW1, s1.ScclW2, s1.ScclW3, s1.ScclMargin);
+
+        var checkpointPath = Path.Combine(folder, "checkpoint.safetensors");
+        var metrics = new MetricsCsv(Path.Combine(folder, "metrics.csv"), ["epoch", "step", "train_loss", "train_stmil_u", "train_sccl", "valid_stmil_u", "valid_sccl", "learning_rate", "seconds"]);
+        int startEpoch = 1;
+        long step = 0;
+        if (File.Exists(checkpointPath))
+        {
+            var state = Checkpoint.Restore(checkpointPath, model, optimizer);
+            startEpoch = state.Epoch + 1;
+            step = state.Step;
+        }
+        metrics.LoadUpTo(startEpoch - 1);
+
+        for (int epoch = startEpoch; epoch <= s1.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
+            model.Train();
+            double sumLoss = 0, sumU = 0, sumSccl = 0;
+            using var batches = Batches(trainCategories, rng).GetEnumerator();
+            for (int s = 0; s < s1.StepsPerEpoch; s++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                batches.MoveNext();
+                var picks = batches.Current;
+                optimizer.SetLearningRateFactor(schedule.Factor(step));
+                var (total, u, sccl) = Objective(model, loss, picks.Select(i => train[i]).ToList(), picks.Select(i => trainCategories[i]).ToList(), rng, clubOptimizer, training: true);
+                optimizer.ZeroGrad();
+                total.Backward();
+                GradClip.ClipGlobalNorm(qformer.Parameters(), (float)s1.GradClip);
+                optimizer.Step();
+                step++;
+                sumLoss += total.Item(); sumU += u; sumSccl += sccl;
+                progress?.Report(new TrainingProgress("train", epoch, s1.Epochs, s + 1, s1.StepsPerEpoch, sumLoss / (s + 1), schedule.LearningRate(step)));
+            }
+
+            model.Eval();
+            double vU = 0, vSccl = 0;
+            int vBatches = 0;
+            using (Autograd.NoGrad())
+                foreach (var picks in SpeechCaptionContrastiveLoss.Batches(validCategories, s1.Categories, s1.SamplesPerCategory, new Generator(recipe.Seed)))
+                {
+                    var (_, u, sccl) = Objective(model, loss, picks.Select(i => valid[i]).ToList(), picks.Select(i => validCategories[i]).ToList(), new Generator(recipe.Seed), null, training: false);
+                    vU += u; vSccl += sccl; vBatches++;
+                }
+            int n = s1.StepsPerEpoch;
+            metrics.Add(epoch, step, sumLoss / n, sumU / n, sumSccl / n, vU / Math.Max(1, vBatches), vSccl / Math.Max(1, vBatches), schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
+            Checkpoint.Save(checkpointPath, model, optimizer, new TrainingState
+            {
+                Epoch = epoch,
+                Step = step,
+                RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
+                Metrics = new Dictionary<string, double> { ["train/loss"] = sumLoss / n, ["valid/sccl"] = vSccl / Math.Max(1, vBatches) },
+                Recipe = recipeText,
+            });
+            progress?.Report(new TrainingProgress($"stage 1 epoch {epoch}: loss {sumLoss / n:F4} (U {sumU / n:F4}, SCCL {sumSccl / n:F4}); valid U {vU / Math.Max(1, vBatches):F4}, SCCL {vSccl / Math.Max(1, vBatches):F4}",
+                epoch, s1.Epochs, n, n, sumLoss / n, schedule.LearningRate(step)));
+        }
+        SafeTensors.Write(Path.Combine(folder, QFormerFile), qformer.StateDict(), new Dictionary<string, string> { ["format"] = "sentire-secap-qformer" });
+    }
+
+    /// <summary>Endless N x K category-balanced batches (a new pass over the shuffled pools when one runs dry).</summary>
+    IEnumerable<int[]> Batches(int[] categories, Generator rng)
+    {
+        while (true)
+        {
+            bool any = false;
+            foreach (var b in SpeechCaptionContrastiveLoss.Batches(categories, recipe.Stage1.Categories, recipe.Stage1.SamplesPerCategory, rng)) { any = true; yield return b; }
+            if (!any) throw new InvalidOperationException($"no {recipe.Stage1.Categories} categories hold {recipe.Stage1.SamplesPerCategory} training clips each");
+        }
+    }
+
+    /// <summary>Eq. 6 on one batch; fits q(y|x) first when <paramref name="clubOptimizer"/> is given.</summary>
+    (Tensor Total, double U, double Sccl) Objective(SecapStage1Model model, SpeechCaptionContrastiveLoss sccl, IReadOnlyList<CaptionClip> clips,
+        IReadOnlyList<int> categories, Generator rng, AdamW? clubOptimizer, bool training)
+    {
+        var s1 = recipe.Stage1;
+        var (frames, mask) = SecapSpeechFrames.Batch(clips.Select(c => context.Frames[c.Id]).ToList());
+        var q = QFormer.PoolQueries(model.QFormer.EncodeSpeech(frames, mask));                     // (B, d_q)
+        Tensor total = Tensor.Scalar(0f);
+        double scclValue = 0, uValue = 0;
+        if (s1.ScclWeight > 0)
+        {
+            var captions = clips.Select(c => context.Encode(c.TrainingCaptions[training ? rng.NextInt(c.TrainingCaptions.Count) : 0], recipe.Qformer.MaxTokens)).ToArray();
+            var cEmbedding = QFormer.PoolText(model.QFormer.EncodeText(captions, out _));
+            var l = sccl.Compute(q, cEmbedding, categories);
+            scclValue = l.Item();
+            total = total + l * s1.ScclWeight;
+        }
+        var withTranscript = Enumerable.Range(0, clips.Count).Where(i => !string.IsNullOrWhiteSpace(clips[i].Transcript)).ToArray();
+        if (s1.StmilWeight > 0 && withTranscript.Length >= 2)
+        {
+            var x = q.IndexSelect(0, withTranscript);
+            Tensor y;
+            using (Autograd.NoGrad())
+                y = QFormer.PoolText(model.QFormer.EncodeText(withTranscript.Select(i => context.Encode(clips[i].Transcript!, recipe.Qformer.MaxTokens)).ToArray(), out _)).Detach();
+            if (clubOptimizer is not null)
+            {
+                var (mu0, logVar0) = model.Club.Forward(x.Detach());
+                var nll = VClub.NegativeLogLikelihood(mu0, logVar0, y);
+                clubOptimizer.ZeroGrad();
+                nll.Backward();
+                clubOptimizer.Step();
+            }
+            var (mu, logVar) = model.Club.Forward(x);
+            var u = VClub.UpperBound(mu, logVar, y);
+            uValue = u.Item();
+            total = total + u * s1.StmilWeight;
+        }
+        return (total, uValue, scclValue);
+    }
+}
+
+/// <summary>What every SECap stage shares: the caption data, its tokenizer and the cached speech frames.</summary>
+public sealed class SecapContext(IReadOnlyList<CaptionClip> clips, BpeTokenizer tokenizer, IReadOnlyDictionary<string, FeatureMatrix> frames, int encoderHiddenSize)
+{
+    public IReadOnlyList<CaptionClip> Clips { get; } = clips;
+    public BpeTokenizer Tokenizer { get; } = tokenizer;
+    public IReadOnlyDictionary<string, FeatureMatrix> Frames { get; } = frames;
+    public int EncoderHiddenSize { get; } = encoderHiddenSize;
+
+    /// <summary>Per-dimension mean and standard deviation over every frame of <paramref name="clips"/>.</summary>
+    public (float[] Mean, float[] Std) FrameStatistics(IEnumerable<CaptionClip> clips)
+    {
+        var sum = new double[EncoderHiddenSize];
+        var sumSq = new double[EncoderHiddenSize];
+        long n = 0;
+        foreach (var c in clips)
+        {
+            var f = Frames[c.Id];
+            for (int r = 0; r < f.Rows; r++)
+            {
+                var row = f.Row(r);
+                for (int d = 0; d < row.Length; d++) { sum[d] += row[d]; sumSq[d] += (double)row[d] * row[d]; }
+                n++;
+            }
+        }
+        var mean = sum.Select(s => (float)(s / n)).ToArray();
+        var std = sumSq.Select((s, d) => (float)Math.Sqrt(Math.Max(s / n - (double)mean[d] * mean[d], 1e-6))).ToArray();
+        return (mean, std);
+    }
+
+    /// <summary>BOS + tokens + EOS, cut to <paramref name="maxTokens"/> (keeping BOS).</summary>
+    public int[] Encode(string text, int maxTokens)
+    {
+        var ids = Tokenizer.Encode(text, addBos: true, addEos: true);
+        return ids.Length <= maxTokens ? ids : ids[..maxTokens];
+    }
+}

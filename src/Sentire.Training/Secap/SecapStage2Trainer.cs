@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using Sentire.Models.Decoders;
+using Sentire.Models.Secap;
+using Sentire.Tensors;
+using Sentire.Tensors.Optim;
+using Sentire.Tensors.Serialization;
+using Sentire.Training.Captions;
+using Sentire.Training.Clap;
+
+namespace Sentire.Training.Secap;
+
+/// <summary>
+/// SECap stage 2 (eq. 7): the Q-Former (from stage 1, or fresh for the ablation) and the projection W are trained by
+/// teacher-forced cross-entropy on the caption tokens only, through the frozen LM; each row is
+///   BOS, L-Embedding (or the Table 2 alternative), one of the 30 instructions of its language (drawn per row), caption, EOS.
+/// Each row's language is drawn with probability 1/2 (as in the LM pre-training). Writes stage2/checkpoint.safetensors
+/// (resumable per epoch), stage2/metrics.csv (teacher-forced validation loss per language) and stage2/best/, the packaged
+/// captioner with the lowest validation loss.
+/// </summary>
+public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, SecapContext context, LlamaForCausalLM lm, string languageModelFolder, string speechEncoderFolder, string stage1Folder, string folder)
+{
+    public const string BestFolder = "best";
+
+    public SecapPackageConfig PackageConfig(string packageFolder) => new()
+    {
+        Name = recipe.Name,
+        SpeechEncoder = Path.GetRelativePath(packageFolder, speechEncoderFolder),
+        SpeechEncoderSha256 = SecapPackage.Sha256Of(Path.Combine(speechEncoderFolder, Models.Clap.EmotionModelPackage.WeightsFile)),
+        MaxSeconds = recipe.Data.MaxSeconds,
+        QFormer = SecapStage1Trainer.QFormerConfigOf(recipe, context.Tokenizer.VocabSize, context.EncoderHiddenSize),
+        InputModality = recipe.Stage2.InputModality,
+    };
+
+    public void Run(IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        Directory.CreateDirectory(folder);
+        var s2 = recipe.Stage2;
+        var modality = SecapModel.ParseModality(s2.InputModality);
+        var model = new SecapModel(SecapStage1Trainer.QFormerConfigOf(recipe, context.Tokenizer.VocabSize, context.EncoderHiddenSize), lm.Config.HiddenSize,
+            new Generator(recipe.Seed + 11), new Generator(recipe.Seed + 10));
+        if (s2.Init == "stage1")
+        {
+            var path = Path.Combine(stage1Folder, SecapStage1Trainer.QFormerFile);
+            if (!File.Exists(path)) throw new Recipes.RecipeException($"stage2.init is 'stage1' but {path} does not exist: run --stage 1 first, or set stage2.init=scratch");
+            using var weights = SafeTensors.OpenModel(path);
+            model.QFormer.LoadStateDict(weights, strict: true);
+        }
+        else
+        {
+            var (mean, std) = context.FrameStatistics(context.Clips.Where(c => c.Split == CaptionDataset.Train));
+            model.QFormer.SetSpeechStatistics(mean, std);
+        }
+        if (s2.FreezeQformer) model.QFormer.Freeze();
+        var train = context.Clips.Where(c => c.Split == CaptionDataset.Train).GroupBy(c => c.Language).ToDictionary(g => g.Key, g => g.ToList());
+        var languages = train.Keys.Order(StringComparer.Ordinal).ToArray();
+        var valid = context.Clips.Where(c => c.Split == CaptionDataset.Valid).ToList();
+
+        var optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters().Where(p => p.Value.RequiresGrad), s2.WeightDecay), s2.LearningRate);
+        long totalSteps = (long)s2.Epochs * s2.StepsPerEpoch;
+        var schedule = new LrSchedule(s2.LearningRate, s2.WarmupSteps, totalSteps, LrDecay.Cosine, s2.MinLearningRate);
+        var checkpointPath = Path.Combine(folder, "checkpoint.safetensors");
+        var metrics = new MetricsCsv(Path.Combine(folder, "metrics.csv"), ["epoch", "step", "train_loss", "valid_loss_en", "valid_loss_zh", "learning_rate", "seconds"]);
+        int startEpoch = 1;
+        long step = 0;
+        double best = double.PositiveInfinity;
+        if (File.Exists(checkpointPath))
+        {
+            var state = Checkpoint.Restore(checkpointPath, model, optimizer);
+            startEpoch = state.Epoch + 1;
+            step = state.Step;
+            best = state.Metrics.GetValueOrDefault("best/valid_loss", double.PositiveInfinity);
+        }
+        metrics.LoadUpTo(startEpoch - 1);
+
+        for (int epoch = startEpoch; epoch <= s2.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
+            model.Train();
+            double sum = 0;
+            for (int s = 0; s < s2.StepsPerEpoch; s++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var batch = new List<(CaptionClip Clip, string Instruction, string Caption)>(s2.BatchSize);
+                for (int b = 0; b < s2.BatchSize; b++)
+                {
+                    var pool = train[languages[rng.NextInt(languages.Length)]];
+                    var clip = pool[rng.NextInt(pool.Count)];
+                    batch.Add((clip, CaptionInstructions.Draw(clip.Language, rng), clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)]));
+                }
+                optimizer.SetLearningRateFactor(schedule.Factor(step));
+                var loss = CaptionLoss(model, modality, batch);
+                optimizer.ZeroGrad();
+                loss.Backward();
+                GradClip.ClipGlobalNorm(model.Parameters().Where(p => p.RequiresGrad), (float)s2.GradClip);
+                optimizer.Step();
+                step++;
+                sum += loss.Item();
+                progress?.Report(new TrainingProgress("train", epoch, s2.Epochs, s + 1, s2.StepsPerEpoch, sum / (s + 1), schedule.LearningRate(step)));
+            }
+
+            model.Eval();
+            double en = ValidLoss(model, modality, valid, "en"), zh = ValidLoss(model, modality, valid, "zh");
+            double score = new[] { en, zh }.Where(double.IsFinite).DefaultIfEmpty(double.PositiveInfinity).Average();
+            metrics.Add(epoch, step, sum / s2.StepsPerEpoch, en, zh, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
+            if (score < best)
+            {
+                best = score;
+                var package = Path.Combine(folder, BestFolder);
+                SecapPackage.Save(package, PackageConfig(package), model, languageModelFolder);
+            }
+            Checkpoint.Save(checkpointPath, model, optimizer, new TrainingState
+            {
+                Epoch = epoch,
+                Step = step,
+                RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
+                Metrics = new Dictionary<string, double> { ["train/loss"] = sum / s2.StepsPerEpoch, ["valid/loss_en"] = en, ["valid/loss_zh"] = zh, ["best/valid_loss"] = best },
+                Recipe = recipeText,
+            });
+            progress?.Report(new TrainingProgress($"stage 2 epoch {epoch}: loss {sum / s2.StepsPerEpoch:F4}, valid loss en {en:F4} zh {zh:F4}", epoch, s2.Epochs, s2.StepsPerEpoch, s2.StepsPerEpoch, sum / s2.StepsPerEpoch, schedule.LearningRate(step)));
+        }
+    }
+
+    double ValidLoss(SecapModel model, SecapInputModality modality, IReadOnlyList<CaptionClip> valid, string language)
+    {
+        var clips = valid.Where(c => c.Language == language).ToList();
+        if (clips.Count == 0) return double.NaN;
+        using var _ = Autograd.NoGrad();
+        double total = 0;
+        const int chunk = 16;
+        for (int i = 0; i < clips.Count; i += chunk)
+        {
+            var part = clips.Skip(i).Take(chunk).Select(c => (c, CaptionInstructions.For(language)[0], c.Reference)).ToList();
+            total += CaptionLoss(model, modality, part).Item() * part.Count;
+        }
+        return total / clips.Count;
+    }
+
+    /// <summary>Eq. 7: mean cross-entropy of the caption tokens (and EOS) given everything before them.</summary>
+    Tensor CaptionLoss(SecapModel model, SecapInputModality modality, IReadOnlyList<(CaptionClip Clip, string Instruction, string Caption)> batch)
+    {
+        var tok = context.Tokenizer;
+        Tensor? l = null;
+        if (SecapModel.NeedsSpeech(modality))
+        {
+            var (frames, mask) = Models.Secap.SecapSpeechFrames.Batch(batch.Select(b => context.Frames[b.Clip.Id]).ToList());
+            l = model.LEmbedding(frames, mask);
+        }
+        var transcripts = SecapModel.NeedsTranscript(modality)
+            ? batch.Select(b => b.Clip.Transcript is { } t ? Cut(tok.Encode(t), recipe.Qformer.MaxTokens - 2) : []).ToList() : null;
+        var prefixes = model.Prefixes(modality, tok.BosId, tok.EosId, l, transcripts, batch.Count);
+        var captions = batch.Select(b => (int[])[.. Cut(tok.Encode(b.Caption), recipe.Stage2.MaxCaptionTokens - 1), tok.EosId]).ToArray();
+        var rows = batch.Select((b, i) => (IReadOnlyList<InputSegment>)[.. prefixes[i], InputSegment.Tokens(tok.Encode(b.Instruction)), InputSegment.Tokens(captions[i])]).ToList();
+        var (embeds, attention, _) = SecapModel.Assemble(lm, rows);
+        int n = batch.Count, t = embeds.Dim(1);
+        var targets = new int[n * t];
+        Array.Fill(targets, -100);
+        for (int i = 0; i < n; i++)
+        {
+            // Rows are left-padded, so the caption and EOS are the last tokens: position p predicts token p + 1.
+            int c = captions[i].Length;
+            for (int k = 0; k < c; k++) targets[i * t + t - c - 1 + k] = captions[i][k];
+        }
+        var logits = lm.Forward(embeds, attention);
+        return Loss.CrossEntropy(logits.Reshape(n * t, logits.Dim(2)), targets);
+    }
+
+    static int[] Cut(int[] ids, int max) => ids.Length <= max ? ids : ids[..max];
+}
