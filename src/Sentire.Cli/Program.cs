@@ -14,6 +14,9 @@ public static class Program
                  {
                      AnalyzeCommand.Create(),
                      TrainCommand.Create(),
+                     EvalCommand.Create(),
+                     ReportCommand.Create(),
+                     ResultsCommand.Create(),
                      AudioCommand.Create(),
                      FeaturesCommand.Create(),
                      EmbedCommand.Create(),

@@ -37,6 +37,8 @@ public sealed class AnalyzeCommandTests
             Assert.Equal(p.OrderByDescending(x => x), p);
             Assert.Equal(1.0, p.Sum(), 2);
             Assert.True(o.GetProperty("prosody").GetProperty("pitch_hz").GetDouble() > 50);
+            foreach (var dimension in new[] { "arousal", "valence", "dominance" })
+                Assert.InRange(o.GetProperty(dimension).GetDouble(), 0, 1);
         }
     }
 
@@ -75,8 +77,12 @@ public sealed class AnalyzeCommandTests
         var (exit, output, _) = Run("analyze", Path.Combine(Samples, "03-01-01-01-01-01-19.flac"), "--csv", "--labels", "calm,angry,sad");
         Assert.Equal(0, exit);
         var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("file,duration,status,start,end,label,probability", rows[0]);
+        Assert.Equal("file,duration,status,start,end,label,probability,arousal,valence,dominance", rows[0]);
         Assert.Equal(4, rows.Length);
+        // Every label row repeats the clip's three dimensions.
+        var dimensions = rows.Skip(1).Select(r => string.Join(",", r.Split(',')[^3..])).Distinct().ToList();
+        Assert.Single(dimensions);
+        Assert.All(dimensions[0].Split(','), v => Assert.InRange(double.Parse(v, System.Globalization.CultureInfo.InvariantCulture), 0, 1));
     }
 }
 

@@ -14,7 +14,7 @@ public sealed class ManifestFormatException(string filePath, int lineNumber, str
 
 /// <summary>Reads a corpus <c>manifest.jsonl</c>: one JSON object per line, keys
 /// id, path, duration, corpus, language (required) and speaker, gender, emotion, emotion_raw,
-/// intensity, transcript, caption, text_id (left out when unknown). Unknown keys, wrong types,
+/// intensity, transcript, caption, text_id, and the numbers arousal, valence, dominance in [0, 1] (left out when unknown). Unknown keys, wrong types,
 /// labels outside the normalised sets and repeated ids are errors naming the file and line.</summary>
 public static class ManifestReader
 {
@@ -61,6 +61,7 @@ public static class ManifestReader
 
             var strings = new Dictionary<string, string>(StringComparer.Ordinal);
             double? duration = null;
+            var dimensions = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var property in root.EnumerateObject())
             {
                 switch (property.Name)
@@ -73,6 +74,13 @@ public static class ManifestReader
                             throw new ManifestFormatException(file, lineNumber, $"'duration' must be >= 0 seconds, found {seconds}");
                         duration = seconds;
                         break;
+                    case "arousal" or "valence" or "dominance":
+                        if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetDouble(out var rating) || !(rating is >= 0 and <= 1))
+                            throw new ManifestFormatException(file, lineNumber,
+                                $"'{property.Name}' must be a number in [0, 1], found {property.Value.ValueKind} {property.Value.GetRawText()}");
+                        if (!dimensions.TryAdd(property.Name, rating))
+                            throw new ManifestFormatException(file, lineNumber, $"key '{property.Name}' appears twice");
+                        break;
                     case "id" or "path" or "corpus" or "language" or "speaker" or "gender" or "emotion"
                         or "emotion_raw" or "intensity" or "transcript" or "caption" or "text_id":
                         if (property.Value.ValueKind != JsonValueKind.String)
@@ -84,7 +92,7 @@ public static class ManifestReader
                     default:
                         throw new ManifestFormatException(file, lineNumber,
                             $"unknown key '{property.Name}' (expected id, path, duration, corpus, language, speaker, gender, " +
-                            "emotion, emotion_raw, intensity, transcript, caption, text_id)");
+                            "emotion, emotion_raw, intensity, transcript, caption, text_id, arousal, valence, dominance)");
                 }
             }
 
@@ -130,7 +138,10 @@ public static class ManifestReader
                 Intensity: strings.GetValueOrDefault("intensity"),
                 Transcript: strings.GetValueOrDefault("transcript"),
                 Caption: strings.GetValueOrDefault("caption"),
-                TextId: strings.GetValueOrDefault("text_id"));
+                TextId: strings.GetValueOrDefault("text_id"),
+                Arousal: dimensions.TryGetValue("arousal", out var a) ? a : null,
+                Valence: dimensions.TryGetValue("valence", out var v) ? v : null,
+                Dominance: dimensions.TryGetValue("dominance", out var d) ? d : null);
         }
     }
 }

@@ -21,6 +21,9 @@ public enum Gender
 /// <param name="Transcript">Spoken text.</param>
 /// <param name="Caption">Free-text emotion description.</param>
 /// <param name="TextId">Sentence id where the text itself is unknown.</param>
+/// <param name="Arousal">Rated arousal in [0, 1] (MSP-Podcast-style dimensional labels), where the manifest has one.</param>
+/// <param name="Valence">Rated valence in [0, 1].</param>
+/// <param name="Dominance">Rated dominance in [0, 1].</param>
 public sealed record Utterance(
     string Id,
     string AudioPath,
@@ -34,7 +37,10 @@ public sealed record Utterance(
     string? Intensity = null,
     string? Transcript = null,
     string? Caption = null,
-    string? TextId = null);
+    string? TextId = null,
+    double? Arousal = null,
+    double? Valence = null,
+    double? Dominance = null);
 
 /// <summary>The normalised emotion vocabulary of the manifests.</summary>
 public static class EmotionLabels

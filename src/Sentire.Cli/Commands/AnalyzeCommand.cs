@@ -22,7 +22,7 @@ public static class AnalyzeCommand
         var template = new Option<string?>("--template") { Description = "Prompt template with {label} (default: the model's, \"The emotion is {label}.\")." };
         var top = new Option<int>("--top") { Description = "Emotions to print per file in text output.", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "One JSON object per line per file." };
-        var csv = new Option<bool>("--csv") { Description = "CSV: file,duration,status,label,probability (one row per label)." };
+        var csv = new Option<bool>("--csv") { Description = "CSV: file,duration,status,start,end,label,probability,arousal,valence,dominance (one row per label)." };
         var command = new Command("analyze", "Recognise the emotion in speech.") { inputs, model, labels, template, top, json, csv };
         command.SetAction(parse =>
         {
@@ -39,7 +39,9 @@ public static class AnalyzeCommand
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
 
             var output = parse.GetValue(json) ? Format.Json : parse.GetValue(csv) ? Format.Csv : Format.Text;
-            if (output == Format.Csv) Console.WriteLine("file,duration,status,start,end,label,probability");
+            if (recognizer.DimensionsProblem is { } problem && recognizer.Config.Dimensions is not null)
+                Console.Error.WriteLine($"sentire analyze: warning: no arousal/valence/dominance: {problem}");
+            if (output == Format.Csv) Console.WriteLine("file,duration,status,start,end,label,probability,arousal,valence,dominance");
             int failed = 0;
             foreach (var m in missing) { failed++; Report(output, m, error: "no such file, folder or matching glob"); }
             foreach (var file in files)
@@ -73,7 +75,7 @@ public static class AnalyzeCommand
         switch (format)
         {
             case Format.Json: Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["file"] = file, ["error"] = error })); break;
-            case Format.Csv: Console.WriteLine($"{Csv(file)},,error,,,,{Csv(error)}"); break;
+            case Format.Csv: Console.WriteLine($"{Csv(file)},,error,,,,{Csv(error)},,,"); break;
             default: Console.Error.WriteLine($"{file}: error: {error}"); break;
         }
     }
@@ -92,6 +94,7 @@ public static class AnalyzeCommand
                     ["status"] = status,
                     ["emotions"] = a.Overall?.Emotions.Select(e => new { label = e.Label, probability = Math.Round(e.Probability, 4) }).ToArray() ?? [],
                 };
+                AddDimensions(obj, a.Dimensions);
                 if (a.Prosody is { } pj && a.ProsodyLevels is { } lj)
                     obj["prosody"] = new Dictionary<string, object>
                     {
@@ -105,14 +108,27 @@ public static class AnalyzeCommand
                         ["words"] = lj.Words(),
                     };
                 if (a.Segments.Count > 0)
-                    obj["segments"] = a.Segments.Select(s => new { start = Math.Round(s.StartSeconds, 2), end = Math.Round(s.EndSeconds, 2), emotions = s.Emotions.Select(e => new { label = e.Label, probability = Math.Round(e.Probability, 4) }).ToArray() }).ToArray();
+                    obj["segments"] = a.Segments.Select(s =>
+                    {
+                        var segment = new Dictionary<string, object?>
+                        {
+                            ["start"] = Math.Round(s.StartSeconds, 2),
+                            ["end"] = Math.Round(s.EndSeconds, 2),
+                            ["emotions"] = s.Emotions.Select(e => new { label = e.Label, probability = Math.Round(e.Probability, 4) }).ToArray(),
+                        };
+                        AddDimensions(segment, s.Dimensions);
+                        return segment;
+                    }).ToArray();
                 Console.WriteLine(JsonSerializer.Serialize(obj));
                 break;
             case Format.Csv:
-                if (a.Overall is null) { Console.WriteLine(string.Create(inv, $"{Csv(a.File)},{a.DurationSeconds:F3},{status},,,,")); break; }
+                if (a.Overall is null) { Console.WriteLine(string.Create(inv, $"{Csv(a.File)},{a.DurationSeconds:F3},{status},,,,,,,")); break; }
                 foreach (var p in new[] { a.Overall }.Concat(a.Segments))
+                {
+                    var avd = p.Dimensions is { } d ? string.Create(inv, $"{d.Arousal:F3},{d.Valence:F3},{d.Dominance:F3}") : ",,";
                     foreach (var e in p.Emotions)
-                        Console.WriteLine(string.Create(inv, $"{Csv(a.File)},{a.DurationSeconds:F3},{status},{p.StartSeconds:F2},{p.EndSeconds:F2},{Csv(e.Label)},{e.Probability:F4}"));
+                        Console.WriteLine(string.Create(inv, $"{Csv(a.File)},{a.DurationSeconds:F3},{status},{p.StartSeconds:F2},{p.EndSeconds:F2},{Csv(e.Label)},{e.Probability:F4},{avd}"));
+                }
                 break;
             default:
                 if (a.Overall is null)
@@ -121,11 +137,22 @@ public static class AnalyzeCommand
                     break;
                 }
                 Console.WriteLine(string.Create(inv, $"{a.File} ({a.DurationSeconds:F2} s): {Top(a.Overall, top)}"));
+                if (a.Dimensions is { } dt)
+                    Console.WriteLine(string.Create(inv, $"  arousal {dt.Arousal:F2}, valence {dt.Valence:F2}, dominance {dt.Dominance:F2} (0-1; model trained on derived targets)"));
                 if (a.Prosody is { } pt && a.ProsodyLevels is { } lt)
                     Console.WriteLine(string.Create(inv, $"  pitch {pt.F0Hz.P50:F0} Hz ({Level(lt.Pitch)}), loudness {pt.EnergyDb.P80:F1} dBFS ({Level(lt.Loudness)}), rate {pt.SyllablesPerSecond:F1} syllables/s ({Level(lt.Rate)})"));
                 foreach (var s in a.Segments) Console.WriteLine(string.Create(inv, $"  {s.StartSeconds,7:F1}-{s.EndSeconds,7:F1} s  {Top(s, top)}"));
                 break;
         }
+    }
+
+    /// <summary>JSON fields arousal, valence, dominance (each in [0, 1]) when the model has a dimensional head.</summary>
+    static void AddDimensions(Dictionary<string, object?> obj, Models.Dimensions.EmotionDimensions? d)
+    {
+        if (d is null) return;
+        obj["arousal"] = Math.Round(d.Arousal, 3);
+        obj["valence"] = Math.Round(d.Valence, 3);
+        obj["dominance"] = Math.Round(d.Dominance, 3);
     }
 
     static string Level(Audio.Prosody.ProsodyLevel level) => level.ToString().ToLowerInvariant();

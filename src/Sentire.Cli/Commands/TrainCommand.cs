@@ -65,6 +65,7 @@ public static class TrainCommand
         });
         train.Subcommands.Add(clap);
         train.Subcommands.Add(Baseline(corpora));
+        train.Subcommands.Add(TrainDimsCommand.Create(corpora));
         return train;
     }
 

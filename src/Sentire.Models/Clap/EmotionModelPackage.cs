@@ -1,6 +1,7 @@
 using Sentire.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sentire.Models.Dimensions;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
 using Sentire.Tensors.Serialization;
@@ -23,15 +24,22 @@ public sealed record EmotionModelConfig
     public string PromptTemplate { get; init; } = "The emotion is {label}.";
     public double WindowSeconds { get; init; } = 2.0;
     public double WindowHopFraction { get; init; } = 0.5;
+    /// <summary>The arousal/valence/dominance head in dimensions.safetensors, or null when the package has none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DimensionalHeadConfig? Dimensions { get; init; }
 }
 
 /// <summary>
 /// A packaged emotion model folder: config.json, model.safetensors (state dict of <see cref="ClapModel"/>) and
-/// tokenizer.json. Saved atomically file by file; loaded with strict key and shape checks.
+/// tokenizer.json, optionally dimensions.safetensors (a <see cref="DimensionalHead"/> trained on this package's
+/// speech encoder; config.json then has a <c>dimensions</c> section). Saved atomically file by file; loaded with
+/// strict key and shape checks. The head's file records the SHA-256 of the model.safetensors it was trained on,
+/// so a head left beside a retrained encoder is recognised as stale instead of giving wrong numbers.
 /// </summary>
 public static class EmotionModelPackage
 {
-    public const string ConfigFile = "config.json", WeightsFile = "model.safetensors", TokenizerFile = "tokenizer.json";
+    public const string ConfigFile = "config.json", WeightsFile = "model.safetensors", TokenizerFile = "tokenizer.json", DimensionsFile = "dimensions.safetensors";
+    const string EncoderHashKey = "encoder_sha256";
 
     static readonly JsonSerializerOptions Json = new()
     {
@@ -46,13 +54,50 @@ public static class EmotionModelPackage
     public static void Save(string folder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer)
     {
         Directory.CreateDirectory(folder);
-        var configJson = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(config, Json));
-        AtomicFile.Write(Path.Combine(folder, ConfigFile), s => s.Write(configJson));
+        WriteConfig(folder, config);
         SafeTensors.Write(Path.Combine(folder, WeightsFile), model.StateDict(), new Dictionary<string, string> { ["format"] = config.Format });
         tokenizer.Save(Path.Combine(folder, TokenizerFile));
+        // New encoder weights make any head beside them stale; a package saved without a head has none.
+        if (config.Dimensions is null) File.Delete(Path.Combine(folder, DimensionsFile));
     }
 
-    public static (EmotionModelConfig Config, ClapModel Model, BpeTokenizer Tokenizer) Load(string folder)
+    /// <summary>Adds (or replaces) the dimensional head of the package in <paramref name="folder"/>: the weights first,
+    /// then config.json with its <c>dimensions</c> section, each atomically, so the package stays loadable throughout.</summary>
+    public static void SaveDimensionalHead(string folder, DimensionalHead head)
+    {
+        var config = ReadConfig(folder) with { Dimensions = head.Config };
+        var metadata = new Dictionary<string, string> { ["format"] = "sentire-dimensional-head", [EncoderHashKey] = EncoderHash(folder) };
+        SafeTensors.Write(Path.Combine(folder, DimensionsFile), head.StateDict(), metadata);
+        WriteConfig(folder, config);
+    }
+
+    /// <summary>The package's dimensional head in eval mode; null with the reason when it has none or the head is stale.</summary>
+    public static (DimensionalHead? Head, string? Problem) LoadDimensionalHead(string folder, EmotionModelConfig config)
+    {
+        if (config.Dimensions is null) return (null, "the model has no arousal/valence/dominance head (train one with `sentire train dims`)");
+        var path = Path.Combine(folder, DimensionsFile);
+        if (!File.Exists(path)) return (null, $"{ConfigFile} names a dimensional head but {path} is missing");
+        var head = new DimensionalHead(config.Dimensions, new Generator(0), rngForInit: null);
+        using (var weights = SafeTensors.OpenModel(path))
+        {
+            var expected = EncoderHash(folder);
+            if (!weights.Metadata.TryGetValue(EncoderHashKey, out var trainedOn) || trainedOn != expected)
+                return (null, $"{path} was trained on another speech encoder than {WeightsFile} (sha256 {expected}, the head records {trainedOn ?? "none"}): retrain it with `sentire train dims`");
+            head.LoadStateDict(weights, strict: true);
+        }
+        head.Eval();
+        return (head, null);
+    }
+
+    /// <summary>Hex SHA-256 of the package's model.safetensors: identifies the speech encoder a head was trained on.</summary>
+    public static string EncoderHash(string folder)
+    {
+        using var stream = File.OpenRead(Path.Combine(folder, WeightsFile));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
+    /// <summary>Reads and checks config.json of a package folder.</summary>
+    public static EmotionModelConfig ReadConfig(string folder)
     {
         var configPath = Path.Combine(folder, ConfigFile);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"{folder}: not an emotion model folder (no {ConfigFile})", configPath);
@@ -60,6 +105,18 @@ public static class EmotionModelPackage
         try { config = JsonSerializer.Deserialize<EmotionModelConfig>(File.ReadAllText(configPath), Json) ?? throw new JsonException("empty"); }
         catch (JsonException e) { throw new InvalidDataException($"{configPath}: not a valid model config ({e.Message})", e); }
         if (config.Format != "sentire-emotion-clap") throw new InvalidDataException($"{configPath}: format is '{config.Format}', expected 'sentire-emotion-clap'");
+        return config;
+    }
+
+    static void WriteConfig(string folder, EmotionModelConfig config)
+    {
+        var configJson = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(config, Json));
+        AtomicFile.Write(Path.Combine(folder, ConfigFile), s => s.Write(configJson));
+    }
+
+    public static (EmotionModelConfig Config, ClapModel Model, BpeTokenizer Tokenizer) Load(string folder)
+    {
+        var config = ReadConfig(folder);
         var model = Build(config, new Generator(0), rngForInit: null);
         using (var weights = SafeTensors.OpenModel(Path.Combine(folder, WeightsFile)))
             model.LoadStateDict(weights, strict: true);   // throws naming missing, unexpected and mis-shaped keys

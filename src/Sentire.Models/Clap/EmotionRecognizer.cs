@@ -1,5 +1,7 @@
 using Sentire.Audio.Decoding;
 using Sentire.Audio.Prosody;
+using Sentire.Models.Dimensions;
+using Sentire.Models.Layers;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
 using Sentire.Text;
@@ -9,8 +11,9 @@ namespace Sentire.Models.Clap;
 /// <summary>One label's probability.</summary>
 public sealed record EmotionScore(string Label, double Probability);
 
-/// <summary>Emotion probabilities of one stretch of audio, most probable first.</summary>
-public sealed record EmotionPrediction(double StartSeconds, double EndSeconds, IReadOnlyList<EmotionScore> Emotions)
+/// <summary>Emotion probabilities of one stretch of audio, most probable first, and its arousal/valence/dominance when
+/// the model has a dimensional head.</summary>
+public sealed record EmotionPrediction(double StartSeconds, double EndSeconds, IReadOnlyList<EmotionScore> Emotions, EmotionDimensions? Dimensions = null)
 {
     public EmotionScore Top => Emotions[0];
 }
@@ -21,7 +24,15 @@ public enum AnalysisStatus { Ok, TooShort, Silent }
 /// <summary>The analysis of one audio file: overall prediction, a timeline of segments for long recordings, and the
 /// prosody of the whole file (numbers and plain-language levels relative to the development corpora).</summary>
 public sealed record FileAnalysis(string File, double DurationSeconds, AnalysisStatus Status, EmotionPrediction? Overall,
-    IReadOnlyList<EmotionPrediction> Segments, ProsodySummary? Prosody = null, ProsodyLevels? ProsodyLevels = null);
+    IReadOnlyList<EmotionPrediction> Segments, ProsodySummary? Prosody = null, ProsodyLevels? ProsodyLevels = null)
+{
+    /// <summary>Arousal, valence and dominance of the whole file (null without a dimensional head or an overall prediction).</summary>
+    public EmotionDimensions? Dimensions => Overall?.Dimensions;
+}
+
+/// <summary>What the speech encoder makes of one clip: the CLAP embedding (1, P), L2-normalised, and the pooled encoder
+/// output (1, D) that the dimensional head reads; both are means over the clip's windows.</summary>
+public sealed record ClipEncoding(Tensor Embedding, Tensor Pooled);
 
 /// <summary>
 /// Zero-shot speech emotion recognition with a packaged Emo-CLAP model:
@@ -29,9 +40,11 @@ public sealed record FileAnalysis(string File, double DurationSeconds, AnalysisS
 /// using var recognizer = EmotionRecognizer.Load("models/emotion-clap-small");
 /// var prediction = recognizer.Analyze(AudioFile.Read("clip.wav"));            // the model's own labels
 /// var custom = recognizer.Analyze(clip, ["happy", "sad", "bored"]);              // any label list
+/// var avd = prediction.Dimensions;                                               // arousal, valence, dominance (null without a head)
 /// </code>
 /// Audio is cut into fixed windows as in training (short clips are tiled), each window embedded, the window
-/// embeddings averaged, and the clip scored against one prompt per label.
+/// embeddings averaged, and the clip scored against one prompt per label. When the package has a dimensional
+/// head, the window-averaged pooled encoder output also gives arousal, valence and dominance in [0, 1].
 /// </summary>
 public sealed class EmotionRecognizer
 {
@@ -41,15 +54,23 @@ public sealed class EmotionRecognizer
     readonly Dictionary<string, Tensor> promptCache = new(StringComparer.Ordinal);
     readonly Lock cacheLock = new();
 
-    EmotionRecognizer(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer)
+    EmotionRecognizer(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer, DimensionalHead? dimensionalHead, string? dimensionsProblem)
     {
         Config = config;
         this.model = model;
         this.tokenizer = tokenizer;
+        DimensionalHead = dimensionalHead;
+        DimensionsProblem = dimensionsProblem;
         frontEnd = new LogMelFrontEnd(config.FrontEnd);
     }
 
     public EmotionModelConfig Config { get; }
+
+    /// <summary>The arousal/valence/dominance head, or null when the package has none (or a stale one).</summary>
+    public DimensionalHead? DimensionalHead { get; }
+
+    /// <summary>Why <see cref="DimensionalHead"/> is null, for a warning; null when the head is loaded.</summary>
+    public string? DimensionsProblem { get; }
 
     /// <summary>The labels the model was trained on, the default label set.</summary>
     public IReadOnlyList<string> Labels => Config.Labels;
@@ -57,11 +78,13 @@ public sealed class EmotionRecognizer
     public static EmotionRecognizer Load(string folder)
     {
         var (config, model, tokenizer) = EmotionModelPackage.Load(folder);
-        return new EmotionRecognizer(config, model, tokenizer);
+        var (head, problem) = EmotionModelPackage.LoadDimensionalHead(folder, config);
+        return new EmotionRecognizer(config, model, tokenizer, head, problem);
     }
 
     /// <summary>Creates a recognizer around a model in memory (used by training to validate).</summary>
-    public static EmotionRecognizer FromModel(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer) => new(config, model, tokenizer);
+    public static EmotionRecognizer FromModel(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer, DimensionalHead? dimensionalHead = null) =>
+        new(config, model, tokenizer, dimensionalHead, dimensionalHead is null ? "no dimensional head given" : null);
 
     /// <summary>Frames of one model window.</summary>
     public int WindowFrames => (int)Math.Round(Config.WindowSeconds * Config.FrontEnd.FramesPerSecond);
@@ -95,20 +118,34 @@ public sealed class EmotionRecognizer
         labels ??= Config.Labels;
         var template = promptTemplate ?? Config.PromptTemplate;
         var segments = new List<EmotionPrediction>();
-        var embeddings = new List<Tensor>();
+        var encodings = new List<ClipEncoding>();
         foreach (var seg in speech)
         {
-            var embedding = EmbedFeatures(frontEnd.LogMel(samples.AsSpan((int)seg.StartSample, (int)seg.Length).ToArray()));
-            embeddings.Add(embedding);
-            segments.Add(Prediction(seg.StartSeconds, seg.EndSeconds, labels, Score(embedding, labels, template)));
+            var encoding = Encode(frontEnd.LogMel(samples.AsSpan((int)seg.StartSample, (int)seg.Length).ToArray()));
+            encodings.Add(encoding);
+            segments.Add(Prediction(seg.StartSeconds, seg.EndSeconds, labels, encoding, template));
         }
-        Tensor overall;
-        using (Autograd.NoGrad()) overall = Tensor.Concat(embeddings, 0).Mean(0, keepDim: true).Normalize(dim: -1);
-        return new FileAnalysis(path, duration, AnalysisStatus.Ok, Prediction(0, duration, labels, Score(overall, labels, template)), segments, prosody, levels);
+        ClipEncoding overall;
+        using (Autograd.NoGrad())
+            overall = new ClipEncoding(Tensor.Concat(encodings.Select(e => e.Embedding).ToList(), 0).Mean(0, keepDim: true).Normalize(dim: -1),
+                Tensor.Concat(encodings.Select(e => e.Pooled).ToList(), 0).Mean(0, keepDim: true));
+        return new FileAnalysis(path, duration, AnalysisStatus.Ok, Prediction(0, duration, labels, overall, template), segments, prosody, levels);
     }
 
-    static EmotionPrediction Prediction(double start, double end, IReadOnlyList<string> labels, float[] probabilities) =>
-        new(start, end, labels.Select((l, i) => new EmotionScore(l, probabilities[i])).OrderByDescending(s => s.Probability).ToList());
+    EmotionPrediction Prediction(double start, double end, IReadOnlyList<string> labels, ClipEncoding encoding, string template)
+    {
+        var probabilities = Score(encoding.Embedding, labels, template);
+        return new(start, end, labels.Select((l, i) => new EmotionScore(l, probabilities[i])).OrderByDescending(s => s.Probability).ToList(), Dimensions(encoding.Pooled));
+    }
+
+    /// <summary>Arousal, valence and dominance from a pooled encoder output (1, D); null without a head.</summary>
+    public EmotionDimensions? Dimensions(Tensor pooled)
+    {
+        if (DimensionalHead is null) return null;
+        using var _ = Autograd.NoGrad();
+        var y = DimensionalHead.Forward(pooled).Data;
+        return new EmotionDimensions(y[0], y[1], y[2]);
+    }
 
     public EmotionPrediction Analyze(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
@@ -120,22 +157,35 @@ public sealed class EmotionRecognizer
     public EmotionPrediction AnalyzeSamples(float[] samples, int start, int end, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
         labels ??= Config.Labels;
-        var features = frontEnd.LogMel(samples.AsSpan(start, end - start).ToArray());
-        var embedding = EmbedFeatures(features);
+        var encoding = Encode(frontEnd.LogMel(samples.AsSpan(start, end - start).ToArray()));
         double rate = Config.FrontEnd.SampleRate;
-        return Prediction(start / rate, end / rate, labels, Score(embedding, labels, promptTemplate ?? Config.PromptTemplate));
+        return Prediction(start / rate, end / rate, labels, encoding, promptTemplate ?? Config.PromptTemplate);
     }
 
     /// <summary>The clip embedding (1, P): mean of the window embeddings, renormalised.</summary>
-    public Tensor EmbedFeatures(Audio.Dsp.FeatureMatrix features)
+    public Tensor EmbedFeatures(Audio.Dsp.FeatureMatrix features) => Encode(features).Embedding;
+
+    /// <summary>Log-mel frames cut into the model's windows (short clips tiled): (W, window, n_mels).</summary>
+    public Tensor Windows(Audio.Dsp.FeatureMatrix features)
     {
         int window = WindowFrames, hop = Math.Max(1, (int)(window * Config.WindowHopFraction));
         var starts = FixedLengthWindows.Starts(features.Rows, window, hop);
         var batch = Tensor.Zeros(starts.Length, window, features.Columns);
         for (int i = 0; i < starts.Length; i++)
             FixedLengthWindows.Copy(features, starts[i], window, batch.Data.Slice(i * window * features.Columns, window * features.Columns));
+        return batch;
+    }
+
+    /// <summary>One encoder pass over the clip's windows: the CLAP embedding a = normalize(mean_w normalize(P_a(pool_w)))
+    /// and the pooled encoder output mean_w pool_w that the dimensional head reads.</summary>
+    public ClipEncoding Encode(Audio.Dsp.FeatureMatrix features)
+    {
+        var batch = Windows(features);
         using var _ = Autograd.NoGrad();
-        return model.EmbedAudio(batch, null).Mean(0, keepDim: true).Normalize(dim: -1);
+        var encoded = model.AudioEncoder.Encode(batch, null);
+        var pooled = Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask);          // (W, D)
+        var embedding = model.AudioProjection.Forward(pooled).Normalize(dim: -1);             // (W, P), as ClapModel.EmbedAudio
+        return new ClipEncoding(embedding.Mean(0, keepDim: true).Normalize(dim: -1), pooled.Mean(0, keepDim: true));
     }
 
     /// <summary>Probabilities over <paramref name="labels"/> for a clip embedding from <see cref="EmbedFeatures"/>.</summary>

@@ -13,8 +13,11 @@ public sealed record LogMelEncoderConfig(
     int Layers = 4,
     int FfnSize = 768,
     float Dropout = 0.1f,
-    int MaxFrames = 1024)      // positions of the sinusoidal table (1024 x 40 ms = 41 s)
+    int MaxFrames = 1024,      // positions of the sinusoidal table (1024 x 40 ms = 41 s)
+    string Subsampling = LogMelEncoderConfig.Stack)   // "stack" (frame stacking) or "conv" (strided 1-D convolutions)
 {
+    public const string Stack = "stack", Conv = "conv";
+
     public void Validate()
     {
         if (NMels <= 0 || StackFrames <= 0 || Layers <= 0 || FfnSize <= 0 || MaxFrames <= 0)
@@ -22,19 +25,29 @@ public sealed record LogMelEncoderConfig(
         if (HiddenSize % Heads != 0)
             throw new ArgumentException($"hidden size must be divisible by heads (got hidden size: {HiddenSize} and heads: {Heads})");
         if (Dropout is < 0f or >= 1f) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}");
+        if (Subsampling is not (Stack or Conv)) throw new ArgumentException($"subsampling must be '{Stack}' or '{Conv}', got '{Subsampling}'");
+        if (Subsampling == Conv && StackFrames is not (1 or 2 or 4 or 8))
+            throw new ArgumentException($"the conv front end subsamples by a power of two (1, 2, 4 or 8), got stack_frames {StackFrames}");
     }
 }
 
 /// <summary>
-/// A compact speech encoder trained from scratch on 80-bin log-mel frames: frames are stacked k at a time
-/// (a low-frame-rate front end, x'_t = [x_{kt}; ...; x_{kt+k-1}]), projected to the model width, given
-/// sinusoidal positions (Vaswani et al., 2017) and passed through pre-norm transformer layers. Its output
+/// A compact speech encoder trained from scratch on 80-bin log-mel frames. The front end brings 10 ms frames to
+/// the encoder rate k x 10 ms in one of two ways:
+///   stack: x'_t = W [x_{kt}; ...; x_{kt+k-1}] (a low-frame-rate front end, one linear map);
+///   conv:  as Whisper's stem (Radford et al., 2022), h = GELU(conv1(x)) with kernel 3 over time and the mel bins as
+///          channels, then log2(k) times h = GELU(conv(h)) with kernel 3 and stride 2, so neighbouring frames are
+///          combined through learned local filters before attention.
+/// The frames get sinusoidal positions (Vaswani et al., 2017) and pass through pre-norm transformer layers. Its output
 /// has the shape of a Hugging Face speech encoder's, so heads do not care which one they sit on.
 /// </summary>
 public sealed class LogMelEncoder : Module, ISpeechEncoder
 {
     public LogMelEncoderConfig Config { get; }
-    public Linear FeatureProjection { get; }
+    /// <summary>The stacking front end's projection (null for the conv front end).</summary>
+    public Linear? FeatureProjection { get; }
+    /// <summary>The conv front end: conv1 (stride 1), then conv2.. with stride 2 (empty for the stacking front end).</summary>
+    public IReadOnlyList<Conv1d> Convs { get; }
     public ModuleList<TransformerEncoderLayer> Layers { get; }
     public LayerNorm FinalNorm { get; }
     /// <summary>Per-bin mean and standard deviation of the training set's log-mel frames, applied to every input.</summary>
@@ -46,7 +59,18 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
     {
         config.Validate();
         Config = config;
-        FeatureProjection = RegisterModule("feature_projection", new Linear(config.NMels * config.StackFrames, config.HiddenSize, rngForInit));
+        if (config.Subsampling == LogMelEncoderConfig.Stack)
+        {
+            FeatureProjection = RegisterModule("feature_projection", new Linear(config.NMels * config.StackFrames, config.HiddenSize, rngForInit));
+            Convs = [];
+        }
+        else
+        {
+            var convs = new List<Conv1d> { RegisterModule("conv1", new Conv1d(config.NMels, config.HiddenSize, 3, rngForInit, padding: 1)) };
+            for (int k = config.StackFrames; k > 1; k /= 2)
+                convs.Add(RegisterModule($"conv{convs.Count + 1}", new Conv1d(config.HiddenSize, config.HiddenSize, 3, rngForInit, stride: 2, padding: 1)));
+            Convs = convs;
+        }
         Layers = RegisterModule("layers", new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, config.Layers).Select(_ =>
             new TransformerEncoderLayer(config.HiddenSize, config.Heads, config.FfnSize, preNorm: true, config.Dropout, rngForDropout, rngForInit))));
         FinalNorm = RegisterModule("layer_norm", new LayerNorm(config.HiddenSize));
@@ -71,9 +95,19 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
         if (frames > Config.MaxFrames)
             throw new ArgumentException($"{mel.Dim(1)} log-mel frames make {frames} encoder frames, more than the {Config.MaxFrames} this encoder has positions for; crop or segment the audio");
         mel = (mel - FeatureMean) / FeatureStd;                                                    // global per-bin normalisation
-        int padded = frames * k;
-        if (padded != mel.Dim(1)) mel = mel.Pad([0, 0, 0, padded - mel.Dim(1)]);
-        var x = FeatureProjection.Forward(mel.Reshape(b, frames, Config.NMels * k));              // (B, T', D)
+        Tensor x;
+        if (FeatureProjection is not null)
+        {
+            int padded = frames * k;
+            if (padded != mel.Dim(1)) mel = mel.Pad([0, 0, 0, padded - mel.Dim(1)]);
+            x = FeatureProjection.Forward(mel.Reshape(b, frames, Config.NMels * k));              // (B, T', D)
+        }
+        else
+        {
+            x = mel.Transpose(1, 2);                                                                // (B, n_mels, T)
+            foreach (var conv in Convs) x = conv.Forward(x).Gelu();                                 // length ceil(T / 2) per stride-2 conv
+            x = x.Transpose(1, 2);                                                                  // (B, T', D)
+        }
         x = x + positions.Narrow(0, 0, frames);                                                     // broadcast over B
 
         Tensor? frameMask = null;

@@ -101,11 +101,16 @@ public sealed class ProsodyBaseline
         return new ProsodyBaseline(labels, mean, std, weight, bias);
     }
 
-    /// <summary>Most probable label index of each feature vector.</summary>
-    public int[] Predict(IReadOnlyList<double[]> features)
+    /// <summary>Most probable label index of each feature vector, among <paramref name="allowed"/> label indices when given
+    /// (e.g. the labels a corpus has, as a zero-shot model is asked about only those).</summary>
+    public int[] Predict(IReadOnlyList<double[]> features, IReadOnlySet<int>? allowed = null)
     {
         using var _ = Autograd.NoGrad();
         var logits = Standardise(features, mean, std).MatMul(weight) + bias;
+        if (allowed is not null)
+            for (int i = 0; i < features.Count; i++)
+                for (int c = 0; c < Labels.Count; c++)
+                    if (!allowed.Contains(c)) logits.Data[i * Labels.Count + c] = float.NegativeInfinity;
         return logits.ArgMax(-1);
     }
 

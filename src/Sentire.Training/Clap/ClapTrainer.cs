@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using Sentire.Audio.Corpus;
 using Sentire.Evaluation.Classification;
+using Sentire.Evaluation.Emotion;
 using Sentire.Models.Clap;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
@@ -25,13 +26,14 @@ public sealed record EpochMetrics(int Epoch, long Step, double TrainLoss, double
 /// <summary>
 /// Trains an Emo-CLAP / SL-GEmo-CLAP / ML-GEmo-CLAP model from a <see cref="ClapRecipe"/>. The run folder holds
 /// checkpoint.safetensors (weights, optimiser state and training state, replaced atomically after every epoch),
-/// metrics.csv, and best/ (the packaged model with the best validation UAR). Starting again on the same folder
+/// metrics.csv, best/ (the packaged model with the best validation UAR) and final/ (the model after the last epoch,
+/// for evaluations where the validation speakers are the test speakers and must not pick the epoch). Starting again on the same folder
 /// resumes after the last finished epoch; each epoch's data order and augmentation depend only on (seed, epoch),
 /// so a resumed run draws the same batches an uninterrupted one would.
 /// </summary>
 public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string corporaRoot, string runFolder)
 {
-    public const string CheckpointFile = "checkpoint.safetensors", MetricsFile = "metrics.csv", BestFolder = "best";
+    public const string CheckpointFile = "checkpoint.safetensors", MetricsFile = "metrics.csv", BestFolder = "best", FinalFolder = "final";
 
     /// <summary>Prompt wordings the tokenizer is trained on besides the recipe's own, so zero-shot templates of
     /// the same shape tokenize into known pieces.</summary>
@@ -46,7 +48,8 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             FrontEnd = frontEnd,
             Encoder = new LogMelEncoderConfig(recipe.Encoder.NMels, recipe.Encoder.StackFrames, recipe.Encoder.HiddenSize, recipe.Encoder.Heads,
                 recipe.Encoder.Layers, recipe.Encoder.FfnSize, recipe.Encoder.Dropout,
-                MaxFrames: (int)Math.Ceiling(recipe.Data.MaxSeconds * frontEnd.FramesPerSecond / recipe.Encoder.StackFrames) + 1),
+                MaxFrames: (int)Math.Ceiling(recipe.Data.MaxSeconds * frontEnd.FramesPerSecond / recipe.Encoder.StackFrames) + 1,
+                Subsampling: recipe.Encoder.Subsampling),
             TextEncoder = new TextEncoderConfig(vocabSize, recipe.Text.HiddenSize, recipe.Text.Heads, recipe.Text.Layers, recipe.Text.FfnSize, recipe.Text.Dropout, recipe.Text.MaxTokens),
             Head = new ClapHeadConfig(recipe.Head.ProjectionSize, recipe.Head.Temperature, recipe.Head.LearnableTemperature),
             Labels = recipe.Data.Labels,
@@ -56,7 +59,9 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         };
     }
 
-    /// <summary>Training/validation split of the labelled utterances, as the recipe names it.</summary>
+    /// <summary>Training/validation split of the labelled utterances, as the recipe names it: "ravdess-17-20", or
+    /// "fold:K/N", fold K of N speaker-disjoint folds made within each corpus (<see cref="SpeakerKFold"/>) and
+    /// joined, so every fold holds out about 1/N of the speakers of every corpus.</summary>
     public static DataSplit Split(IReadOnlyList<Utterance> utterances, string validation, ulong seed)
     {
         if (validation == "ravdess-17-20")
@@ -64,30 +69,52 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             var ravdess = RavdessTestSplit.Split(utterances);
             return new DataSplit(validation, ravdess.Train, ravdess.Test);
         }
-        if (validation.StartsWith("fold:", StringComparison.Ordinal) && validation[5..].Split('/') is [var k, var n]
-            && int.TryParse(k, CultureInfo.InvariantCulture, out int fold) && int.TryParse(n, CultureInfo.InvariantCulture, out int folds) && fold >= 1 && fold <= folds)
-            return SpeakerKFold.Split(utterances, folds, (int)(seed % int.MaxValue))[fold - 1];
+        if (ParseFold(validation) is var (fold, folds))
+        {
+            var perCorpus = utterances.GroupBy(u => u.Corpus).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => SpeakerKFold.Split(g.ToList(), folds, (int)(seed % int.MaxValue))[fold - 1]).ToList();
+            var test = perCorpus.SelectMany(s => s.Test).Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
+            return new DataSplit($"fold {fold}/{folds} (per corpus, seed {seed})", utterances.Where(u => !test.Contains(u.Id)).ToList(), utterances.Where(u => test.Contains(u.Id)).ToList());
+        }
         throw new RecipeException($"data.validation '{validation}' is not 'ravdess-17-20' or 'fold:K/N' with 1 <= K <= N");
     }
 
-    public void Run(IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    /// <summary>(K, N) of "fold:K/N", or null when the text is not of that form.</summary>
+    public static (int Fold, int Folds)? ParseFold(string validation) =>
+        validation.StartsWith("fold:", StringComparison.Ordinal) && validation[5..].Split('/') is [var k, var n]
+        && int.TryParse(k, CultureInfo.InvariantCulture, out int fold) && int.TryParse(n, CultureInfo.InvariantCulture, out int folds) && fold >= 1 && fold <= folds && folds >= 2
+            ? (fold, folds) : null;
+
+    /// <summary>Tokenizer trained on the recipe's prompts and a few other templates of the same shape.</summary>
+    public BpeTokenizer TrainTokenizer() =>
+        BpeTokenizer.Train(ExtraTemplates.Append(recipe.Data.PromptTemplate)
+            .SelectMany(t => recipe.Data.Labels.Concat(EmotionClipSet.Genders).Select(l => t.Replace("{label}", l, StringComparison.Ordinal))).ToList(), recipe.Text.VocabSize);
+
+    /// <summary>Every labelled clip of the recipe's corpora, decoded once (pass it to <see cref="Run"/> of several trainers).</summary>
+    public static EmotionClipSet LoadClips(ClapRecipe recipe, string corporaRoot, IProgress<int>? progress = null) =>
+        EmotionClipSet.Load(CorpusSet.Load(recipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c))).Utterances, recipe.Data.Labels,
+            new LogMelFrontEnd(new LogMelFrontEndConfig(NMels: recipe.Encoder.NMels)), progress);
+
+    /// <param name="clips">the decoded clips of every corpus (<see cref="LoadClips"/>); null decodes them here.</param>
+    public void Run(IProgress<TrainingProgress>? progress, CancellationToken cancel, EmotionClipSet? clips = null)
     {
         Directory.CreateDirectory(runFolder);
-        var corpora = CorpusSet.Load(recipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c)));
-        var split = Split(corpora.Utterances, recipe.Data.Validation, recipe.Seed);
+        var utterances = clips?.Clips.Select(c => c.Utterance).ToList()
+            ?? CorpusSet.Load(recipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c))).Utterances;
+        var split = Split(utterances, recipe.Data.Validation, recipe.Seed);
 
         var labelPrompts = recipe.Data.Labels.Select(l => recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal)).ToList();
         var genderPrompts = EmotionClipSet.Genders.Select(g => recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal)).ToList();
-        var tokenizerText = ExtraTemplates.Append(recipe.Data.PromptTemplate)
-            .SelectMany(t => recipe.Data.Labels.Concat(EmotionClipSet.Genders).Select(l => t.Replace("{label}", l, StringComparison.Ordinal))).ToList();
-        var tokenizer = BpeTokenizer.Train(tokenizerText, recipe.Text.VocabSize);
+        var tokenizer = TrainTokenizer();
         var config = ModelConfig(tokenizer.VocabSize);
 
         var frontEnd = new LogMelFrontEnd(config.FrontEnd);
         int total = split.Train.Count + split.Test.Count;
         SynchronousProgress<int> Loaded(int offset) => new(n => progress?.Report(new TrainingProgress("features", 0, recipe.Optim.Epochs, offset + n, total, 0, 0)));
-        var train = EmotionClipSet.Load(split.Train, recipe.Data.Labels, frontEnd, Loaded(0));
-        var valid = EmotionClipSet.Load(split.Test, recipe.Data.Labels, frontEnd, Loaded(split.Train.Count));
+        if (clips is not null && !clips.Labels.SequenceEqual(recipe.Data.Labels, StringComparer.Ordinal))
+            throw new RecipeException($"the decoded clips carry labels [{string.Join(", ", clips.Labels)}], the recipe [{string.Join(", ", recipe.Data.Labels)}]");
+        var train = clips?.Subset(split.Train) ?? EmotionClipSet.Load(split.Train, recipe.Data.Labels, frontEnd, Loaded(0));
+        var valid = clips?.Subset(split.Test) ?? EmotionClipSet.Load(split.Test, recipe.Data.Labels, frontEnd, Loaded(split.Train.Count));
         if (train.Clips.Count == 0 || valid.Clips.Count == 0)
             throw new RecipeException($"the split '{split.Name}' leaves {train.Clips.Count} training and {valid.Clips.Count} validation clips with the recipe's labels");
 
@@ -123,9 +150,11 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var tokenizedLabels = labelPrompts.Select(p => tokenizer.Encode(p, addBos: true, addEos: true)).ToArray();
         var tokenizedGenders = genderPrompts.Select(p => tokenizer.Encode(p, addBos: true, addEos: true)).ToArray();
 
+        bool trained = false;
         for (int epoch = startEpoch; epoch <= recipe.Optim.Epochs && epoch - bestEpoch <= recipe.Optim.EarlyStopPatience; epoch++)
         {
             var clock = Stopwatch.StartNew();
+            trained = true;
             var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
             model.Train();
             double lossSum = 0;
@@ -187,21 +216,17 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             });
             progress?.Report(new TrainingProgress($"epoch {epoch}: loss {metrics.TrainLoss:F4}, valid UAR {metrics.ValidUar:P1}, WAR {metrics.ValidWar:P1}", epoch, recipe.Optim.Epochs, recipe.Optim.StepsPerEpoch, recipe.Optim.StepsPerEpoch, metrics.TrainLoss, metrics.LearningRate));
         }
+        var finalFolder = Path.Combine(runFolder, FinalFolder);
+        if (trained || !File.Exists(Path.Combine(finalFolder, EmotionModelPackage.WeightsFile)))
+        {
+            model.Eval();
+            EmotionModelPackage.Save(finalFolder, config, model, tokenizer);
+        }
     }
 
-    /// <summary>Zero-shot predictions of every clip against the recognizer's labels.</summary>
-    public static ConfusionMatrix Evaluate(EmotionRecognizer recognizer, EmotionClipSet clips)
-    {
-        var matrix = new ConfusionMatrix(clips.Labels);
-        foreach (var clip in clips.Clips)
-        {
-            var probabilities = recognizer.Score(recognizer.EmbedFeatures(clip.LogMel), clips.Labels, recognizer.Config.PromptTemplate);
-            int best = 0;
-            for (int i = 1; i < probabilities.Length; i++) if (probabilities[i] > probabilities[best]) best = i;
-            matrix.Add(clips.Labels[clip.Label], clips.Labels[best]);
-        }
-        return matrix;
-    }
+    /// <summary>Zero-shot predictions of every clip against the clip set's labels (<see cref="EmotionEvaluator"/>).</summary>
+    public static ConfusionMatrix Evaluate(EmotionRecognizer recognizer, EmotionClipSet clips) =>
+        EmotionEvaluator.Confusion(EmotionEvaluator.Predict(recognizer, clips.Clips.Select(c => (c.Utterance, c.LogMel)).ToList(), clips.Labels), clips.Labels);
 
     const string MetricsHeader = "epoch,step,train_loss,valid_uar,valid_war,learning_rate,seconds";
 

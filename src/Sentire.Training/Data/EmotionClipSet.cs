@@ -44,6 +44,15 @@ public sealed class EmotionClipSet
         return new EmotionClipSet(labels, clips, utterances.Count - usable.Count);
     }
 
+    /// <summary>The clips of <paramref name="utterances"/> (matched by id, in that order) that this set holds: one decoded set
+    /// shared by many splits (cross-validation folds) instead of decoding every corpus again per split.</summary>
+    public EmotionClipSet Subset(IReadOnlyList<Utterance> utterances)
+    {
+        var byId = Clips.ToDictionary(c => c.Utterance.Id, StringComparer.Ordinal);
+        var clips = utterances.Select(u => byId.GetValueOrDefault(u.Id)).OfType<EmotionClip>().ToList();
+        return new EmotionClipSet(Labels, clips, utterances.Count - clips.Count);
+    }
+
     /// <summary>Per-bin mean and standard deviation of every frame (the encoder's input normalisation).</summary>
     public (float[] Mean, float[] Std) FeatureStatistics()
     {

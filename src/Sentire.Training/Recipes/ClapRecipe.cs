@@ -27,6 +27,9 @@ public sealed class ClapRecipe
         if (Data.Labels.Count < 2) errors.Add("data.labels needs at least two labels");
         if (!Data.PromptTemplate.Contains("{label}", StringComparison.Ordinal)) errors.Add($"data.prompt_template '{Data.PromptTemplate}' has no {{label}}");
         if (Data.CropSeconds <= 0 || Data.CropSeconds > Data.MaxSeconds) errors.Add($"data.crop_seconds must be in (0, max_seconds = {Data.MaxSeconds}], got {Data.CropSeconds}");
+        if (Encoder.Subsampling is not ("stack" or "conv")) errors.Add($"encoder.subsampling '{Encoder.Subsampling}' is not one of stack, conv");
+        if (Data.Validation != "ravdess-17-20" && Clap.ClapTrainer.ParseFold(Data.Validation) is null)
+            errors.Add($"data.validation '{Data.Validation}' is not 'ravdess-17-20' or 'fold:K/N' with 1 <= K <= N");
         if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 for a contrastive loss, got {Optim.BatchSize}");
         if (Optim.Epochs <= 0 || Optim.StepsPerEpoch <= 0) errors.Add("optim.epochs and optim.steps_per_epoch must be positive");
         if (Optim.WarmupSteps < 0 || Optim.WarmupSteps > (long)Optim.Epochs * Optim.StepsPerEpoch)
@@ -73,6 +76,9 @@ public sealed class ClapAugmentRecipe
 public sealed class ClapEncoderRecipe
 {
     public int NMels { get; init; } = 80;
+    /// <summary>How 10 ms log-mel frames become encoder frames: "stack" (k frames concatenated, one linear map) or "conv"
+    /// (Whisper-style strided 1-D convolutions); both reduce the frame rate by stack_frames.</summary>
+    public string Subsampling { get; init; } = "stack";
     public int StackFrames { get; init; } = 4;
     public int HiddenSize { get; init; } = 192;
     public int Heads { get; init; } = 4;

@@ -40,6 +40,8 @@ public sealed class ManifestReaderTests
     [InlineData("""{"id": "emovo/x", "path": "a.flac", "duration": 1, "corpus": "ravdess", "language": "en"}""", "id 'emovo/x' must start with its corpus 'ravdess/'")]
     [InlineData("""{"id": "ravdess/x", "path": "a.flac", "duration": 1, "corpus": "ravdess", "language": "en", "speaker": "12"}""", "speaker '12' must start with its corpus 'ravdess/'")]
     [InlineData("""{"id": "ravdess/x", "path": "a.flac", "duration": -2, "corpus": "ravdess", "language": "en"}""", "'duration' must be >= 0 seconds, found -2")]
+    [InlineData("""{"id": "ravdess/x", "path": "a.flac", "duration": 1, "corpus": "ravdess", "language": "en", "arousal": 1.5}""", "'arousal' must be a number in [0, 1], found Number 1.5")]
+    [InlineData("""{"id": "ravdess/x", "path": "a.flac", "duration": 1, "corpus": "ravdess", "language": "en", "valence": "high"}""", "'valence' must be a number in [0, 1], found String")]
     [InlineData("""["ravdess/x"]""", "expected a JSON object, found Array")]
     [InlineData("""{"id": "ravdess/x", """, "not valid JSON")]
     public void Errors_name_the_file_and_line(string badLine, string problem)
@@ -51,6 +53,17 @@ public sealed class ManifestReaderTests
         Assert.Equal(path, error.FilePath);
         Assert.StartsWith($"{path}:3: ", error.Message);
         Assert.Contains(problem, error.Message);
+    }
+
+    [Fact]
+    public void Reads_dimensional_ratings_where_given()
+    {
+        using var folder = new TempFolder();
+        var rated = """{"id": "msp/a", "path": "a.flac", "duration": 1, "corpus": "msp", "language": "en", "arousal": 0.75, "valence": 0.25, "dominance": 0}""";
+        var partly = """{"id": "msp/b", "path": "b.flac", "duration": 1, "corpus": "msp", "language": "en", "valence": 1}""";
+        var u = ManifestReader.Read(WriteManifest(folder, rated, partly));
+        Assert.Equal((0.75, 0.25, 0.0), (u[0].Arousal, u[0].Valence, u[0].Dominance));
+        Assert.Equal((null, 1.0, null), (u[1].Arousal, u[1].Valence, u[1].Dominance));
     }
 
     [Fact]

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Sentire.Audio.Corpus;
+using Sentire.Evaluation.Emotion;
+using Sentire.Models.Clap;
+using Sentire.Training;
+using Sentire.Training.Clap;
+using Sentire.Training.Recipes;
+using Spectre.Console;
+
+namespace Sentire.Cli.Commands;
+
+/// <summary>
+/// <c>sentire eval --model M --corpora ROOT --corpus ravdess[,emovo..] --split ravdess-17-20|fold:K/N|all [--labels ..] [--out DIR]</c>:
+/// zero-shot emotion recognition of the test speakers of a split, scored by <see cref="EmotionEvaluator"/>. Prints WAR,
+/// UAR, macro-F1 overall, per corpus and per gender, and the confusion matrix; <c>--out</c> writes report.md,
+/// confusion.svg and report.json.
+/// </summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "Model folder (default: the embedded model, or SENTIRE_MODEL)." };
+        var corpora = new Option<DirectoryInfo>("--corpora") { Description = "Folder holding the corpus folders.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "corpora")) };
+        var corpus = new Option<string>("--corpus") { Description = "Comma-separated corpus folders, e.g. ravdess,emovo.", DefaultValueFactory = _ => "ravdess" };
+        var split = new Option<string>("--split") { Description = "Test speakers: ravdess-17-20, fold:K/N (speaker-disjoint within each corpus, as training) or all.", DefaultValueFactory = _ => "ravdess-17-20" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the fold assignment (the recipes' seed).", DefaultValueFactory = _ => 1234UL };
+        var labels = new Option<string?>("--labels") { Description = "Comma-separated labels (default: the model's); clips with other labels are left out." };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Folder for report.md, confusion.svg and report.json." };
+        var command = new Command("eval", "Evaluate an emotion model on corpus speakers (WAR, UAR, macro-F1, confusion matrix).") { model, corpora, corpus, split, seed, labels, output };
+        command.SetAction(parse =>
+        {
+            var root = parse.GetValue(corpora)!.FullName;
+            var names = parse.GetValue(corpus)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (names.Length == 0) return Usage("--corpus is empty: name at least one corpus folder, e.g. --corpus ravdess");
+            var missing = names.Where(n => !File.Exists(Path.Combine(root, n, ManifestReader.FileName))).ToList();
+            if (missing.Count > 0) return Usage($"no {ManifestReader.FileName} in {string.Join(", ", missing.Select(n => Path.Combine(root, n)))} (--corpora, --corpus)");
+            var labelList = parse.GetValue(labels) is { } l ? l.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : null;
+            if (labelList is { Length: 0 }) return Usage("--labels is empty: give at least one label");
+
+            EmotionRecognizer recognizer;
+            try { recognizer = EmotionRecognizer.Load(ModelLocator.Resolve(parse.GetValue(model))); }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
+            IReadOnlyList<string> evaluated = labelList ?? recognizer.Labels;
+
+            var utterances = CorpusSet.Load(names.Select(n => Path.Combine(root, n))).Utterances;
+            var splitName = parse.GetValue(split)!;
+            IReadOnlyList<Utterance> test;
+            try { test = splitName == "all" ? utterances : ClapTrainer.Split(utterances, splitName, parse.GetValue(seed)).Test; }
+            catch (Exception e) when (e is RecipeException or ArgumentException) { return Usage($"--split {splitName}: {e.Message}"); }
+
+            ItemPredictions predictions = null!;
+            AnsiConsole.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask($"scoring {test.Count} clips", maxValue: Math.Max(1, test.Count));
+                predictions = EmotionEvaluator.Predict(recognizer, test, evaluated, progress: new SynchronousProgress<int>(n => task.Value = n));
+            });
+            var title = $"{recognizer.Config.Name} on {string.Join("+", names)}, split {splitName}";
+            var report = new EmotionReport(title, predictions, evaluated, predictions.Skipped);
+            Console.Write(report.ToMarkdown());
+            if (parse.GetValue(output) is { } dir)
+            {
+                report.WriteTo(dir.FullName);
+                Console.WriteLine($"wrote {Path.Combine(dir.FullName, EmotionReport.MarkdownFile)}, {EmotionReport.SvgFile}, {EmotionReport.JsonFile}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    static int Usage(string message)
+    {
+        Console.Error.WriteLine($"sentire eval: {message}");
+        return 2;
+    }
+}

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Globalization;
+using Sentire.Evaluation.Emotion;
+using Sentire.Training;
+using Sentire.Training.Clap;
+using Sentire.Training.Recipes;
+using Spectre.Console;
+
+namespace Sentire.Cli.Commands;
+
+/// <summary>
+/// <c>sentire results emotion --recipe recipes/emotion-results.yaml --folds 5 --out docs/results.md</c>: trains and tests
+/// the classical baseline and Emo-CLAP / SL-GEmo-CLAP / ML-GEmo-CLAP on every fold and the fixed RAVDESS split
+/// (<see cref="EmotionResults"/>), then writes the results table. Stopping and running the same command again
+/// resumes: finished (model, split) results are kept.
+/// </summary>
+public static class ResultsCommand
+{
+    public static Command Create()
+    {
+        var recipe = new Option<FileInfo>("--recipe") { Description = "CLAP recipe used for every variant (variant and data.validation are set per run).", DefaultValueFactory = _ => new FileInfo(Path.Combine("recipes", "emotion-results.yaml")) };
+        var overrides = new Option<string[]>("--set") { Description = "Override a recipe value (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var folds = new Option<int>("--folds") { Description = "Speaker-disjoint folds.", DefaultValueFactory = _ => 5 };
+        var corpora = new Option<DirectoryInfo>("--corpora") { Description = "Folder holding the corpus folders.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "corpora")) };
+        var runs = new Option<DirectoryInfo>("--runs") { Description = "Folder for the per-run checkpoints and result.json files.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", "results")) };
+        var output = new Option<FileInfo>("--out") { Description = "Markdown file to write.", DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "results.md")) };
+        var shipped = new Option<DirectoryInfo?>("--shipped") { Description = "A packaged model to list on RAVDESS 17-20 beside the table (e.g. models/emotion-clap-small)." };
+        var reportOnly = new Option<bool>("--report-only") { Description = "Write the table from the results finished so far, training nothing." };
+        var emotion = new Command("emotion", "Baseline vs Emo-CLAP vs SL-/ML-GEmo-CLAP on every corpus, k-fold and RAVDESS 17-20.") { recipe, overrides, folds, corpora, runs, output, shipped, reportOnly };
+        emotion.SetAction((parse, cancel) =>
+        {
+            var recipePath = parse.GetValue(recipe)!.FullName;
+            var sets = parse.GetValue(overrides) ?? [];
+            int k = parse.GetValue(folds);
+            if (k < 2) return Task.FromResult(Usage($"--folds must be at least 2, got {k}"));
+            ClapRecipe r;
+            try
+            {
+                r = RecipeLoader.Load<ClapRecipe>(recipePath, sets);
+                r.Validate(recipePath);
+            }
+            catch (RecipeException e) { return Task.FromResult(Usage(e.Message)); }
+            var root = parse.GetValue(corpora)!.FullName;
+            if (!Directory.Exists(root)) return Task.FromResult(Usage($"corpora folder {root} not found (--corpora)"));
+            var results = new EmotionResults(recipePath, sets, root, parse.GetValue(runs)!.FullName);
+            int status = 0;
+            if (!parse.GetValue(reportOnly))
+            {
+                try
+                {
+                    AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                        .Start(ctx =>
+                        {
+                            var task = ctx.AddTask("results");
+                            results.Run(k, new SynchronousProgress<TrainingProgress>(p =>
+                            {
+                                if (p.Phase == "features") { task.Description = $"decoding clips ({p.Step})"; return; }
+                                if (p.Phase == "train") { task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}"; task.MaxValue = p.Steps; task.Value = p.Step; return; }
+                                AnsiConsole.MarkupLineInterpolated($"{p.Phase}");
+                            }), cancel);
+                        });
+                }
+                catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume[/]"); status = 130; }
+            }
+
+            var command = $"./sentire results emotion --recipe {Path.GetRelativePath(Environment.CurrentDirectory, recipePath)} --folds {k}"
+                + string.Concat(sets.Select(s => $" --set {s}")) + $" --out {Path.GetRelativePath(Environment.CurrentDirectory, parse.GetValue(output)!.FullName)}";
+            var summary = string.Create(CultureInfo.InvariantCulture,
+                $"Recipe `{Path.GetRelativePath(Environment.CurrentDirectory, recipePath)}` for every CLAP variant: {r.Encoder.Subsampling} front end, {r.Encoder.Layers} transformer layers of width {r.Encoder.HiddenSize}, " +
+                $"{r.Optim.Epochs * r.Optim.StepsPerEpoch} steps of {r.Optim.BatchSize} windows of {r.Data.CropSeconds} s, alpha {r.Alpha}; the shipped model (models/emotion-clap-small) is larger and trained longer.");
+            (string, CorpusScore)? shippedScore = null;
+            if (parse.GetValue(shipped) is { } shippedDir)
+            {
+                var recognizer = Models.Clap.EmotionRecognizer.Load(shippedDir.FullName);
+                var test = Audio.Corpus.RavdessTestSplit.Split(Audio.Corpus.CorpusSet.Load(Path.Combine(root, "ravdess")).Utterances).Test;
+                var matrix = EmotionEvaluator.Confusion(EmotionEvaluator.Predict(recognizer, test, r.Data.Labels), r.Data.Labels);
+                var relative = Path.GetRelativePath(Environment.CurrentDirectory, shippedDir.FullName);
+                shippedScore = ($"shipped model `{relative}` (Emo-CLAP, its own recipe; this split also chose its epoch)", CorpusScore.Of(matrix));
+                command += $" --shipped {relative}";
+            }
+            var markdown = EmotionResults.Markdown(results.Load(k), k, r.Data.Corpora, command, summary, shippedScore);
+            EmotionReport.WriteText(parse.GetValue(output)!.FullName, markdown);
+            Console.Write(markdown);
+            return Task.FromResult(status);
+        });
+        var command = new Command("results", "Generate the results tables of docs/ by training and testing on the corpora.");
+        command.Subcommands.Add(emotion);
+        return command;
+    }
+
+    static int Usage(string message)
+    {
+        Console.Error.WriteLine($"sentire results: {message}");
+        return 2;
+    }
+}

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Sentire.Training;
+using Sentire.Training.Clap;
+using Sentire.Training.Dimensions;
+using Sentire.Training.Recipes;
+using Spectre.Console;
+
+namespace Sentire.Cli.Commands;
+
+/// <summary><c>sentire train dims --model M --recipe recipes/dimensions-small.yaml</c>: trains an arousal/valence/dominance
+/// head on the model's speech encoder (derived targets) and writes it into the model package; resumable like every
+/// training command. Re-running it after the encoder was retrained starts afresh.</summary>
+public static class TrainDimsCommand
+{
+    public static Command Create(Option<DirectoryInfo> corpora)
+    {
+        var model = new Option<DirectoryInfo>("--model") { Description = "Model package to add the head to (its encoder stays frozen unless encoder.fine_tune).", Required = true };
+        var recipe = new Option<FileInfo>("--recipe") { Description = "Recipe YAML file.", DefaultValueFactory = _ => new FileInfo(Path.Combine("recipes", "dimensions-small.yaml")) };
+        var overrides = new Option<string[]>("--set") { Description = "Override a recipe value, e.g. --set optim.epochs=20 (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder (checkpoint, metrics.csv, pooled-output cache). Default: runs/<recipe name>." };
+        var command = new Command("dims", "Arousal/valence/dominance head with a CCC loss on derived targets.") { model, recipe, overrides, corpora, output };
+        command.SetAction((parse, cancel) =>
+        {
+            var recipePath = parse.GetValue(recipe)!.FullName;
+            DimensionsRecipe r;
+            try
+            {
+                r = RecipeLoader.Load<DimensionsRecipe>(recipePath, parse.GetValue(overrides) ?? []);
+                r.Validate(recipePath);
+            }
+            catch (RecipeException e) { return Task.FromResult(Error(e.Message)); }
+            var corporaRoot = parse.GetValue(corpora)!.FullName;
+            if (!Directory.Exists(corporaRoot)) return Task.FromResult(Error($"corpora folder {corporaRoot} not found (--corpora)"));
+            var modelFolder = parse.GetValue(model)!.FullName;
+            if (!File.Exists(Path.Combine(modelFolder, Models.Clap.EmotionModelPackage.ConfigFile))) return Task.FromResult(Error($"{modelFolder} is not a model package (no config.json)"));
+            var runFolder = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);
+            var trainer = new DimensionsTrainer(r, RecipeLoader.ToYaml(r), corporaRoot, modelFolder, runFolder);
+            AnsiConsole.MarkupLineInterpolated($"training [bold]{r.Name}[/] (derived targets, encoder {(r.Encoder.FineTune ? "fine-tuned" : "frozen")}) into {runFolder}");
+            DimensionsEpochMetrics last;
+            try
+            {
+                last = AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .Start(ctx =>
+                    {
+                        var features = ctx.AddTask("encoder outputs");
+                        var epochTask = ctx.AddTask("epoch", autoStart: false);
+                        return trainer.Run(new SynchronousProgress<TrainingProgress>(p =>
+                        {
+                            if (p.Phase == "features") { features.MaxValue = p.Steps; features.Value = p.Step; return; }
+                            features.Value = features.MaxValue;
+                            if (p.Phase == "train")
+                            {
+                                if (!epochTask.IsStarted) epochTask.StartTask();
+                                epochTask.Description = $"epoch {p.Epoch}/{p.Epochs} CCC loss {p.Loss:F4}";
+                                epochTask.MaxValue = p.Steps;
+                                epochTask.Value = p.Step;
+                            }
+                            else AnsiConsole.MarkupLineInterpolated($"{p.Phase}");
+                        }), cancel);
+                    });
+            }
+            catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume from the last finished epoch[/]"); return Task.FromResult(130); }
+            catch (RecipeException e) { return Task.FromResult(Error(e.Message)); }
+            AnsiConsole.MarkupLineInterpolated($"done: head in {trainer.OutputModelFolder}; held-out CCC (derived targets) arousal {last.CccArousal:F3}, valence {last.CccValence:F3}, dominance {last.CccDominance:F3}; metrics in {Path.Combine(runFolder, DimensionsTrainer.MetricsFile)}");
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    static int Error(string message)
+    {
+        AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
+        return 2;
+    }
+}

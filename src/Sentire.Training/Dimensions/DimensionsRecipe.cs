@@ -1,0 +1,77 @@
+using Sentire.Training.Recipes;
+
+namespace Sentire.Training.Dimensions;
+
+/// <summary>
+/// Everything that defines the training of an arousal/valence/dominance head on a packaged model's speech encoder
+/// (one YAML file in recipes/, <c>sentire train dims</c>). Defaults are those of recipes/dimensions-small.yaml.
+/// </summary>
+public sealed class DimensionsRecipe
+{
+    public string Name { get; init; } = "dimensions-small";
+    public ulong Seed { get; init; } = 1234;
+    public DimensionsDataRecipe Data { get; init; } = new();
+    public DimensionsTargetRecipe Targets { get; init; } = new();
+    public DimensionsHeadRecipe Head { get; init; } = new();
+    public DimensionsEncoderRecipe Encoder { get; init; } = new();
+    public DimensionsOptimRecipe Optim { get; init; } = new();
+
+    public void Validate(string source)
+    {
+        var errors = new List<string>();
+        if (Data.Corpora.Count == 0) errors.Add("data.corpora is empty");
+        if (Targets.NormalFactor is <= 0 or > 1 || Targets.StrongFactor is <= 0 or > 1)
+            errors.Add($"targets.normal_factor and targets.strong_factor must be in (0, 1], got {Targets.NormalFactor} and {Targets.StrongFactor}");
+        if (Head.HiddenSize <= 0) errors.Add($"head.hidden_size must be positive, got {Head.HiddenSize}");
+        if (Head.Dropout is < 0 or >= 1) errors.Add($"head.dropout must be in [0, 1), got {Head.Dropout}");
+        if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 (CCC is a batch statistic), got {Optim.BatchSize}");
+        if (Optim.Epochs <= 0) errors.Add($"optim.epochs must be positive, got {Optim.Epochs}");
+        if (Optim.LearningRate <= 0) errors.Add($"optim.learning_rate must be positive, got {Optim.LearningRate}");
+        if (Encoder.FineTune && Encoder.LearningRate <= 0) errors.Add($"encoder.learning_rate must be positive when fine-tuning, got {Encoder.LearningRate}");
+        if (Encoder.FineTune && Encoder.StepsPerEpoch <= 0) errors.Add($"encoder.steps_per_epoch must be positive when fine-tuning, got {Encoder.StepsPerEpoch}");
+        if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
+    }
+}
+
+public sealed class DimensionsDataRecipe
+{
+    /// <summary>Corpus folders under the corpora root; every utterance with a known category or ratings is used.</summary>
+    public List<string> Corpora { get; init; } = ["ravdess", "emovo", "ased", "urdu"];
+    /// <summary>Held-out speakers, reported every epoch but never used to pick an epoch: "ravdess-17-20" or "fold:K/N".</summary>
+    public string Validation { get; init; } = "ravdess-17-20";
+}
+
+/// <summary>Derived-target settings (<see cref="DerivedDimensions"/>): how far a portrayal sits from the middle.</summary>
+public sealed class DimensionsTargetRecipe
+{
+    public double NormalFactor { get; init; } = DerivedDimensions.NormalFactor;
+    public double StrongFactor { get; init; } = DerivedDimensions.StrongFactor;
+}
+
+public sealed class DimensionsHeadRecipe
+{
+    public int HiddenSize { get; init; } = 128;
+    public float Dropout { get; init; } = 0.1f;
+}
+
+public sealed class DimensionsEncoderRecipe
+{
+    /// <summary>false: the speech encoder is frozen and each clip's pooled output is computed once and cached.
+    /// true: the encoder is trained too, on random windows, and a whole new package is written to the run folder.</summary>
+    public bool FineTune { get; init; }
+    /// <summary>Peak learning rate of the encoder when fine-tuning (the head uses optim.learning_rate).</summary>
+    public double LearningRate { get; init; } = 1e-4;
+    /// <summary>Steps per epoch when fine-tuning (frozen training makes one pass over the cached outputs per epoch).</summary>
+    public int StepsPerEpoch { get; init; } = 50;
+}
+
+public sealed class DimensionsOptimRecipe
+{
+    public double LearningRate { get; init; } = 1e-3;
+    public double WeightDecay { get; init; } = 0.01;
+    public int BatchSize { get; init; } = 64;
+    public int Epochs { get; init; } = 60;
+    public int WarmupSteps { get; init; } = 50;
+    public double MinLearningRate { get; init; } = 1e-5;
+    public double GradClip { get; init; } = 1.0;
+}

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Sentire.Audio.Corpus;
+using Sentire.Evaluation.Emotion;
+using Sentire.Tests.Common;
+
+namespace Sentire.Cli.Tests;
+
+/// <summary>`sentire eval` and `sentire results emotion` on a tiny model and synthetic corpora built in the test.</summary>
+public sealed class EvalAndResultsCommandTests
+{
+    static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    static (string Root, IReadOnlyList<Utterance> Utterances) TwoCorpora() => TinyEmotionModel.Corpus(
+        ("ravdess", "01", "male", "happy"), ("ravdess", "02", "female", "sad"), ("ravdess", "17", "male", "angry"),
+        ("ravdess", "18", "female", "happy"), ("ravdess", "19", "male", "neutral"), ("ravdess", "20", "female", "sad"),
+        ("ravdess", "18", "female", "calm"),
+        ("ased", "01", "female", "angry"), ("ased", "03", "female", "happy"), ("ased", "39", "male", "sad"), ("ased", "41", "male", "neutral"));
+
+    [Fact]
+    public void EvalWritesReportsThatAgreeWithTheEvaluator()
+    {
+        var (root, utterances) = TwoCorpora();
+        var model = TinyEmotionModel.Save(Directory.CreateTempSubdirectory("sentire-tiny-model").FullName);
+        var outDir = Path.Combine(Directory.CreateTempSubdirectory("sentire-eval").FullName, "report");
+        var (exit, output, error) = Run("eval", "--model", model, "--corpora", root, "--corpus", "ravdess,ased", "--split", "all", "--out", outDir);
+        Assert.True(exit == 0, error);
+        Assert.Contains("| corpus ased |", output);
+
+        var predictions = EmotionEvaluator.Predict(TinyEmotionModel.Build(), utterances, TinyEmotionModel.Labels);
+        var expected = EmotionEvaluator.Confusion(predictions, TinyEmotionModel.Labels);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, EmotionReport.JsonFile))).RootElement;
+        Assert.Equal(1, json.GetProperty("skipped").GetInt32());                                // the "calm" clip
+        var overall = json.GetProperty("overall");
+        Assert.Equal(10, overall.GetProperty("clips").GetInt32());
+        Assert.Equal(expected.War, overall.GetProperty("war").GetDouble(), 5);
+        Assert.Equal(expected.Uar, overall.GetProperty("uar").GetDouble(), 5);
+        var counts = overall.GetProperty("confusion").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt64()).ToArray()).ToArray();
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++) Assert.Equal(expected[TinyEmotionModel.Labels[i], TinyEmotionModel.Labels[j]], counts[i][j]);
+        Assert.Equal(4, json.GetProperty("by_corpus").GetProperty("ased").GetProperty("clips").GetInt32());
+        Assert.Equal(5, json.GetProperty("by_gender").GetProperty("female").GetProperty("clips").GetInt32());
+        Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(outDir, EmotionReport.SvgFile)));
+        Assert.Contains("![confusion matrix](confusion.svg)", File.ReadAllText(Path.Combine(outDir, EmotionReport.MarkdownFile)));
+
+        // The fixed split tests actors 17-20 only.
+        var (exit2, output2, _) = Run("eval", "--model", model, "--corpora", root, "--corpus", "ravdess", "--split", "ravdess-17-20");
+        Assert.Equal(0, exit2);
+        Assert.Contains("4 clips", output2);
+    }
+
+    [Fact]
+    public void EvalUsageErrorsExitWithTwo()
+    {
+        var (root, _) = TwoCorpora();
+        var model = TinyEmotionModel.Save(Directory.CreateTempSubdirectory("sentire-tiny-model").FullName);
+        var (exit, _, error) = Run("eval", "--model", model, "--corpora", root, "--corpus", "iemocap");
+        Assert.Equal(2, exit);
+        Assert.Contains("iemocap", error);
+        (exit, _, error) = Run("eval", "--model", model, "--corpora", root, "--split", "fold:7/5");
+        Assert.Equal(2, exit);
+        Assert.Contains("fold:7/5", error);
+    }
+
+    const string TinyRecipe = """
+        name: tiny-results
+        seed: 5
+        variant: emo-clap
+        alpha: 0.9
+        data:
+          corpora: [ased, ravdess]
+          labels: [neutral, happy, sad, angry]
+          validation: ravdess-17-20
+          crop_seconds: 0.5
+          max_seconds: 2.0
+        encoder: {n_mels: 16, subsampling: conv, stack_frames: 4, hidden_size: 16, heads: 2, layers: 1, ffn_size: 32, dropout: 0.0}
+        text: {vocab_size: 300, hidden_size: 16, heads: 2, layers: 1, ffn_size: 32, dropout: 0.0, max_tokens: 16}
+        head: {projection_size: 8}
+        optim: {batch_size: 4, warmup_steps: 0, epochs: 1, steps_per_epoch: 2}
+        """;
+
+    [Fact]
+    public void ResultsTrainsEveryModelOnEverySplitAndResumes()
+    {
+        var (root, _) = TwoCorpora();
+        var work = Directory.CreateTempSubdirectory("sentire-results").FullName;
+        var recipe = Path.Combine(work, "tiny.yaml");
+        File.WriteAllText(recipe, TinyRecipe);
+        var runs = Path.Combine(work, "runs");
+        var markdown = Path.Combine(work, "results.md");
+        string[] args = ["results", "emotion", "--recipe", recipe, "--folds", "2", "--corpora", root, "--runs", runs, "--out", markdown];
+        var (exit, _, error) = Run(args);
+        Assert.True(exit == 0, error);
+        // 4 models x (2 folds + RAVDESS 17-20), each with its result.
+        var results = Directory.GetFiles(runs, "result.json", SearchOption.AllDirectories);
+        Assert.Equal(12, results.Length);
+        var text = File.ReadAllText(markdown);
+        foreach (var row in new[] { "| classical baseline", "| Emo-CLAP |", "| SL-GEmo-CLAP |", "| ML-GEmo-CLAP |", "| duration only (no audio) |" })
+            Assert.Contains(row, text);
+
+        // The duration ablation scores the same ASED test clips as the main result.
+        var fold = JsonDocument.Parse(File.ReadAllText(Path.Combine(runs, "emo-clap", "fold-1-2", "result.json"))).RootElement;
+        Assert.True(fold.GetProperty("corpora").TryGetProperty("ased", out _));
+        Assert.Equal(fold.GetProperty("corpora").GetProperty("ased").GetProperty("clips").GetInt64(),
+            fold.GetProperty("ased_common_length").GetProperty("clips").GetInt64());
+
+        // A second run finds everything done and only rewrites the table.
+        var stamps = results.ToDictionary(p => p, File.GetLastWriteTimeUtc);
+        (exit, _, error) = Run(args);
+        Assert.True(exit == 0, error);
+        Assert.All(stamps, kv => Assert.Equal(kv.Value, File.GetLastWriteTimeUtc(kv.Key)));
+    }
+}
