@@ -59,6 +59,22 @@ public sealed class PretrainedClapTests
     };
 
     [Fact]
+    public void ExampleRecipeNamesAPretrainedEncoderAndTheOverrideReplacesIt()
+    {
+        var path = Path.Combine(RepoPaths.Root, "recipes", "emotion-pretrained-example.yaml");
+        var recipe = RecipeLoader.Load<ClapRecipe>(path);
+        recipe.Validate(path);
+        Assert.Equal("models/pretrained/wav2vec2-base", recipe.Encoder.Pretrained);
+        Assert.Equal("all", recipe.Encoder.Layer);
+        var overridden = RecipeLoader.Load<ClapRecipe>(path, ["encoder.pretrained=/data/hubert-base", "encoder.layer=6"]);
+        Assert.Equal("/data/hubert-base", overridden.Encoder.Pretrained);
+        Assert.Equal(6, new PretrainedAudioEncoderConfig(overridden.Encoder.Pretrained!, overridden.Encoder.Layer).LayerIndex);
+        var bad = RecipeLoader.Load<ClapRecipe>(path, ["encoder.layer=last"]);
+        Assert.Contains("encoder.layer 'last'", Assert.Throws<RecipeException>(() => bad.Validate(path)).Message);
+        Assert.Null(RecipeLoader.Load<ClapRecipe>(Path.Combine(RepoPaths.Root, "recipes", "emotion-clap-small.yaml")).Encoder.Pretrained);
+    }
+
+    [Fact]
     public void CachedPooledLayersEqualADirectEncodeAndMeanOverFrames()
     {
         var tower = PretrainedAudioTower.Load(new PretrainedAudioEncoderConfig(Encoder));
