@@ -57,7 +57,9 @@ public static class ReportCommand
             var list = perturbationNames.Select(n => PerturbationCatalogue.Create(n, babble)).ToList();
             var outFolder = parse.GetValue(output)?.FullName ?? Path.Combine("reports", recognizer.Config.Name);
             ModelReport report = null!;
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
+            // Progress goes to stderr through a console made per run (stdout keeps the results).
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
             {
                 var task = ctx.AddTask("clean", maxValue: (double)data.Test.Count * (list.Count + 1));
                 report = ModelReport.Run(recognizer, $"{data.Name} ({string.Join("+", names)})", data.Test, recognizer.Labels, list, u => DerivedDimensions.For(u), parse.GetValue(seed),

@@ -35,11 +35,13 @@ public static class TrainDimsCommand
             if (!File.Exists(Path.Combine(modelFolder, Models.Clap.EmotionModelPackage.ConfigFile))) return Task.FromResult(Error($"{modelFolder} is not a model package (no config.json)"));
             var runFolder = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);
             var trainer = new DimensionsTrainer(r, RecipeLoader.ToYaml(r), corporaRoot, modelFolder, runFolder);
-            AnsiConsole.MarkupLineInterpolated($"training [bold]{r.Name}[/] (derived targets, encoder {(r.Encoder.FineTune ? "fine-tuned" : "frozen")}) into {runFolder}");
+            // A console made per run, on the streams of this moment (tests redirect them).
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            console.MarkupLineInterpolated($"training [bold]{r.Name}[/] (derived targets, encoder {(r.Encoder.FineTune ? "fine-tuned" : "frozen")}) into {runFolder}");
             DimensionsEpochMetrics last;
             try
             {
-                last = AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                last = console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                     .Start(ctx =>
                     {
                         var features = ctx.AddTask("encoder outputs");
@@ -55,13 +57,13 @@ public static class TrainDimsCommand
                                 epochTask.MaxValue = p.Steps;
                                 epochTask.Value = p.Step;
                             }
-                            else AnsiConsole.MarkupLineInterpolated($"{p.Phase}");
+                            else console.MarkupLineInterpolated($"{p.Phase}");
                         }), cancel);
                     });
             }
-            catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume from the last finished epoch[/]"); return Task.FromResult(130); }
+            catch (OperationCanceledException) { console.MarkupLine("[yellow]stopped; run the same command to resume from the last finished epoch[/]"); return Task.FromResult(130); }
             catch (RecipeException e) { return Task.FromResult(Error(e.Message)); }
-            AnsiConsole.MarkupLineInterpolated($"done: head in {trainer.OutputModelFolder}; held-out CCC (derived targets) arousal {last.CccArousal:F3}, valence {last.CccValence:F3}, dominance {last.CccDominance:F3}; metrics in {Path.Combine(runFolder, DimensionsTrainer.MetricsFile)}");
+            console.MarkupLineInterpolated($"done: head in {trainer.OutputModelFolder}; held-out CCC (derived targets) arousal {last.CccArousal:F3}, valence {last.CccValence:F3}, dominance {last.CccDominance:F3}; metrics in {Path.Combine(runFolder, DimensionsTrainer.MetricsFile)}");
             return Task.FromResult(0);
         });
         return command;
@@ -69,7 +71,7 @@ public static class TrainDimsCommand
 
     static int Error(string message)
     {
-        AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
+        Console.Error.WriteLine($"sentire train dims: error: {message}");
         return 2;
     }
 }

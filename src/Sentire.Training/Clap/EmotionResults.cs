@@ -216,8 +216,10 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         int expected = (Variants.Count + 1) * (folds + 1);
         if (results.Count < expected)
             sb.AppendLine($"- **Incomplete: {results.Count} of {expected} runs finished.** A cell marked (k/{folds} folds) averages the folds done so far; the command above resumes the rest.");
-        var seconds = results.Sum(r => r.Seconds);
-        sb.AppendLine(string.Create(c, $"- Wall time of the {results.Count} runs: {seconds / 60:0} min on the shared 2-core machine (niced, beside other jobs)."));
+        // Runs re-tested from a saved model record only the testing time; the median is over runs that trained.
+        var trained = results.Where(r => r.Model != BaselineModel && r.Seconds > 60).Select(r => r.Seconds).Order().ToList();
+        if (trained.Count > 0)
+            sb.AppendLine(string.Create(c, $"- One CLAP run (training + testing) took a median {trained[trained.Count / 2] / 60:0.0} min of wall time on the shared 2-core machine (niced, beside other jobs)."));
         sb.AppendLine("- The classical baseline is the one of `sentire train baseline`: 27 eGeMAPS-style prosodic functionals, standardised, and multinomial logistic regression, on the same folds.");
         return sb.ToString();
     }

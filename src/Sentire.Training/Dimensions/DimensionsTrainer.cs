@@ -105,7 +105,7 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
         // The encoder's own parameters train only when fine-tuning, at their own learning rate.
         var groups = ParamGroup.SplitWeightDecay(head.NamedParameters().Select(p => new KeyValuePair<string, Tensor>("head." + p.Key, p.Value)), recipe.Optim.WeightDecay).ToList();
         if (recipe.Encoder.FineTune)
-            groups.AddRange(ParamGroup.SplitWeightDecay(((Module)model.AudioEncoder).NamedParameters().Select(p => new KeyValuePair<string, Tensor>("encoder." + p.Key, p.Value)), recipe.Optim.WeightDecay)
+            groups.AddRange(ParamGroup.SplitWeightDecay(((Module)model.AudioEncoder).NamedParameters().Where(p => p.Value.RequiresGrad).Select(p => new KeyValuePair<string, Tensor>("encoder." + p.Key, p.Value)), recipe.Optim.WeightDecay)
                 .Select(g => new ParamGroup(g.Parameters, recipe.Encoder.LearningRate, g.WeightDecay)));
         else model.Freeze();
         var optimizer = new AdamW(groups, recipe.Optim.LearningRate);

@@ -74,6 +74,19 @@ public sealed class ModelReportTests
     }
 
     [Fact]
+    public void Model_without_a_head_gets_categories_only()
+    {
+        var (_, utterances) = TinyEmotionModel.Corpus(("ravdess", "01", "male", "happy"), ("ravdess", "02", "female", "sad"), ("ravdess", "02", "female", "angry"));
+        var report = ModelReport.Run(TinyEmotionModel.Build(), "tiny", utterances, TinyEmotionModel.Labels, [new Clipping(6)], _ => new EmotionDimensions(0.5, 0.5, 0.5));
+        Assert.False(report.HasDimensions);
+        Assert.All(report.Conditions, c => Assert.All(c.Scores.Dimensions, d => Assert.True(double.IsNaN(d.Ccc))));
+        var page = new ReportPage(report, "derived");
+        Assert.DoesNotContain("CCC arousal", page.ToMarkdown());
+        Assert.Contains("no arousal/valence/dominance head", page.ToMarkdown());
+        Assert.Equal(["confusion.svg", "robustness-uar.svg", "speakers-uar.svg"], page.Charts.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Clip_seed_is_stable_and_depends_on_id_and_run_seed()
     {
         Assert.Equal(ModelReport.ClipSeed(1, "ravdess/a"), ModelReport.ClipSeed(1, "ravdess/a"));

@@ -84,6 +84,28 @@ public sealed class DimensionsTrainerTests
     }
 
     [Fact]
+    public void Fine_tuning_writes_a_new_package_and_leaves_the_input_untouched()
+    {
+        var (root, _) = TinyEmotionModel.Corpus(
+            ("ravdess", "01", "male", "happy"), ("ravdess", "01", "male", "sad"), ("ravdess", "02", "female", "angry"),
+            ("ravdess", "02", "female", "neutral"), ("ravdess", "03", "male", "sad"), ("ravdess", "04", "female", "happy"));
+        var model = TinyEmotionModel.Save(Directory.CreateTempSubdirectory("sentire-tiny-model").FullName);
+        var before = File.ReadAllBytes(Path.Combine(model, EmotionModelPackage.WeightsFile));
+        var run = Directory.CreateTempSubdirectory("sentire-dims-run").FullName;
+        var recipe = RecipeLoader.Parse<DimensionsRecipe>(
+            "data: {corpora: [ravdess], validation: fold:1/2}\nhead: {hidden_size: 4}\nencoder: {fine_tune: true, steps_per_epoch: 2}\noptim: {batch_size: 3, epochs: 1, warmup_steps: 1}", "test");
+        var trainer = new DimensionsTrainer(recipe, RecipeLoader.ToYaml(recipe), root, model, run);
+        trainer.Run(null, CancellationToken.None);
+
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(model, EmotionModelPackage.WeightsFile)));
+        Assert.False(File.Exists(Path.Combine(model, EmotionModelPackage.DimensionsFile)));
+        Assert.Equal(Path.Combine(run, DimensionsTrainer.FineTunedFolder), trainer.OutputModelFolder);
+        var tuned = EmotionRecognizer.Load(trainer.OutputModelFolder);
+        Assert.NotNull(tuned.DimensionalHead);
+        Assert.NotEqual(before, File.ReadAllBytes(Path.Combine(trainer.OutputModelFolder, EmotionModelPackage.WeightsFile)));
+    }
+
+    [Fact]
     public void Recipe_errors_name_every_bad_value()
     {
         var recipe = RecipeLoader.Parse<DimensionsRecipe>("optim: {batch_size: 1, epochs: 0}\ntargets: {strong_factor: 1.5}", "r.yaml");
