@@ -17,6 +17,7 @@ namespace Sentire.Models.Clap;
 public sealed record PretrainedAudioEncoderConfig(string Pretrained, string Layer = "all")
 {
     /// <summary>The fixed hidden-state index, or null for the learnt weighted sum over all of them.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int? LayerIndex => Layer == "all" ? null
         : int.TryParse(Layer, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
         : throw new InvalidDataException($"audio_encoder.layer '{Layer}' is not 'all' or a hidden-state index");
