@@ -18,12 +18,14 @@ public static class TrainCommand
         var corpora = new Option<DirectoryInfo>("--corpora") { Description = "Folder holding the corpus folders.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "corpora")) };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder (checkpoint, metrics.csv, best/). Default: runs/<recipe name>." };
 
+        var audioEncoder = new Option<DirectoryInfo?>("--audio-encoder") { Description = "Hugging Face speech-encoder folder (wav2vec2/HuBERT/data2vec-audio/WavLM) used frozen as the audio tower (same as --set encoder.pretrained=PATH)." };
         var clap = new Command("clap", "Emo-CLAP / SL-GEmo-CLAP / ML-GEmo-CLAP emotion recognition (recipe variant).");
-        foreach (var o in new Option[] { recipe, overrides, corpora, output }) clap.Options.Add(o);
+        foreach (var o in new Option[] { recipe, overrides, corpora, output, audioEncoder }) clap.Options.Add(o);
         clap.SetAction((parse, cancel) =>
         {
             var recipePath = parse.GetValue(recipe)!.FullName;
             var sets = parse.GetValue(overrides) ?? [];
+            if (parse.GetValue(audioEncoder) is { } encoderFolder) sets = [.. sets, $"encoder.pretrained={encoderFolder}"];
             ClapRecipe r;
             try
             {

@@ -27,6 +27,9 @@ public sealed record EmotionModelConfig
     /// <summary>The arousal/valence/dominance head in dimensions.safetensors, or null when the package has none.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DimensionalHeadConfig? Dimensions { get; init; }
+    /// <summary>A frozen Hugging Face speech encoder in place of the log-mel encoder (<see cref="PretrainedAudioTower"/>), or null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PretrainedAudioEncoderConfig? AudioEncoder { get; init; }
 }
 
 /// <summary>
@@ -49,7 +52,7 @@ public static class EmotionModelPackage
     };
 
     public static ClapModel Build(EmotionModelConfig config, Generator rngForDropout, Generator? rngForInit) =>
-        new(new LogMelEncoder(config.Encoder, rngForDropout, rngForInit), new TextEncoder(config.TextEncoder, rngForDropout, rngForInit), config.Head, rngForInit);
+        new(config.AudioEncoder is { } pretrained ? PretrainedAudioTower.Load(pretrained) : new LogMelEncoder(config.Encoder, rngForDropout, rngForInit), new TextEncoder(config.TextEncoder, rngForDropout, rngForInit), config.Head, rngForInit);
 
     public static void Save(string folder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer)
     {

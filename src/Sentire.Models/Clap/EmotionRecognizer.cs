@@ -86,8 +86,13 @@ public sealed class EmotionRecognizer
     public static EmotionRecognizer FromModel(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer, DimensionalHead? dimensionalHead = null) =>
         new(config, model, tokenizer, dimensionalHead, dimensionalHead is null ? "no dimensional head given" : null);
 
-    /// <summary>Frames of one model window.</summary>
-    public int WindowFrames => (int)Math.Round(Config.WindowSeconds * Config.FrontEnd.FramesPerSecond);
+    /// <summary>Frames of one model window (samples, for an encoder that reads the waveform).</summary>
+    public int WindowFrames => (int)Math.Round(Config.WindowSeconds * (Waveform ? Config.FrontEnd.SampleRate : Config.FrontEnd.FramesPerSecond));
+
+    bool Waveform => model.AudioEncoder.Input == SpeechInput.Waveform;
+
+    /// <summary>What the speech encoder reads: log-mel frames, or the samples as a one-column matrix (pretrained encoders).</summary>
+    Audio.Dsp.FeatureMatrix Features(float[] samples) => Waveform ? new Audio.Dsp.FeatureMatrix(samples.Length, 1, samples) : frontEnd.LogMel(samples);
 
     /// <summary>Clips shorter than this are reported as too short (no emotion is inferred from 0.3 s).</summary>
     public const double MinSeconds = 0.3;
@@ -121,7 +126,7 @@ public sealed class EmotionRecognizer
         var encodings = new List<ClipEncoding>();
         foreach (var seg in speech)
         {
-            var encoding = Encode(frontEnd.LogMel(samples.AsSpan((int)seg.StartSample, (int)seg.Length).ToArray()));
+            var encoding = Encode(Features(samples.AsSpan((int)seg.StartSample, (int)seg.Length).ToArray()));
             encodings.Add(encoding);
             segments.Add(Prediction(seg.StartSeconds, seg.EndSeconds, labels, encoding, template));
         }
@@ -157,7 +162,7 @@ public sealed class EmotionRecognizer
     public EmotionPrediction AnalyzeSamples(float[] samples, int start, int end, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
         labels ??= Config.Labels;
-        var encoding = Encode(frontEnd.LogMel(samples.AsSpan(start, end - start).ToArray()));
+        var encoding = Encode(Features(samples.AsSpan(start, end - start).ToArray()));
         double rate = Config.FrontEnd.SampleRate;
         return Prediction(start / rate, end / rate, labels, encoding, promptTemplate ?? Config.PromptTemplate);
     }
@@ -181,6 +186,7 @@ public sealed class EmotionRecognizer
     public ClipEncoding Encode(Audio.Dsp.FeatureMatrix features)
     {
         var batch = Windows(features);
+        if (Waveform) batch = batch.Reshape(batch.Dim(0), batch.Dim(1));                     // (W, samples)
         using var _ = Autograd.NoGrad();
         var encoded = model.AudioEncoder.Encode(batch, null);
         var pooled = Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask);          // (W, D)

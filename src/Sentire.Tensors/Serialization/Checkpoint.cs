@@ -72,8 +72,8 @@ public static class Checkpoint
     {
         using var file = SafeTensors.Open(path);
         var state = ReadState(file);
-        using var weights = new PrefixedStore(file, ModelPrefix);
-        using var optimizer = new PrefixedStore(file, OptimizerPrefix);
+        using var weights = new PrefixedTensorStore(file, ModelPrefix);
+        using var optimizer = new PrefixedTensorStore(file, OptimizerPrefix);
         return new CheckpointContents(weights.LoadAll(), optimizer.LoadAll(), state);
     }
 
@@ -83,9 +83,9 @@ public static class Checkpoint
     {
         using var file = SafeTensors.Open(path);
         var state = ReadState(file);
-        using (var weights = new PrefixedStore(file, ModelPrefix)) model.LoadStateDict(weights, strict: true);
+        using (var weights = new PrefixedTensorStore(file, ModelPrefix)) model.LoadStateDict(weights, strict: true);
         if (optimizer is not null)
-            using (var optimizerState = new PrefixedStore(file, OptimizerPrefix)) optimizer.LoadStateDict(optimizerState);
+            using (var optimizerState = new PrefixedTensorStore(file, OptimizerPrefix)) optimizer.LoadStateDict(optimizerState);
         return state;
     }
 
@@ -105,33 +105,5 @@ public static class Checkpoint
         {
             throw new SafeTensorsFormatException(path, $"training state is missing or not valid JSON: {e.Message}", e);
         }
-    }
-
-    /// <summary>The tensors of a file whose names start with a prefix, under their names without it (lazy, like the file).
-    /// Disposing the view leaves the file open.</summary>
-    sealed class PrefixedStore(SafeTensorsFile file, string prefix) : ITensorStore
-    {
-        readonly string[] keys = file.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..]).ToArray();
-
-        public IReadOnlyDictionary<string, string> Metadata => file.Metadata;
-        public Tensor Get(string name) => file.Get(prefix + name);
-        public int[] ShapeOf(string name) => file.ShapeOf(prefix + name);
-        public Dictionary<string, Tensor> LoadAll() => keys.ToDictionary(k => k, Get, StringComparer.Ordinal);
-        public void Dispose() { }
-
-        public Tensor this[string key] => Get(key);
-        public IEnumerable<string> Keys => keys;
-        public IEnumerable<Tensor> Values => keys.Select(Get);
-        public int Count => keys.Length;
-        public bool ContainsKey(string key) => file.ContainsKey(prefix + key);
-
-        public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out Tensor value)
-        {
-            value = ContainsKey(key) ? Get(key) : null;
-            return value is not null;
-        }
-
-        public IEnumerator<KeyValuePair<string, Tensor>> GetEnumerator() => keys.Select(k => new KeyValuePair<string, Tensor>(k, Get(k))).GetEnumerator();
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -101,6 +101,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         Directory.CreateDirectory(runFolder);
         var utterances = clips?.Clips.Select(c => c.Utterance).ToList()
             ?? CorpusSet.Load(recipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c))).Utterances;
+        if (recipe.Encoder.Pretrained is not null) { new PretrainedClapTraining(this, recipe, recipeText, runFolder).Run(utterances, progress, cancel); return; }
         var split = Split(utterances, recipe.Data.Validation, recipe.Seed);
 
         var labelPrompts = recipe.Data.Labels.Select(l => recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal)).ToList();
@@ -230,7 +231,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
 
     const string MetricsHeader = "epoch,step,train_loss,valid_uar,valid_war,learning_rate,seconds";
 
-    static void WriteMetrics(string path, IReadOnlyList<EpochMetrics> rows)
+    internal static void WriteMetrics(string path, IReadOnlyList<EpochMetrics> rows)
     {
         var sb = new StringBuilder().AppendLine(MetricsHeader);
         foreach (var m in rows)
@@ -239,7 +240,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         AtomicFile.Write(path, s => s.Write(bytes));
     }
 
-    static IEnumerable<EpochMetrics> ReadMetrics(string path)
+    internal static IEnumerable<EpochMetrics> ReadMetrics(string path)
     {
         if (!File.Exists(path)) yield break;
         foreach (var line in File.ReadLines(path).Skip(1))

@@ -27,6 +27,8 @@ public sealed class ClapRecipe
         if (Data.Labels.Count < 2) errors.Add("data.labels needs at least two labels");
         if (!Data.PromptTemplate.Contains("{label}", StringComparison.Ordinal)) errors.Add($"data.prompt_template '{Data.PromptTemplate}' has no {{label}}");
         if (Data.CropSeconds <= 0 || Data.CropSeconds > Data.MaxSeconds) errors.Add($"data.crop_seconds must be in (0, max_seconds = {Data.MaxSeconds}], got {Data.CropSeconds}");
+        if (Encoder.Layer != "all" && !(int.TryParse(Encoder.Layer, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
+            errors.Add($"encoder.layer '{Encoder.Layer}' is not 'all' or a hidden-state index");
         if (Encoder.Subsampling is not ("stack" or "conv")) errors.Add($"encoder.subsampling '{Encoder.Subsampling}' is not one of stack, conv");
         if (Data.Validation != "ravdess-17-20" && Clap.ClapTrainer.ParseFold(Data.Validation) is null)
             errors.Add($"data.validation '{Data.Validation}' is not 'ravdess-17-20' or 'fold:K/N' with 1 <= K <= N");
@@ -85,6 +87,13 @@ public sealed class ClapEncoderRecipe
     public int Layers { get; init; } = 4;
     public int FfnSize { get; init; } = 768;
     public float Dropout { get; init; } = 0.1f;
+    /// <summary>A Hugging Face speech-encoder folder (wav2vec2, HuBERT, data2vec-audio, WavLM) used frozen in place of the
+    /// log-mel encoder above (whose sizes are then unused); null trains our own encoder. See docs/pretrained/recipes.md.</summary>
+    public string? Pretrained { get; init; }
+    /// <summary>Hidden states of the pretrained encoder fed to the head: "all" (learnt SUPERB-style weighted sum) or an index N.</summary>
+    public string Layer { get; init; } = "all";
+    /// <summary>Folder of the pooled pretrained-encoder features (one file per corpus, encoder and windowing).</summary>
+    public string FeatureCache { get; init; } = "cache/pretrained-features";
 }
 
 public sealed class ClapTextRecipe

@@ -1,5 +1,3 @@
-using System.Collections;
-using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Sentire.Tensors;
 using Sentire.Tensors.Serialization;
@@ -59,7 +57,11 @@ public static class PretrainedSpeechEncoder
             _ => folder,
         };
         var prefix = FindPrefix(store, family, file);
-        var view = new PrefixedStore(store, prefix);
+        // parametrizations.weight.original0/1 are the names newer PyTorch gives weight-normalised convolutions
+        var view = new PrefixedTensorStore(store, prefix, name => name
+            .Replace(".parametrizations.weight.original0", ".weight_g", StringComparison.Ordinal)
+            .Replace(".parametrizations.weight.original1", ".weight_v", StringComparison.Ordinal));
+        var extraUsed = new List<string>();
         var report = model.LoadStateDict(view, strict: false);
 
         var missing = report.Missing.ToList();
@@ -70,7 +72,7 @@ public static class PretrainedSpeechEncoder
             LoadPlainPositionalWeight(pos.Conv, view.Get(PosConv + "weight"), file);
             missing.Remove(PosConv + "weight_g");
             missing.Remove(PosConv + "weight_v");
-            view.MarkUsed(PosConv + "weight");
+            extraUsed.Add(view.StoredName(PosConv + "weight"));
         }
         if (missing.Count > 0)
             throw new InvalidDataException($"{file}: {missing.Count} tensor(s) that the {modelType} encoder needs are missing" +
@@ -79,7 +81,7 @@ public static class PretrainedSpeechEncoder
             throw new InvalidDataException($"{file}: {report.Mismatched.Count} tensor(s) do not fit {Path.GetFileName(hf.FilePath)}'s sizes: {List(report.Mismatched.Select(m => prefix + m))}");
 
         var used = new HashSet<string>(model.StateDict().Keys.Where(view.ContainsKey).Select(view.StoredName), StringComparer.Ordinal);
-        used.UnionWith(view.ExtraUsed);
+        used.UnionWith(extraUsed);
         model.IgnoredKeys = store.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToList();
         model.Eval();
         return model;
@@ -149,54 +151,5 @@ public static class PretrainedSpeechEncoder
             return (doNormalize, rate);
         }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
-    }
-
-    /// <summary>The checkpoint's tensors under the encoder's own names: the task prefix stripped, keys outside it hidden, and
-    /// the parametrizations.weight.original0/1 names of newer weight-normalised convolutions read as weight_g/weight_v.
-    /// Lazy, like the store it wraps: shapes come from headers and each tensor is converted when loaded.</summary>
-    sealed class PrefixedStore : ITensorStore
-    {
-        readonly ITensorStore store;
-        readonly Dictionary<string, string> stored = new(StringComparer.Ordinal);   // own name -> name in the file
-        public List<string> ExtraUsed { get; } = [];
-
-        public PrefixedStore(ITensorStore store, string prefix)
-        {
-            this.store = store;
-            foreach (var key in store.Keys)
-            {
-                if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                var own = key[prefix.Length..]
-                    .Replace(".parametrizations.weight.original0", ".weight_g", StringComparison.Ordinal)
-                    .Replace(".parametrizations.weight.original1", ".weight_v", StringComparison.Ordinal);
-                stored.TryAdd(own, key);
-            }
-        }
-
-        public string StoredName(string own) => stored[own];
-        public void MarkUsed(string own) => ExtraUsed.Add(stored[own]);
-
-        public IReadOnlyDictionary<string, string> Metadata => store.Metadata;
-        public Tensor Get(string name) => store.Get(stored.TryGetValue(name, out var s) ? s : throw new KeyNotFoundException($"no tensor '{name}'"));
-        public int[] ShapeOf(string name) => store.ShapeOf(stored[name]);
-        public Dictionary<string, Tensor> LoadAll() => stored.Keys.ToDictionary(k => k, Get, StringComparer.Ordinal);
-        public void Dispose() { }   // the wrapped store belongs to the caller
-
-        public Tensor this[string key] => Get(key);
-        public IEnumerable<string> Keys => stored.Keys;
-        public IEnumerable<Tensor> Values => stored.Keys.Select(Get);
-        public int Count => stored.Count;
-        public bool ContainsKey(string key) => stored.ContainsKey(key);
-
-        public bool TryGetValue(string key, [MaybeNullWhen(false)] out Tensor value)
-        {
-            value = stored.ContainsKey(key) ? Get(key) : null;
-            return value is not null;
-        }
-
-        public IEnumerator<KeyValuePair<string, Tensor>> GetEnumerator() =>
-            stored.Keys.Select(k => new KeyValuePair<string, Tensor>(k, Get(k))).GetEnumerator();
-
-        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

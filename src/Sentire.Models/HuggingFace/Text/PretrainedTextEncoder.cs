@@ -70,23 +70,16 @@ public sealed class PretrainedTextEncoder
         BertModel model = family == TextEncoderFamily.Bert ? new BertModel(config, pooler) : new RobertaModel(config, pooler);
 
         // the encoder's keys under the checkpoint's prefix; LayerNorm.gamma/beta is the layout of old TF-converted files
-        var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        var missing = new List<string>();
-        foreach (var name in model.StateDict().Keys)
-        {
-            var key = new[] { prefix + name, prefix + name.Replace("LayerNorm.weight", "LayerNorm.gamma").Replace("LayerNorm.bias", "LayerNorm.beta") }
-                .FirstOrDefault(store.ContainsKey);
-            if (key is null) { missing.Add(prefix + name); continue; }
-            state[name] = store.Get(key);
-            used.Add(key);
-        }
-        if (missing.Count > 0)
-            throw new InvalidDataException($"{file}: {missing.Count} tensor(s) of the {family} encoder are missing: {List(missing)}");
-        var report = model.LoadStateDict(state, strict: false);
+        var view = new PrefixedTensorStore(store, prefix, name => name
+            .Replace("LayerNorm.gamma", "LayerNorm.weight", StringComparison.Ordinal)
+            .Replace("LayerNorm.beta", "LayerNorm.bias", StringComparison.Ordinal));
+        var report = model.LoadStateDict(view, strict: false);
+        if (report.Missing.Count > 0)
+            throw new InvalidDataException($"{file}: {report.Missing.Count} tensor(s) of the {family} encoder are missing: {List(report.Missing.Select(m => prefix + m))}");
         if (report.Mismatched.Count > 0)
             throw new InvalidDataException($"{file}: {report.Mismatched.Count} tensor(s) do not fit {Path.GetFileName(hf.FilePath)}'s sizes: "
                 + List(report.Mismatched.Select(m => prefix + m)));
+        var used = new HashSet<string>(model.StateDict().Keys.Where(view.ContainsKey).Select(view.StoredName), StringComparer.Ordinal);
         model.Eval();
         model.Freeze();
         var ignored = store.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToList();
