@@ -226,3 +226,32 @@ public static class PerturbationCatalogue
     public static IReadOnlyList<IPerturbation> All(IReadOnlyList<float[]>? babbleTalkers = null) =>
         Names.Where(n => babbleTalkers is not null || !n.StartsWith("babble", StringComparison.Ordinal)).Select(n => Create(n, babbleTalkers)).ToList();
 }
+
+/// <summary>
+/// A training augmentation from the catalogue: with probability p one of the given perturbations, chosen uniformly,
+/// otherwise the clip unchanged. The choice and the chosen perturbation's own randomness both follow the seed, so
+/// an epoch seeded by (run seed, epoch, clip) draws the same augmented audio when a run is resumed.
+/// </summary>
+public sealed class RandomPerturbation : IPerturbation
+{
+    readonly IPerturbation[] choices;
+
+    public RandomPerturbation(IReadOnlyList<IPerturbation> choices, double probability)
+    {
+        if (choices.Count == 0) throw new ArgumentException("give at least one perturbation to choose from", nameof(choices));
+        if (probability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(probability), probability, "probability must be in [0, 1]");
+        this.choices = [.. choices];
+        Probability = probability;
+    }
+
+    public double Probability { get; }
+    public string Name => string.Create(CultureInfo.InvariantCulture, $"random-{Probability:0.##}({string.Join(",", choices.Select(c => c.Name))})");
+
+    public float[] Apply(ReadOnlySpan<float> samples, int sampleRate, ulong seed)
+    {
+        var rng = new SplitMix64(seed);
+        if (rng.NextDouble() >= Probability) return samples.ToArray();
+        var choice = choices[rng.NextInt(choices.Length)];
+        return choice.Apply(samples, sampleRate, rng.Next());
+    }
+}

@@ -131,6 +131,19 @@ public sealed class PerturbationTests
     }
 
     [Fact]
+    public void Random_perturbation_applies_with_the_given_probability_and_repeats_per_seed()
+    {
+        var x = Tone(440, seconds: 0.05);
+        var gain = new Gain(10).Apply(x, Rate, 0);
+        Assert.Equal(x, new RandomPerturbation([new Gain(10)], 0).Apply(x, Rate, 3));
+        Assert.Equal(gain, new RandomPerturbation([new Gain(10)], 1).Apply(x, Rate, 3));
+        var half = new RandomPerturbation([new Gain(10), new WhiteNoise(20)], 0.3);
+        int changed = Enumerable.Range(0, 2000).Count(seed => !half.Apply(x, Rate, (ulong)seed).SequenceEqual(x));
+        Assert.InRange(changed, 540, 660);      // 0.3 of 2000 = 600, +-3 binomial standard deviations (20.5)
+        Assert.Equal(half.Apply(x, Rate, 17), half.Apply(x, Rate, 17));
+    }
+
+    [Fact]
     public void Unknown_name_lists_the_catalogue()
     {
         var e = Assert.Throws<ArgumentException>(() => PerturbationCatalogue.Create("pink-3db"));
