@@ -62,6 +62,11 @@ public static class TrainCommand
             }
             catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume from the last finished epoch[/]"); return Task.FromResult(130); }
             catch (RecipeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return Task.FromResult(2); }
+            catch (Exception e) when (r.Encoder.Pretrained is not null && e is IOException or InvalidDataException or NotSupportedException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] pretrained encoder: {e.Message}");   // a missing or unreadable checkpoint folder
+                return Task.FromResult(2);
+            }
             AnsiConsole.MarkupLineInterpolated($"done: best model in {Path.Combine(runFolder, ClapTrainer.BestFolder)}, metrics in {Path.Combine(runFolder, ClapTrainer.MetricsFile)}");
             return Task.FromResult(0);
         });

@@ -185,6 +185,8 @@ public sealed class EmotionRecognizer
     /// and the pooled encoder output mean_w pool_w that the dimensional head reads.</summary>
     public ClipEncoding Encode(Audio.Dsp.FeatureMatrix features)
     {
+        if (Waveform && features.Columns != 1)
+            throw new ArgumentException($"this model's speech encoder reads the waveform (audio_encoder.pretrained '{Config.AudioEncoder?.Pretrained}'), not {features.Columns}-column features such as log-mel frames");
         var batch = Windows(features);
         if (Waveform) batch = batch.Reshape(batch.Dim(0), batch.Dim(1));                     // (W, samples)
         using var _ = Autograd.NoGrad();
