@@ -40,4 +40,34 @@ public sealed class FeatureMatrix
                 result.Data[c * Rows + r] = Data[r * Columns + c];
         return result;
     }
+
+    /// <summary>Mean and standard deviation of each column over every row of every matrix (per-bin feature
+    /// normalisation statistics); accumulated in double, the variance floored at 1e-8.</summary>
+    public static (float[] Mean, float[] Std) ColumnStatistics(IEnumerable<FeatureMatrix> matrices)
+    {
+        double[]? sum = null, sumSq = null;
+        long rows = 0;
+        foreach (var matrix in matrices)
+        {
+            sum ??= new double[matrix.Columns];
+            sumSq ??= new double[matrix.Columns];
+            if (matrix.Columns != sum.Length) throw new ArgumentException($"matrices have {sum.Length} and {matrix.Columns} columns", nameof(matrices));
+            for (int r = 0; r < matrix.Rows; r++)
+            {
+                var row = matrix.Row(r);
+                for (int c = 0; c < row.Length; c++) { sum[c] += row[c]; sumSq![c] += (double)row[c] * row[c]; }
+            }
+            rows += matrix.Rows;
+        }
+        if (sum is null || rows == 0) throw new ArgumentException("no frames to take statistics of", nameof(matrices));
+        var mean = new float[sum.Length];
+        var std = new float[sum.Length];
+        for (int c = 0; c < sum.Length; c++)
+        {
+            double m = sum[c] / rows;
+            mean[c] = (float)m;
+            std[c] = (float)Math.Sqrt(Math.Max(sumSq![c] / rows - m * m, 1e-8));
+        }
+        return (mean, std);
+    }
 }

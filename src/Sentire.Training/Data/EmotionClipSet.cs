@@ -54,27 +54,5 @@ public sealed class EmotionClipSet
     }
 
     /// <summary>Per-bin mean and standard deviation of every frame (the encoder's input normalisation).</summary>
-    public (float[] Mean, float[] Std) FeatureStatistics()
-    {
-        int bins = Clips[0].LogMel.Columns;
-        var sum = new double[bins];
-        var sumSq = new double[bins];
-        long frames = 0;
-        foreach (var clip in Clips)
-            for (int r = 0; r < clip.LogMel.Rows; r++)
-            {
-                var row = clip.LogMel.Row(r);
-                for (int b = 0; b < bins; b++) { sum[b] += row[b]; sumSq[b] += (double)row[b] * row[b]; }
-                frames++;
-            }
-        var mean = new float[bins];
-        var std = new float[bins];
-        for (int b = 0; b < bins; b++)
-        {
-            double m = sum[b] / frames;
-            mean[b] = (float)m;
-            std[b] = (float)Math.Sqrt(Math.Max(sumSq[b] / frames - m * m, 1e-8));
-        }
-        return (mean, std);
-    }
+    public (float[] Mean, float[] Std) FeatureStatistics() => FeatureMatrix.ColumnStatistics(Clips.Select(c => c.LogMel));
 }

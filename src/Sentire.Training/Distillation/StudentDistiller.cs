@@ -101,7 +101,7 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
 
         var config = ModelConfig() with { DimensionsTrained = withDimensions };
         var model = new TinyStudent(config.Model, new Generator(recipe.Seed));
-        var (mean, std) = FeatureStatistics(train);
+        var (mean, std) = FeatureMatrix.ColumnStatistics(train.Select(c => c.LogMel));
         model.SetFeatureStatistics(mean, std);
 
         var optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters(), recipe.Optim.WeightDecay), recipe.Optim.LearningRate);
@@ -265,30 +265,6 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         int best = 0;
         for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
         return best;
-    }
-
-    static (float[] Mean, float[] Std) FeatureStatistics(IReadOnlyList<DistillationClip> clips)
-    {
-        int bins = clips[0].LogMel.Columns;
-        var sum = new double[bins];
-        var sumSq = new double[bins];
-        long frames = 0;
-        foreach (var clip in clips)
-            for (int r = 0; r < clip.LogMel.Rows; r++)
-            {
-                var row = clip.LogMel.Row(r);
-                for (int b = 0; b < bins; b++) { sum[b] += row[b]; sumSq[b] += (double)row[b] * row[b]; }
-                frames++;
-            }
-        var mean = new float[bins];
-        var std = new float[bins];
-        for (int b = 0; b < bins; b++)
-        {
-            double m = sum[b] / frames;
-            mean[b] = (float)m;
-            std[b] = (float)Math.Sqrt(Math.Max(sumSq[b] / frames - m * m, 1e-8));
-        }
-        return (mean, std);
     }
 
     const string MetricsHeader = "epoch,step,train_loss,valid_loss,valid_agreement,eval_uar,eval_war,eval_agreement,eval_dimension_ccc,learning_rate,seconds";
