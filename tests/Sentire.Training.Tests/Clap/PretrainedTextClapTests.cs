@@ -50,6 +50,17 @@ public sealed class PretrainedTextClapTests
         return logits.Select(z => Math.Exp(z - max) / sum).ToArray();
     }
 
+    [Fact]
+    public void TheOverrideSetsTheTextEncoderFolderAndTheDefaultIsOurOwn()
+    {
+        var path = Path.Combine(RepoPaths.Root, "recipes", "emotion-clap-small.yaml");
+        Assert.Null(RecipeLoader.Load<ClapRecipe>(path).Text.Pretrained);
+        var recipe = RecipeLoader.Load<ClapRecipe>(path, ["text.pretrained=/data/roberta-base"]);
+        recipe.Validate(path);
+        Assert.Equal("/data/roberta-base", recipe.Text.Pretrained);
+        Assert.Equal("/data/roberta-base", new ClapTrainer(recipe, "", "", "").ModelConfig(10).TextEncoder.Pretrained);
+    }
+
     [Theory]
     [InlineData("bert")]
     [InlineData("roberta")]
