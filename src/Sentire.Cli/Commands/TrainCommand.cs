@@ -19,13 +19,15 @@ public static class TrainCommand
         var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder (checkpoint, metrics.csv, best/). Default: runs/<recipe name>." };
 
         var audioEncoder = new Option<DirectoryInfo?>("--audio-encoder") { Description = "Hugging Face speech-encoder folder (wav2vec2/HuBERT/data2vec-audio/WavLM) used frozen as the audio tower (same as --set encoder.pretrained=PATH)." };
+        var textEncoder = new Option<DirectoryInfo?>("--text-encoder") { Description = "Hugging Face BERT/RoBERTa folder used frozen as the text tower, with its own tokenizer (same as --set text.pretrained=PATH)." };
         var clap = new Command("clap", "Emo-CLAP / SL-GEmo-CLAP / ML-GEmo-CLAP emotion recognition (recipe variant).");
-        foreach (var o in new Option[] { recipe, overrides, corpora, output, audioEncoder }) clap.Options.Add(o);
+        foreach (var o in new Option[] { recipe, overrides, corpora, output, audioEncoder, textEncoder }) clap.Options.Add(o);
         clap.SetAction((parse, cancel) =>
         {
             var recipePath = parse.GetValue(recipe)!.FullName;
             var sets = parse.GetValue(overrides) ?? [];
             if (parse.GetValue(audioEncoder) is { } encoderFolder) sets = [.. sets, $"encoder.pretrained={encoderFolder}"];
+            if (parse.GetValue(textEncoder) is { } textFolder) sets = [.. sets, $"text.pretrained={textFolder}"];
             ClapRecipe r;
             try
             {
@@ -62,7 +64,7 @@ public static class TrainCommand
             }
             catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume from the last finished epoch[/]"); return Task.FromResult(130); }
             catch (RecipeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return Task.FromResult(2); }
-            catch (Exception e) when (r.Encoder.Pretrained is not null && e is IOException or InvalidDataException or NotSupportedException)
+            catch (Exception e) when ((r.Encoder.Pretrained ?? r.Text.Pretrained) is not null && e is IOException or InvalidDataException or NotSupportedException)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error:[/] pretrained encoder: {e.Message}");   // a missing or unreadable checkpoint folder
                 return Task.FromResult(2);

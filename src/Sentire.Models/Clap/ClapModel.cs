@@ -2,6 +2,7 @@ using Sentire.Models.Layers;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
 using Sentire.Tensors.Nn;
+using Sentire.Text;
 
 namespace Sentire.Models.Clap;
 
@@ -21,21 +22,23 @@ public sealed record ClapHeadConfig(int ProjectionSize = 128, float InitialTempe
 public sealed class ClapModel : Module
 {
     public ISpeechEncoder AudioEncoder { get; }
-    public TextEncoder TextEncoder { get; }
+    /// <summary>Our <see cref="Clap.TextEncoder"/> or a frozen <see cref="PretrainedTextTower"/>.</summary>
+    public IClapTextTower TextEncoder { get; }
     public Sequential AudioProjection { get; }
     public Sequential TextProjection { get; }
     public Tensor LogitScaleAudio { get; }
     public Tensor LogitScaleText { get; }
     public ClapHeadConfig HeadConfig { get; }
 
-    public ClapModel(Module audioEncoder, TextEncoder textEncoder, ClapHeadConfig head, Generator? rngForInit)
+    public ClapModel(Module audioEncoder, Module textEncoder, ClapHeadConfig head, Generator? rngForInit)
     {
         AudioEncoder = audioEncoder as ISpeechEncoder ?? throw new ArgumentException($"{audioEncoder.GetType().Name} is not a speech encoder");
         HeadConfig = head;
         RegisterModule("audio_encoder", audioEncoder);
-        TextEncoder = RegisterModule("text_encoder", textEncoder);
+        TextEncoder = textEncoder as IClapTextTower ?? throw new ArgumentException($"{textEncoder.GetType().Name} is not a CLAP text tower");
+        RegisterModule("text_encoder", textEncoder);
         AudioProjection = RegisterModule("audio_projection", Projection(AudioEncoder.HiddenSize, head.ProjectionSize, rngForInit));
-        TextProjection = RegisterModule("text_projection", Projection(textEncoder.Config.HiddenSize, head.ProjectionSize, rngForInit));
+        TextProjection = RegisterModule("text_projection", Projection(TextEncoder.HiddenSize, head.ProjectionSize, rngForInit));
         float init = MathF.Log(1f / head.InitialTemperature);
         LogitScaleAudio = RegisterParameter("logit_scale_a", Tensor.Scalar(init));
         LogitScaleText = RegisterParameter("logit_scale_t", Tensor.Scalar(init));
@@ -54,6 +57,11 @@ public sealed class ClapModel : Module
 
     /// <summary>L2-normalised text embeddings (B, P) of tokenised prompts (each row starting with BOS).</summary>
     public Tensor EmbedText(int[][] ids) => TextProjection.Forward(TextEncoder.Pooled(ids)).Normalize(dim: -1);
+
+    /// <summary>Token ids of a prompt for <see cref="EmbedText"/>: a pretrained text tower reads its checkpoint's own tokenizer,
+    /// our text encoder the package's <paramref name="tokenizer"/> (with BOS and EOS).</summary>
+    public int[] PromptIds(string prompt, BpeTokenizer tokenizer) =>
+        TextEncoder is PretrainedTextTower pretrained ? pretrained.Tokenize(prompt) : tokenizer.Encode(prompt, addBos: true, addEos: true);
 
     /// <summary>Zero-shot probabilities (B, L) of each clip over label prompts: softmax over labels of exp(s_a) cos(a, t).</summary>
     public Tensor ZeroShot(Tensor audioEmbeddings, Tensor labelEmbeddings) =>

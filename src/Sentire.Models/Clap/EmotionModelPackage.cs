@@ -52,7 +52,8 @@ public static class EmotionModelPackage
     };
 
     public static ClapModel Build(EmotionModelConfig config, Generator rngForDropout, Generator? rngForInit) =>
-        new(config.AudioEncoder is { } pretrained ? PretrainedAudioTower.Load(pretrained) : new LogMelEncoder(config.Encoder, rngForDropout, rngForInit), new TextEncoder(config.TextEncoder, rngForDropout, rngForInit), config.Head, rngForInit);
+        new(config.AudioEncoder is { } pretrained ? PretrainedAudioTower.Load(pretrained) : new LogMelEncoder(config.Encoder, rngForDropout, rngForInit), 
+            config.TextEncoder.Pretrained is { } text ? PretrainedTextTower.Load(text) : new TextEncoder(config.TextEncoder, rngForDropout, rngForInit), config.Head, rngForInit);
 
     public static void Save(string folder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer)
     {

@@ -213,7 +213,7 @@ public sealed class EmotionRecognizer
         lock (cacheLock)
         {
             if (promptCache.TryGetValue(prompt, out var cached)) return cached;
-            var embedding = model.EmbedText([tokenizer.Encode(prompt, addBos: true, addEos: true)]);
+            var embedding = model.EmbedText([model.PromptIds(prompt, tokenizer)]);
             promptCache[prompt] = embedding;
             return embedding;
         }

@@ -23,10 +23,10 @@ public sealed record PretrainedAudioEncoderConfig(string Pretrained, string Laye
         : throw new InvalidDataException($"audio_encoder.layer '{Layer}' is not 'all' or a hidden-state index");
 }
 
-/// <summary>The speech encoder checkpoint folder a package or recipe names is not there.</summary>
-public sealed class PretrainedEncoderMissingException(string folder, string role)
+/// <summary>The speech or text encoder checkpoint folder a package or recipe names is not there.</summary>
+public sealed class PretrainedEncoderMissingException(string folder, string role, string files = "config.json, model.safetensors, preprocessor_config.json")
     : DirectoryNotFoundException($"the {role} checkpoint folder '{folder}' ({Path.GetFullPath(folder)}) is missing: put the Hugging Face checkpoint " +
-        "(config.json, model.safetensors, preprocessor_config.json) there, or retrain with the path where it lies")
+        $"({files}) there, or retrain with the path where it lies")
 {
     public string Folder { get; } = folder;
 }

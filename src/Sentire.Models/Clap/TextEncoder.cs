@@ -1,12 +1,15 @@
+using System.Text.Json.Serialization;
 using Sentire.Models.Layers;
 using Sentire.Tensors;
 using Sentire.Tensors.Nn;
 
 namespace Sentire.Models.Clap;
 
-/// <summary>Sizes of <see cref="TextEncoder"/>.</summary>
+/// <summary>Sizes of <see cref="TextEncoder"/>; <paramref name="Pretrained"/> names a Hugging Face BERT/RoBERTa folder (as given)
+/// used frozen instead (<see cref="PretrainedTextTower"/>; the sizes are then unused), or is null.</summary>
 public sealed record TextEncoderConfig(int VocabSize, int HiddenSize = 192, int Heads = 4, int Layers = 2, int FfnSize = 768,
-    float Dropout = 0.1f, int MaxTokens = 64)
+    float Dropout = 0.1f, int MaxTokens = 64,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Pretrained = null)
 {
     public void Validate()
     {
@@ -21,13 +24,14 @@ public sealed record TextEncoderConfig(int VocabSize, int HiddenSize = 192, int 
 /// A small transformer text encoder for prompts and captions, pooled RoBERTa-style on its first token
 /// (the tokenizer's BOS, &lt;s&gt;): token embedding + learned position embedding, pre-norm layers, final norm.
 /// </summary>
-public sealed class TextEncoder : Module
+public sealed class TextEncoder : Module, IClapTextTower
 {
     public TextEncoderConfig Config { get; }
     public Embedding Tokens { get; }
     public Embedding Positions { get; }
     public ModuleList<TransformerEncoderLayer> Layers { get; }
     public LayerNorm FinalNorm { get; }
+    public int HiddenSize => Config.HiddenSize;
 
     public TextEncoder(TextEncoderConfig config, Generator rngForDropout, Generator? rngForInit)
     {

@@ -50,7 +50,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
                 recipe.Encoder.Layers, recipe.Encoder.FfnSize, recipe.Encoder.Dropout,
                 MaxFrames: (int)Math.Ceiling(recipe.Data.MaxSeconds * frontEnd.FramesPerSecond / recipe.Encoder.StackFrames) + 1,
                 Subsampling: recipe.Encoder.Subsampling),
-            TextEncoder = new TextEncoderConfig(vocabSize, recipe.Text.HiddenSize, recipe.Text.Heads, recipe.Text.Layers, recipe.Text.FfnSize, recipe.Text.Dropout, recipe.Text.MaxTokens),
+            TextEncoder = new TextEncoderConfig(vocabSize, recipe.Text.HiddenSize, recipe.Text.Heads, recipe.Text.Layers, recipe.Text.FfnSize, recipe.Text.Dropout, recipe.Text.MaxTokens, recipe.Text.Pretrained),
             Head = new ClapHeadConfig(recipe.Head.ProjectionSize, recipe.Head.Temperature, recipe.Head.LearnableTemperature),
             Labels = recipe.Data.Labels,
             PromptTemplate = recipe.Data.PromptTemplate,
@@ -148,8 +148,8 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var augment = new LogMelAugment(recipe.Augment);
         int window = (int)Math.Round(recipe.Data.CropSeconds * config.FrontEnd.FramesPerSecond), bins = config.FrontEnd.NMels;
         int batchSize = recipe.Optim.BatchSize;
-        var tokenizedLabels = labelPrompts.Select(p => tokenizer.Encode(p, addBos: true, addEos: true)).ToArray();
-        var tokenizedGenders = genderPrompts.Select(p => tokenizer.Encode(p, addBos: true, addEos: true)).ToArray();
+        var tokenizedLabels = labelPrompts.Select(p => model.PromptIds(p, tokenizer)).ToArray();
+        var tokenizedGenders = genderPrompts.Select(p => model.PromptIds(p, tokenizer)).ToArray();
 
         bool trained = false;
         for (int epoch = startEpoch; epoch <= recipe.Optim.Epochs && epoch - bestEpoch <= recipe.Optim.EarlyStopPatience; epoch++)

@@ -65,8 +65,8 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
         }
 
         var sampler = new BalancedSampler(trainClips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
-        var labelIds = recipe.Data.Labels.Select(l => tokenizer.Encode(recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal), addBos: true, addEos: true)).ToArray();
-        var genderIds = EmotionClipSet.Genders.Select(g => tokenizer.Encode(recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal), addBos: true, addEos: true)).ToArray();
+        var labelIds = recipe.Data.Labels.Select(l => model.PromptIds(recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal), tokenizer)).ToArray();
+        var genderIds = EmotionClipSet.Genders.Select(g => model.PromptIds(recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal), tokenizer)).ToArray();
         bool trained = false;
         for (int epoch = startEpoch; epoch <= recipe.Optim.Epochs && epoch - bestEpoch <= recipe.Optim.EarlyStopPatience; epoch++)
         {

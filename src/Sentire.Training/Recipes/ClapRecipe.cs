@@ -105,6 +105,9 @@ public sealed class ClapTextRecipe
     public int FfnSize { get; init; } = 512;
     public float Dropout { get; init; } = 0.1f;
     public int MaxTokens { get; init; } = 32;
+    /// <summary>A Hugging Face BERT/RoBERTa folder used frozen as the text tower, pooled on its first token, with its own
+    /// tokenizer (the sizes above are then unused); null trains our own text encoder. See docs/pretrained/recipes.md.</summary>
+    public string? Pretrained { get; init; }
 }
 
 public sealed class ClapHeadRecipe

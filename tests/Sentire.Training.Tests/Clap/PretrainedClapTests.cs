@@ -29,7 +29,7 @@ public sealed class PretrainedClapTests
     }
 
     /// <summary>4 speakers (2 female, 2 male) x 2 labels x 2 clips of 0.6-1.3 s, written as WAV files under <paramref name="folder"/>.</summary>
-    static List<Utterance> ToyCorpus(string folder)
+    internal static List<Utterance> ToyCorpus(string folder)
     {
         var list = new List<Utterance>();
         string[] labels = ["happy", "sad"];
