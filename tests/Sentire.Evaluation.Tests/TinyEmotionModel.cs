@@ -4,6 +4,7 @@ using Sentire.Audio.Corpus;
 using Sentire.Audio.Decoding;
 using Sentire.Models.Clap;
 using Sentire.Models.Speech;
+using Sentire.Models.Student;
 using Sentire.Tensors;
 using Sentire.Text;
 
@@ -22,6 +23,20 @@ internal static class TinyEmotionModel
     {
         var (config, model, tokenizer) = Parts(seed);
         EmotionModelPackage.Save(folder, config, model, tokenizer);
+        return folder;
+    }
+
+    /// <summary>Saves a randomly initialised student over <see cref="Labels"/> with trained-looking dimensions as a
+    /// package folder.</summary>
+    public static string SaveStudent(string folder, ulong seed = 7)
+    {
+        var sizes = new TinyStudentConfig(NMels: 16, Channels: 8, Dilations: [1, 2], Categories: Labels.Length);
+        var model = new TinyStudent(sizes, new Generator(seed));
+        model.Eval();
+        StudentPackage.Save(folder, new StudentModelConfig
+        {
+            Name = "tiny-student", FrontEnd = new LogMelFrontEndConfig(NMels: 16), Model = sizes, Labels = Labels, DimensionsTrained = true,
+        }, model, modelCard: null);
         return folder;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Sentire.Models;
 using Sentire.Models.Clap;
 
 namespace Sentire.Cli.Commands;
@@ -34,12 +35,12 @@ public static class AnalyzeCommand
             if (parse.GetValue(json) && parse.GetValue(csv)) return Usage("choose one of --json and --csv");
 
             var files = ExpandInputs(parse.GetValue(inputs)!, out var missing);
-            EmotionRecognizer recognizer;
-            try { recognizer = EmotionRecognizer.Load(ModelLocator.Resolve(parse.GetValue(model))); }
+            IEmotionAnalyzer recognizer;
+            try { recognizer = EmotionModels.Load(ModelLocator.Resolve(parse.GetValue(model))); }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
 
             var output = parse.GetValue(json) ? Format.Json : parse.GetValue(csv) ? Format.Csv : Format.Text;
-            if (recognizer.DimensionsProblem is { } problem && recognizer.Config.Dimensions is not null)
+            if (recognizer.DimensionsProblem is { } problem && recognizer is not EmotionRecognizer { Config.Dimensions: null })
                 Console.Error.WriteLine($"sentire analyze: warning: no arousal/valence/dominance: {problem}");
             if (output == Format.Csv) Console.WriteLine("file,duration,status,start,end,label,probability,arousal,valence,dominance");
             int failed = 0;

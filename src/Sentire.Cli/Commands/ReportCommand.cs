@@ -4,7 +4,7 @@ using Sentire.Audio.Corpus;
 using Sentire.Audio.Decoding;
 using Sentire.Audio.Perturbations;
 using Sentire.Evaluation.Reports;
-using Sentire.Models.Clap;
+using Sentire.Models;
 using Sentire.Training.Clap;
 using Sentire.Training.Dimensions;
 using Sentire.Training.Recipes;
@@ -42,10 +42,10 @@ public static class ReportCommand
             var unknown = perturbationNames.Where(n => !PerturbationCatalogue.Names.Contains(n)).ToList();
             if (unknown.Count > 0) return Usage($"unknown perturbation(s) {string.Join(", ", unknown)} (known: {string.Join(", ", PerturbationCatalogue.Names)})");
 
-            EmotionRecognizer recognizer;
-            try { recognizer = EmotionRecognizer.Load(ModelLocator.Resolve(parse.GetValue(model))); }
+            IEmotionAnalyzer recognizer;
+            try { recognizer = EmotionModels.Load(ModelLocator.Resolve(parse.GetValue(model))); }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
-            if (recognizer.DimensionalHead is null) Console.Error.WriteLine($"sentire report: no arousal/valence/dominance: {recognizer.DimensionsProblem}");
+            if (!recognizer.HasDimensions) Console.Error.WriteLine($"sentire report: no arousal/valence/dominance: {recognizer.DimensionsProblem}");
 
             var utterances = CorpusSet.Load(names.Select(n => Path.Combine(root, n))).Utterances;
             var splitName = parse.GetValue(split)!;
@@ -53,9 +53,9 @@ public static class ReportCommand
             try { data = ClapTrainer.Split(utterances, splitName, parse.GetValue(seed)); }
             catch (Exception e) when (e is RecipeException or ArgumentException) { return Usage($"--split {splitName}: {e.Message}"); }
 
-            var babble = BabbleTalkers(data.Train, parse.GetValue(talkers), recognizer.Config.FrontEnd.SampleRate);
+            var babble = BabbleTalkers(data.Train, parse.GetValue(talkers), recognizer.SampleRate);
             var list = perturbationNames.Select(n => PerturbationCatalogue.Create(n, babble)).ToList();
-            var outFolder = parse.GetValue(output)?.FullName ?? Path.Combine("reports", recognizer.Config.Name);
+            var outFolder = parse.GetValue(output)?.FullName ?? Path.Combine("reports", recognizer.Name);
             ModelReport report = null!;
             // Progress goes to stderr through a console made per run (stdout keeps the results).
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });

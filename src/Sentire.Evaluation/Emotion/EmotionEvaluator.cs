@@ -3,6 +3,7 @@ using Sentire.Audio.Corpus;
 using Sentire.Audio.Decoding;
 using Sentire.Audio.Dsp;
 using Sentire.Evaluation.Classification;
+using Sentire.Models;
 using Sentire.Models.Clap;
 
 namespace Sentire.Evaluation.Emotion;
@@ -22,7 +23,8 @@ public sealed class ItemPredictions(IReadOnlyList<ItemPrediction> items, int ski
 }
 
 /// <summary>
-/// The one way emotion models are scored: every labelled utterance is classified zero-shot against a label list
+/// The one way emotion models are scored: every labelled utterance is classified against a label list (zero-shot for
+/// the teacher, a subset of its own labels for the student)
 /// (the most probable label is the prediction), and the (truth, prediction) pairs give a
 /// <see cref="ConfusionMatrix"/> (WAR, UAR, macro-F1), overall or per group (corpus, gender, ...).
 /// Items run in parallel; results keep the input order, so the same inputs always give the same matrices.
@@ -32,7 +34,7 @@ public static class EmotionEvaluator
     /// <summary>Decodes and classifies each utterance whose emotion is in <paramref name="labels"/>.</summary>
     /// <param name="transform">optional change to the decoded audio before scoring (noise, cropping, ...), given the utterance.</param>
     /// <param name="progress">reports the number of items done so far.</param>
-    public static ItemPredictions Predict(EmotionRecognizer recognizer, IReadOnlyList<Utterance> items, IReadOnlyList<string> labels,
+    public static ItemPredictions Predict(IEmotionAnalyzer recognizer, IReadOnlyList<Utterance> items, IReadOnlyList<string> labels,
         Func<AudioClip, Utterance, AudioClip>? transform = null, IProgress<int>? progress = null) =>
         Run(items, labels, progress, u =>
         {

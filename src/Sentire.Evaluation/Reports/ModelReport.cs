@@ -5,6 +5,7 @@ using Sentire.Audio.Perturbations;
 using Sentire.Evaluation.Classification;
 using Sentire.Evaluation.Emotion;
 using Sentire.Evaluation.Regression;
+using Sentire.Models;
 using Sentire.Models.Clap;
 using Sentire.Models.Dimensions;
 
@@ -71,17 +72,17 @@ public sealed class ModelReport
     /// <param name="targets">arousal/valence/dominance target of an utterance (null when it has none)</param>
     /// <param name="seed">combined with each utterance id into the perturbation seed, so every clip gets its own
     /// noise and every run the same</param>
-    public static ModelReport Run(EmotionRecognizer recognizer, string testSet, IReadOnlyList<Utterance> test, IReadOnlyList<string> labels,
+    public static ModelReport Run(IEmotionAnalyzer recognizer, string testSet, IReadOnlyList<Utterance> test, IReadOnlyList<string> labels,
         IReadOnlyList<IPerturbation> perturbations, Func<Utterance, EmotionDimensions?> targets, ulong seed = 1234, IProgress<Progress>? progress = null)
     {
         int conditions = perturbations.Count + 1;
-        var conditioner = new Conditioner(new ConditioningOptions { SampleRate = recognizer.Config.FrontEnd.SampleRate });
+        var conditioner = new Conditioner(new ConditioningOptions { SampleRate = recognizer.SampleRate });
         ItemPredictions Score(string name, int index, IPerturbation? perturbation) =>
             EmotionEvaluator.Predict(recognizer, test, labels,
                 perturbation is null ? null : (clip, u) =>
                 {
                     // Perturb mono audio at the model rate, where babble talkers live too.
-                    int rate = recognizer.Config.FrontEnd.SampleRate;
+                    int rate = recognizer.SampleRate;
                     return AudioClip.FromMono(perturbation.Apply(conditioner.Apply(clip), rate, ClipSeed(seed, u.Id)), rate, clip.Source);
                 },
                 progress is null ? null : new InlineProgress(n => progress.Report(new Progress(name, index, conditions, n, test.Count))));
@@ -107,8 +108,8 @@ public sealed class ModelReport
         Group("speaker", u => u.Speaker ?? "unknown");
         return new ModelReport
         {
-            ModelName = recognizer.Config.Name, TestSet = testSet, Labels = labels, Clean = clean, Conditions = results, Groups = groups,
-            HasDimensions = recognizer.DimensionalHead is not null, Skipped = clean.Skipped, Seed = seed,
+            ModelName = recognizer.Name, TestSet = testSet, Labels = labels, Clean = clean, Conditions = results, Groups = groups,
+            HasDimensions = recognizer.HasDimensions, Skipped = clean.Skipped, Seed = seed,
         };
     }
 

@@ -12,7 +12,8 @@ namespace Sentire.Models.Clap;
 /// <summary>config.json of a packaged emotion model: everything needed to rebuild it and run it as trained.</summary>
 public sealed record EmotionModelConfig
 {
-    public string Format { get; init; } = "sentire-emotion-clap";
+    public const string FormatName = "sentire-emotion-clap";
+    public string Format { get; init; } = FormatName;
     public int Version { get; init; } = 1;
     public string Name { get; init; } = "";
     public LogMelFrontEndConfig FrontEnd { get; init; } = new();
@@ -108,7 +109,7 @@ public static class EmotionModelPackage
         EmotionModelConfig config;
         try { config = JsonSerializer.Deserialize<EmotionModelConfig>(File.ReadAllText(configPath), Json) ?? throw new JsonException("empty"); }
         catch (JsonException e) { throw new InvalidDataException($"{configPath}: not a valid model config ({e.Message})", e); }
-        if (config.Format != "sentire-emotion-clap") throw new InvalidDataException($"{configPath}: format is '{config.Format}', expected 'sentire-emotion-clap'");
+        if (config.Format != EmotionModelConfig.FormatName) throw new InvalidDataException($"{configPath}: format is '{config.Format}', expected '{EmotionModelConfig.FormatName}'");
         return config;
     }
 

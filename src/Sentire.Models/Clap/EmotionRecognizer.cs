@@ -46,7 +46,7 @@ public sealed record ClipEncoding(Tensor Embedding, Tensor Pooled);
 /// embeddings averaged, and the clip scored against one prompt per label. When the package has a dimensional
 /// head, the window-averaged pooled encoder output also gives arousal, valence and dominance in [0, 1].
 /// </summary>
-public sealed class EmotionRecognizer
+public sealed class EmotionRecognizer : IEmotionAnalyzer
 {
     readonly ClapModel model;
     readonly BpeTokenizer tokenizer;
@@ -75,6 +75,10 @@ public sealed class EmotionRecognizer
     /// <summary>The labels the model was trained on, the default label set.</summary>
     public IReadOnlyList<string> Labels => Config.Labels;
 
+    public string Name => Config.Name;
+    public int SampleRate => Config.FrontEnd.SampleRate;
+    public bool HasDimensions => DimensionalHead is not null;
+
     public static EmotionRecognizer Load(string folder)
     {
         var (config, model, tokenizer) = EmotionModelPackage.Load(folder);
@@ -95,46 +99,32 @@ public sealed class EmotionRecognizer
     Audio.Dsp.FeatureMatrix Features(float[] samples) => Waveform ? new Audio.Dsp.FeatureMatrix(samples.Length, 1, samples) : frontEnd.LogMel(samples);
 
     /// <summary>Clips shorter than this are reported as too short (no emotion is inferred from 0.3 s).</summary>
-    public const double MinSeconds = 0.3;
-    /// <summary>Audio whose RMS is below this level is reported as silent.</summary>
-    public const double SilenceDbfs = -60;
-    /// <summary>Recordings longer than this are segmented (voice activity, at most <see cref="SegmentSeconds"/> per segment).</summary>
-    public const double LongFileSeconds = 30, SegmentSeconds = 10;
+    public const double MinSeconds = FileSegmentation.MinSeconds;
 
-    /// <summary>Decodes and analyses one file: too-short and silent audio are reported as such; long recordings get a
-    /// timeline of speech segments plus an overall prediction (the mean of the segments' embeddings).</summary>
+    /// <summary>Decodes and analyses one file under the rules of <see cref="FileSegmentation"/>; the overall prediction of
+    /// a long recording scores the mean of its segments' embeddings.</summary>
     public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
-        var samples = frontEnd.Condition(AudioFile.Read(path));
+        var samples = FileSegmentation.Read(path, frontEnd);
         int rate = Config.FrontEnd.SampleRate;
-        double duration = (double)samples.Length / rate;
-        if (duration < MinSeconds) return new FileAnalysis(path, duration, AnalysisStatus.TooShort, null, []);
-        double meanSquare = 0;
-        foreach (var v in samples) meanSquare += (double)v * v;
-        if (10 * Math.Log10(meanSquare / samples.Length + 1e-20) < SilenceDbfs) return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, []);
-        var prosody = ProsodyAnalyzer.Summarize(samples, rate);
-        var levels = Audio.Prosody.ProsodyLevels.Of(prosody);
-        if (duration <= LongFileSeconds)
-            return new FileAnalysis(path, duration, AnalysisStatus.Ok, AnalyzeSamples(samples, 0, samples.Length, labels, promptTemplate), [], prosody, levels);
-
-        var vad = new Audio.Segmentation.EnergyVad(new Audio.Segmentation.VadOptions { MaxSegmentSeconds = SegmentSeconds });
-        var speech = vad.Detect(samples, rate).Where(s => s.DurationSeconds >= MinSeconds).ToList();
-        if (speech.Count == 0) return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, [], prosody, levels);
-        labels ??= Config.Labels;
+        var list = labels ?? Config.Labels;
         var template = promptTemplate ?? Config.PromptTemplate;
-        var segments = new List<EmotionPrediction>();
-        var encodings = new List<ClipEncoding>();
-        foreach (var seg in speech)
+        return FileSegmentation.Analyze(path, samples, rate, () => AnalyzeSamples(samples, 0, samples.Length, list, template), speech =>
         {
-            var encoding = Encode(Features(samples.AsSpan((int)seg.StartSample, (int)seg.Length).ToArray()));
-            encodings.Add(encoding);
-            segments.Add(Prediction(seg.StartSeconds, seg.EndSeconds, labels, encoding, template));
-        }
-        ClipEncoding overall;
-        using (Autograd.NoGrad())
-            overall = new ClipEncoding(Tensor.Concat(encodings.Select(e => e.Embedding).ToList(), 0).Mean(0, keepDim: true).Normalize(dim: -1),
-                Tensor.Concat(encodings.Select(e => e.Pooled).ToList(), 0).Mean(0, keepDim: true));
-        return new FileAnalysis(path, duration, AnalysisStatus.Ok, Prediction(0, duration, labels, overall, template), segments, prosody, levels);
+            var segments = new List<EmotionPrediction>();
+            var encodings = new List<ClipEncoding>();
+            foreach (var seg in speech)
+            {
+                var encoding = Encode(Features(samples.AsSpan((int)seg.StartSample, (int)seg.Length).ToArray()));
+                encodings.Add(encoding);
+                segments.Add(Prediction(seg.StartSeconds, seg.EndSeconds, list, encoding, template));
+            }
+            ClipEncoding overall;
+            using (Autograd.NoGrad())
+                overall = new ClipEncoding(Tensor.Concat(encodings.Select(e => e.Embedding).ToList(), 0).Mean(0, keepDim: true).Normalize(dim: -1),
+                    Tensor.Concat(encodings.Select(e => e.Pooled).ToList(), 0).Mean(0, keepDim: true));
+            return (segments, Prediction(0, (double)samples.Length / rate, list, overall, template));
+        });
     }
 
     EmotionPrediction Prediction(double start, double end, IReadOnlyList<string> labels, ClipEncoding encoding, string template)

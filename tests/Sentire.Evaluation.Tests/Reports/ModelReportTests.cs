@@ -1,7 +1,9 @@
 using Sentire.Audio.Corpus;
+using Sentire.Audio.Decoding;
 using Sentire.Audio.Perturbations;
 using Sentire.Evaluation.Emotion;
 using Sentire.Evaluation.Reports;
+using Sentire.Models;
 using Sentire.Models.Clap;
 using Sentire.Models.Dimensions;
 using Sentire.Tensors;
@@ -84,6 +86,25 @@ public sealed class ModelReportTests
         Assert.DoesNotContain("CCC arousal", page.ToMarkdown());
         Assert.Contains("no arousal/valence/dominance head", page.ToMarkdown());
         Assert.Equal(["confusion.svg", "robustness-uar.svg", "speakers-uar.svg"], page.Charts.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_student_is_reported_like_the_teacher()
+    {
+        var (_, utterances) = TinyEmotionModel.Corpus(("ravdess", "01", "male", "happy"), ("ravdess", "02", "female", "sad"),
+            ("ravdess", "02", "female", "angry"), ("ravdess", "03", "male", "neutral"));
+        var student = EmotionModels.Load(TinyEmotionModel.SaveStudent(Directory.CreateTempSubdirectory("sentire-tiny-student").FullName));
+        var report = ModelReport.Run(student, "tiny", utterances, TinyEmotionModel.Labels, [new Gain(0)], _ => new EmotionDimensions(0.5, 0.5, 0.5));
+        Assert.Equal("tiny-student", report.ModelName);
+        Assert.True(report.HasDimensions);
+        // Each clean prediction is the student's own answer for that clip, and gain 0 dB changes nothing.
+        for (int i = 0; i < utterances.Count; i++)
+            Assert.Equal(student.Analyze(AudioFile.Read(utterances[i].AudioPath), TinyEmotionModel.Labels).Emotions, report.Clean[i].Prediction.Emotions);
+        Assert.Equal(report.Conditions[0].Scores.Uar, report.Conditions[1].Scores.Uar);
+        Assert.Equal(["corpus ravdess", "gender female", "gender male", "speaker ravdess/01", "speaker ravdess/02", "speaker ravdess/03"],
+            report.Groups.Select(g => $"{g.Kind} {g.Group}"));
+        Assert.Equal(EmotionEvaluator.Confusion(report.Clean, TinyEmotionModel.Labels).Uar, report.Conditions[0].Scores.Uar, 12);
+        Assert.Contains("CCC arousal", new ReportPage(report, "derived").ToMarkdown());
     }
 
     [Fact]
