@@ -44,5 +44,13 @@ public sealed class CaptionTokenizer
         return addBos || addEos ? [.. addBos ? [BosId] : Array.Empty<int>(), .. ids, .. addEos ? [EosId] : Array.Empty<int>()] : ids;
     }
 
-    public string Decode(ReadOnlySpan<int> ids) => Tokenizer.Decode(ids, skipSpecial: true);
+    /// <summary>Text of generated ids. Ids past the tokenizer's vocabulary are dropped: checkpoints pad the embedding
+    /// table beyond it (Qwen2: 151936 rows for 151665 tokens), and those rows mean no text.</summary>
+    public string Decode(ReadOnlySpan<int> ids)
+    {
+        int vocab = Tokenizer.VocabSize;
+        var kept = new List<int>(ids.Length);
+        foreach (var id in ids) if ((uint)id < (uint)vocab) kept.Add(id);
+        return Tokenizer.Decode(kept.ToArray(), skipSpecial: true);
+    }
 }
