@@ -130,4 +130,23 @@ public sealed class TrainCommandTests
         Assert.Equal(2, exit);
         Assert.Contains("optim.warmup_steps", output.ToString());
     }
+
+    [Fact]
+    public void SecapWithAMissingDecoderFolderIsAUsageErrorNamingIt()
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var output = new StringWriter();
+        Console.SetOut(output);
+        Console.SetError(output);
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-decoder-" + Guid.NewGuid().ToString("N"));
+        int exit;
+        try
+        {
+            exit = Program.Main(["train", "secap", "--stage", "2", "--recipe", Path.Combine(Sentire.Tests.Common.RepoPaths.Root, "recipes", "secap-small.yaml"),
+                "--decoder", missing, "--corpora", Path.GetTempPath()]);
+        }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+        Assert.Equal(2, exit);
+        Assert.Contains(missing, output.ToString().ReplaceLineEndings("").Replace(" ", ""));
+    }
 }

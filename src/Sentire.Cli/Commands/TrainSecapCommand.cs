@@ -42,9 +42,9 @@ public static class TrainSecapCommand
             var sets = parse.GetValue(overrides) ?? [];
             if (parse.GetValue(decoder) is { } decoderPath) sets = [.. sets, $"language_model={decoderPath}"];
             if (Load<SecapRecipe>(recipePath, sets, r => r.Validate(recipePath.FullName)) is not { } r) return Task.FromResult(2);
+            if (!Directory.Exists(r.LanguageModel)) return Task.FromResult(Fail($"language_model folder {r.LanguageModel} not found: run `sentire train secap-lm --recipe recipes/secap-lm.yaml` first, or pass --decoder with a Hugging Face checkpoint folder"));
             var root = parse.GetValue(corpora)!.FullName;
             if (!Directory.Exists(root)) return Task.FromResult(Fail($"corpora folder {root} not found (--corpora)"));
-            if (!Directory.Exists(r.LanguageModel)) return Task.FromResult(Fail($"language_model folder {r.LanguageModel} not found: run `sentire train secap-lm --recipe recipes/secap-lm.yaml` first, or pass --decoder with a Hugging Face checkpoint folder"));
             var run = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);
             var yaml = RecipeLoader.ToYaml(r);
             AnsiConsole.MarkupLineInterpolated($"SECap stage {s} of [bold]{r.Name}[/] into {run}");
