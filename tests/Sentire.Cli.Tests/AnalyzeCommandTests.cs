@@ -21,6 +21,31 @@ public sealed class AnalyzeCommandTests
     static string Samples => Path.Combine(RepoPaths.Root, "samples");
 
     [Fact]
+    public void CaptionAddsTheCaptionersSentenceToJsonAndText()
+    {
+        var clip = Path.Combine(Samples, "03-01-05-02-01-01-18.flac");
+        var captionModel = Path.Combine(RepoPaths.Root, "models", "secap-small");
+        var captioner = Models.Secap.EmotionCaptioner.Load(captionModel);
+        string en = captioner.CaptionFile(clip, "en"), zh = captioner.CaptionFile(clip, "zh");
+        Assert.False(string.IsNullOrWhiteSpace(en));
+
+        var (exit, output, _) = Run("analyze", clip, "--json", "--caption", "--caption-model", captionModel);
+        Assert.Equal(0, exit);
+        Assert.Equal(en, JsonDocument.Parse(output).RootElement.GetProperty("caption").GetString());
+        (exit, output, _) = Run("analyze", clip, "--json", "--caption", "--caption-model", captionModel, "--lang", "zh");
+        Assert.Equal(0, exit);
+        Assert.Equal(zh, JsonDocument.Parse(output).RootElement.GetProperty("caption").GetString());
+        (exit, output, _) = Run("analyze", clip, "--caption", "--caption-model", captionModel);
+        Assert.Equal(0, exit);
+        Assert.Contains($"\n  caption: {en}\n", output.ReplaceLineEndings("\n"));
+        // without --caption the JSON has no caption field
+        (exit, output, _) = Run("analyze", clip, "--json");
+        Assert.False(JsonDocument.Parse(output).RootElement.TryGetProperty("caption", out _));
+        Assert.Equal(2, Run("analyze", clip, "--caption", "--lang", "fr").Exit);
+        Assert.Equal(2, Run("analyze", clip, "--caption", "--caption-model", "/no/captioner").Exit);
+    }
+
+    [Fact]
     public void JsonHasOneObjectPerFileWithSortedEmotions()
     {
         var (exit, output, _) = Run("analyze", Samples, "--json");
@@ -104,5 +129,24 @@ public sealed class TrainCommandTests
         finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
         Assert.Equal(2, exit);
         Assert.Contains("optim.warmup_steps", output.ToString());
+    }
+
+    [Fact]
+    public void SecapWithAMissingDecoderFolderIsAUsageErrorNamingIt()
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var output = new StringWriter();
+        Console.SetOut(output);
+        Console.SetError(output);
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-decoder-" + Guid.NewGuid().ToString("N"));
+        int exit;
+        try
+        {
+            exit = Program.Main(["train", "secap", "--stage", "2", "--recipe", Path.Combine(Sentire.Tests.Common.RepoPaths.Root, "recipes", "secap-small.yaml"),
+                "--decoder", missing, "--corpora", Path.GetTempPath()]);
+        }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+        Assert.Equal(2, exit);
+        Assert.Contains(missing, output.ToString().ReplaceLineEndings("").Replace(" ", ""));
     }
 }

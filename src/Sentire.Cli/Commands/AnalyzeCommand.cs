@@ -9,7 +9,9 @@ namespace Sentire.Cli.Commands;
 /// <summary>
 /// <c>sentire analyze FILE|FOLDER|GLOB...</c>: the emotions heard in each file, with probabilities. Text by default,
 /// <c>--json</c> (one object per line per file) or <c>--csv</c>. A file that cannot be read is reported and the batch
-/// goes on; the exit code is 1 when any file failed.
+/// goes on; the exit code is 1 when any file failed. <c>--caption</c> adds a one-sentence emotion caption per file from
+/// the captioning model (<c>sentire caption</c>'s default greedy decoding); it is opt-in because it runs a language
+/// model per file, several times slower than the recognition itself.
 /// </summary>
 public static class AnalyzeCommand
 {
@@ -24,7 +26,10 @@ public static class AnalyzeCommand
         var top = new Option<int>("--top") { Description = "Emotions to print per file in text output.", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "One JSON object per line per file." };
         var csv = new Option<bool>("--csv") { Description = "CSV: file,duration,status,start,end,label,probability,arousal,valence,dominance (one row per label)." };
-        var command = new Command("analyze", "Recognise the emotion in speech.") { inputs, model, labels, template, top, json, csv };
+        var caption = new Option<bool>("--caption") { Description = "Add a one-sentence emotion caption per file (text and --json output)." };
+        var captionModel = new Option<string?>("--caption-model") { Description = "Captioning model folder for --caption (default: the shipped secap-small, or SENTIRE_CAPTION_MODEL)." };
+        var lang = new Option<string>("--lang") { Description = "Caption language for --caption: en or zh.", DefaultValueFactory = _ => "en" };
+        var command = new Command("analyze", "Recognise the emotion in speech.") { inputs, model, labels, template, top, json, csv, caption, captionModel, lang };
         command.SetAction(parse =>
         {
             var labelList = parse.GetValue(labels) is { } l ? l.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : null;
@@ -33,11 +38,21 @@ public static class AnalyzeCommand
             if (promptTemplate is not null && !promptTemplate.Contains("{label}", StringComparison.Ordinal))
                 return Usage($"--template '{promptTemplate}' has no {{label}} placeholder");
             if (parse.GetValue(json) && parse.GetValue(csv)) return Usage("choose one of --json and --csv");
+            var language = parse.GetValue(lang)!;
+            if (language is not ("en" or "zh")) return Usage($"--lang must be en or zh, got '{language}'");
+            if (parse.GetValue(caption) && parse.GetValue(csv)) return Usage("--caption works with text and --json output, not --csv");
 
             var files = ExpandInputs(parse.GetValue(inputs)!, out var missing);
             IEmotionAnalyzer recognizer;
             try { recognizer = EmotionModels.Load(ModelLocator.Resolve(parse.GetValue(model))); }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
+
+            Models.Secap.EmotionCaptioner? captioner = null;
+            if (parse.GetValue(caption))
+            {
+                try { captioner = Models.Secap.EmotionCaptioner.Load(CaptionCommand.ResolveModel(parse.GetValue(captionModel))); }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
+            }
 
             var output = parse.GetValue(json) ? Format.Json : parse.GetValue(csv) ? Format.Csv : Format.Text;
             if (recognizer.DimensionsProblem is { } problem && recognizer is not EmotionRecognizer { Config.Dimensions: null })
@@ -48,7 +63,13 @@ public static class AnalyzeCommand
             foreach (var file in files)
             {
                 FileAnalysis result;
-                try { result = recognizer.AnalyzeFile(file, labelList, promptTemplate); }
+                string? text = null;
+                try
+                {
+                    result = recognizer.AnalyzeFile(file, labelList, promptTemplate);
+                    // silent and too-short clips have nothing to caption
+                    if (captioner is not null && result.Overall is not null) text = captioner.CaptionFile(file, language);
+                }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or Audio.Decoding.AudioFormatException or InvalidDataException)
                 {
                     failed++;
@@ -56,7 +77,7 @@ public static class AnalyzeCommand
                     continue;
                 }
                 catch (ArgumentException e) { return Usage(e.Message); }
-                Print(output, result, parse.GetValue(top));
+                Print(output, result, parse.GetValue(top), text);
             }
             return failed > 0 ? 1 : 0;
         });
@@ -81,7 +102,7 @@ public static class AnalyzeCommand
         }
     }
 
-    static void Print(Format format, FileAnalysis a, int top)
+    static void Print(Format format, FileAnalysis a, int top, string? caption)
     {
         var inv = CultureInfo.InvariantCulture;
         string status = a.Status switch { AnalysisStatus.TooShort => "too_short", AnalysisStatus.Silent => "silent", _ => "ok" };
@@ -96,6 +117,7 @@ public static class AnalyzeCommand
                     ["emotions"] = a.Overall?.Emotions.Select(e => new { label = e.Label, probability = Math.Round(e.Probability, 4) }).ToArray() ?? [],
                 };
                 AddDimensions(obj, a.Dimensions);
+                if (caption is not null) obj["caption"] = caption;
                 if (a.Prosody is { } pj && a.ProsodyLevels is { } lj)
                     obj["prosody"] = new Dictionary<string, object>
                     {
@@ -120,7 +142,7 @@ public static class AnalyzeCommand
                         AddDimensions(segment, s.Dimensions);
                         return segment;
                     }).ToArray();
-                Console.WriteLine(JsonSerializer.Serialize(obj));
+                Console.WriteLine(JsonSerializer.Serialize(obj, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
                 break;
             case Format.Csv:
                 if (a.Overall is null) { Console.WriteLine(string.Create(inv, $"{Csv(a.File)},{a.DurationSeconds:F3},{status},,,,,,,")); break; }
@@ -140,6 +162,7 @@ public static class AnalyzeCommand
                 Console.WriteLine(string.Create(inv, $"{a.File} ({a.DurationSeconds:F2} s): {Top(a.Overall, top)}"));
                 if (a.Dimensions is { } dt)
                     Console.WriteLine(string.Create(inv, $"  arousal {dt.Arousal:F2}, valence {dt.Valence:F2}, dominance {dt.Dominance:F2} (0-1; model trained on derived targets)"));
+                if (caption is not null) Console.WriteLine($"  caption: {caption}");
                 if (a.Prosody is { } pt && a.ProsodyLevels is { } lt)
                     Console.WriteLine(string.Create(inv, $"  pitch {pt.F0Hz.P50:F0} Hz ({Level(lt.Pitch)}), loudness {pt.EnergyDb.P80:F1} dBFS ({Level(lt.Loudness)}), rate {pt.SyllablesPerSecond:F1} syllables/s ({Level(lt.Rate)})"));
                 foreach (var s in a.Segments) Console.WriteLine(string.Create(inv, $"  {s.StartSeconds,7:F1}-{s.EndSeconds,7:F1} s  {Top(s, top)}"));

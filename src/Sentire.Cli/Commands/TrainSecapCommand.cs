@@ -18,6 +18,7 @@ public static class TrainSecapCommand
         var recipe = new Option<FileInfo>("--recipe") { Description = "Recipe YAML file (recipes/secap-*.yaml).", Required = true };
         var overrides = new Option<string[]>("--set") { Description = "Override a recipe value, e.g. --set stage2.epochs=2 (repeatable).", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder. Default: runs/<recipe name>." };
+        var decoder = new Option<string?>("--decoder") { Description = "Frozen caption LM folder, overriding the recipe's language_model: a `sentire train secap-lm` model or a Hugging Face LLaMA/Qwen2 checkpoint with its tokenizer (precision: --set language_model_precision=bf16)." };
         var stage = new Option<int>("--stage") { Description = "SECap training stage: 1 (STMIL + SCCL) or 2 (caption loss through the frozen LM).", Required = true };
 
         var lm = new Command("secap-lm", "Pre-train the small caption LM (LLaMA architecture) and its BPE tokenizer that SECap keeps frozen.") { recipe, overrides, corpora, output };
@@ -32,16 +33,18 @@ public static class TrainSecapCommand
             return Task.FromResult(WithProgress(p => trainer.Run(p, cancel), $"done: LM in {Path.Combine(run, SecapLmTrainer.ModelFolder)}"));
         });
 
-        var secap = new Command("secap", "Train SECap's Q-Former and projection (stage 1: STMIL + SCCL; stage 2: caption loss).") { recipe, overrides, corpora, output, stage };
+        var secap = new Command("secap", "Train SECap's Q-Former and projection (stage 1: STMIL + SCCL; stage 2: caption loss).") { recipe, overrides, corpora, output, stage, decoder };
         secap.SetAction((parse, cancel) =>
         {
             var recipePath = parse.GetValue(recipe)!;
             int s = parse.GetValue(stage);
             if (s is not (1 or 2)) return Task.FromResult(Fail($"--stage must be 1 or 2, got {s}"));
-            if (Load<SecapRecipe>(recipePath, parse.GetValue(overrides) ?? [], r => r.Validate(recipePath.FullName)) is not { } r) return Task.FromResult(2);
+            var sets = parse.GetValue(overrides) ?? [];
+            if (parse.GetValue(decoder) is { } decoderPath) sets = [.. sets, $"language_model={decoderPath}"];
+            if (Load<SecapRecipe>(recipePath, sets, r => r.Validate(recipePath.FullName)) is not { } r) return Task.FromResult(2);
+            if (!Directory.Exists(r.LanguageModel)) return Task.FromResult(Fail($"language_model folder {r.LanguageModel} not found: run `sentire train secap-lm --recipe recipes/secap-lm.yaml` first, or pass --decoder with a Hugging Face checkpoint folder"));
             var root = parse.GetValue(corpora)!.FullName;
             if (!Directory.Exists(root)) return Task.FromResult(Fail($"corpora folder {root} not found (--corpora)"));
-            if (!Directory.Exists(r.LanguageModel)) return Task.FromResult(Fail($"language_model folder {r.LanguageModel} not found: run `sentire train secap-lm --recipe recipes/secap-lm.yaml` first"));
             var run = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);
             var yaml = RecipeLoader.ToYaml(r);
             AnsiConsole.MarkupLineInterpolated($"SECap stage {s} of [bold]{r.Name}[/] into {run}");
@@ -52,7 +55,7 @@ public static class TrainSecapCommand
                     new SecapStage1Trainer(r, yaml, context, Path.Combine(run, "stage1")).Run(p, cancel);
                 else
                 {
-                    var (model, _) = CaptionLanguageModel.Load(r.LanguageModel);
+                    var (model, _) = CaptionLanguageModel.Load(r.LanguageModel, CaptionLanguageModel.ParsePrecision(r.LanguageModelPrecision));
                     new SecapStage2Trainer(r, yaml, context, model, r.LanguageModel, Path.GetFullPath(r.SpeechEncoder), Path.Combine(run, "stage1"), Path.Combine(run, "stage2")).Run(p, cancel);
                 }
             }, s == 1 ? $"done: {Path.Combine(run, "stage1", SecapStage1Trainer.QFormerFile)}" : $"done: captioner in {Path.Combine(run, "stage2", SecapStage2Trainer.BestFolder)}"));
@@ -68,7 +71,7 @@ public static class TrainSecapCommand
         var dataFolder = File.Exists(Path.Combine(lmRun, dataFile)) ? lmRun : run;
         var clips = CaptionDataset.LoadOrBuild(dataFolder, corporaRoot, r.Data, r.Seed,
             new SynchronousProgress<(int Done, int Total)>(p => progress.Report(new TrainingProgress("features", 0, 0, p.Done, p.Total, 0, 0))));
-        var tokenizer = Text.BpeTokenizer.Load(Path.Combine(r.LanguageModel, CaptionLanguageModel.TokenizerFile));
+        var tokenizer = CaptionLanguageModel.LoadTokenizer(r.LanguageModel);
         // Frames live beside the caption data, so every run on that data (stages, ablations) shares one cache.
         var frames = SpeechFrameCache.Load(Path.Combine(dataFolder, "frames-cache"), r.SpeechEncoder, clips, r.Data.MaxSeconds,
             new SynchronousProgress<(int Done, int Total)>(p => progress.Report(new TrainingProgress("features", 0, 0, p.Done, p.Total, 0, 0))));
@@ -118,6 +121,7 @@ public static class TrainSecapCommand
         }
         catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume from the last finished epoch[/]"); return 130; }
         catch (RecipeException e) { return Fail(e.Message); }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException) { return Fail(e.Message); }
         AnsiConsole.MarkupLineInterpolated($"{done}");
         return 0;
     }

@@ -13,7 +13,7 @@ namespace Sentire.Models.Secap;
 /// </summary>
 public static class CaptionLanguageModel
 {
-    public const string TokenizerFile = "tokenizer.json";
+    public const string TokenizerFile = "tokenizer.json", ConfigFile = "config.json";
 
     public static void Save(string folder, LlamaForCausalLM model, BpeTokenizer tokenizer)
     {
@@ -46,14 +46,36 @@ public static class CaptionLanguageModel
         tokenizer.Save(Path.Combine(folder, TokenizerFile));
     }
 
-    /// <summary>The frozen LM in evaluation mode and its tokenizer.</summary>
-    public static (LlamaForCausalLM Model, BpeTokenizer Tokenizer) Load(string folder)
+    /// <summary>Parses a weight precision name: "f32" (default) or "bf16" (half the memory; the frozen LM only).</summary>
+    public static WeightPrecision ParsePrecision(string name) => name switch
     {
-        var tokenizerPath = Path.Combine(folder, TokenizerFile);
-        if (!File.Exists(tokenizerPath)) throw new FileNotFoundException($"{folder}: no {TokenizerFile} beside the caption language model", tokenizerPath);
-        var model = LlamaForCausalLM.Load(folder);
+        "f32" or "float32" => WeightPrecision.Float32,
+        "bf16" or "bfloat16" => WeightPrecision.BFloat16,
+        _ => throw new ArgumentException($"language model precision '{name}' is not 'f32' or 'bf16'"),
+    };
+
+    /// <summary>The frozen LM in evaluation mode and its tokenizer: a folder written by <see cref="Save"/> or any Hugging
+    /// Face LLaMA/Qwen2/Mistral checkpoint folder with its tokenizer files (read by <see cref="TokenizerLoader"/>).</summary>
+    public static (LlamaForCausalLM Model, CaptionTokenizer Tokenizer) Load(string folder, WeightPrecision precision = WeightPrecision.Float32)
+    {
+        var tokenizer = LoadTokenizer(folder);
+        var model = LlamaForCausalLM.Load(folder, new LoadOptions { Precision = precision });
+        if (tokenizer.VocabSize > model.Config.VocabSize)
+            throw new InvalidDataException($"{folder}: the tokenizer has {tokenizer.VocabSize} tokens but the model's vocab_size is {model.Config.VocabSize}");
         model.Freeze();
         model.Eval();
-        return (model, BpeTokenizer.Load(tokenizerPath));
+        return (model, tokenizer);
+    }
+
+    /// <summary>The tokenizer of a caption LM folder, with BOS/EOS completed from its config.json.</summary>
+    public static CaptionTokenizer LoadTokenizer(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: caption language model folder not found");
+        if (!File.Exists(Path.Combine(folder, ConfigFile)))
+            throw new FileNotFoundException($"{folder}: not a language model folder (no {ConfigFile})", Path.Combine(folder, ConfigFile));
+        ITokenizer tokenizer;
+        try { tokenizer = TokenizerLoader.Load(folder); }
+        catch (FileNotFoundException e) { throw new FileNotFoundException($"{folder}: no tokenizer beside the caption language model ({e.Message})", e); }
+        return CaptionTokenizer.For(tokenizer, LlamaConfig.Load(folder), folder);
     }
 }

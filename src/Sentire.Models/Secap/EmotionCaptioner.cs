@@ -43,10 +43,10 @@ public sealed class EmotionCaptioner
     public SecapPackageConfig Config { get; }
     public SecapModel Model { get; }
     public LlamaForCausalLM LanguageModel { get; }
-    public BpeTokenizer Tokenizer { get; }
+    public CaptionTokenizer Tokenizer { get; }
     public SecapInputModality Modality { get; }
 
-    EmotionCaptioner(SecapPackageConfig config, EmotionModelConfig encoderConfig, LogMelEncoder encoder, SecapModel model, LlamaForCausalLM lm, BpeTokenizer tokenizer)
+    EmotionCaptioner(SecapPackageConfig config, EmotionModelConfig encoderConfig, LogMelEncoder encoder, SecapModel model, LlamaForCausalLM lm, CaptionTokenizer tokenizer)
     {
         Config = config;
         this.encoder = encoder;
@@ -63,7 +63,9 @@ public sealed class EmotionCaptioner
     {
         var config = SecapPackage.ReadConfig(folder);
         var (encoderConfig, clap, _) = EmotionModelPackage.Load(SecapPackage.SpeechEncoderFolder(folder, config));
-        var (lm, tokenizer) = CaptionLanguageModel.Load(Path.Combine(folder, SecapPackage.LanguageModelFolder));
+        var lmFolder = SecapPackage.LanguageModelPath(folder, config);
+        if (!Directory.Exists(lmFolder)) throw new DirectoryNotFoundException($"{folder}: the caption language model {lmFolder} named in {SecapPackage.ConfigFile} is missing");
+        var (lm, tokenizer) = CaptionLanguageModel.Load(lmFolder, CaptionLanguageModel.ParsePrecision(config.LanguageModelPrecision));
         var model = SecapPackage.LoadModel(folder, config, lm.Config.HiddenSize);
         return new EmotionCaptioner(config, encoderConfig, (LogMelEncoder)clap.AudioEncoder, model, lm, tokenizer);
     }

@@ -21,6 +21,11 @@ public sealed record SecapPackageConfig
     public double MaxSeconds { get; init; } = 14;
     public QFormerConfig QFormer { get; init; } = new(VocabSize: 1);
     public string InputModality { get; init; } = "q";
+    /// <summary>The frozen caption LM folder, relative to this folder: "language_model" (copied in) or the path of a
+    /// Hugging Face checkpoint too large to copy.</summary>
+    public string LanguageModel { get; init; } = SecapPackage.LanguageModelFolder;
+    /// <summary>Storage of the LM's matrices when loaded: "f32" or "bf16".</summary>
+    public string LanguageModelPrecision { get; init; } = "f32";
 }
 
 /// <summary>
@@ -45,6 +50,19 @@ public static class SecapPackage
         return Convert.ToHexStringLower(SHA256.HashData(s));
     }
 
+    /// <summary>LM folders up to this size are copied into the package (Sentire's caption LM is a few MB); larger ones
+    /// (Hugging Face checkpoints) are referenced by a relative path.</summary>
+    public const long CopyLanguageModelMaxBytes = 256L << 20;
+
+    /// <summary>What <see cref="SecapPackageConfig.LanguageModel"/> records for <paramref name="languageModelFolder"/>
+    /// in a package written to <paramref name="packageFolder"/>.</summary>
+    public static string LanguageModelEntry(string packageFolder, string languageModelFolder) =>
+        Directory.GetFiles(languageModelFolder).Sum(f => new FileInfo(f).Length) <= CopyLanguageModelMaxBytes
+            ? LanguageModelFolder : Path.GetRelativePath(packageFolder, Path.GetFullPath(languageModelFolder));
+
+    /// <summary>The caption LM folder of a package.</summary>
+    public static string LanguageModelPath(string folder, SecapPackageConfig config) => Path.GetFullPath(Path.Combine(folder, config.LanguageModel));
+
     public static void Save(string folder, SecapPackageConfig config, SecapModel model, string languageModelFolder)
     {
         Directory.CreateDirectory(folder);
@@ -52,7 +70,7 @@ public static class SecapPackage
         AtomicFile.Write(Path.Combine(folder, ConfigFile), s => s.Write(json));
         SafeTensors.Write(Path.Combine(folder, WeightsFile), model.StateDict(), new Dictionary<string, string> { ["format"] = config.Format });
         var lmTarget = Path.Combine(folder, LanguageModelFolder);
-        if (Path.GetFullPath(languageModelFolder) != Path.GetFullPath(lmTarget))
+        if (config.LanguageModel == LanguageModelFolder && Path.GetFullPath(languageModelFolder) != Path.GetFullPath(lmTarget))
         {
             Directory.CreateDirectory(lmTarget);
             foreach (var file in Directory.GetFiles(languageModelFolder))

@@ -6,7 +6,7 @@ namespace Sentire.Training.Secap;
 /// <summary>
 /// SECap (Xu et al., AAAI 2024) Bridge-Net training, stages 1 and 2, one YAML file in recipes/ (secap-small.yaml).
 /// The frozen speech encoder is a packaged emotion model's audio encoder; the frozen language model and its tokenizer
-/// come from a <see cref="SecapLmRecipe"/> run. Defaults are sized for 2 CPU cores; the paper's values are noted.
+/// come from a <see cref="SecapLmRecipe"/> run, or are a Hugging Face LLaMA/Qwen2 checkpoint folder with its tokenizer. Defaults are sized for 2 CPU cores; the paper's values are noted.
 /// </summary>
 public sealed class SecapRecipe
 {
@@ -14,8 +14,11 @@ public sealed class SecapRecipe
     public ulong Seed { get; init; } = 1234;
     /// <summary>Packaged emotion model whose audio encoder is SECap's frozen speech encoder (paper: HuBERT-large).</summary>
     public string SpeechEncoder { get; init; } = "models/emotion-clap-small";
-    /// <summary>Folder of the pre-trained, frozen caption LM (paper: LLaMA-7B): written by <c>sentire train secap-lm</c>.</summary>
+    /// <summary>Folder of the pre-trained, frozen caption LM (paper: LLaMA-7B): written by <c>sentire train secap-lm</c>,
+    /// or a Hugging Face LLaMA/Qwen2/Mistral checkpoint folder with its tokenizer (<c>--decoder PATH</c>).</summary>
     public string LanguageModel { get; init; } = "runs/secap-lm/model";
+    /// <summary>Storage of the frozen LM's matrices: f32, or bf16 (half the memory, for a large Hugging Face decoder).</summary>
+    public string LanguageModelPrecision { get; init; } = "f32";
     public CaptionDataRecipe Data { get; init; } = new();
     public SecapQFormerRecipe Qformer { get; init; } = new();
     public SecapStage1Recipe Stage1 { get; init; } = new();
@@ -33,6 +36,7 @@ public sealed class SecapRecipe
         if (Stage2.Init is not ("stage1" or "scratch")) errors.Add($"stage2.init '{Stage2.Init}' is not 'stage1' or 'scratch'");
         if (Stage1.LearningRate <= 0 || Stage2.LearningRate <= 0) errors.Add("learning rates must be positive");
         if (Stage2.BatchSize <= 0 || Stage2.Epochs <= 0 || Stage2.StepsPerEpoch <= 0 || Stage1.Epochs < 0 || Stage1.StepsPerEpoch <= 0) errors.Add("batch sizes, epochs and steps must be positive");
+        if (LanguageModelPrecision is not ("f32" or "bf16")) errors.Add($"language_model_precision '{LanguageModelPrecision}' is not 'f32' or 'bf16'");
         if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
     }
 }

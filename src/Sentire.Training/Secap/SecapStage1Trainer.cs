@@ -177,10 +177,10 @@ public sealed class SecapStage1Trainer(SecapRecipe recipe, string recipeText, Se
 }
 
 /// <summary>What every SECap stage shares: the caption data, its tokenizer and the cached speech frames.</summary>
-public sealed class SecapContext(IReadOnlyList<CaptionClip> clips, BpeTokenizer tokenizer, IReadOnlyDictionary<string, FeatureMatrix> frames, int encoderHiddenSize)
+public sealed class SecapContext(IReadOnlyList<CaptionClip> clips, CaptionTokenizer tokenizer, IReadOnlyDictionary<string, FeatureMatrix> frames, int encoderHiddenSize)
 {
     public IReadOnlyList<CaptionClip> Clips { get; } = clips;
-    public BpeTokenizer Tokenizer { get; } = tokenizer;
+    public CaptionTokenizer Tokenizer { get; } = tokenizer;
     public IReadOnlyDictionary<string, FeatureMatrix> Frames { get; } = frames;
     public int EncoderHiddenSize { get; } = encoderHiddenSize;
 

@@ -29,6 +29,8 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
         MaxSeconds = recipe.Data.MaxSeconds,
         QFormer = SecapStage1Trainer.QFormerConfigOf(recipe, context.Tokenizer.VocabSize, context.EncoderHiddenSize),
         InputModality = recipe.Stage2.InputModality,
+        LanguageModel = SecapPackage.LanguageModelEntry(packageFolder, languageModelFolder),
+        LanguageModelPrecision = recipe.LanguageModelPrecision,
     };
 
     public void Run(IProgress<TrainingProgress>? progress, CancellationToken cancel)

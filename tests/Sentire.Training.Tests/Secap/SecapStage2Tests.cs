@@ -69,7 +69,7 @@ public sealed class SecapStage2Tests
                 Stage2 = new SecapStage2Recipe { Epochs = 3, StepsPerEpoch = 40, BatchSize = 4, LearningRate = 3e-3, WarmupSteps = 5, Init = "scratch" },
             };
             recipe.Validate("test");
-            var context = new SecapContext(clips.Where(c => c.Split == CaptionDataset.Train).Concat(clips.Where(c => c.Split == CaptionDataset.Valid)).ToList(), tokenizer, frames, 192);
+            var context = new SecapContext(clips.Where(c => c.Split == CaptionDataset.Train).Concat(clips.Where(c => c.Split == CaptionDataset.Valid)).ToList(), CaptionTokenizer.For(tokenizer), frames, 192);
             var encoder = Path.Combine(RepoPaths.Root, "models", "emotion-clap-small");
             new SecapStage2Trainer(recipe, "", context, lm, lmFolder, encoder, Path.Combine(folder, "stage1"), Path.Combine(folder, "stage2")).Run(null, CancellationToken.None);
 
