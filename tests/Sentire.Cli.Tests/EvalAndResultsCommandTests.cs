@@ -8,23 +8,8 @@ namespace Sentire.Cli.Tests;
 /// <summary>`sentire eval` and `sentire results emotion` on a tiny model and synthetic corpora built in the test.</summary>
 public sealed class EvalAndResultsCommandTests
 {
-    /// <summary>Spectre's AnsiConsole binds Console.Out when first used; these commands draw progress bars, so point it at
-    /// whatever Console.Out is at each write, or later tests that redirect the console would lose its output.</summary>
-    sealed class CurrentConsoleOut : TextWriter
-    {
-        public override System.Text.Encoding Encoding => Console.Out.Encoding;
-        public override void Write(char value) => Console.Out.Write(value);
-        public override void Write(string? value) => Console.Out.Write(value);
-    }
-
     static (int Exit, string Out, string Err) Run(params string[] args)
     {
-        Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
-        {
-            Ansi = Spectre.Console.AnsiSupport.No,
-            Interactive = Spectre.Console.InteractionSupport.No,
-            Out = new Spectre.Console.AnsiConsoleOutput(new CurrentConsoleOut()),
-        });
         var (oldOut, oldErr) = (Console.Out, Console.Error);
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
         Console.SetOut(stdout);
