@@ -129,20 +129,13 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var schedule = new LrSchedule(recipe.Optim.LearningRate, recipe.Optim.WarmupSteps, totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
 
         var checkpointPath = Path.Combine(runFolder, CheckpointFile);
-        int startEpoch = 1;
-        long step = 0;
-        double bestUar = double.NegativeInfinity;
-        int bestEpoch = 0;
+        var resume = TrainingResume.From(checkpointPath, model, optimizer);
+        int startEpoch = resume.StartEpoch;
+        long step = resume.Step;
+        double bestUar = resume.Metric("best/uar", double.NegativeInfinity);
+        int bestEpoch = (int)resume.Metric("best/epoch", 0);
         var history = new List<EpochMetrics>();
-        if (File.Exists(checkpointPath))
-        {
-            var state = Checkpoint.Restore(checkpointPath, model, optimizer);
-            startEpoch = state.Epoch + 1;
-            step = state.Step;
-            bestUar = state.Metrics.GetValueOrDefault("best/uar", double.NegativeInfinity);
-            bestEpoch = (int)state.Metrics.GetValueOrDefault("best/epoch", 0);
-            history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
-        }
+        if (resume.Resumed) history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
 
         var sampler = new BalancedSampler(train.Clips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
         var augment = new LogMelAugment(recipe.Augment);

@@ -51,18 +51,12 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
         long totalSteps = (long)recipe.Optim.Epochs * recipe.Optim.StepsPerEpoch;
         var schedule = new LrSchedule(recipe.Optim.LearningRate, recipe.Optim.WarmupSteps, totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
         var checkpointPath = Path.Combine(runFolder, ClapTrainer.CheckpointFile);
-        int startEpoch = 1, bestEpoch = 0;
-        long step = 0;
-        double bestUar = double.NegativeInfinity;
+        var resume = TrainingResume.From(checkpointPath, model, optimizer);
+        int startEpoch = resume.StartEpoch, bestEpoch = (int)resume.Metric("best/epoch", 0);
+        long step = resume.Step;
+        double bestUar = resume.Metric("best/uar", double.NegativeInfinity);
         var history = new List<EpochMetrics>();
-        if (File.Exists(checkpointPath))
-        {
-            var state = Checkpoint.Restore(checkpointPath, model, optimizer);
-            (startEpoch, step) = (state.Epoch + 1, state.Step);
-            bestUar = state.Metrics.GetValueOrDefault("best/uar", double.NegativeInfinity);
-            bestEpoch = (int)state.Metrics.GetValueOrDefault("best/epoch", 0);
-            history.AddRange(ClapTrainer.ReadMetrics(Path.Combine(runFolder, ClapTrainer.MetricsFile)).Where(m => m.Epoch < startEpoch));
-        }
+        if (resume.Resumed) history.AddRange(ClapTrainer.ReadMetrics(Path.Combine(runFolder, ClapTrainer.MetricsFile)).Where(m => m.Epoch < startEpoch));
 
         var sampler = new BalancedSampler(trainClips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
         var labelIds = recipe.Data.Labels.Select(l => model.PromptIds(recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal), tokenizer)).ToArray();
