@@ -6,7 +6,6 @@ using Sentire.Evaluation.Emotion;
 using Sentire.Models.Clap;
 using Sentire.Tensors;
 using Sentire.Tensors.Optim;
-using Sentire.Tensors.Serialization;
 using Sentire.Training.Data;
 using Sentire.Training.Losses;
 using Sentire.Training.Recipes;
@@ -79,42 +78,17 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
                 optimizer.SetLearningRateFactor(schedule.Factor(step));
                 var audio = model.AudioProjection.Forward(tower.Combine(batch)).Normalize(dim: -1);   // ClapModel.EmbedAudio on cached layers
                 var loss = Loss(recipe, model, audio, labels.Select(l => labelIds[l]).ToArray(), genders.Select(g => genderIds[g]).ToArray(), labels, genders);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                GradClip.ClipGlobalNorm(model.Parameters().Where(p => p.RequiresGrad), (float)recipe.Optim.GradClip);
-                optimizer.Step();
-                foreach (var scale in new[] { model.LogitScaleAudio, model.LogitScaleText }) scale.Data[0] = Math.Min(scale.Data[0], MathF.Log(100));
+                lossSum += ClapTrainer.OptimizerStep(model, optimizer, loss, recipe.Optim.GradClip);
                 step++;
-                lossSum += loss.Item();
                 progress?.Report(new TrainingProgress("train", epoch, recipe.Optim.Epochs, s + 1, recipe.Optim.StepsPerEpoch, lossSum / (s + 1), schedule.LearningRate(step)));
             }
 
             model.Eval();
             var matrix = Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), model, features, validClips);
             var metrics = new EpochMetrics(epoch, step, lossSum / recipe.Optim.StepsPerEpoch, matrix.Uar, matrix.War, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            history.Add(metrics);
-            if (matrix.Uar > bestUar)
-            {
-                (bestUar, bestEpoch) = (matrix.Uar, epoch);
-                EmotionModelPackage.Save(Path.Combine(runFolder, ClapTrainer.BestFolder), config, model, tokenizer);
-            }
-            ClapTrainer.WriteMetrics(Path.Combine(runFolder, ClapTrainer.MetricsFile), history);
-            Checkpoint.Save(checkpointPath, model, optimizer, new TrainingState
-            {
-                Epoch = epoch,
-                Step = step,
-                RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-                Metrics = new Dictionary<string, double> { ["train/loss"] = metrics.TrainLoss, ["valid/uar"] = metrics.ValidUar, ["valid/war"] = metrics.ValidWar, ["best/uar"] = bestUar, ["best/epoch"] = bestEpoch },
-                Recipe = recipeText,
-            });
-            progress?.Report(new TrainingProgress($"epoch {epoch}: loss {metrics.TrainLoss:F4}, valid UAR {metrics.ValidUar:P1}, WAR {metrics.ValidWar:P1}", epoch, recipe.Optim.Epochs, recipe.Optim.StepsPerEpoch, recipe.Optim.StepsPerEpoch, metrics.TrainLoss, metrics.LearningRate));
+            ClapTrainer.FinishEpoch(recipe, recipeText, runFolder, config, model, tokenizer, optimizer, history, metrics, ref bestUar, ref bestEpoch, progress);
         }
-        var finalFolder = Path.Combine(runFolder, ClapTrainer.FinalFolder);
-        if (trained || !File.Exists(Path.Combine(finalFolder, EmotionModelPackage.WeightsFile)))
-        {
-            model.Eval();
-            EmotionModelPackage.Save(finalFolder, config, model, tokenizer);
-        }
+        ClapTrainer.SaveFinal(runFolder, trained, config, model, tokenizer);
     }
 
     List<Utterance> Labelled(IReadOnlyList<Utterance> utterances)
