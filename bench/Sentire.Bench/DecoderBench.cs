@@ -104,29 +104,12 @@ public sealed class DecoderBench : IBenchmark
     /// seconds (all threads), less disturbed than wall time on a shared machine.</summary>
     static double Time(Options o, Func<int[]> body, out int[] tokens, out double cpu)
     {
-        tokens = [];
-        var seconds = new List<double>();
-        var cpuSeconds = new List<double>();
-        using var process = Process.GetCurrentProcess();
-        for (int i = 0; i < o.Warmup + o.Iters; i++)
-        {
-            process.Refresh();
-            var cpu0 = process.TotalProcessorTime;
-            var sw = Stopwatch.StartNew();
-            tokens = body();
-            process.Refresh();
-            if (i < o.Warmup) continue;
-            seconds.Add(sw.Elapsed.TotalSeconds);
-            cpuSeconds.Add((process.TotalProcessorTime - cpu0).TotalSeconds);
-        }
-        cpu = Median(cpuSeconds);
-        return Median(seconds);
-    }
-
-    static double Median(IEnumerable<double> values)
-    {
-        var s = values.OrderBy(v => v).ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+        int[] last = [];
+        for (int i = 0; i < o.Warmup; i++) last = body();
+        var (ms, cpuMs) = BenchKit.Time(o.Iters, () => last = body());
+        tokens = last;
+        cpu = BenchKit.Median(cpuMs) / 1000;
+        return BenchKit.Median(ms) / 1000;
     }
 
     static Options Parse(string[] args)
@@ -134,16 +117,14 @@ public sealed class DecoderBench : IBenchmark
         var o = new Options(24, 16, 16, 8, 3, 1, Path.Combine(Path.GetTempPath(), "sentire-decoder-bench"), true, false);
         for (int i = 0; i < args.Length; i++)
         {
-            int Next() => i + 1 < args.Length && int.TryParse(args[i + 1], out int v) ? (++i, v).v
-                : throw new ArgumentException($"{args[i]} needs an integer");
             o = args[i] switch
             {
-                "--layers" => o with { Layers = Next() },
-                "--prompt" => o with { Prompt = Next() },
-                "--new" => o with { New = Next() },
-                "--nocache-new" => o with { NoCacheNew = Next() },
-                "--iters" => o with { Iters = Next() },
-                "--warmup" => o with { Warmup = Next() },
+                "--layers" => o with { Layers = BenchKit.IntAfter(args, ref i) },
+                "--prompt" => o with { Prompt = BenchKit.IntAfter(args, ref i) },
+                "--new" => o with { New = BenchKit.IntAfter(args, ref i) },
+                "--nocache-new" => o with { NoCacheNew = BenchKit.IntAfter(args, ref i) },
+                "--iters" => o with { Iters = BenchKit.IntAfter(args, ref i) },
+                "--warmup" => o with { Warmup = BenchKit.IntAfter(args, ref i) },
                 "--folder" when i + 1 < args.Length => o with { Folder = args[++i] },
                 "--no-python" => o with { Python = false },
                 "--reuse" => o with { Reuse = true },
@@ -157,9 +138,7 @@ public sealed class DecoderBench : IBenchmark
     static (double Cache, double NoCache, double CacheCpu, double NoCacheCpu, int[] Tokens)? RunPyTorch(Options o, int[] prompt)
     {
         const string python = "/usr/bin/python3";
-        string? script = null;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null && script is null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "tools", "bench", "llama_torch.py"))) script = Path.Combine(dir.FullName, "tools", "bench", "llama_torch.py");
+        string? script = BenchKit.FindScript("llama_torch.py");
         if (!File.Exists(python) || script is null)
         {
             Console.WriteLine("pytorch: skipped (/usr/bin/python3 or tools/bench/llama_torch.py not found)");
@@ -180,10 +159,10 @@ public sealed class DecoderBench : IBenchmark
         }
         using var json = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
         var r = json.RootElement;
-        return (Median(r.GetProperty("cache_s").EnumerateArray().Select(e => e.GetDouble())),
-            Median(r.GetProperty("nocache_s").EnumerateArray().Select(e => e.GetDouble())),
-            Median(r.GetProperty("cache_cpu_s").EnumerateArray().Select(e => e.GetDouble())),
-            Median(r.GetProperty("nocache_cpu_s").EnumerateArray().Select(e => e.GetDouble())),
+        return (BenchKit.Median(r.GetProperty("cache_s").EnumerateArray().Select(e => e.GetDouble())),
+            BenchKit.Median(r.GetProperty("nocache_s").EnumerateArray().Select(e => e.GetDouble())),
+            BenchKit.Median(r.GetProperty("cache_cpu_s").EnumerateArray().Select(e => e.GetDouble())),
+            BenchKit.Median(r.GetProperty("nocache_cpu_s").EnumerateArray().Select(e => e.GetDouble())),
             r.GetProperty("cache_tokens").EnumerateArray().Select(e => e.GetInt32()).ToArray());
     }
 }

@@ -97,15 +97,13 @@ public sealed class TransformerBench : IBenchmark
         var o = new Options(6, 8, 200, 384, 6, 1536, 10, 2, true);
         for (int i = 0; i < args.Length; i++)
         {
-            int Next() => i + 1 < args.Length && int.TryParse(args[i + 1], out int v) ? (++i, v).v
-                : throw new ArgumentException($"{args[i]} needs an integer");
             o = args[i] switch
             {
-                "--layers" => o with { Layers = Next() },
-                "--batch" => o with { Batch = Next() },
-                "--time" => o with { Time = Next() },
-                "--iters" => o with { Iters = Next() },
-                "--warmup" => o with { Warmup = Next() },
+                "--layers" => o with { Layers = BenchKit.IntAfter(args, ref i) },
+                "--batch" => o with { Batch = BenchKit.IntAfter(args, ref i) },
+                "--time" => o with { Time = BenchKit.IntAfter(args, ref i) },
+                "--iters" => o with { Iters = BenchKit.IntAfter(args, ref i) },
+                "--warmup" => o with { Warmup = BenchKit.IntAfter(args, ref i) },
                 "--no-python" => o with { Python = false },
                 _ => throw new ArgumentException($"unknown argument {args[i]}"),
             };
@@ -130,37 +128,19 @@ public sealed class TransformerBench : IBenchmark
         long heap0 = GC.GetTotalMemory(false);
         long alloc0 = GC.GetTotalAllocatedBytes(true);
         int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
-        var ms = new double[o.Iters];
-        var cpu = new double[o.Iters];
-        using var process = Process.GetCurrentProcess();
-        for (int i = 0; i < o.Iters; i++)
-        {
-            process.Refresh();
-            var cpu0 = process.TotalProcessorTime;
-            var sw = Stopwatch.StartNew();
-            body();
-            ms[i] = sw.Elapsed.TotalMilliseconds;
-            process.Refresh();
-            cpu[i] = (process.TotalProcessorTime - cpu0).TotalMilliseconds;
-        }
+        var (ms, cpu) = BenchKit.Time(o.Iters, body);
         double alloc = (GC.GetTotalAllocatedBytes(true) - alloc0) / (double)o.Iters / (1 << 20);
         int gen0 = GC.CollectionCount(0) - g0, gen1 = GC.CollectionCount(1) - g1, gen2 = GC.CollectionCount(2) - g2;
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        return new Timing(Median(ms), ms.Min(), ms.Max(), Median(cpu), alloc, gen0, gen1, gen2,
+        return new Timing(BenchKit.Median(ms), ms.Min(), ms.Max(), BenchKit.Median(cpu), alloc, gen0, gen1, gen2,
             (GC.GetTotalMemory(false) - heap0) / (double)(1 << 20));
-    }
-
-    static double Median(double[] values)
-    {
-        var s = values.OrderBy(v => v).ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
     static (double Train, double Infer, double TrainCpu, double InferCpu)? RunPyTorch(Options o)
     {
         const string python = "/usr/bin/python3";
-        string? script = FindScript();
+        string? script = BenchKit.FindScript("transformer_bench.py");
         if (!File.Exists(python) || script is null)
         {
             Console.WriteLine("pytorch: skipped (/usr/bin/python3 or tools/bench/transformer_bench.py not found)");
@@ -187,16 +167,6 @@ public sealed class TransformerBench : IBenchmark
         var r = json.RootElement;
         return (r.GetProperty("train_ms").GetDouble(), r.GetProperty("infer_ms").GetDouble(),
             r.GetProperty("train_cpu_ms").GetDouble(), r.GetProperty("infer_cpu_ms").GetDouble());
-    }
-
-    static string? FindScript()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, "tools", "bench", "transformer_bench.py");
-            if (File.Exists(path)) return path;
-        }
-        return null;
     }
 
     /// <summary>torch.nn.TransformerEncoder of post-norm layers.</summary>

@@ -90,13 +90,12 @@ public sealed class Wav2Vec2Bench : IBenchmark
         var o = new Options(10, 5, 1, null);
         for (int i = 0; i < args.Length; i++)
         {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             o = args[i] switch
             {
-                "--seconds" => o with { Seconds = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
-                "--iters" => o with { Iters = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
-                "--warmup" => o with { Warmup = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
-                "--dir" => o with { Dir = Next() },
+                "--seconds" => o with { Seconds = double.Parse(BenchKit.ValueAfter(args, ref i), System.Globalization.CultureInfo.InvariantCulture) },
+                "--iters" => o with { Iters = int.Parse(BenchKit.ValueAfter(args, ref i), System.Globalization.CultureInfo.InvariantCulture) },
+                "--warmup" => o with { Warmup = int.Parse(BenchKit.ValueAfter(args, ref i), System.Globalization.CultureInfo.InvariantCulture) },
+                "--dir" => o with { Dir = BenchKit.ValueAfter(args, ref i) },
                 _ => throw new ArgumentException($"unknown argument {args[i]}"),
             };
         }
@@ -108,34 +107,14 @@ public sealed class Wav2Vec2Bench : IBenchmark
     static Timing Measure(Options o, Action body)
     {
         for (int i = 0; i < o.Warmup; i++) body();
-        var ms = new double[o.Iters];
-        var cpu = new double[o.Iters];
-        using var process = Process.GetCurrentProcess();
-        for (int i = 0; i < o.Iters; i++)
-        {
-            process.Refresh();
-            var cpu0 = process.TotalProcessorTime;
-            var sw = Stopwatch.StartNew();
-            body();
-            ms[i] = sw.Elapsed.TotalMilliseconds;
-            process.Refresh();
-            cpu[i] = (process.TotalProcessorTime - cpu0).TotalMilliseconds;
-        }
-        return new Timing(Median(ms), Median(cpu), ms);
-    }
-
-    static double Median(double[] values)
-    {
-        var s = values.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+        var (ms, cpu) = BenchKit.Time(o.Iters, body);
+        return new Timing(BenchKit.Median(ms), BenchKit.Median(cpu), ms);
     }
 
     static Timing? RunPyTorch(Options o, string dir)
     {
         const string python = "/usr/bin/python3";
-        string? script = null;
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null && script is null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "tools", "bench", "wav2vec2_torch.py"))) script = Path.Combine(d.FullName, "tools", "bench", "wav2vec2_torch.py");
+        string? script = BenchKit.FindScript("wav2vec2_torch.py");
         if (!File.Exists(python) || script is null)
         {
             Console.Error.WriteLine("wav2vec2: needs /usr/bin/python3 with torchaudio and tools/bench/wav2vec2_torch.py (it writes the shared weights)");

@@ -42,27 +42,9 @@ public static class TrainCommand
             AnsiConsole.MarkupLineInterpolated($"training [bold]{r.Name}[/] ({r.Variant}) into {runFolder}");
             try
             {
-                AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                    .Start(ctx =>
-                    {
-                        var features = ctx.AddTask("features");
-                        var epochTask = ctx.AddTask("epoch", autoStart: false);
-                        trainer.Run(new SynchronousProgress<TrainingProgress>(p =>
-                        {
-                            if (p.Phase == "features") { features.MaxValue = p.Steps; features.Value = p.Step; return; }
-                            features.Value = features.MaxValue;
-                            if (p.Phase == "train")
-                            {
-                                if (!epochTask.IsStarted) epochTask.StartTask();
-                                epochTask.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} lr {p.LearningRate:G3}";
-                                epochTask.MaxValue = p.Steps;
-                                epochTask.Value = p.Step;
-                            }
-                            else AnsiConsole.MarkupLineInterpolated($"{p.Phase}");
-                        }), cancel);
-                    });
+                TrainingProgressView.Run(AnsiConsole.Console, "features", p => trainer.Run(p, cancel));
             }
-            catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume from the last finished epoch[/]"); return Task.FromResult(130); }
+            catch (OperationCanceledException) { return Task.FromResult(TrainingProgressView.Stopped(AnsiConsole.Console)); }
             catch (RecipeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return Task.FromResult(2); }
             catch (Exception e) when ((r.Encoder.Pretrained ?? r.Text.Pretrained) is not null && e is IOException or InvalidDataException or NotSupportedException)
             {

@@ -41,27 +41,9 @@ public static class TrainDimsCommand
             DimensionsEpochMetrics last;
             try
             {
-                last = console.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                    .Start(ctx =>
-                    {
-                        var features = ctx.AddTask("encoder outputs");
-                        var epochTask = ctx.AddTask("epoch", autoStart: false);
-                        return trainer.Run(new SynchronousProgress<TrainingProgress>(p =>
-                        {
-                            if (p.Phase == "features") { features.MaxValue = p.Steps; features.Value = p.Step; return; }
-                            features.Value = features.MaxValue;
-                            if (p.Phase == "train")
-                            {
-                                if (!epochTask.IsStarted) epochTask.StartTask();
-                                epochTask.Description = $"epoch {p.Epoch}/{p.Epochs} CCC loss {p.Loss:F4}";
-                                epochTask.MaxValue = p.Steps;
-                                epochTask.Value = p.Step;
-                            }
-                            else console.MarkupLineInterpolated($"{p.Phase}");
-                        }), cancel);
-                    });
+                last = TrainingProgressView.Run(console, "encoder outputs", p => $"epoch {p.Epoch}/{p.Epochs} CCC loss {p.Loss:F4}", p => trainer.Run(p, cancel));
             }
-            catch (OperationCanceledException) { console.MarkupLine("[yellow]stopped; run the same command to resume from the last finished epoch[/]"); return Task.FromResult(130); }
+            catch (OperationCanceledException) { return Task.FromResult(TrainingProgressView.Stopped(console)); }
             catch (RecipeException e) { return Task.FromResult(Error(e.Message)); }
             console.MarkupLineInterpolated($"done: head in {trainer.OutputModelFolder}; held-out CCC (derived targets) arousal {last.CccArousal:F3}, valence {last.CccValence:F3}, dominance {last.CccDominance:F3}; metrics in {Path.Combine(runFolder, DimensionsTrainer.MetricsFile)}");
             return Task.FromResult(0);

@@ -99,27 +99,9 @@ public static class TrainSecapCommand
     {
         try
         {
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(ctx =>
-                {
-                    var features = ctx.AddTask("data and features");
-                    var epochTask = ctx.AddTask("epoch", autoStart: false);
-                    run(new SynchronousProgress<TrainingProgress>(p =>
-                    {
-                        if (p.Phase is "features" or "captions") { features.MaxValue = Math.Max(1, p.Steps); features.Value = p.Step; return; }
-                        features.Value = features.MaxValue;
-                        if (p.Phase == "train")
-                        {
-                            if (!epochTask.IsStarted) epochTask.StartTask();
-                            epochTask.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} lr {p.LearningRate:G3}";
-                            epochTask.MaxValue = p.Steps;
-                            epochTask.Value = p.Step;
-                        }
-                        else AnsiConsole.MarkupLineInterpolated($"{p.Phase}");
-                    }));
-                });
+            TrainingProgressView.Run(AnsiConsole.Console, "data and features", run);
         }
-        catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume from the last finished epoch[/]"); return 130; }
+        catch (OperationCanceledException) { return TrainingProgressView.Stopped(AnsiConsole.Console); }
         catch (RecipeException e) { return Fail(e.Message); }
         catch (Exception e) when (e is IOException or InvalidDataException or FormatException) { return Fail(e.Message); }
         AnsiConsole.MarkupLineInterpolated($"{done}");

@@ -129,20 +129,13 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var schedule = new LrSchedule(recipe.Optim.LearningRate, recipe.Optim.WarmupSteps, totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
 
         var checkpointPath = Path.Combine(runFolder, CheckpointFile);
-        int startEpoch = 1;
-        long step = 0;
-        double bestUar = double.NegativeInfinity;
-        int bestEpoch = 0;
+        var resume = TrainingResume.From(checkpointPath, model, optimizer);
+        int startEpoch = resume.StartEpoch;
+        long step = resume.Step;
+        double bestUar = resume.Metric("best/uar", double.NegativeInfinity);
+        int bestEpoch = (int)resume.Metric("best/epoch", 0);
         var history = new List<EpochMetrics>();
-        if (File.Exists(checkpointPath))
-        {
-            var state = Checkpoint.Restore(checkpointPath, model, optimizer);
-            startEpoch = state.Epoch + 1;
-            step = state.Step;
-            bestUar = state.Metrics.GetValueOrDefault("best/uar", double.NegativeInfinity);
-            bestEpoch = (int)state.Metrics.GetValueOrDefault("best/epoch", 0);
-            history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
-        }
+        if (resume.Resumed) history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
 
         var sampler = new BalancedSampler(train.Clips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
         var augment = new LogMelAugment(recipe.Augment);
@@ -185,38 +178,58 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
                         model.LogitScaleAudio, model.LogitScaleText, labels, genders, recipe.Alpha),
                     _ => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.EqualityTargets(labels)),
                 };
-                optimizer.ZeroGrad();
-                loss.Backward();
-                GradClip.ClipGlobalNorm(model.Parameters().Where(p => p.RequiresGrad), (float)recipe.Optim.GradClip);
-                optimizer.Step();
-                // CLIP clamps the logit scale at ln(100) so the softmax cannot collapse.
-                foreach (var scale in new[] { model.LogitScaleAudio, model.LogitScaleText }) scale.Data[0] = Math.Min(scale.Data[0], MathF.Log(100));
+                lossSum += OptimizerStep(model, optimizer, loss, recipe.Optim.GradClip);
                 step++;
-                lossSum += loss.Item();
                 progress?.Report(new TrainingProgress("train", epoch, recipe.Optim.Epochs, s + 1, recipe.Optim.StepsPerEpoch, lossSum / (s + 1), schedule.LearningRate(step)));
             }
 
             model.Eval();
             var matrix = Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), valid);
             var metrics = new EpochMetrics(epoch, step, lossSum / recipe.Optim.StepsPerEpoch, matrix.Uar, matrix.War, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            history.Add(metrics);
-            if (matrix.Uar > bestUar)
-            {
-                bestUar = matrix.Uar;
-                bestEpoch = epoch;
-                EmotionModelPackage.Save(Path.Combine(runFolder, BestFolder), config, model, tokenizer);
-            }
-            WriteMetrics(Path.Combine(runFolder, MetricsFile), history);
-            Checkpoint.Save(checkpointPath, model, optimizer, new TrainingState
-            {
-                Epoch = epoch,
-                Step = step,
-                RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-                Metrics = new Dictionary<string, double> { ["train/loss"] = metrics.TrainLoss, ["valid/uar"] = metrics.ValidUar, ["valid/war"] = metrics.ValidWar, ["best/uar"] = bestUar, ["best/epoch"] = bestEpoch },
-                Recipe = recipeText,
-            });
-            progress?.Report(new TrainingProgress($"epoch {epoch}: loss {metrics.TrainLoss:F4}, valid UAR {metrics.ValidUar:P1}, WAR {metrics.ValidWar:P1}", epoch, recipe.Optim.Epochs, recipe.Optim.StepsPerEpoch, recipe.Optim.StepsPerEpoch, metrics.TrainLoss, metrics.LearningRate));
+            FinishEpoch(recipe, recipeText, runFolder, config, model, tokenizer, optimizer, history, metrics, ref bestUar, ref bestEpoch, progress);
         }
+        SaveFinal(runFolder, trained, config, model, tokenizer);
+    }
+
+    /// <summary>One optimiser step on <paramref name="loss"/> (gradients clipped to <paramref name="gradClip"/>); returns the loss.</summary>
+    internal static double OptimizerStep(ClapModel model, AdamW optimizer, Tensor loss, double gradClip)
+    {
+        optimizer.ZeroGrad();
+        loss.Backward();
+        GradClip.ClipGlobalNorm(model.Parameters().Where(p => p.RequiresGrad), (float)gradClip);
+        optimizer.Step();
+        // CLIP clamps the logit scale at ln(100) so the softmax cannot collapse.
+        foreach (var scale in new[] { model.LogitScaleAudio, model.LogitScaleText }) scale.Data[0] = Math.Min(scale.Data[0], MathF.Log(100));
+        return loss.Item();
+    }
+
+    /// <summary>Records a validated epoch: best/ when its UAR beats <paramref name="bestUar"/>, metrics.csv, the
+    /// checkpoint and the progress line.</summary>
+    internal static void FinishEpoch(ClapRecipe recipe, string recipeText, string runFolder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer,
+        AdamW optimizer, List<EpochMetrics> history, EpochMetrics metrics, ref double bestUar, ref int bestEpoch, IProgress<TrainingProgress>? progress)
+    {
+        history.Add(metrics);
+        if (metrics.ValidUar > bestUar)
+        {
+            bestUar = metrics.ValidUar;
+            bestEpoch = metrics.Epoch;
+            EmotionModelPackage.Save(Path.Combine(runFolder, BestFolder), config, model, tokenizer);
+        }
+        WriteMetrics(Path.Combine(runFolder, MetricsFile), history);
+        Checkpoint.Save(Path.Combine(runFolder, CheckpointFile), model, optimizer, new TrainingState
+        {
+            Epoch = metrics.Epoch,
+            Step = metrics.Step,
+            RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
+            Metrics = new Dictionary<string, double> { ["train/loss"] = metrics.TrainLoss, ["valid/uar"] = metrics.ValidUar, ["valid/war"] = metrics.ValidWar, ["best/uar"] = bestUar, ["best/epoch"] = bestEpoch },
+            Recipe = recipeText,
+        });
+        progress?.Report(new TrainingProgress($"epoch {metrics.Epoch}: loss {metrics.TrainLoss:F4}, valid UAR {metrics.ValidUar:P1}, WAR {metrics.ValidWar:P1}", metrics.Epoch, recipe.Optim.Epochs, recipe.Optim.StepsPerEpoch, recipe.Optim.StepsPerEpoch, metrics.TrainLoss, metrics.LearningRate));
+    }
+
+    /// <summary>Writes final/ when this call trained, or when it is missing (a resumed run that had nothing left to do).</summary>
+    internal static void SaveFinal(string runFolder, bool trained, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer)
+    {
         var finalFolder = Path.Combine(runFolder, FinalFolder);
         if (trained || !File.Exists(Path.Combine(finalFolder, EmotionModelPackage.WeightsFile)))
         {

@@ -6,7 +6,6 @@ using Sentire.Evaluation.Emotion;
 using Sentire.Models.Clap;
 using Sentire.Tensors;
 using Sentire.Tensors.Optim;
-using Sentire.Tensors.Serialization;
 using Sentire.Training.Data;
 using Sentire.Training.Losses;
 using Sentire.Training.Recipes;
@@ -51,18 +50,12 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
         long totalSteps = (long)recipe.Optim.Epochs * recipe.Optim.StepsPerEpoch;
         var schedule = new LrSchedule(recipe.Optim.LearningRate, recipe.Optim.WarmupSteps, totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
         var checkpointPath = Path.Combine(runFolder, ClapTrainer.CheckpointFile);
-        int startEpoch = 1, bestEpoch = 0;
-        long step = 0;
-        double bestUar = double.NegativeInfinity;
+        var resume = TrainingResume.From(checkpointPath, model, optimizer);
+        int startEpoch = resume.StartEpoch, bestEpoch = (int)resume.Metric("best/epoch", 0);
+        long step = resume.Step;
+        double bestUar = resume.Metric("best/uar", double.NegativeInfinity);
         var history = new List<EpochMetrics>();
-        if (File.Exists(checkpointPath))
-        {
-            var state = Checkpoint.Restore(checkpointPath, model, optimizer);
-            (startEpoch, step) = (state.Epoch + 1, state.Step);
-            bestUar = state.Metrics.GetValueOrDefault("best/uar", double.NegativeInfinity);
-            bestEpoch = (int)state.Metrics.GetValueOrDefault("best/epoch", 0);
-            history.AddRange(ClapTrainer.ReadMetrics(Path.Combine(runFolder, ClapTrainer.MetricsFile)).Where(m => m.Epoch < startEpoch));
-        }
+        if (resume.Resumed) history.AddRange(ClapTrainer.ReadMetrics(Path.Combine(runFolder, ClapTrainer.MetricsFile)).Where(m => m.Epoch < startEpoch));
 
         var sampler = new BalancedSampler(trainClips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
         var labelIds = recipe.Data.Labels.Select(l => model.PromptIds(recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal), tokenizer)).ToArray();
@@ -85,42 +78,17 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
                 optimizer.SetLearningRateFactor(schedule.Factor(step));
                 var audio = model.AudioProjection.Forward(tower.Combine(batch)).Normalize(dim: -1);   // ClapModel.EmbedAudio on cached layers
                 var loss = Loss(recipe, model, audio, labels.Select(l => labelIds[l]).ToArray(), genders.Select(g => genderIds[g]).ToArray(), labels, genders);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                GradClip.ClipGlobalNorm(model.Parameters().Where(p => p.RequiresGrad), (float)recipe.Optim.GradClip);
-                optimizer.Step();
-                foreach (var scale in new[] { model.LogitScaleAudio, model.LogitScaleText }) scale.Data[0] = Math.Min(scale.Data[0], MathF.Log(100));
+                lossSum += ClapTrainer.OptimizerStep(model, optimizer, loss, recipe.Optim.GradClip);
                 step++;
-                lossSum += loss.Item();
                 progress?.Report(new TrainingProgress("train", epoch, recipe.Optim.Epochs, s + 1, recipe.Optim.StepsPerEpoch, lossSum / (s + 1), schedule.LearningRate(step)));
             }
 
             model.Eval();
             var matrix = Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), model, features, validClips);
             var metrics = new EpochMetrics(epoch, step, lossSum / recipe.Optim.StepsPerEpoch, matrix.Uar, matrix.War, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            history.Add(metrics);
-            if (matrix.Uar > bestUar)
-            {
-                (bestUar, bestEpoch) = (matrix.Uar, epoch);
-                EmotionModelPackage.Save(Path.Combine(runFolder, ClapTrainer.BestFolder), config, model, tokenizer);
-            }
-            ClapTrainer.WriteMetrics(Path.Combine(runFolder, ClapTrainer.MetricsFile), history);
-            Checkpoint.Save(checkpointPath, model, optimizer, new TrainingState
-            {
-                Epoch = epoch,
-                Step = step,
-                RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-                Metrics = new Dictionary<string, double> { ["train/loss"] = metrics.TrainLoss, ["valid/uar"] = metrics.ValidUar, ["valid/war"] = metrics.ValidWar, ["best/uar"] = bestUar, ["best/epoch"] = bestEpoch },
-                Recipe = recipeText,
-            });
-            progress?.Report(new TrainingProgress($"epoch {epoch}: loss {metrics.TrainLoss:F4}, valid UAR {metrics.ValidUar:P1}, WAR {metrics.ValidWar:P1}", epoch, recipe.Optim.Epochs, recipe.Optim.StepsPerEpoch, recipe.Optim.StepsPerEpoch, metrics.TrainLoss, metrics.LearningRate));
+            ClapTrainer.FinishEpoch(recipe, recipeText, runFolder, config, model, tokenizer, optimizer, history, metrics, ref bestUar, ref bestEpoch, progress);
         }
-        var finalFolder = Path.Combine(runFolder, ClapTrainer.FinalFolder);
-        if (trained || !File.Exists(Path.Combine(finalFolder, EmotionModelPackage.WeightsFile)))
-        {
-            model.Eval();
-            EmotionModelPackage.Save(finalFolder, config, model, tokenizer);
-        }
+        ClapTrainer.SaveFinal(runFolder, trained, config, model, tokenizer);
     }
 
     List<Utterance> Labelled(IReadOnlyList<Utterance> utterances)

@@ -115,16 +115,11 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
         var trained = new TrainedModules(head, recipe.Encoder.FineTune ? (Module)model.AudioEncoder : null);
 
         var checkpointPath = Path.Combine(runFolder, CheckpointFile);
-        int startEpoch = 1;
-        long step = 0;
+        var resume = TrainingResume.From(checkpointPath, trained, optimizer);
+        int startEpoch = resume.StartEpoch;
+        long step = resume.Step;
         var history = new List<DimensionsEpochMetrics>();
-        if (File.Exists(checkpointPath))
-        {
-            var state = Checkpoint.Restore(checkpointPath, trained, optimizer);
-            startEpoch = state.Epoch + 1;
-            step = state.Step;
-            history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
-        }
+        if (resume.Resumed) history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
 
         int window = recognizer.WindowFrames;
         int batchSize = Math.Min(recipe.Optim.BatchSize, train.Count);

@@ -110,9 +110,6 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         var schedule = new LrSchedule(recipe.Optim.LearningRate, Math.Min(recipe.Optim.WarmupSteps, totalSteps), totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
 
         var checkpointPath = Path.Combine(runFolder, CheckpointFile);
-        int startEpoch = 1;
-        long step = 0;
-        double bestValid = double.PositiveInfinity;
         var history = new List<StudentEpochMetrics>();
         // A checkpoint belongs to one teacher: resuming it against other teacher outputs would mix two targets.
         var teacherFile = Path.Combine(runFolder, TeacherFile);
@@ -120,14 +117,11 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
             throw new RecipeException($"{runFolder} holds a run distilled from teacher {File.ReadAllText(teacherFile).Trim()}, but {teacher.Name} is now {teacher.WeightsHash}: delete the folder or pass another --out");
         var hashBytes = Encoding.UTF8.GetBytes(teacher.WeightsHash + "\n");
         AtomicFile.Write(teacherFile, s => s.Write(hashBytes));
-        if (File.Exists(checkpointPath))
-        {
-            var state = Checkpoint.Restore(checkpointPath, model, optimizer);
-            startEpoch = state.Epoch + 1;
-            step = state.Step;
-            bestValid = state.Metrics.GetValueOrDefault("best/valid_loss", double.PositiveInfinity);
-            history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
-        }
+        var resume = TrainingResume.From(checkpointPath, model, optimizer);
+        int startEpoch = resume.StartEpoch;
+        long step = resume.Step;
+        double bestValid = resume.Metric("best/valid_loss", double.PositiveInfinity);
+        if (resume.Resumed) history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
 
         for (int epoch = startEpoch; epoch <= epochs; epoch++)
         {

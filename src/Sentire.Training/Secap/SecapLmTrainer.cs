@@ -58,16 +58,10 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
         var schedule = new LrSchedule(o.LearningRate, o.WarmupSteps, totalSteps, LrDecay.Cosine, o.MinLearningRate);
         var checkpointPath = Path.Combine(runFolder, "checkpoint.safetensors");
         var metrics = new MetricsCsv(Path.Combine(runFolder, "metrics.csv"), ["epoch", "step", "train_loss", "valid_loss_en", "valid_loss_zh", "learning_rate", "seconds"]);
-        int startEpoch = 1;
-        long step = 0;
-        double best = double.PositiveInfinity;
-        if (File.Exists(checkpointPath))
-        {
-            var state = Checkpoint.Restore(checkpointPath, model, optimizer);
-            startEpoch = state.Epoch + 1;
-            step = state.Step;
-            best = state.Metrics.GetValueOrDefault("best/valid_loss", double.PositiveInfinity);
-        }
+        var resume = TrainingResume.From(checkpointPath, model, optimizer);
+        int startEpoch = resume.StartEpoch;
+        long step = resume.Step;
+        double best = resume.Metric("best/valid_loss", double.PositiveInfinity);
         metrics.LoadUpTo(startEpoch - 1);
         var languages = train.Keys.Order(StringComparer.Ordinal).ToArray();
 

@@ -66,14 +66,9 @@ public sealed class SecapStage1Trainer(SecapRecipe recipe, string recipeText, Se
 
         var checkpointPath = Path.Combine(folder, "checkpoint.safetensors");
         var metrics = new MetricsCsv(Path.Combine(folder, "metrics.csv"), ["epoch", "step", "train_loss", "train_stmil_u", "train_sccl", "valid_stmil_u", "valid_sccl", "learning_rate", "seconds"]);
-        int startEpoch = 1;
-        long step = 0;
-        if (File.Exists(checkpointPath))
-        {
-            var state = Checkpoint.Restore(checkpointPath, model, optimizer);
-            startEpoch = state.Epoch + 1;
-            step = state.Step;
-        }
+        var resume = TrainingResume.From(checkpointPath, model, optimizer);
+        int startEpoch = resume.StartEpoch;
+        long step = resume.Step;
         metrics.LoadUpTo(startEpoch - 1);
 
         for (int epoch = startEpoch; epoch <= s1.Epochs; epoch++)

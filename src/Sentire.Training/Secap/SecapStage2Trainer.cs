@@ -62,16 +62,10 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
         var schedule = new LrSchedule(s2.LearningRate, s2.WarmupSteps, totalSteps, LrDecay.Cosine, s2.MinLearningRate);
         var checkpointPath = Path.Combine(folder, "checkpoint.safetensors");
         var metrics = new MetricsCsv(Path.Combine(folder, "metrics.csv"), ["epoch", "step", "train_loss", "valid_loss_en", "valid_loss_zh", "learning_rate", "seconds"]);
-        int startEpoch = 1;
-        long step = 0;
-        double best = double.PositiveInfinity;
-        if (File.Exists(checkpointPath))
-        {
-            var state = Checkpoint.Restore(checkpointPath, model, optimizer);
-            startEpoch = state.Epoch + 1;
-            step = state.Step;
-            best = state.Metrics.GetValueOrDefault("best/valid_loss", double.PositiveInfinity);
-        }
+        var resume = TrainingResume.From(checkpointPath, model, optimizer);
+        int startEpoch = resume.StartEpoch;
+        long step = resume.Step;
+        double best = resume.Metric("best/valid_loss", double.PositiveInfinity);
         metrics.LoadUpTo(startEpoch - 1);
 
         for (int epoch = startEpoch; epoch <= s2.Epochs; epoch++)
