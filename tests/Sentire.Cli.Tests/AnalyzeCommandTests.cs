@@ -8,16 +8,6 @@ namespace Sentire.Cli.Tests;
 /// <summary>`sentire analyze` end to end through Program.Main on the shipped default model.</summary>
 public sealed class AnalyzeCommandTests
 {
-    static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
-
     static string Samples => Path.Combine(RepoPaths.Root, "samples");
 
     [Fact]
@@ -29,26 +19,26 @@ public sealed class AnalyzeCommandTests
         string en = captioner.CaptionFile(clip, "en"), zh = captioner.CaptionFile(clip, "zh");
         Assert.False(string.IsNullOrWhiteSpace(en));
 
-        var (exit, output, _) = Run("analyze", clip, "--json", "--caption", "--caption-model", captionModel);
+        var (exit, output, _) = CliRunner.Run("analyze", clip, "--json", "--caption", "--caption-model", captionModel);
         Assert.Equal(0, exit);
         Assert.Equal(en, JsonDocument.Parse(output).RootElement.GetProperty("caption").GetString());
-        (exit, output, _) = Run("analyze", clip, "--json", "--caption", "--caption-model", captionModel, "--lang", "zh");
+        (exit, output, _) = CliRunner.Run("analyze", clip, "--json", "--caption", "--caption-model", captionModel, "--lang", "zh");
         Assert.Equal(0, exit);
         Assert.Equal(zh, JsonDocument.Parse(output).RootElement.GetProperty("caption").GetString());
-        (exit, output, _) = Run("analyze", clip, "--caption", "--caption-model", captionModel);
+        (exit, output, _) = CliRunner.Run("analyze", clip, "--caption", "--caption-model", captionModel);
         Assert.Equal(0, exit);
         Assert.Contains($"\n  caption: {en}\n", output.ReplaceLineEndings("\n"));
         // without --caption the JSON has no caption field
-        (exit, output, _) = Run("analyze", clip, "--json");
+        (exit, output, _) = CliRunner.Run("analyze", clip, "--json");
         Assert.False(JsonDocument.Parse(output).RootElement.TryGetProperty("caption", out _));
-        Assert.Equal(2, Run("analyze", clip, "--caption", "--lang", "fr").Exit);
-        Assert.Equal(2, Run("analyze", clip, "--caption", "--caption-model", "/no/captioner").Exit);
+        Assert.Equal(2, CliRunner.Run("analyze", clip, "--caption", "--lang", "fr").Exit);
+        Assert.Equal(2, CliRunner.Run("analyze", clip, "--caption", "--caption-model", "/no/captioner").Exit);
     }
 
     [Fact]
     public void JsonHasOneObjectPerFileWithSortedEmotions()
     {
-        var (exit, output, _) = Run("analyze", Samples, "--json");
+        var (exit, output, _) = CliRunner.Run("analyze", Samples, "--json");
         Assert.Equal(0, exit);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
@@ -72,7 +62,7 @@ public sealed class AnalyzeCommandTests
     {
         var broken = Path.Combine(Directory.CreateTempSubdirectory("sentire-cli").FullName, "broken.flac");
         File.WriteAllBytes(broken, "fLaC"u8.ToArray());
-        var (exit, output, _) = Run("analyze", broken, Path.Combine(Samples, "03-01-04-02-01-01-20.flac"), "/no/such/file.wav", "--json", "--labels", "sad,happy");
+        var (exit, output, _) = CliRunner.Run("analyze", broken, Path.Combine(Samples, "03-01-04-02-01-01-20.flac"), "/no/such/file.wav", "--json", "--labels", "sad,happy");
         Assert.Equal(1, exit);
         var objects = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(3, objects.Count);
@@ -85,13 +75,13 @@ public sealed class AnalyzeCommandTests
     [Fact]
     public void UsageErrorsExitWithTwoAndSayWhy()
     {
-        var (exit, _, err) = Run("analyze", Samples, "--labels", " , ");
+        var (exit, _, err) = CliRunner.Run("analyze", Samples, "--labels", " , ");
         Assert.Equal(2, exit);
         Assert.Contains("--labels is empty", err);
-        (exit, _, err) = Run("analyze", Samples, "--template", "The emotion");
+        (exit, _, err) = CliRunner.Run("analyze", Samples, "--template", "The emotion");
         Assert.Equal(2, exit);
         Assert.Contains("{label}", err);
-        (exit, _, err) = Run("analyze", Samples, "--model", "/no/model");
+        (exit, _, err) = CliRunner.Run("analyze", Samples, "--model", "/no/model");
         Assert.Equal(2, exit);
         Assert.Contains("/no/model", err);
     }
@@ -99,7 +89,7 @@ public sealed class AnalyzeCommandTests
     [Fact]
     public void CsvHasAHeaderAndOneRowPerLabel()
     {
-        var (exit, output, _) = Run("analyze", Path.Combine(Samples, "03-01-01-01-01-01-19.flac"), "--csv", "--labels", "calm,angry,sad");
+        var (exit, output, _) = CliRunner.Run("analyze", Path.Combine(Samples, "03-01-01-01-01-01-19.flac"), "--csv", "--labels", "calm,angry,sad");
         Assert.Equal(0, exit);
         var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("file,duration,status,start,end,label,probability,arousal,valence,dominance", rows[0]);
@@ -116,37 +106,19 @@ public sealed class TrainCommandTests
     [Fact]
     public void BadRecipeOverrideIsAUsageErrorNamingTheProblem()
     {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var output = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(output);
-        int exit;
-        try
-        {
-            exit = Program.Main(["train", "clap", "--recipe", Path.Combine(Sentire.Tests.Common.RepoPaths.Root, "recipes", "emotion-clap-small.yaml"),
-                "--set", "optim.warmup_steps=999999", "--corpora", Path.GetTempPath()]);
-        }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+        var (exit, output) = CliRunner.RunCombined("train", "clap", "--recipe", Path.Combine(Sentire.Tests.Common.RepoPaths.Root, "recipes", "emotion-clap-small.yaml"),
+            "--set", "optim.warmup_steps=999999", "--corpora", Path.GetTempPath());
         Assert.Equal(2, exit);
-        Assert.Contains("optim.warmup_steps", output.ToString());
+        Assert.Contains("optim.warmup_steps", output);
     }
 
     [Fact]
     public void SecapWithAMissingDecoderFolderIsAUsageErrorNamingIt()
     {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var output = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(output);
         var missing = Path.Combine(Path.GetTempPath(), "no-such-decoder-" + Guid.NewGuid().ToString("N"));
-        int exit;
-        try
-        {
-            exit = Program.Main(["train", "secap", "--stage", "2", "--recipe", Path.Combine(Sentire.Tests.Common.RepoPaths.Root, "recipes", "secap-small.yaml"),
-                "--decoder", missing, "--corpora", Path.GetTempPath()]);
-        }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+        var (exit, output) = CliRunner.RunCombined("train", "secap", "--stage", "2", "--recipe", Path.Combine(Sentire.Tests.Common.RepoPaths.Root, "recipes", "secap-small.yaml"),
+            "--decoder", missing, "--corpora", Path.GetTempPath());
         Assert.Equal(2, exit);
-        Assert.Contains(missing, output.ToString().ReplaceLineEndings("").Replace(" ", ""));
+        Assert.Contains(missing, output.ReplaceLineEndings("").Replace(" ", ""));
     }
 }

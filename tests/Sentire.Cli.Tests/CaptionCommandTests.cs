@@ -6,21 +6,11 @@ namespace Sentire.Cli.Tests;
 /// <summary>`sentire caption` and `sentire eval-captions` end to end through Program.Main on the shipped secap-small.</summary>
 public sealed class CaptionCommandTests
 {
-    static (int Exit, string Out, string Err) Sentire(params string[] args)
-    {
-        var saved = (Console.Out, Console.Error);
-        var captured = (Out: new StringWriter(), Err: new StringWriter());
-        Console.SetOut(captured.Out);
-        Console.SetError(captured.Err);
-        try { return (Program.Main(args), captured.Out.ToString(), captured.Err.ToString()); }
-        finally { Console.SetOut(saved.Item1); Console.SetError(saved.Item2); }
-    }
-
     [Fact]
     public void JsonHasFileAndCaptionPerClip()
     {
         var samples = Path.Combine(RepoPaths.Root, "samples");
-        var (exit, output, _) = Sentire("caption", samples, "--json", "--max-tokens", "12");
+        var (exit, output, _) = CliRunner.Run("caption", samples, "--json", "--max-tokens", "12");
         Assert.Equal(0, exit);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
@@ -31,7 +21,7 @@ public sealed class CaptionCommandTests
             Assert.Equal("en", o.GetProperty("language").GetString());
             Assert.False(string.IsNullOrWhiteSpace(o.GetProperty("caption").GetString()));
         }
-        Assert.Equal(2, Sentire("caption", samples, "--lang", "fr").Exit);
+        Assert.Equal(2, CliRunner.Run("caption", samples, "--lang", "fr").Exit);
     }
 
     [Fact]
@@ -44,7 +34,7 @@ public sealed class CaptionCommandTests
             var cands = Path.Combine(folder, "cands.jsonl");
             File.WriteAllLines(refs, ["{\"id\": \"a\", \"references\": [\"A woman sounds very happy.\"]}", "{\"id\": \"b\", \"reference\": \"A man is sad, speaking slowly.\"}"]);
             File.WriteAllLines(cands, ["{\"id\": \"a\", \"caption\": \"A woman sounds very happy.\"}", "{\"id\": \"b\", \"caption\": \"A man is sad, speaking slowly.\"}"]);
-            var (exit, output, _) = Sentire("eval-captions", "--candidates", cands, "--references", refs, "--lang", "en", "--json");
+            var (exit, output, _) = CliRunner.Run("eval-captions", "--candidates", cands, "--references", refs, "--lang", "en", "--json");
             Assert.Equal(0, exit);
             var o = JsonDocument.Parse(output).RootElement;
             Assert.Equal(1.0, o.GetProperty("bleu1").GetDouble(), 6);
@@ -52,7 +42,7 @@ public sealed class CaptionCommandTests
             Assert.Equal(JsonValueKind.Null, o.GetProperty("spice").ValueKind);
             Assert.Contains("not computed", o.GetProperty("spice_note").GetString());
             File.WriteAllLines(cands, ["{\"id\": \"a\", \"caption\": \"x\"}"]);
-            Assert.Equal(2, Sentire("eval-captions", "--candidates", cands, "--references", refs).Exit);   // b has no candidate
+            Assert.Equal(2, CliRunner.Run("eval-captions", "--candidates", cands, "--references", refs).Exit);   // b has no candidate
         }
         finally { Directory.Delete(folder, recursive: true); }
     }

@@ -27,3 +27,32 @@ public sealed class ConsoleCapture
         public override void Write(string? value) => Console.Out.Write(value);
     }
 }
+
+/// <summary>Runs <c>sentire</c> in-process through <see cref="Program.Main"/> with the console captured.</summary>
+public static class CliRunner
+{
+    public static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        int exit = Capture(stdout, stderr, args);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Standard output and error as one text, in the order written, for checks that don't care which stream
+    /// said it.</summary>
+    public static (int Exit, string Text) RunCombined(params string[] args)
+    {
+        var output = new StringWriter();
+        int exit = Capture(output, output, args);
+        return (exit, output.ToString());
+    }
+
+    static int Capture(TextWriter stdout, TextWriter stderr, string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try { return Program.Main(args); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+}

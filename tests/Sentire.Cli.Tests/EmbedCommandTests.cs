@@ -14,16 +14,6 @@ public sealed class EmbedCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
-
     static string Encoder(string name) => RepoPaths.Fixture($"hf-speech/{name}");
 
     /// <summary>Fixture clip <paramref name="index"/> written as a 16-bit WAV (exact: the clips are 16-bit PCM).</summary>
@@ -50,7 +40,7 @@ public sealed class EmbedCommandTests : IDisposable
         var a = ClipWav(0, "first.wav");
         var b = ClipWav(2, "second.wav");
         var outPath = Path.Combine(dir, "emb.safetensors");
-        var (exit, _, err) = Run("embed", a, b, "--encoder", Encoder("wavlm"), "--out", outPath);
+        var (exit, _, err) = CliRunner.Run("embed", a, b, "--encoder", Encoder("wavlm"), "--out", outPath);
         Assert.True(exit == 0, err);
 
         var expected = SafeTensors.Read(RepoPaths.Fixture("hf-speech/wavlm.expected.safetensors"));
@@ -81,7 +71,7 @@ public sealed class EmbedCommandTests : IDisposable
         WavWriter.Write(tiny, AudioClip.FromMono(new float[200], 16000));
         var outPath = Path.Combine(dir, "one.safetensors");
 
-        var (exit, _, err) = Run("embed", good, broken, tiny, sameStem, "/no/such.wav", "--encoder", Encoder("wav2vec2-large"), "--layer", "2", "--out", outPath);
+        var (exit, _, err) = CliRunner.Run("embed", good, broken, tiny, sameStem, "/no/such.wav", "--encoder", Encoder("wav2vec2-large"), "--layer", "2", "--out", outPath);
         Assert.Equal(1, exit);
         Assert.Contains($"{broken}: error:", err);
         Assert.Contains($"{tiny}: error:", err);
@@ -102,7 +92,7 @@ public sealed class EmbedCommandTests : IDisposable
         // 0.64 s windows with 0.1 s (5 frames) of context: the 1 s clip is encoded in three windows.
         var clip = ClipWav(0, "long.wav");
         var outPath = Path.Combine(dir, "chunked.safetensors");
-        var (exit, _, err) = Run("embed", clip, "--encoder", Encoder("wav2vec2-base"), "--layer", "0", "--chunk-seconds", "0.64", "--out", outPath);
+        var (exit, _, err) = CliRunner.Run("embed", clip, "--encoder", Encoder("wav2vec2-base"), "--layer", "0", "--chunk-seconds", "0.64", "--out", outPath);
         Assert.True(exit == 0, err);
         using var file = SafeTensors.Open(outPath);
         var chunked = file.Get("long");
@@ -113,7 +103,7 @@ public sealed class EmbedCommandTests : IDisposable
         for (int i = 0; i < pcm.Length; i++) pcm[i] /= 32768f;
         WavWriter.Write(first, AudioClip.FromMono(pcm, 16000));
         var firstOut = Path.Combine(dir, "first.safetensors");
-        Assert.Equal(0, Run("embed", first, "--encoder", Encoder("wav2vec2-base"), "--layer", "0", "--out", firstOut).Exit);
+        Assert.Equal(0, CliRunner.Run("embed", first, "--encoder", Encoder("wav2vec2-base"), "--layer", "0", "--out", firstOut).Exit);
         using var alone = SafeTensors.Open(firstOut);
         AssertClose(new Tensor(alone.Get("first").Data[..(27 * 32)].ToArray(), 27, 32), chunked.Data[..(27 * 32)], "first window");
         Assert.NotEqual(alone.Get("first").Data[27 * 32 + 5], chunked.Data[27 * 32 + 5]);   // frame 27 comes from the second window
@@ -124,15 +114,15 @@ public sealed class EmbedCommandTests : IDisposable
     {
         var clip = ClipWav(0, "a.wav");
         var outPath = Path.Combine(dir, "x.safetensors");
-        var (exit, _, err) = Run("embed", clip, "--encoder", Encoder("hubert"), "--layer", "7", "--out", outPath);
+        var (exit, _, err) = CliRunner.Run("embed", clip, "--encoder", Encoder("hubert"), "--layer", "7", "--out", outPath);
         Assert.Equal(2, exit);
         Assert.Contains("--layer '7': expected all or a number from 0 to 2", err);
 
-        (exit, _, err) = Run("embed", clip, "--encoder", Path.Combine(dir, "nowhere"), "--out", outPath);
+        (exit, _, err) = CliRunner.Run("embed", clip, "--encoder", Path.Combine(dir, "nowhere"), "--out", outPath);
         Assert.Equal(2, exit);
         Assert.Contains("checkpoint folder not found", err);
 
-        (exit, _, err) = Run("embed", clip, "--encoder", Encoder("hubert"), "--out", Path.Combine(dir, "x.npy"));
+        (exit, _, err) = CliRunner.Run("embed", clip, "--encoder", Encoder("hubert"), "--out", Path.Combine(dir, "x.npy"));
         Assert.Equal(2, exit);
         Assert.Contains("expected a .safetensors file", err);
         Assert.False(File.Exists(outPath));

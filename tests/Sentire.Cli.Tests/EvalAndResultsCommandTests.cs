@@ -8,16 +8,6 @@ namespace Sentire.Cli.Tests;
 /// <summary>`sentire eval` and `sentire results emotion` on a tiny model and synthetic corpora built in the test.</summary>
 public sealed class EvalAndResultsCommandTests
 {
-    static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
-
     static (string Root, IReadOnlyList<Utterance> Utterances) TwoCorpora() => TinyEmotionModel.Corpus(
         ("ravdess", "01", "male", "happy"), ("ravdess", "02", "female", "sad"), ("ravdess", "17", "male", "angry"),
         ("ravdess", "18", "female", "happy"), ("ravdess", "19", "male", "neutral"), ("ravdess", "20", "female", "sad"),
@@ -30,7 +20,7 @@ public sealed class EvalAndResultsCommandTests
         var (root, utterances) = TwoCorpora();
         var model = TinyEmotionModel.Save(Directory.CreateTempSubdirectory("sentire-tiny-model").FullName);
         var outDir = Path.Combine(Directory.CreateTempSubdirectory("sentire-eval").FullName, "report");
-        var (exit, output, error) = Run("eval", "--model", model, "--corpora", root, "--corpus", "ravdess,ased", "--split", "all", "--out", outDir);
+        var (exit, output, error) = CliRunner.Run("eval", "--model", model, "--corpora", root, "--corpus", "ravdess,ased", "--split", "all", "--out", outDir);
         Assert.True(exit == 0, error);
         Assert.Contains("| corpus ased |", output);
 
@@ -51,7 +41,7 @@ public sealed class EvalAndResultsCommandTests
         Assert.Contains("![confusion matrix](confusion.svg)", File.ReadAllText(Path.Combine(outDir, EmotionReport.MarkdownFile)));
 
         // The fixed split tests actors 17-20 only.
-        var (exit2, output2, _) = Run("eval", "--model", model, "--corpora", root, "--corpus", "ravdess", "--split", "ravdess-17-20");
+        var (exit2, output2, _) = CliRunner.Run("eval", "--model", model, "--corpora", root, "--corpus", "ravdess", "--split", "ravdess-17-20");
         Assert.Equal(0, exit2);
         Assert.Contains("4 clips", output2);
     }
@@ -61,10 +51,10 @@ public sealed class EvalAndResultsCommandTests
     {
         var (root, _) = TwoCorpora();
         var model = TinyEmotionModel.Save(Directory.CreateTempSubdirectory("sentire-tiny-model").FullName);
-        var (exit, _, error) = Run("eval", "--model", model, "--corpora", root, "--corpus", "iemocap");
+        var (exit, _, error) = CliRunner.Run("eval", "--model", model, "--corpora", root, "--corpus", "iemocap");
         Assert.Equal(2, exit);
         Assert.Contains("iemocap", error);
-        (exit, _, error) = Run("eval", "--model", model, "--corpora", root, "--split", "fold:7/5");
+        (exit, _, error) = CliRunner.Run("eval", "--model", model, "--corpora", root, "--split", "fold:7/5");
         Assert.Equal(2, exit);
         Assert.Contains("fold:7/5", error);
     }
@@ -96,7 +86,7 @@ public sealed class EvalAndResultsCommandTests
         var runs = Path.Combine(work, "runs");
         var markdown = Path.Combine(work, "results.md");
         string[] args = ["results", "emotion", "--recipe", recipe, "--folds", "2", "--corpora", root, "--runs", runs, "--out", markdown];
-        var (exit, _, error) = Run(args);
+        var (exit, _, error) = CliRunner.Run(args);
         Assert.True(exit == 0, error);
         // 4 models x (2 folds + RAVDESS 17-20), each with its result.
         var results = Directory.GetFiles(runs, "result.json", SearchOption.AllDirectories);
@@ -113,7 +103,7 @@ public sealed class EvalAndResultsCommandTests
 
         // A second run finds everything done and only rewrites the table.
         var stamps = results.ToDictionary(p => p, File.GetLastWriteTimeUtc);
-        (exit, _, error) = Run(args);
+        (exit, _, error) = CliRunner.Run(args);
         Assert.True(exit == 0, error);
         Assert.All(stamps, kv => Assert.Equal(kv.Value, File.GetLastWriteTimeUtc(kv.Key)));
     }

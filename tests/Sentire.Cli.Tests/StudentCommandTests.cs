@@ -7,23 +7,13 @@ namespace Sentire.Cli.Tests;
 /// <summary>`sentire analyze` and `sentire report` with the student package instead of the teacher.</summary>
 public sealed class StudentCommandTests
 {
-    static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (Program.Main(args), stdout.ToString(), stderr.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
-
     static string Student => Path.Combine(RepoPaths.Root, "models", "emotion-student-tiny");
 
     [Fact]
     public void AnalyzeJsonWithTheStudentHasItsEmotionsAndDimensions()
     {
         var sample = Path.Combine(RepoPaths.Root, "samples", "03-01-04-02-01-01-20.flac");
-        var (exit, output, err) = Run("analyze", sample, "--json", "--model", Student);
+        var (exit, output, err) = CliRunner.Run("analyze", sample, "--json", "--model", Student);
         Assert.True(exit == 0, err);
         var o = JsonDocument.Parse(output.Trim()).RootElement;
         var expected = EmotionModels.Load(Student).AnalyzeFile(sample).Overall!;
@@ -33,7 +23,7 @@ public sealed class StudentCommandTests
         Assert.Equal(Math.Round(expected.Dimensions.Valence, 3), o.GetProperty("valence").GetDouble());
         Assert.Equal(Math.Round(expected.Dimensions.Dominance, 3), o.GetProperty("dominance").GetDouble());
 
-        (exit, _, err) = Run("analyze", sample, "--model", Student, "--labels", "happy,bored");
+        (exit, _, err) = CliRunner.Run("analyze", sample, "--model", Student, "--labels", "happy,bored");
         Assert.Equal(2, exit);
         Assert.Contains("not a zero-shot model", err);
     }
@@ -46,7 +36,7 @@ public sealed class StudentCommandTests
             ("ravdess", "01", "male", "happy"), ("ravdess", "02", "female", "sad"), ("ravdess", "17", "male", "angry"),
             ("ravdess", "18", "female", "sad"), ("ravdess", "19", "male", "happy"), ("ravdess", "20", "female", "neutral")).Root;
         var output = Directory.CreateTempSubdirectory("sentire-report").FullName;
-        var (exit, text, err) = Run("report", "--model", model, "--corpora", corpora, "--perturbations", "gain+10db", "--out", output);
+        var (exit, text, err) = CliRunner.Run("report", "--model", model, "--corpora", corpora, "--perturbations", "gain+10db", "--out", output);
         Assert.True(exit == 0, err);
         Assert.Contains("CCC (derived targets)", text);
         var markdown = File.ReadAllText(Path.Combine(output, "report.md"));
