@@ -2,12 +2,16 @@ using System.CommandLine;
 using System.Text.Json;
 using Sentire.Evaluation.Captioning;
 using Sentire.Models.Secap;
+using Sentire.Training.Captions;
 
 namespace Sentire.Cli.Commands;
 
 /// <summary>
 /// <c>sentire eval-captions --candidates X --references Y</c>: BLEU-1..4, METEOR, ROUGE-L, CIDEr-D (COCO definitions,
-/// corpus level) and SIM; Chinese on characters, English on lower-cased words; SPICE reported as unavailable.
+/// corpus level), SIM (cosine of sentence embeddings from --sim-encoder, by default the shipped secap-small's caption
+/// LM, which is independent of the Q-Former being scored) and distinct captions; for references with an emotion
+/// <c>category</c> (the derived English captions) also gender and emotion accuracy with the derived-caption grammar's
+/// own word lists. Chinese on characters, English on lower-cased words; SPICE reported as unavailable.
 /// Candidates: JSON lines with <c>caption</c> and <c>id</c> or <c>file</c> (what <c>sentire caption --json</c> writes).
 /// References: JSON lines with <c>id</c> and/or <c>file</c>/<c>audio_path</c>, and <c>references</c> (list) or
 /// <c>reference</c>/<c>caption</c>; a SECap caption data file (runs/secap-lm/captions-*.jsonl) works with --split.
@@ -22,10 +26,14 @@ public static class EvalCaptionsCommand
         var lang = new Option<string?>("--lang") { Description = "en or zh; only references of that language are scored (a 'language' field), and it sets the tokenisation." };
         var split = new Option<string?>("--split") { Description = "Only references whose 'split' field has this value (train, valid, test)." };
         var model = new Option<string?>("--model") { Description = "Captioning model folder: caption the references' audio first (greedy)." };
-        var simModel = new Option<string?>("--sim-model") { Description = "Captioning model whose Q-Former text mode is the SIM sentence encoder (default: --model, else the shipped secap-small)." };
+        var simEncoder = new Option<string?>("--sim-encoder")
+        {
+            Description = "SIM sentence encoder folder: a Hugging Face BERT/RoBERTa checkpoint (mean-pooled last hidden states), a caption LM "
+                + "(mean-pooled final hidden states) or a SECap captioner (its Q-Former text mode). Default: the shipped secap-small's caption LM.",
+        };
         var markdown = new Option<string?>("--markdown") { Description = "Print one Markdown table row with this label instead of the text report." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
-        var command = new Command("eval-captions", "Score captions against references (BLEU, METEOR, ROUGE-L, CIDEr-D, SIM).") { candidates, references, lang, split, model, simModel, markdown, json };
+        var command = new Command("eval-captions", "Score captions against references (BLEU, METEOR, ROUGE-L, CIDEr-D, SIM).") { candidates, references, lang, split, model, simEncoder, markdown, json };
         command.SetAction(parse =>
         {
             var language = parse.GetValue(lang);
@@ -38,11 +46,25 @@ public static class EvalCaptionsCommand
             if (refs.Count == 0) return Usage($"{refFile}: no references left after the --lang/--split filters");
             language ??= refs.Select(r => r.Language).FirstOrDefault(l => l is not null) ?? (refs[0].Texts[0].Any(ch => ch >= 0x4E00 && ch <= 0x9FFF) ? "zh" : "en");
 
+            // the SIM encoder before any captioning, so a wrong --sim-encoder fails at once
+            ISentenceEncoder? encoder = null;
+            if (parse.GetValue(simEncoder) is { } simFolder)
+            {
+                try { encoder = SentenceEncoders.Load(simFolder); }
+                catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException) { return Usage($"--sim-encoder: {e.Message}"); }
+            }
+            else
+            {
+                try { encoder = DefaultSimEncoder(); }
+                catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException) { Console.Error.WriteLine($"sentire eval-captions: SIM skipped ({e.Message})"); }
+            }
+
             var candFile = parse.GetValue(candidates)!.FullName;
-            EmotionCaptioner? captioner = null;
             if (parse.GetValue(model) is { } modelFolder)
             {
-                captioner = EmotionCaptioner.Load(modelFolder);
+                EmotionCaptioner captioner;
+                try { captioner = EmotionCaptioner.Load(modelFolder); }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage($"--model: {e.Message}"); }
                 var lines = new List<string>();
                 foreach (var r in refs)
                 {
@@ -56,32 +78,32 @@ public static class EvalCaptionsCommand
             var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (key, caption) in ReadCandidates(candFile)) byKey[key] = caption;
             var set = new List<(string, IReadOnlyList<string>)>();
+            var factSet = new List<(string, string, string?)>();
             var unmatched = new List<string>();
             foreach (var r in refs)
             {
                 var caption = (r.Id is not null && byKey.TryGetValue(r.Id, out var a)) ? a : (r.File is not null && byKey.TryGetValue(Path.GetFullPath(r.File), out var b)) ? b : null;
                 if (caption is null) unmatched.Add(r.Id ?? r.File ?? "?");
-                else set.Add((caption, r.Texts));
+                else
+                {
+                    set.Add((caption, r.Texts));
+                    if (r.Category is not null) factSet.Add((caption, r.Texts[0], r.Category));
+                }
             }
             if (unmatched.Count > 0) return Usage($"{unmatched.Count} of {refs.Count} references have no candidate in {candFile}, e.g. {unmatched[0]}");
 
-            ISentenceEncoder? encoder = null;
-            var simFolder = parse.GetValue(simModel) ?? parse.GetValue(model);
-            try
-            {
-                simFolder ??= CaptionCommand.ResolveModel(null);
-                captioner = captioner is not null && simFolder == parse.GetValue(model) ? captioner : EmotionCaptioner.Load(simFolder);
-                encoder = new CaptionerSentenceEncoder(captioner, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(simFolder))));
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException) { Console.Error.WriteLine($"sentire eval-captions: SIM skipped ({e.Message})"); }
-
-            var report = CaptionReport.Score(set, language == "zh" ? CaptionLanguage.Chinese : CaptionLanguage.English, encoder);
+            // fact accuracy reads English words with the derived-caption grammar's lists; Chinese captions have no such lists
+            var facts = language == "en" && factSet.Count > 0 ? CaptionFactAccuracy.Score(factSet, DerivedCaptionGrammar.FactLexicon) : null;
+            var report = CaptionReport.Score(set, language == "zh" ? CaptionLanguage.Chinese : CaptionLanguage.English, encoder, facts);
             if (parse.GetValue(markdown) is { } label) Console.WriteLine(report.ToMarkdownRow(label));
             else if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(new
             {
                 captions = report.Captions, language, bleu1 = report.Coco.Bleu1, bleu2 = report.Coco.Bleu2, bleu3 = report.Coco.Bleu3, bleu4 = report.Coco.Bleu4,
                 meteor = report.Meteor, meteor_modules = report.MeteorModules, rouge_l = report.Coco.RougeL, cider_d = report.Coco.CiderD,
-                sim = report.Sim, sim_encoder = report.SimEncoder, spice = (double?)null, spice_note = CaptionReport.Spice,
+                sim = report.Sim, sim_encoder = report.SimEncoder, distinct_captions = report.DistinctCaptions,
+                gender_accuracy = report.Facts?.GenderAccuracy, gender_clips = report.Facts?.GenderClips,
+                emotion_accuracy = report.Facts?.EmotionAccuracy, emotion_clips = report.Facts?.EmotionClips,
+                spice = (double?)null, spice_note = CaptionReport.Spice,
             }, JsonOut));
             else Console.Write(report.ToText());
             return 0;
@@ -91,13 +113,16 @@ public static class EvalCaptionsCommand
 
     static readonly JsonSerializerOptions JsonOut = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    sealed record Reference(string? Id, string? File, string? Language, string? Split, IReadOnlyList<string> Texts);
+    sealed record Reference(string? Id, string? File, string? Language, string? Split, string? Category, IReadOnlyList<string> Texts);
 
-    /// <summary>SIM's sentence encoder: a captioner's Q-Former text mode (pooled C-Embedding).</summary>
-    sealed class CaptionerSentenceEncoder(EmotionCaptioner captioner, string name) : ISentenceEncoder
+    /// <summary>The caption LM of the default captioner (models/secap-small beside the binary, or SENTIRE_CAPTION_MODEL):
+    /// ours, and not the Q-Former whose captions are scored. Named relative to the binary's folder when it lies there.</summary>
+    static ISentenceEncoder DefaultSimEncoder()
     {
-        public string Name => $"{name} Q-Former text mode";
-        public float[] Encode(string text) => captioner.EmbedSentence(text).Data.ToArray();
+        var package = CaptionCommand.ResolveModel(null);
+        var folder = SecapPackage.LanguageModelPath(package, SecapPackage.ReadConfig(package));
+        var relative = Path.GetRelativePath(AppContext.BaseDirectory, folder);
+        return SentenceEncoders.Load(folder, relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? folder : relative);
     }
 
     static IEnumerable<JsonElement> Lines(string path)
@@ -125,7 +150,7 @@ public static class EvalCaptionsCommand
             IReadOnlyList<string> texts = e.TryGetProperty("references", out var list) && list.ValueKind == JsonValueKind.Array
                 ? list.EnumerateArray().Select(x => x.GetString() ?? "").ToList()
                 : (Str(e, "reference") ?? Str(e, "caption")) is { } one ? [one] : throw new InvalidDataException($"{path}: a line has no 'references', 'reference' or 'caption'");
-            yield return new Reference(Str(e, "id"), file is null ? null : Path.GetFullPath(file), Str(e, "language"), Str(e, "split"), texts);
+            yield return new Reference(Str(e, "id"), file is null ? null : Path.GetFullPath(file), Str(e, "language"), Str(e, "split"), Str(e, "category"), texts);
         }
     }
 

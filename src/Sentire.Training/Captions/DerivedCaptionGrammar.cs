@@ -1,5 +1,6 @@
 using Sentire.Audio.Corpus;
 using Sentire.Audio.Prosody;
+using Sentire.Evaluation.Captioning;
 using Sentire.Tensors;
 
 namespace Sentire.Training.Captions;
@@ -33,7 +34,33 @@ public static class DerivedCaptionGrammar
         ["bored"] = (["bored", "uninterested", "weary"], ["a little bored", "indifferent"], ["very bored", "utterly uninterested"], ["boredom", "indifference"]),
     };
 
+    /// <summary>Subject and possessive per gender; the subject without a known gender names none.</summary>
+    static readonly (string Subject, string Possessive)[] FemaleSubjects = [("A woman", "Her"), ("A female speaker", "Her"), ("The woman", "Her")];
+    static readonly (string Subject, string Possessive)[] MaleSubjects = [("A man", "His"), ("A male speaker", "His"), ("The man", "His")];
+    static readonly (string Subject, string Possessive)[] UnknownSubjects = [("The speaker", "Their"), ("A person", "Their")];
+
     public static IReadOnlyCollection<string> KnownEmotions => Emotions.Keys;
+
+    /// <summary>Every phrase the grammar names each emotion with (adjectives of every intensity, then nouns).</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> EmotionPhrases { get; } = Emotions.ToDictionary(
+        e => e.Key, e => (IReadOnlyList<string>)[.. e.Value.Plain.Concat(e.Value.Mild).Concat(e.Value.Strong).Concat(e.Value.Nouns).Distinct()], StringComparer.Ordinal);
+
+    /// <summary>The words of the grammar's female subjects that no other subject uses (woman, female, her), and "she",
+    /// which the grammar never writes but a free-form caption would.</summary>
+    public static IReadOnlyList<string> FemaleWords { get; } = [.. GenderWords(FemaleSubjects, MaleSubjects), "she"];
+
+    /// <summary>As <see cref="FemaleWords"/> for men (man, male, his, he).</summary>
+    public static IReadOnlyList<string> MaleWords { get; } = [.. GenderWords(MaleSubjects, FemaleSubjects), "he"];
+
+    /// <summary>The facts a derived caption states, for <see cref="CaptionFactAccuracy"/>.</summary>
+    public static CaptionFactLexicon FactLexicon { get; } = new(EmotionPhrases, FemaleWords, MaleWords);
+
+    static IEnumerable<string> GenderWords((string Subject, string Possessive)[] own, (string Subject, string Possessive)[] other)
+    {
+        static IEnumerable<string> Words(IEnumerable<(string Subject, string Possessive)> s) =>
+            s.SelectMany(x => $"{x.Subject} {x.Possessive}".ToLowerInvariant().Split(' '));
+        return Words(own).Distinct().Except(Words(other.Concat(UnknownSubjects)));
+    }
 
     static T Pick<T>(IReadOnlyList<T> items, Generator rng) => items[rng.NextInt(items.Count)];
 
@@ -51,9 +78,9 @@ public static class DerivedCaptionGrammar
         string adjective = Pick(adjectives, rng), noun = Pick(words.Nouns, rng);
         var (subject, possessive) = facts.Gender switch
         {
-            Gender.Female => Pick(new[] { ("A woman", "Her"), ("A female speaker", "Her"), ("The woman", "Her") }, rng),
-            Gender.Male => Pick(new[] { ("A man", "His"), ("A male speaker", "His"), ("The man", "His") }, rng),
-            _ => Pick(new[] { ("The speaker", "Their"), ("A person", "Their") }, rng),
+            Gender.Female => Pick(FemaleSubjects, rng),
+            Gender.Male => Pick(MaleSubjects, rng),
+            _ => Pick(UnknownSubjects, rng),
         };
         string Article(string w) => "aeiou".Contains(w[0]) ? "an" : "a";
         var emotionPart = rng.NextInt(5) switch
