@@ -24,7 +24,8 @@ public static class TrainSecapCommand
         var lm = new Command("secap-lm", "Pre-train the small caption LM (LLaMA architecture) and its BPE tokenizer that SECap keeps frozen.") { recipe, overrides, corpora, output };
         lm.SetAction((parse, cancel) =>
         {
-            if (Load<SecapLmRecipe>(parse.GetValue(recipe)!, parse.GetValue(overrides) ?? [], null) is not { } r) return Task.FromResult(2);
+            var lmRecipe = parse.GetValue(recipe)!;
+            if (Load<SecapLmRecipe>(lmRecipe, parse.GetValue(overrides) ?? [], r => r.Validate(lmRecipe.FullName)) is not { } r) return Task.FromResult(2);
             var root = parse.GetValue(corpora)!.FullName;
             if (!Directory.Exists(root)) return Task.FromResult(Fail($"corpora folder {root} not found (--corpora)"));
             var run = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);

@@ -25,8 +25,8 @@ public sealed class DimensionsRecipe
         if (Head.HiddenSize <= 0) errors.Add($"head.hidden_size must be positive, got {Head.HiddenSize}");
         if (Head.Dropout is < 0 or >= 1) errors.Add($"head.dropout must be in [0, 1), got {Head.Dropout}");
         if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 (CCC is a batch statistic), got {Optim.BatchSize}");
-        if (Optim.Epochs <= 0) errors.Add($"optim.epochs must be positive, got {Optim.Epochs}");
-        if (Optim.LearningRate <= 0) errors.Add($"optim.learning_rate must be positive, got {Optim.LearningRate}");
+        // steps per epoch follow from the data (or encoder.steps_per_epoch), and the trainer caps the warm-up at the total
+        RecipeChecks.Schedule(errors, "optim", Optim.Epochs, null, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
         if (Encoder.FineTune && Encoder.LearningRate <= 0) errors.Add($"encoder.learning_rate must be positive when fine-tuning, got {Encoder.LearningRate}");
         if (Encoder.FineTune && Encoder.StepsPerEpoch <= 0) errors.Add($"encoder.steps_per_epoch must be positive when fine-tuning, got {Encoder.StepsPerEpoch}");
         if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));

@@ -27,9 +27,8 @@ public sealed class StudentRecipe
         if (Loss.Temperature <= 0) errors.Add($"loss.temperature must be positive, got {Loss.Temperature}");
         if (Loss.CategoryWeight < 0 || Loss.DimensionMseWeight < 0 || Loss.DimensionCccWeight < 0) errors.Add("loss weights must be >= 0");
         if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 (the CCC loss needs a batch), got {Optim.BatchSize}");
-        if (Optim.Epochs <= 0) errors.Add($"optim.epochs must be positive, got {Optim.Epochs}");
-        if (Optim.LearningRate <= 0) errors.Add($"optim.learning_rate must be positive, got {Optim.LearningRate}");
-        if (Optim.WarmupSteps < 0) errors.Add($"optim.warmup_steps must be >= 0, got {Optim.WarmupSteps}");
+        // steps per epoch follow from the data, and the distiller caps the warm-up at the total
+        RecipeChecks.Schedule(errors, "optim", Optim.Epochs, null, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
         if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
     }
 }

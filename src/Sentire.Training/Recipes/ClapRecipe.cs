@@ -33,10 +33,7 @@ public sealed class ClapRecipe
         if (Data.Validation != "ravdess-17-20" && Clap.ClapTrainer.ParseFold(Data.Validation) is null)
             errors.Add($"data.validation '{Data.Validation}' is not 'ravdess-17-20' or 'fold:K/N' with 1 <= K <= N");
         if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 for a contrastive loss, got {Optim.BatchSize}");
-        if (Optim.Epochs <= 0 || Optim.StepsPerEpoch <= 0) errors.Add("optim.epochs and optim.steps_per_epoch must be positive");
-        if (Optim.WarmupSteps < 0 || Optim.WarmupSteps > (long)Optim.Epochs * Optim.StepsPerEpoch)
-            errors.Add($"optim.warmup_steps must be in [0, epochs * steps_per_epoch = {(long)Optim.Epochs * Optim.StepsPerEpoch}], got {Optim.WarmupSteps}");
-        if (Optim.LearningRate <= 0) errors.Add($"optim.learning_rate must be positive, got {Optim.LearningRate}");
+        RecipeChecks.Schedule(errors, "optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
         if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
     }
 }

@@ -34,9 +34,13 @@ public sealed class SecapRecipe
         if (Stage1.Categories < 2 || Stage1.SamplesPerCategory < 1) errors.Add($"stage1 needs categories >= 2 and samples_per_category >= 1 (got {Stage1.Categories}, {Stage1.SamplesPerCategory})");
         if (!Modalities.Contains(Stage2.InputModality)) errors.Add($"stage2.input_modality '{Stage2.InputModality}' is not one of {string.Join(", ", Modalities)}");
         if (Stage2.Init is not ("stage1" or "scratch")) errors.Add($"stage2.init '{Stage2.Init}' is not 'stage1' or 'scratch'");
-        if (Stage1.LearningRate <= 0 || Stage2.LearningRate <= 0) errors.Add("learning rates must be positive");
-        if (Stage2.BatchSize <= 0 || Stage2.Epochs <= 0 || Stage2.StepsPerEpoch <= 0 || Stage1.Epochs < 0 || Stage1.StepsPerEpoch <= 0) errors.Add("batch sizes, epochs and steps must be positive");
+        // stage 1's warm-up is derived (min(50, total / 10)), so only its sizes can be wrong
+        if (Stage1.LearningRate <= 0) errors.Add($"stage1.learning_rate must be positive, got {Stage1.LearningRate}");
+        if (Stage1.Epochs < 0) errors.Add($"stage1.epochs must be >= 0 (0 skips stage 1), got {Stage1.Epochs}");
+        if (Stage1.StepsPerEpoch <= 0) errors.Add($"stage1.steps_per_epoch must be positive, got {Stage1.StepsPerEpoch}");
+        if (Stage2.BatchSize <= 0) errors.Add($"stage2.batch_size must be positive, got {Stage2.BatchSize}");
         if (LanguageModelPrecision is not ("f32" or "bf16")) errors.Add($"language_model_precision '{LanguageModelPrecision}' is not 'f32' or 'bf16'");
+        RecipeChecks.Schedule(errors, "stage2", Stage2.Epochs, Stage2.StepsPerEpoch, Stage2.WarmupSteps, Stage2.LearningRate, Stage2.MinLearningRate);
         if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
     }
 }
@@ -119,6 +123,21 @@ public sealed class SecapLmRecipe
     public double PrefixHintProbability { get; init; }
     public SecapLmModelRecipe Model { get; init; } = new();
     public SecapLmOptimRecipe Optim { get; init; } = new();
+
+    public void Validate(string source)
+    {
+        var errors = new List<string>();
+        if (VocabSize <= 260) errors.Add($"vocab_size must exceed the 260 byte and special tokens, got {VocabSize}");
+        if (PrefixHintProbability is < 0 or > 1) errors.Add($"prefix_hint_probability must be in [0, 1], got {PrefixHintProbability}");
+        var m = Model;
+        if (m.HiddenSize <= 0 || m.IntermediateSize <= 0 || m.NumHiddenLayers <= 0 || m.MaxPositionEmbeddings <= 0)
+            errors.Add($"model.hidden_size, intermediate_size, num_hidden_layers and max_position_embeddings must be positive, got {m.HiddenSize}, {m.IntermediateSize}, {m.NumHiddenLayers}, {m.MaxPositionEmbeddings}");
+        if (m.NumAttentionHeads <= 0 || m.NumKeyValueHeads <= 0 || m.HiddenSize % m.NumAttentionHeads != 0 || m.NumAttentionHeads % m.NumKeyValueHeads != 0)
+            errors.Add($"model.hidden_size {m.HiddenSize} must be divisible by model.num_attention_heads {m.NumAttentionHeads}, and that by model.num_key_value_heads {m.NumKeyValueHeads}");
+        if (Optim.BatchSize <= 0) errors.Add($"optim.batch_size must be positive, got {Optim.BatchSize}");
+        RecipeChecks.Schedule(errors, "optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
+        if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
+    }
 }
 
 /// <summary>LlamaConfig sizes, Hugging Face names.</summary>

@@ -1,0 +1,66 @@
+using Sentire.Tests.Common;
+using Sentire.Training.Dimensions;
+using Sentire.Training.Distillation;
+using Sentire.Training.Recipes;
+using Sentire.Training.Secap;
+
+namespace Sentire.Training.Tests;
+
+/// <summary>Every recipe that feeds an LrSchedule reports a schedule it cannot build as a RecipeException naming the
+/// recipe file and the field, before any training starts (not as the schedule's ArgumentException).</summary>
+public sealed class RecipeScheduleValidationTests
+{
+    static RecipeException Invalid<T>(string file, Action<T, string> validate, params string[] sets) where T : new()
+    {
+        var path = Path.Combine(RepoPaths.Root, "recipes", file);
+        validate(RecipeLoader.Load<T>(path, []), path);                          // the shipped recipe is valid
+        var e = Assert.Throws<RecipeException>(() => validate(RecipeLoader.Load<T>(path, sets), path));
+        Assert.Contains(path, e.Message);
+        return e;
+    }
+
+    [Fact]
+    public void SecapStage2WarmupLongerThanTheRun()
+    {
+        var e = Invalid<SecapRecipe>("secap-small.yaml", (r, p) => r.Validate(p), "stage2.steps_per_epoch=1", "stage2.epochs=2", "stage2.warmup_steps=3");
+        Assert.Contains("stage2.warmup_steps 3 exceeds the run's 2 steps", e.Message);
+        Assert.Contains("stage2.steps_per_epoch must be positive",
+            Invalid<SecapRecipe>("secap-small.yaml", (r, p) => r.Validate(p), "stage2.steps_per_epoch=0").Message);
+        Assert.Contains("stage1.steps_per_epoch must be positive",
+            Invalid<SecapRecipe>("secap-small.yaml", (r, p) => r.Validate(p), "stage1.steps_per_epoch=0").Message);
+    }
+
+    [Fact]
+    public void SecapLmWarmupLongerThanTheRun()
+    {
+        var e = Invalid<SecapLmRecipe>("secap-lm.yaml", (r, p) => r.Validate(p), "optim.epochs=1", "optim.steps_per_epoch=10", "optim.warmup_steps=11");
+        Assert.Contains("optim.warmup_steps 11 exceeds the run's 10 steps", e.Message);
+        Assert.Contains("optim.min_learning_rate must be in [0, optim.learning_rate",
+            Invalid<SecapLmRecipe>("secap-lm.yaml", (r, p) => r.Validate(p), "optim.learning_rate=0.001", "optim.min_learning_rate=0.01").Message);
+    }
+
+    [Fact]
+    public void ClapWarmupLongerThanTheRun()
+    {
+        var e = Invalid<ClapRecipe>("emotion-clap-small.yaml", (r, p) => r.Validate(p), "optim.epochs=2", "optim.steps_per_epoch=5", "optim.warmup_steps=11");
+        Assert.Contains("optim.warmup_steps 11 exceeds the run's 10 steps", e.Message);
+    }
+
+    [Fact]
+    public void DimensionsNegativeWarmupAndMinAbovePeak()
+    {
+        Assert.Contains("optim.warmup_steps must be >= 0",
+            Invalid<DimensionsRecipe>("dimensions-small.yaml", (r, p) => r.Validate(p), "optim.warmup_steps=-1").Message);
+        Assert.Contains("optim.min_learning_rate must be in",
+            Invalid<DimensionsRecipe>("dimensions-small.yaml", (r, p) => r.Validate(p), "optim.min_learning_rate=1").Message);
+    }
+
+    [Fact]
+    public void StudentNegativeWarmupAndMinAbovePeak()
+    {
+        Assert.Contains("optim.warmup_steps must be >= 0",
+            Invalid<StudentRecipe>("student-tiny.yaml", (r, p) => r.Validate(p), "optim.warmup_steps=-1").Message);
+        Assert.Contains("optim.min_learning_rate must be in",
+            Invalid<StudentRecipe>("student-tiny.yaml", (r, p) => r.Validate(p), "optim.min_learning_rate=1").Message);
+    }
+}
