@@ -98,19 +98,8 @@ public sealed class EmotionCaptioner
         return Consensus(candidates);
     }
 
-    (Tensor Embeds, Tensor Mask) Prefix(Audio.Dsp.FeatureMatrix frames, string instruction, string? transcript)
-    {
-        Tensor? l = null;
-        if (SecapModel.NeedsSpeech(Modality))
-        {
-            var (f, m) = SecapSpeechFrames.Batch([frames]);
-            l = Model.LEmbedding(f, m);
-        }
-        var transcriptIds = transcript is null ? null : new[] { Tokenizer.Encode(transcript) };
-        var rows = Model.Prefixes(Modality, Tokenizer.BosId, Tokenizer.EosId, l, transcriptIds, 1);
-        var (embeds, mask, _) = SecapModel.Assemble(LanguageModel, [[.. rows[0], InputSegment.Tokens(Tokenizer.Encode(instruction))]]);
-        return (embeds, mask);
-    }
+    (Tensor Embeds, Tensor Mask) Prefix(Audio.Dsp.FeatureMatrix frames, string instruction, string? transcript) =>
+        Model.Prompt(LanguageModel, Tokenizer, Modality, frames, instruction, transcript);
 
     string Decode(int[] ids) => Tokenizer.Decode(ids).Trim();
 

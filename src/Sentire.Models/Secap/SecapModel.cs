@@ -73,6 +73,23 @@ public sealed class SecapModel : Module
         return result;
     }
 
+    /// <summary>The generation prompt (1, T, D_lm) and mask of one clip: BOS, the modality's prefix, the instruction.</summary>
+    public (Tensor Embeds, Tensor Mask) Prompt(LlamaForCausalLM lm, CaptionTokenizer tokenizer, SecapInputModality modality,
+        Audio.Dsp.FeatureMatrix? frames, string instruction, string? transcript)
+    {
+        Tensor? l = null;
+        if (NeedsSpeech(modality))
+        {
+            if (frames is null) throw new ArgumentException($"modality {modality} needs speech frames");
+            var (f, m) = SecapSpeechFrames.Batch([frames]);
+            l = LEmbedding(f, m);
+        }
+        var transcriptIds = transcript is null ? null : new[] { tokenizer.Encode(transcript) };
+        var rows = Prefixes(modality, tokenizer.BosId, tokenizer.EosId, l, transcriptIds, 1);
+        var (embeds, mask, _) = Assemble(lm, [[.. rows[0], InputSegment.Tokens(tokenizer.Encode(instruction))]]);
+        return (embeds, mask);
+    }
+
     /// <summary>Concatenates each row's segments and left-pads the rows: embeddings (B, T, D_lm) and mask (B, T).</summary>
     public static (Tensor Embeds, Tensor Mask, int[] Lengths) Assemble(LlamaForCausalLM lm, IReadOnlyList<IReadOnlyList<InputSegment>> rows)
     {

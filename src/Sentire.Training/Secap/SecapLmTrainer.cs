@@ -43,6 +43,7 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
 
     public void Run(IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
+        if (recipe.PrefixHint is not ("copy" or "paraphrase")) throw new Recipes.RecipeException($"prefix_hint '{recipe.PrefixHint}' is not 'copy' or 'paraphrase'");
         Directory.CreateDirectory(runFolder);
         var o = recipe.Optim;
         var clips = CaptionDataset.LoadOrBuild(runFolder, corporaRoot, recipe.Data, recipe.Seed,
@@ -57,7 +58,7 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
         long totalSteps = (long)o.Epochs * o.StepsPerEpoch;
         var schedule = new LrSchedule(o.LearningRate, o.WarmupSteps, totalSteps, LrDecay.Cosine, o.MinLearningRate);
         var checkpointPath = Path.Combine(runFolder, "checkpoint.safetensors");
-        var metrics = new MetricsCsv(Path.Combine(runFolder, "metrics.csv"), ["epoch", "step", "train_loss", "valid_loss_en", "valid_loss_zh", "learning_rate", "seconds"]);
+        var metrics = new MetricsCsv(Path.Combine(runFolder, "metrics.csv"), ["epoch", "step", "train_loss", "valid_loss_en", "valid_loss_zh", "valid_hinted_loss_en", "valid_hinted_loss_zh", "learning_rate", "seconds"]);
         var resume = TrainingResume.From(checkpointPath, model, optimizer);
         int startEpoch = resume.StartEpoch;
         long step = resume.Step;
@@ -80,8 +81,9 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
                     var pool = train[languages[rng.NextInt(languages.Length)]];
                     var clip = pool[rng.NextInt(pool.Count)];
                     var caption = clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)];
-                    var hint = rng.NextDouble() < recipe.PrefixHintProbability ? clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)] : null;
-                    rows[b] = Row(tokenizer, CaptionInstructions.Draw(clip.Language, rng), caption, config.MaxPositionEmbeddings, hint);
+                    var hint = rng.NextDouble() < recipe.PrefixHintProbability
+                        ? recipe.PrefixHint == "copy" ? caption : clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)] : null;
+                    rows[b] = Row(tokenizer, CaptionInstructions.Draw(clip.Language, rng), caption, config.MaxPositionEmbeddings, hint).Ids;
                 }
                 optimizer.SetLearningRateFactor(schedule.Factor(step));
                 var loss = NextTokenLoss(model, rows, tokenizer.PadId);
@@ -95,18 +97,30 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
             }
 
             model.Eval();
-            double ValidLoss(string language)
+            // Caption tokens only, as stage 2 scores them: plain ("BOS instruction caption") and hinted ("BOS hint
+            // instruction caption", the hint as in training: the caption itself, or another paraphrase of it). Hinted well below plain means
+            // the LM reads the prefix slot; if they are equal, stage 2 has nothing to steer and its captions collapse.
+            double ValidLoss(string language, bool hinted)
             {
-                var rows = valid.Where(c => c.Language == language).Select(c => Row(tokenizer, CaptionInstructions.For(language)[0], c.Reference, config.MaxPositionEmbeddings)).ToArray();
+                var rows = valid.Where(c => c.Language == language).Select(c => Row(tokenizer, CaptionInstructions.For(language)[0], c.Reference, config.MaxPositionEmbeddings,
+                    !hinted ? null : recipe.PrefixHint == "copy" ? c.Reference : c.TrainingCaptions.FirstOrDefault(t => t != c.Reference) ?? c.Reference)).ToArray();
                 if (rows.Length == 0) return double.NaN;
                 using var _ = Autograd.NoGrad();
                 double total = 0;
-                for (int i = 0; i < rows.Length; i += 32) total += NextTokenLoss(model, rows[i..Math.Min(rows.Length, i + 32)], tokenizer.PadId).Item() * Math.Min(32, rows.Length - i);
+                for (int i = 0; i < rows.Length; i += 32)
+                {
+                    var part = rows[i..Math.Min(rows.Length, i + 32)];
+                    total += NextTokenLoss(model, [.. part.Select(r => r.Ids)], tokenizer.PadId, [.. part.Select(r => r.CaptionStart)]).Item() * part.Length;
+                }
                 return total / rows.Length;
             }
-            double en = ValidLoss("en"), zh = ValidLoss("zh");
-            double score = new[] { en, zh }.Where(double.IsFinite).DefaultIfEmpty(double.PositiveInfinity).Average();
-            metrics.Add(epoch, step, sum / o.StepsPerEpoch, en, zh, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
+            double en = ValidLoss("en", false), zh = ValidLoss("zh", false), hintedEn = ValidLoss("en", true), hintedZh = ValidLoss("zh", true);
+            // The model kept is the one that reads the prefix best (hinted loss), since that is what stage 2 needs: the
+            // plain Chinese loss rises after a few epochs (350 training captions are memorised) and would otherwise pick
+            // an early LM that ignores the prefix.
+            double[] selection = recipe.PrefixHintProbability > 0 ? [hintedEn, hintedZh] : [en, zh];
+            double score = selection.Where(double.IsFinite).DefaultIfEmpty(double.PositiveInfinity).Average();
+            metrics.Add(epoch, step, sum / o.StepsPerEpoch, en, zh, hintedEn, hintedZh, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
             if (score < best)
             {
                 best = score;
@@ -117,22 +131,24 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
                 Epoch = epoch,
                 Step = step,
                 RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-                Metrics = new Dictionary<string, double> { ["train/loss"] = sum / o.StepsPerEpoch, ["valid/loss_en"] = en, ["valid/loss_zh"] = zh, ["best/valid_loss"] = best },
+                Metrics = new Dictionary<string, double> { ["train/loss"] = sum / o.StepsPerEpoch, ["valid/loss_en"] = en, ["valid/loss_zh"] = zh, ["valid/hinted_loss_en"] = hintedEn, ["valid/hinted_loss_zh"] = hintedZh, ["best/valid_loss"] = best },
                 Recipe = recipeText,
             });
-            progress?.Report(new TrainingProgress($"LM epoch {epoch}: loss {sum / o.StepsPerEpoch:F4}, valid loss en {en:F4} zh {zh:F4}", epoch, o.Epochs, o.StepsPerEpoch, o.StepsPerEpoch, sum / o.StepsPerEpoch, schedule.LearningRate(step)));
+            progress?.Report(new TrainingProgress($"LM epoch {epoch}: loss {sum / o.StepsPerEpoch:F4}, valid caption loss en {en:F4} zh {zh:F4}, hinted en {hintedEn:F4} zh {hintedZh:F4}", epoch, o.Epochs, o.StepsPerEpoch, o.StepsPerEpoch, sum / o.StepsPerEpoch, schedule.LearningRate(step)));
         }
     }
 
-    /// <summary>BOS, [hint,] instruction, caption, EOS, cut to the LM's positions.</summary>
-    static int[] Row(BpeTokenizer tokenizer, string instruction, string caption, int maxTokens, string? hint = null)
+    /// <summary>BOS, [hint,] instruction, caption, EOS, cut to the LM's positions; CaptionStart is the caption's first index.</summary>
+    static (int[] Ids, int CaptionStart) Row(BpeTokenizer tokenizer, string instruction, string caption, int maxTokens, string? hint = null)
     {
-        int[] row = [tokenizer.BosId, .. hint is null ? [] : tokenizer.Encode(hint), .. tokenizer.Encode(instruction), .. tokenizer.Encode(caption), tokenizer.EosId];
-        return row.Length <= maxTokens ? row : row[..maxTokens];
+        int[] prompt = [tokenizer.BosId, .. hint is null ? [] : tokenizer.Encode(hint), .. tokenizer.Encode(instruction)];
+        int[] row = [.. prompt, .. tokenizer.Encode(caption), tokenizer.EosId];
+        return (row.Length <= maxTokens ? row : row[..maxTokens], prompt.Length);
     }
 
-    /// <summary>Mean cross-entropy of every next token of left-padded rows.</summary>
-    static Tensor NextTokenLoss(LlamaForCausalLM model, int[][] rows, int padId)
+    /// <summary>Mean cross-entropy of the next tokens of left-padded rows: every token, or (with
+    /// <paramref name="scoreFrom"/>) only the tokens at or after each row's given index.</summary>
+    static Tensor NextTokenLoss(LlamaForCausalLM model, int[][] rows, int padId, int[]? scoreFrom = null)
     {
         int b = rows.Length, t = rows.Max(r => r.Length);
         var ids = new int[b][];
@@ -141,10 +157,10 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
         Array.Fill(targets, -100);
         for (int i = 0; i < b; i++)
         {
-            int pad = t - rows[i].Length;
+            int pad = t - rows[i].Length, first = pad + Math.Max(0, (scoreFrom?[i] ?? 1) - 1);
             ids[i] = [.. Enumerable.Repeat(padId, pad), .. rows[i]];
             mask.Data.Slice(i * t + pad, rows[i].Length).Fill(1f);
-            for (int j = pad; j + 1 < t; j++) targets[i * t + j] = ids[i][j + 1];
+            for (int j = first; j + 1 < t; j++) targets[i * t + j] = ids[i][j + 1];
         }
         var logits = model.Forward(model.EmbedTokens(ids), mask);                        // (B, T, V)
         return Loss.CrossEntropy(logits.Reshape(b * t, logits.Dim(2)), targets);

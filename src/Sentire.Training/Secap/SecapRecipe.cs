@@ -98,6 +98,7 @@ public sealed class SecapStage2Recipe
     /// <summary>Table 2 of the paper: q (Q-Embedding only, default), t (T-Embedding), transcript (raw transcript tokens),
     /// transcript+q, t+q.</summary>
     public string InputModality { get; init; } = "q";
+
     /// <summary>stage1: start from the stage-1 Q-Former; scratch: fresh weights (the "no stage 1" ablation).</summary>
     public string Init { get; init; } = "stage1";
     /// <summary>Train only the projection, keeping the stage-1 Q-Former frozen (an ablation).</summary>
@@ -121,6 +122,11 @@ public sealed class SecapLmRecipe
     /// paraphrase of the caption; for Chinese the caption itself), so the LM learns to read the slot that the
     /// L-Embedding fills in stage 2. Our addition: a 7B LLaMA reads soft prompts without it, a 3-layer LM does not.</summary>
     public double PrefixHintProbability { get; init; }
+    /// <summary>What the hint is: <c>copy</c>, the row's own caption (the LM must read the slot to predict a caption
+    /// drawn from several paraphrases, so it learns to copy from it; memorising the training captions does not help),
+    /// or <c>paraphrase</c>, another caption of the same clip (only its facts carry over). A 3-layer LM trained with
+    /// paraphrase hints for 500 steps ignored even a verbatim hint on held-out clips (valid hinted loss = plain loss).</summary>
+    public string PrefixHint { get; init; } = "copy";
     public SecapLmModelRecipe Model { get; init; } = new();
     public SecapLmOptimRecipe Optim { get; init; } = new();
 
