@@ -205,10 +205,58 @@ public sealed class QFormer : Module
     public static Tensor PoolText(Tensor textEmbedding) => Sentire.Models.Layers.Pooling.FirstToken(textEmbedding);
 
     /// <summary>
+    /// BLIP-2's initialisation: the Q-Former's text-mode weights from a pre-trained BERT (Hugging Face BertModel names:
+    /// embeddings.*, encoder.layer.N.attention.self.{query,key,value}, attention.output.*, intermediate.dense,
+    /// output.*). Every tensor whose shape matches is copied; cross-attention and the queries have no BERT counterpart
+    /// and keep their random initialisation (as in BLIP-2). BERT adds token_type_embeddings[0] to every token of a
+    /// one-segment input; the Q-Former has no segments, so that row is folded into the position embeddings. With the
+    /// same vocabulary and sizes the text mode then computes exactly BERT's last hidden state. Returns the number of
+    /// tensors copied.
+    /// </summary>
+    public int InitialiseFrom(HuggingFace.Text.BertModel bert)
+    {
+        if (bert is HuggingFace.Text.RobertaModel)
+            throw new NotSupportedException("Q-Former initialisation reads BERT checkpoints; RoBERTa's offset positions are not mapped");
+        int copied = 0;
+        bool Copy(Tensor from, Tensor to, int rows = -1)
+        {
+            if (rows < 0 ? !from.Shape.SequenceEqual(to.Shape) : from.Rank != 2 || to.Rank != 2 || from.Dim(1) != to.Dim(1) || from.Dim(0) < rows) return false;
+            from.Data[..to.Data.Length].CopyTo(to.Data);
+            copied++;
+            return true;
+        }
+        var e = bert.Embeddings;
+        Copy(e.WordEmbeddings.Weight, WordEmbeddings.Weight);
+        if (Copy(e.PositionEmbeddings.Weight, PositionEmbeddings.Weight, rows: PositionEmbeddings.Weight.Dim(0)))
+        {
+            var segment = e.TokenTypeEmbeddings.Weight.Data[..Config.HiddenSize];
+            for (int p = 0; p < PositionEmbeddings.Weight.Dim(0); p++)
+                System.Numerics.Tensors.TensorPrimitives.Add(PositionEmbeddings.Weight.Data.Slice(p * Config.HiddenSize, Config.HiddenSize), segment,
+                    PositionEmbeddings.Weight.Data.Slice(p * Config.HiddenSize, Config.HiddenSize));
+        }
+        Copy(e.Norm.Weight!, EmbeddingsNorm.Weight!); Copy(e.Norm.Bias!, EmbeddingsNorm.Bias!);
+        int n = Math.Min(bert.Encoder.Layer.Count, Layers.Count);
+        for (int i = 0; i < n; i++)
+        {
+            var (src, dst) = (bert.Encoder.Layer[i], Layers[i]);
+            var (sa, da) = (src.Attention, dst.SelfAttention);
+            Copy(sa.Self.Query.Weight, da.Query.Weight); Copy(sa.Self.Query.Bias!, da.Query.Bias!);
+            Copy(sa.Self.Key.Weight, da.Key.Weight); Copy(sa.Self.Key.Bias!, da.Key.Bias!);
+            Copy(sa.Self.Value.Weight, da.Value.Weight); Copy(sa.Self.Value.Bias!, da.Value.Bias!);
+            Copy(sa.Output.Dense.Weight, da.OutputDense.Weight); Copy(sa.Output.Dense.Bias!, da.OutputDense.Bias!);
+            Copy(sa.Output.Norm.Weight!, da.OutputNorm.Weight!); Copy(sa.Output.Norm.Bias!, da.OutputNorm.Bias!);
+            var ff = dst.FeedForward;
+            Copy(src.Intermediate.Dense.Weight, ff.IntermediateDense.Weight); Copy(src.Intermediate.Dense.Bias!, ff.IntermediateDense.Bias!);
+            Copy(src.Output.Dense.Weight, ff.OutputDense.Weight); Copy(src.Output.Dense.Bias!, ff.OutputDense.Bias!);
+            Copy(src.Output.Norm.Weight!, ff.OutputNorm.Weight!); Copy(src.Output.Norm.Bias!, ff.OutputNorm.Bias!);
+        }
+        return copied;
+    }
+
+    /// <summary>
     /// Initialisation hook from a pre-trained text encoder: copies every self-attention and feed-forward weight of our
     /// <see cref="TextEncoder"/> whose shape matches (its pre-norm layer norms become the post-norm ones) and returns the
-    /// number of tensors copied. Vocabularies differ, so token embeddings are not copied. A BERT checkpoint loads
-    /// through <see cref="Module.LoadStateDict"/> once its keys are renamed (the Hugging Face loader's job).
+    /// number of tensors copied. Vocabularies differ, so token embeddings are not copied.
     /// </summary>
     public int InitialiseFrom(TextEncoder text)
     {

@@ -57,6 +57,9 @@ public sealed class SecapQFormerRecipe
     public float Dropout { get; init; } = 0.1f;
     /// <summary>Text-mode positions (longest caption or transcript in tokens).</summary>
     public int MaxTokens { get; init; } = 96;
+    /// <summary>A BERT checkpoint folder (BLIP-2/SECap: BERT-base) or a Sentire emotion model (its text encoder) whose
+    /// weights initialise a fresh Q-Former's text mode; empty: random (<see cref="QFormerInitialisation"/>).</summary>
+    public string InitialiseFrom { get; init; } = "";
 }
 
 /// <summary>Stage 1, eq. 6: L_T1 = w_T1 U + w_T2 L_SCCL with the speech encoder frozen.</summary>

@@ -57,10 +57,12 @@ public sealed class SecapStage1Trainer(SecapRecipe recipe, string recipeText, Se
         var qformer = new QFormer(QFormerConfigOf(recipe, context.Tokenizer.VocabSize, context.EncoderHiddenSize), new Generator(recipe.Seed + 1), new Generator(recipe.Seed));
         var (mean, std) = context.FrameStatistics(train);
         qformer.SetSpeechStatistics(mean, std);
+        var initialisation = QFormerInitialisation.Apply(qformer, recipe.Qformer.InitialiseFrom);
         var model = new SecapStage1Model(qformer, new VClubEstimator(recipe.Qformer.HiddenSize, recipe.Qformer.HiddenSize, s1.ClubHiddenSize, new Generator(recipe.Seed + 2)));
         var optimizer = new AdamW(ParamGroup.SplitWeightDecay(qformer.NamedParameters(), s1.WeightDecay), s1.LearningRate);
         var clubOptimizer = new AdamW(model.Club.NamedParameters(), s1.ClubLearningRate, weightDecay: 0);
         long totalSteps = (long)s1.Epochs * s1.StepsPerEpoch;
+        progress?.Report(new TrainingProgress($"Q-Former: {initialisation}", 0, s1.Epochs, 0, s1.StepsPerEpoch, 0, 0));
         var schedule = new LrSchedule(s1.LearningRate, Math.Min(50, totalSteps / 10), Math.Max(1, totalSteps), LrDecay.Cosine, s1.LearningRate / 20);
         var loss = new SpeechCaptionContrastiveLoss(s1.ScclW1, s1.ScclW2, s1.ScclW3, s1.ScclMargin);
 

@@ -51,6 +51,7 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
         {
             var (mean, std) = context.FrameStatistics(context.Clips.Where(c => c.Split == CaptionDataset.Train));
             model.QFormer.SetSpeechStatistics(mean, std);
+            progress?.Report(new TrainingProgress($"Q-Former: {QFormerInitialisation.Apply(model.QFormer, recipe.Qformer.InitialiseFrom)}", 0, s2.Epochs, 0, s2.StepsPerEpoch, 0, 0));
         }
         if (s2.FreezeQformer) model.QFormer.Freeze();
         var train = context.Clips.Where(c => c.Split == CaptionDataset.Train).GroupBy(c => c.Language).ToDictionary(g => g.Key, g => g.ToList());
