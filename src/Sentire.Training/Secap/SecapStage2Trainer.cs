@@ -69,13 +69,18 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
         double best = resume.Metric("best/valid_loss", double.PositiveInfinity);
         metrics.LoadUpTo(startEpoch - 1);
 
-        for (int epoch = startEpoch; epoch <= s2.Epochs; epoch++)
+        // With the raw transcript as the only input (a Table 2 row) nothing trainable is on the path: the frozen LM
+        // captions the transcript as it is, so the run is one validation pass that packages the untouched model.
+        bool trainable = modality != SecapInputModality.Transcript;
+        int lastEpoch = trainable ? s2.Epochs : Math.Min(s2.Epochs, 1);
+        if (!trainable) progress?.Report(new TrainingProgress("input modality 'transcript': nothing to train (the frozen LM reads the transcript tokens); validating once", 0, lastEpoch, 0, 0, 0, 0));
+        for (int epoch = startEpoch; epoch <= lastEpoch; epoch++)
         {
             var clock = Stopwatch.StartNew();
             var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
             model.Train();
             double sum = 0;
-            for (int s = 0; s < s2.StepsPerEpoch; s++)
+            for (int s = 0; trainable && s < s2.StepsPerEpoch; s++)
             {
                 cancel.ThrowIfCancellationRequested();
                 var batch = new List<(CaptionClip Clip, string Instruction, string Caption)>(s2.BatchSize);
@@ -97,10 +102,11 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
             }
 
             model.Eval();
+            double trainLoss = trainable ? sum / s2.StepsPerEpoch : double.NaN;
             double en = ValidLoss(model, modality, valid, "en"), zh = ValidLoss(model, modality, valid, "zh");
             double score = new[] { en, zh }.Where(double.IsFinite).DefaultIfEmpty(double.PositiveInfinity).Average();
             var facts = DecodedFacts(model, modality, valid);
-            metrics.Add(epoch, step, sum / s2.StepsPerEpoch, en, zh, facts.Gender, facts.Emotion, facts.Distinct, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
+            metrics.Add(epoch, step, trainLoss, en, zh, facts.Gender, facts.Emotion, facts.Distinct, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
             if (score < best)
             {
                 best = score;
@@ -112,10 +118,10 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
                 Epoch = epoch,
                 Step = step,
                 RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-                Metrics = new Dictionary<string, double> { ["train/loss"] = sum / s2.StepsPerEpoch, ["valid/loss_en"] = en, ["valid/loss_zh"] = zh, ["best/valid_loss"] = best },
+                Metrics = new Dictionary<string, double> { ["train/loss"] = trainLoss, ["valid/loss_en"] = en, ["valid/loss_zh"] = zh, ["best/valid_loss"] = best },
                 Recipe = recipeText,
             });
-            progress?.Report(new TrainingProgress($"stage 2 epoch {epoch}: loss {sum / s2.StepsPerEpoch:F4}, valid loss en {en:F4} zh {zh:F4}; greedy en captions: gender {facts.Gender:P0}, emotion {facts.Emotion:P0}, {facts.Distinct} distinct", epoch, s2.Epochs, s2.StepsPerEpoch, s2.StepsPerEpoch, sum / s2.StepsPerEpoch, schedule.LearningRate(step)));
+            progress?.Report(new TrainingProgress($"stage 2 epoch {epoch}: loss {trainLoss:F4}, valid loss en {en:F4} zh {zh:F4}; greedy en captions: gender {facts.Gender:P0}, emotion {facts.Emotion:P0}, {facts.Distinct} distinct", epoch, s2.Epochs, s2.StepsPerEpoch, s2.StepsPerEpoch, trainLoss, schedule.LearningRate(step)));
         }
     }
 
