@@ -14,7 +14,8 @@ namespace Sentire.Cli.Commands;
 /// own word lists. Chinese on characters, English on lower-cased words; SPICE reported as unavailable.
 /// Candidates: JSON lines with <c>caption</c> and <c>id</c> or <c>file</c> (what <c>sentire caption --json</c> writes).
 /// References: JSON lines with <c>id</c> and/or <c>file</c>/<c>audio_path</c>, and <c>references</c> (list) or
-/// <c>reference</c>/<c>caption</c>; a SECap caption data file (runs/secap-lm/captions-*.jsonl) works with --split.
+/// <c>reference</c>/<c>caption</c>, and a <c>transcript</c> for captioners trained with a transcript input (Table 2 rows); a
+/// SECap caption data file (runs/secap-lm/captions-*.jsonl) works with --split.
 /// With --model the candidates are first generated for the references' clips (and written to --candidates).
 /// </summary>
 public static class EvalCaptionsCommand
@@ -69,7 +70,10 @@ public static class EvalCaptionsCommand
                 foreach (var r in refs)
                 {
                     if (r.File is null) return Usage($"{refFile}: reference {r.Id} has no audio file to caption");
-                    var caption = captioner.CaptionFile(r.File, language);
+                    // Table 2 models read the transcript too: it comes from the reference line.
+                    if (SecapModel.NeedsTranscript(captioner.Modality) && string.IsNullOrWhiteSpace(r.Transcript))
+                        return Usage($"{refFile}: reference {r.Id ?? r.File} has no 'transcript', which this captioner ('{captioner.Config.InputModality}' input) needs");
+                    var caption = captioner.CaptionFile(r.File, language, new CaptionOptions { Transcript = r.Transcript });
                     lines.Add(JsonSerializer.Serialize(new Dictionary<string, string?> { ["id"] = r.Id, ["file"] = r.File, ["language"] = language, ["caption"] = caption }, JsonOut));
                 }
                 Sentire.IO.AtomicFile.Write(candFile, s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
@@ -113,7 +117,7 @@ public static class EvalCaptionsCommand
 
     static readonly JsonSerializerOptions JsonOut = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    sealed record Reference(string? Id, string? File, string? Language, string? Split, string? Category, IReadOnlyList<string> Texts);
+    sealed record Reference(string? Id, string? File, string? Language, string? Split, string? Category, IReadOnlyList<string> Texts, string? Transcript = null);
 
     /// <summary>The caption LM of the default captioner (models/secap-small beside the binary, or SENTIRE_CAPTION_MODEL):
     /// ours, and not the Q-Former whose captions are scored. Named relative to the binary's folder when it lies there.</summary>
@@ -150,7 +154,7 @@ public static class EvalCaptionsCommand
             IReadOnlyList<string> texts = e.TryGetProperty("references", out var list) && list.ValueKind == JsonValueKind.Array
                 ? list.EnumerateArray().Select(x => x.GetString() ?? "").ToList()
                 : (Str(e, "reference") ?? Str(e, "caption")) is { } one ? [one] : throw new InvalidDataException($"{path}: a line has no 'references', 'reference' or 'caption'");
-            yield return new Reference(Str(e, "id"), file is null ? null : Path.GetFullPath(file), Str(e, "language"), Str(e, "split"), Str(e, "category"), texts);
+            yield return new Reference(Str(e, "id"), file is null ? null : Path.GetFullPath(file), Str(e, "language"), Str(e, "split"), Str(e, "category"), texts, Str(e, "transcript"));
         }
     }
 
