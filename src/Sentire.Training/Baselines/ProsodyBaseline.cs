@@ -51,15 +51,22 @@ public sealed class ProsodyBaseline
         s.SyllablesPerSecond, s.ArticulationRate,
     ];
 
-    /// <summary>Prosodic feature vectors of utterances (16 kHz mono), computed in parallel.</summary>
-    public static double[][] Extract(IReadOnlyList<Utterance> utterances, IProgress<int>? progress = null)
+    /// <summary>Prosodic feature vectors of utterances (16 kHz mono), computed in parallel; with
+    /// <paramref name="centralSeconds"/>, of each clip's central stretch of that length only (the whole clip when shorter).</summary>
+    public static double[][] Extract(IReadOnlyList<Utterance> utterances, IProgress<int>? progress = null, double? centralSeconds = null)
     {
         var conditioner = new Conditioner(new ConditioningOptions { SampleRate = 16000 });
         var result = new double[utterances.Count][];
         int done = 0;
         Parallel.For(0, utterances.Count, i =>
         {
-            result[i] = Features(ProsodyAnalyzer.Summarize(conditioner.Apply(AudioFile.Read(utterances[i].AudioPath)), 16000));
+            ReadOnlyMemory<float> samples = conditioner.Apply(AudioFile.Read(utterances[i].AudioPath));
+            if (centralSeconds is double seconds && samples.Length > (int)(seconds * 16000))
+            {
+                int keep = (int)(seconds * 16000);
+                samples = samples.Slice((samples.Length - keep) / 2, keep);
+            }
+            result[i] = Features(ProsodyAnalyzer.Summarize(samples, 16000));
             progress?.Report(Interlocked.Increment(ref done));
         });
         return result;

@@ -1,0 +1,35 @@
+using Sentire.Training.Clap;
+
+namespace Sentire.Training.Tests.Clap;
+
+/// <summary>docs/results.md's tables from hand-made results: fold means and sample standard deviations, the fixed
+/// RAVDESS split, and the ASED common-length rows (the baseline's included) beside the duration-only classifier.</summary>
+public sealed class EmotionResultsTests
+{
+    static SplitResult Result(string model, string split, double ravdessUar, double asedUar, double? asedCut = null, double? durationOnly = null) =>
+        new(model, split, 120, new Dictionary<string, CorpusScore> { ["ravdess"] = new(ravdessUar, ravdessUar + 0.01, 100), ["ased"] = new(asedUar, asedUar, 50) },
+            asedCut is double c ? new CorpusScore(c, c, 50) : null, durationOnly is double d ? new CorpusScore(d, d, 50) : null);
+
+    [Fact]
+    public void TablesGiveFoldMeansAndSpreadsAndTheAsedLengthCheckForEveryModel()
+    {
+        var results = new List<SplitResult>
+        {
+            Result("baseline", "fold:1/2", 0.30, 0.50, asedCut: 0.48, durationOnly: 0.70),
+            Result("baseline", "fold:2/2", 0.40, 0.60, asedCut: 0.52, durationOnly: 0.80),
+            Result("baseline", "ravdess-17-20", 0.333, 0.0),
+            Result("emo-clap", "fold:1/2", 0.20, 0.25, asedCut: 0.24),
+            Result("emo-clap", "fold:2/2", 0.30, 0.35, asedCut: 0.26),
+        };
+        var md = EmotionResults.Markdown(results, 2, ["ravdess", "ased"], "cmd", "recipe summary");
+        var lines = md.Split('\n');
+        // Main table: RAVDESS UAR 35.0 ± 7.1 (sd of 0.30, 0.40 = 0.0707), WAR +1 point; ASED 55.0 ± 7.1; fixed split 33.3 / 34.3.
+        Assert.Contains("| classical baseline (prosodic functionals + logistic regression) | 35.0 ± 7.1 | 36.0 ± 7.1 | 55.0 ± 7.1 | 55.0 ± 7.1 | 33.3 | 34.3 |", lines);
+        Assert.Contains("| Emo-CLAP | 25.0 ± 7.1 | 26.0 ± 7.1 | 30.0 ± 7.1 | 30.0 ± 7.1 | - | - |", lines);
+        // ASED check: as is vs cut to 2 s, baseline first, then the duration-only classifier.
+        Assert.Contains("| classical baseline (prosodic functionals + logistic regression) | 55.0 ± 7.1 | 50.0 ± 2.8 | 55.0 ± 7.1 | 50.0 ± 2.8 |", lines);
+        Assert.Contains("| Emo-CLAP | 30.0 ± 7.1 | 25.0 ± 1.4 | 30.0 ± 7.1 | 25.0 ± 1.4 |", lines);
+        Assert.Contains("| duration only (no audio) | 75.0 ± 7.1 | - | 75.0 ± 7.1 | - |", lines);
+        Assert.Contains(lines, l => l.Contains("Incomplete: 5 of 12 runs finished"));
+    }
+}
