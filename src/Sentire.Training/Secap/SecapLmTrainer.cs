@@ -44,7 +44,6 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
     public void Run(IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
         if (recipe.PrefixHint is not ("copy" or "paraphrase")) throw new Recipes.RecipeException($"prefix_hint '{recipe.PrefixHint}' is not 'copy' or 'paraphrase'");
-        if (recipe.ChineseShare is < 0 or > 1) throw new Recipes.RecipeException($"chinese_share {recipe.ChineseShare} is not in [0, 1]");
         Directory.CreateDirectory(runFolder);
         var o = recipe.Optim;
         var clips = CaptionDataset.LoadOrBuild(runFolder, corporaRoot, recipe.Data, recipe.Seed,
@@ -79,7 +78,7 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
                 var rows = new int[o.BatchSize][];
                 for (int b = 0; b < o.BatchSize; b++)
                 {
-                    var pool = train.Count == 2 && train.ContainsKey("zh") ? train[rng.NextDouble() < recipe.ChineseShare ? "zh" : "en"] : train[languages[rng.NextInt(languages.Length)]];
+                    var pool = train[languages[rng.NextInt(languages.Length)]];
                     var clip = pool[rng.NextInt(pool.Count)];
                     var caption = clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)];
                     var hint = rng.NextDouble() < recipe.PrefixHintProbability

@@ -130,10 +130,6 @@ public sealed class SecapLmRecipe
     /// or <c>paraphrase</c>, another caption of the same clip (only its facts carry over). A 3-layer LM trained with
     /// paraphrase hints for 500 steps ignored even a verbatim hint on held-out clips (valid hinted loss = plain loss).</summary>
     public string PrefixHint { get; init; } = "copy";
-    /// <summary>Share of the pre-training rows that are Chinese (the rest English). The 350 Chinese training captions
-    /// are memorised long before the LM has learnt to copy English hints (held-out Chinese loss 4.9 after 200 steps,
-    /// 5.8 after 1200 at a share of 0.5), so the share trades Chinese generality against English prefix reading.</summary>
-    public double ChineseShare { get; init; } = 0.5;
     public SecapLmModelRecipe Model { get; init; } = new();
     public SecapLmOptimRecipe Optim { get; init; } = new();
 
