@@ -46,4 +46,42 @@ public sealed class CaptionCommandTests
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
+
+    [Fact]
+    public void EvalCaptionsFeedsTheReferencesTranscriptToATranscriptModel()
+    {
+        var folder = Directory.CreateTempSubdirectory("eval-captions-transcript-").FullName;
+        try
+        {
+            // secap-small's weights under a Table 2 "transcript+q" config (the modality adds no parameters).
+            var shipped = Path.Combine(RepoPaths.Root, "models", "secap-small");
+            var package = Path.Combine(folder, "pkg");
+            Directory.CreateDirectory(Path.Combine(package, "language_model"));
+            foreach (var f in Directory.GetFiles(Path.Combine(shipped, "language_model"))) File.Copy(f, Path.Combine(package, "language_model", Path.GetFileName(f)));
+            File.Copy(Path.Combine(shipped, "model.safetensors"), Path.Combine(package, "model.safetensors"));
+            var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(shipped, "config.json")))!;
+            config["input_modality"] = "transcript+q";
+            config["speech_encoder"] = Path.Combine(RepoPaths.Root, "models", "emotion-clap-small");
+            File.WriteAllText(Path.Combine(package, "config.json"), config.ToJsonString());
+
+            var clip = Path.Combine(RepoPaths.Root, "samples", "03-01-01-01-01-01-19.flac");
+            const string transcript = "Kids are talking by the door.";
+            var refs = Path.Combine(folder, "refs.jsonl");
+            var cands = Path.Combine(folder, "cands.jsonl");
+            File.WriteAllLines(refs, [JsonSerializer.Serialize(new { id = "s", file = clip, language = "en", reference = "A man sounds calm." })]);
+            var (exit, _, error) = CliRunner.Run("eval-captions", "--model", package, "--references", refs, "--candidates", cands, "--lang", "en");
+            Assert.Equal(2, exit);
+            Assert.Contains("has no 'transcript'", error);
+
+            File.WriteAllLines(refs, [JsonSerializer.Serialize(new { id = "s", file = clip, language = "en", reference = "A man sounds calm.", transcript })]);
+            Assert.Equal(0, CliRunner.Run("eval-captions", "--model", package, "--references", refs, "--candidates", cands, "--lang", "en").Exit);
+            var scored = JsonDocument.Parse(File.ReadLines(cands).First()).RootElement.GetProperty("caption").GetString();
+            // The same caption as `sentire caption --transcript`: both paths put the transcript before the Q-Embedding.
+            var (captionExit, output, _) = CliRunner.Run("caption", clip, "--model", package, "--transcript", transcript, "--json");
+            Assert.Equal(0, captionExit);
+            Assert.Equal(JsonDocument.Parse(output.Trim()).RootElement.GetProperty("caption").GetString(), scored);
+            Assert.False(string.IsNullOrWhiteSpace(scored));
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
 }
