@@ -217,38 +217,26 @@ public sealed class QFormer : Module
     {
         if (bert is HuggingFace.Text.RobertaModel)
             throw new NotSupportedException("Q-Former initialisation reads BERT checkpoints; RoBERTa's offset positions are not mapped");
-        int copied = 0;
-        bool Copy(Tensor from, Tensor to, int rows = -1)
-        {
-            if (rows < 0 ? !from.Shape.SequenceEqual(to.Shape) : from.Rank != 2 || to.Rank != 2 || from.Dim(1) != to.Dim(1) || from.Dim(0) < rows) return false;
-            from.Data[..to.Data.Length].CopyTo(to.Data);
-            copied++;
-            return true;
-        }
         var e = bert.Embeddings;
-        Copy(e.WordEmbeddings.Weight, WordEmbeddings.Weight);
-        if (Copy(e.PositionEmbeddings.Weight, PositionEmbeddings.Weight, rows: PositionEmbeddings.Weight.Dim(0)))
+        int copied = CopyIfFits(e.WordEmbeddings.Weight, WordEmbeddings.Weight);
+        int positions = CopyIfFits(e.PositionEmbeddings.Weight, PositionEmbeddings.Weight, leadingRows: true);
+        copied += positions;
+        if (positions == 1)
         {
             var segment = e.TokenTypeEmbeddings.Weight.Data[..Config.HiddenSize];
             for (int p = 0; p < PositionEmbeddings.Weight.Dim(0); p++)
                 System.Numerics.Tensors.TensorPrimitives.Add(PositionEmbeddings.Weight.Data.Slice(p * Config.HiddenSize, Config.HiddenSize), segment,
                     PositionEmbeddings.Weight.Data.Slice(p * Config.HiddenSize, Config.HiddenSize));
         }
-        Copy(e.Norm.Weight!, EmbeddingsNorm.Weight!); Copy(e.Norm.Bias!, EmbeddingsNorm.Bias!);
-        int n = Math.Min(bert.Encoder.Layer.Count, Layers.Count);
-        for (int i = 0; i < n; i++)
+        copied += Copy(e.Norm, EmbeddingsNorm);
+        for (int i = 0; i < Math.Min(bert.Encoder.Layer.Count, Layers.Count); i++)
         {
             var (src, dst) = (bert.Encoder.Layer[i], Layers[i]);
             var (sa, da) = (src.Attention, dst.SelfAttention);
-            Copy(sa.Self.Query.Weight, da.Query.Weight); Copy(sa.Self.Query.Bias!, da.Query.Bias!);
-            Copy(sa.Self.Key.Weight, da.Key.Weight); Copy(sa.Self.Key.Bias!, da.Key.Bias!);
-            Copy(sa.Self.Value.Weight, da.Value.Weight); Copy(sa.Self.Value.Bias!, da.Value.Bias!);
-            Copy(sa.Output.Dense.Weight, da.OutputDense.Weight); Copy(sa.Output.Dense.Bias!, da.OutputDense.Bias!);
-            Copy(sa.Output.Norm.Weight!, da.OutputNorm.Weight!); Copy(sa.Output.Norm.Bias!, da.OutputNorm.Bias!);
-            var ff = dst.FeedForward;
-            Copy(src.Intermediate.Dense.Weight, ff.IntermediateDense.Weight); Copy(src.Intermediate.Dense.Bias!, ff.IntermediateDense.Bias!);
-            Copy(src.Output.Dense.Weight, ff.OutputDense.Weight); Copy(src.Output.Dense.Bias!, ff.OutputDense.Bias!);
-            Copy(src.Output.Norm.Weight!, ff.OutputNorm.Weight!); Copy(src.Output.Norm.Bias!, ff.OutputNorm.Bias!);
+            copied += Copy(sa.Self.Query, da.Query) + Copy(sa.Self.Key, da.Key) + Copy(sa.Self.Value, da.Value)
+                + Copy(sa.Output.Dense, da.OutputDense) + Copy(sa.Output.Norm, da.OutputNorm)
+                + Copy(src.Intermediate.Dense, dst.FeedForward.IntermediateDense) + Copy(src.Output.Dense, dst.FeedForward.OutputDense)
+                + Copy(src.Output.Norm, dst.FeedForward.OutputNorm);
         }
         return copied;
     }
@@ -261,26 +249,31 @@ public sealed class QFormer : Module
     public int InitialiseFrom(TextEncoder text)
     {
         int copied = 0;
-        void Copy(Tensor? from, Tensor? to)
-        {
-            if (from is null || to is null || !from.Shape.SequenceEqual(to.Shape)) return;
-            from.Data.CopyTo(to.Data);
-            copied++;
-        }
-        int n = Math.Min(text.Layers.Count, Layers.Count);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < Math.Min(text.Layers.Count, Layers.Count); i++)
         {
             var (src, dst) = (text.Layers[i], Layers[i]);
-            Copy(src.SelfAttention.QProj.Weight, dst.SelfAttention.Query.Weight); Copy(src.SelfAttention.QProj.Bias, dst.SelfAttention.Query.Bias);
-            Copy(src.SelfAttention.KProj.Weight, dst.SelfAttention.Key.Weight); Copy(src.SelfAttention.KProj.Bias, dst.SelfAttention.Key.Bias);
-            Copy(src.SelfAttention.VProj.Weight, dst.SelfAttention.Value.Weight); Copy(src.SelfAttention.VProj.Bias, dst.SelfAttention.Value.Bias);
-            Copy(src.SelfAttention.OutProj.Weight, dst.SelfAttention.OutputDense.Weight); Copy(src.SelfAttention.OutProj.Bias, dst.SelfAttention.OutputDense.Bias);
-            Copy(src.AttentionNorm.Weight, dst.SelfAttention.OutputNorm.Weight); Copy(src.AttentionNorm.Bias, dst.SelfAttention.OutputNorm.Bias);
-            Copy(src.Ffn.IntermediateDense.Weight, dst.FeedForward.IntermediateDense.Weight); Copy(src.Ffn.IntermediateDense.Bias, dst.FeedForward.IntermediateDense.Bias);
-            Copy(src.Ffn.OutputDense.Weight, dst.FeedForward.OutputDense.Weight); Copy(src.Ffn.OutputDense.Bias, dst.FeedForward.OutputDense.Bias);
-            Copy(src.FinalNorm.Weight, dst.FeedForward.OutputNorm.Weight); Copy(src.FinalNorm.Bias, dst.FeedForward.OutputNorm.Bias);
+            copied += Copy(src.SelfAttention.QProj, dst.SelfAttention.Query) + Copy(src.SelfAttention.KProj, dst.SelfAttention.Key)
+                + Copy(src.SelfAttention.VProj, dst.SelfAttention.Value) + Copy(src.SelfAttention.OutProj, dst.SelfAttention.OutputDense)
+                + Copy(src.AttentionNorm, dst.SelfAttention.OutputNorm)
+                + Copy(src.Ffn.IntermediateDense, dst.FeedForward.IntermediateDense) + Copy(src.Ffn.OutputDense, dst.FeedForward.OutputDense)
+                + Copy(src.FinalNorm, dst.FeedForward.OutputNorm);
         }
         return copied;
+    }
+
+    static int Copy(Linear from, Linear to) => CopyIfFits(from.Weight, to.Weight) + CopyIfFits(from.Bias, to.Bias);
+    static int Copy(LayerNorm from, LayerNorm to) => CopyIfFits(from.Weight, to.Weight) + CopyIfFits(from.Bias, to.Bias);
+
+    /// <summary>Copies <paramref name="from"/> into <paramref name="to"/> when the shapes are equal (or, with
+    /// <paramref name="leadingRows"/>, when <paramref name="to"/> is a matrix of the first rows of <paramref name="from"/>);
+    /// returns 1 when copied, 0 when not.</summary>
+    static int CopyIfFits(Tensor? from, Tensor? to, bool leadingRows = false)
+    {
+        if (from is null || to is null) return 0;
+        bool fits = leadingRows ? from.Rank == 2 && to.Rank == 2 && from.Dim(1) == to.Dim(1) && from.Dim(0) >= to.Dim(0) : from.Shape.SequenceEqual(to.Shape);
+        if (!fits) return 0;
+        from.Data[..to.Data.Length].CopyTo(to.Data);
+        return 1;
     }
 }
 
