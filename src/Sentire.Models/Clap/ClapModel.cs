@@ -10,12 +10,15 @@ namespace Sentire.Models.Clap;
 /// <param name="ProjectionSize">width of the joint audio-text space</param>
 /// <param name="InitialTemperature">tau at initialisation; logits are cos / tau (CLIP's 0.07)</param>
 /// <param name="LearnableTemperature">whether tau_a and tau_t are trained (GEmo-CLAP) or fixed</param>
-public sealed record ClapHeadConfig(int ProjectionSize = 128, float InitialTemperature = 0.07f, bool LearnableTemperature = true);
+/// <param name="ProsodyStatistics">whether P_a also reads each window's <see cref="Speech.ProsodyStatistics"/> (the input frames
+/// then carry the <see cref="ProsodyChannels"/>)</param>
+public sealed record ClapHeadConfig(int ProjectionSize = 128, float InitialTemperature = 0.07f, bool LearnableTemperature = true, bool ProsodyStatistics = false);
 
 /// <summary>
 /// Emo-CLAP (Pan et al., 2023): a speech encoder and a text encoder mapped into one space.
 ///   a = normalize(P_a(meanpool_valid(SpeechEncoder(x)))),  t = normalize(P_t(firsttoken(TextEncoder(w)))),
-/// P_a, P_t two-layer projections (Linear-GELU-Linear). The audio->text and text->audio logits carry their own
+/// P_a, P_t two-layer projections (Linear-GELU-Linear). With prosody statistics on (our addition, not the paper's),
+/// P_a reads [meanpool_valid(SpeechEncoder(x)); ProsodyStatistics(x)], the window's standardised pitch and energy functionals. The audio->text and text->audio logits carry their own
 /// inverse temperatures exp(logit_scale_a), exp(logit_scale_t). Zero-shot recognition scores a clip against
 /// prompts such as "The emotion is angry." by softmax(exp(logit_scale_a) cos(a, t_label)).
 /// </summary>
@@ -29,6 +32,8 @@ public sealed class ClapModel : Module
     public Tensor LogitScaleAudio { get; }
     public Tensor LogitScaleText { get; }
     public ClapHeadConfig HeadConfig { get; }
+    /// <summary>The window prosody functionals P_a reads beside the pooled encoder output; null when off.</summary>
+    public ProsodyStatistics? ProsodyStatistics { get; }
 
     public ClapModel(Module audioEncoder, Module textEncoder, ClapHeadConfig head, Generator? rngForInit)
     {
@@ -37,7 +42,8 @@ public sealed class ClapModel : Module
         RegisterModule("audio_encoder", audioEncoder);
         TextEncoder = textEncoder as IClapTextTower ?? throw new ArgumentException($"{textEncoder.GetType().Name} is not a CLAP text tower");
         RegisterModule("text_encoder", textEncoder);
-        AudioProjection = RegisterModule("audio_projection", Projection(AudioEncoder.HiddenSize, head.ProjectionSize, rngForInit));
+        if (head.ProsodyStatistics) ProsodyStatistics = RegisterModule("prosody_statistics", new ProsodyStatistics());
+        AudioProjection = RegisterModule("audio_projection", Projection(AudioEncoder.HiddenSize + (head.ProsodyStatistics ? Speech.ProsodyStatistics.Count : 0), head.ProjectionSize, rngForInit));
         TextProjection = RegisterModule("text_projection", Projection(TextEncoder.HiddenSize, head.ProjectionSize, rngForInit));
         float init = MathF.Log(1f / head.InitialTemperature);
         LogitScaleAudio = RegisterParameter("logit_scale_a", Tensor.Scalar(init));
@@ -51,8 +57,18 @@ public sealed class ClapModel : Module
     /// <summary>L2-normalised clip embeddings (B, P).</summary>
     public Tensor EmbedAudio(Tensor input, int[]? lengths)
     {
+        if (lengths is not null && ProsodyStatistics is not null)
+            throw new ArgumentException("prosody statistics are taken over whole windows: pass windows of one length (lengths null)");
         var encoded = AudioEncoder.Encode(input, lengths);
-        return AudioProjection.Forward(Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask)).Normalize(dim: -1);
+        return ProjectAudio(input, Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask));
+    }
+
+    /// <summary>normalize(P_a(pooled)), or normalize(P_a([pooled; ProsodyStatistics(input)])) with prosody statistics on:
+    /// the audio embeddings (B, P) of windows <paramref name="input"/> whose pooled encoder output is <paramref name="pooled"/> (B, D).</summary>
+    public Tensor ProjectAudio(Tensor input, Tensor pooled)
+    {
+        if (ProsodyStatistics is not null) pooled = Tensor.Concat([pooled, ProsodyStatistics.Forward(input)], -1);
+        return AudioProjection.Forward(pooled).Normalize(dim: -1);
     }
 
     /// <summary>L2-normalised text embeddings (B, P) of tokenised prompts (each row starting with BOS).</summary>

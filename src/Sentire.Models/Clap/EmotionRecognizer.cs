@@ -182,7 +182,7 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
         using var _ = Autograd.NoGrad();
         var encoded = model.AudioEncoder.Encode(batch, null);
         var pooled = Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask);          // (W, D)
-        var embedding = model.AudioProjection.Forward(pooled).Normalize(dim: -1);             // (W, P), as ClapModel.EmbedAudio
+        var embedding = model.ProjectAudio(batch, pooled);                                      // (W, P), as ClapModel.EmbedAudio
         return new ClipEncoding(embedding.Mean(0, keepDim: true).Normalize(dim: -1), pooled.Mean(0, keepDim: true));
     }
 

@@ -14,13 +14,17 @@ public sealed record LogMelEncoderConfig(
     int FfnSize = 768,
     float Dropout = 0.1f,
     int MaxFrames = 1024,      // positions of the sinusoidal table (1024 x 40 ms = 41 s)
-    string Subsampling = LogMelEncoderConfig.Stack)   // "stack" (frame stacking) or "conv" (strided 1-D convolutions)
+    string Subsampling = LogMelEncoderConfig.Stack,   // "stack" (frame stacking) or "conv" (strided 1-D convolutions)
+    int ProsodyChannels = 0)   // extra input columns after the mel bins (Speech.ProsodyChannels: F0 and voicing)
 {
     public const string Stack = "stack", Conv = "conv";
 
+    /// <summary>Columns of an input frame: mel bins and prosody channels.</summary>
+    public int InputChannels => NMels + ProsodyChannels;
+
     public void Validate()
     {
-        if (NMels <= 0 || StackFrames <= 0 || Layers <= 0 || FfnSize <= 0 || MaxFrames <= 0)
+        if (NMels <= 0 || ProsodyChannels < 0 || StackFrames <= 0 || Layers <= 0 || FfnSize <= 0 || MaxFrames <= 0)
             throw new ArgumentException($"LogMelEncoderConfig sizes must be positive: {this}");
         if (HiddenSize % Heads != 0)
             throw new ArgumentException($"hidden size must be divisible by heads (got hidden size: {HiddenSize} and heads: {Heads})");
@@ -61,12 +65,12 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
         Config = config;
         if (config.Subsampling == LogMelEncoderConfig.Stack)
         {
-            FeatureProjection = RegisterModule("feature_projection", new Linear(config.NMels * config.StackFrames, config.HiddenSize, rngForInit));
+            FeatureProjection = RegisterModule("feature_projection", new Linear(config.InputChannels * config.StackFrames, config.HiddenSize, rngForInit));
             Convs = [];
         }
         else
         {
-            var convs = new List<Conv1d> { RegisterModule("conv1", new Conv1d(config.NMels, config.HiddenSize, 3, rngForInit, padding: 1)) };
+            var convs = new List<Conv1d> { RegisterModule("conv1", new Conv1d(config.InputChannels, config.HiddenSize, 3, rngForInit, padding: 1)) };
             for (int k = config.StackFrames; k > 1; k /= 2)
                 convs.Add(RegisterModule($"conv{convs.Count + 1}", new Conv1d(config.HiddenSize, config.HiddenSize, 3, rngForInit, stride: 2, padding: 1)));
             Convs = convs;
@@ -74,8 +78,8 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
         Layers = RegisterModule("layers", new ModuleList<TransformerEncoderLayer>(Enumerable.Range(0, config.Layers).Select(_ =>
             new TransformerEncoderLayer(config.HiddenSize, config.Heads, config.FfnSize, preNorm: true, config.Dropout, rngForDropout, rngForInit))));
         FinalNorm = RegisterModule("layer_norm", new LayerNorm(config.HiddenSize));
-        FeatureMean = RegisterBuffer("feature_mean", Tensor.Zeros(config.NMels));
-        FeatureStd = RegisterBuffer("feature_std", Tensor.Ones(config.NMels));
+        FeatureMean = RegisterBuffer("feature_mean", Tensor.Zeros(config.InputChannels));
+        FeatureStd = RegisterBuffer("feature_std", Tensor.Ones(config.InputChannels));
         positions = SinusoidalPositions(config.MaxFrames, config.HiddenSize);
     }
 
@@ -88,8 +92,8 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
 
     public SpeechEncoderOutput Encode(Tensor mel, int[]? lengths)
     {
-        if (mel.Rank != 3 || mel.Dim(2) != Config.NMels)
-            throw new ArgumentException($"expected log-mel input (B, T, {Config.NMels}), got {mel.ShapeString}");
+        if (mel.Rank != 3 || mel.Dim(2) != Config.InputChannels)
+            throw new ArgumentException($"expected log-mel input (B, T, {Config.InputChannels}) ({Config.NMels} mel bins + {Config.ProsodyChannels} prosody channels), got {mel.ShapeString}");
         int b = mel.Dim(0), k = Config.StackFrames;
         int frames = OutputFrames(mel.Dim(1));
         if (frames > Config.MaxFrames)
@@ -100,7 +104,7 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
         {
             int padded = frames * k;
             if (padded != mel.Dim(1)) mel = mel.Pad([0, 0, 0, padded - mel.Dim(1)]);
-            x = FeatureProjection.Forward(mel.Reshape(b, frames, Config.NMels * k));              // (B, T', D)
+            x = FeatureProjection.Forward(mel.Reshape(b, frames, Config.InputChannels * k));              // (B, T', D)
         }
         else
         {
@@ -136,8 +140,8 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
     /// <summary>Sets the input normalisation from training features (rows: frames, columns: mel bins).</summary>
     public void SetFeatureStatistics(ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
     {
-        if (mean.Length != Config.NMels || std.Length != Config.NMels)
-            throw new ArgumentException($"statistics for {mean.Length}/{std.Length} bins, the encoder has {Config.NMels}");
+        if (mean.Length != Config.InputChannels || std.Length != Config.InputChannels)
+            throw new ArgumentException($"statistics for {mean.Length}/{std.Length} bins, the encoder has {Config.InputChannels} input columns");
         mean.CopyTo(FeatureMean.Data);
         std.CopyTo(FeatureStd.Data);
     }

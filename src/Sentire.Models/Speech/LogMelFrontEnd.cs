@@ -5,8 +5,12 @@ using Sentire.Audio.Dsp;
 namespace Sentire.Models.Speech;
 
 /// <summary>Settings of <see cref="LogMelFrontEnd"/>; stored in a model's config so inference matches training.</summary>
-public sealed record LogMelFrontEndConfig(int SampleRate = 16000, int NFft = 400, int HopLength = 160, int NMels = 80, float LogFloor = 1e-6f)
+/// <param name="Prosody">append <see cref="ProsodyChannels"/> (frame F0 in semitones and voicing) to every log-mel frame</param>
+public sealed record LogMelFrontEndConfig(int SampleRate = 16000, int NFft = 400, int HopLength = 160, int NMels = 80, float LogFloor = 1e-6f, bool Prosody = false)
 {
+    /// <summary>Columns of a frame: the mel bins, then the prosody channels when on.</summary>
+    public int Columns => NMels + (Prosody ? ProsodyChannels.Count : 0);
+
     /// <summary>Encoder input frames per second (hop 160 at 16 kHz: 100 frames/s).</summary>
     public double FramesPerSecond => (double)SampleRate / HopLength;
 }
@@ -14,7 +18,8 @@ public sealed record LogMelFrontEndConfig(int SampleRate = 16000, int NFft = 400
 /// <summary>
 /// Audio to the log-mel frames our encoders read: 1) mono, 2) resampled to 16 kHz, 3) power mel spectrogram
 /// (torchaudio.transforms.MelSpectrogram semantics: 25 ms Hann window, 10 ms hop, centre reflect padding, HTK
-/// mel scale), 4) natural log of (power + floor). Rows are frames: (frames, n_mels).
+/// mel scale), 4) natural log of (power + floor), 5) optionally the frame pitch (<see cref="ProsodyChannels"/>).
+/// Rows are frames: (frames, <see cref="LogMelFrontEndConfig.Columns"/>).
 /// </summary>
 public sealed class LogMelFrontEnd
 {
@@ -33,14 +38,14 @@ public sealed class LogMelFrontEnd
     /// <summary>Mono samples at the model rate.</summary>
     public float[] Condition(AudioClip clip) => conditioner.Apply(clip);
 
-    /// <summary>Log-mel frames of mono samples at the model rate.</summary>
+    /// <summary>Log-mel frames (with the prosody channels when configured) of mono samples at the model rate.</summary>
     public FeatureMatrix LogMel(float[] samples)
     {
         var m = mel.Compute(samples);
         var d = m.Data.AsSpan();
         System.Numerics.Tensors.TensorPrimitives.Add(d, Config.LogFloor, d);
         System.Numerics.Tensors.TensorPrimitives.Log(d, d);
-        return m;
+        return Config.Prosody ? ProsodyChannels.Append(m, samples, Config.SampleRate, Config.HopLength) : m;
     }
 
     public FeatureMatrix LogMel(AudioClip clip) => LogMel(Condition(clip));

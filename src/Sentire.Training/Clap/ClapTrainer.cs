@@ -39,9 +39,12 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     /// the same shape tokenize into known pieces.</summary>
     static readonly string[] ExtraTemplates = ["The emotion is {label}.", "The speaker sounds {label}.", "A {label} voice.", "This person is {label}.", "The gender is {label}."];
 
+    /// <summary>The front end the recipe's encoder reads (log-mel, with the prosody channels when encoder.prosody is on).</summary>
+    public static LogMelFrontEndConfig FrontEndConfig(ClapRecipe recipe) => new(NMels: recipe.Encoder.NMels, Prosody: recipe.Encoder.Prosody);
+
     public EmotionModelConfig ModelConfig(int vocabSize)
     {
-        var frontEnd = new LogMelFrontEndConfig(NMels: recipe.Encoder.NMels);
+        var frontEnd = FrontEndConfig(recipe);
         return new()
         {
             Name = recipe.Name,
@@ -49,9 +52,9 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             Encoder = new LogMelEncoderConfig(recipe.Encoder.NMels, recipe.Encoder.StackFrames, recipe.Encoder.HiddenSize, recipe.Encoder.Heads,
                 recipe.Encoder.Layers, recipe.Encoder.FfnSize, recipe.Encoder.Dropout,
                 MaxFrames: (int)Math.Ceiling(recipe.Data.MaxSeconds * frontEnd.FramesPerSecond / recipe.Encoder.StackFrames) + 1,
-                Subsampling: recipe.Encoder.Subsampling),
+                Subsampling: recipe.Encoder.Subsampling, ProsodyChannels: recipe.Encoder.Prosody ? ProsodyChannels.Count : 0),
             TextEncoder = new TextEncoderConfig(vocabSize, recipe.Text.HiddenSize, recipe.Text.Heads, recipe.Text.Layers, recipe.Text.FfnSize, recipe.Text.Dropout, recipe.Text.MaxTokens, recipe.Text.Pretrained),
-            Head = new ClapHeadConfig(recipe.Head.ProjectionSize, recipe.Head.Temperature, recipe.Head.LearnableTemperature),
+            Head = new ClapHeadConfig(recipe.Head.ProjectionSize, recipe.Head.Temperature, recipe.Head.LearnableTemperature, ProsodyStatistics: recipe.Encoder.Prosody),
             Labels = recipe.Data.Labels,
             PromptTemplate = recipe.Data.PromptTemplate,
             WindowSeconds = recipe.Data.CropSeconds,
@@ -93,7 +96,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     /// <summary>Every labelled clip of the recipe's corpora, decoded once (pass it to <see cref="Run"/> of several trainers).</summary>
     public static EmotionClipSet LoadClips(ClapRecipe recipe, string corporaRoot, IProgress<int>? progress = null) =>
         EmotionClipSet.Load(CorpusSet.Load(recipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c))).Utterances, recipe.Data.Labels,
-            new LogMelFrontEnd(new LogMelFrontEndConfig(NMels: recipe.Encoder.NMels)), progress);
+            new LogMelFrontEnd(FrontEndConfig(recipe)), progress);
 
     /// <param name="clips">the decoded clips of every corpus (<see cref="LoadClips"/>); null decodes them here.</param>
     public void Run(IProgress<TrainingProgress>? progress, CancellationToken cancel, EmotionClipSet? clips = null)
@@ -123,6 +126,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var model = EmotionModelPackage.Build(config, dropoutRng, new Generator(recipe.Seed));
         var (mean, std) = train.FeatureStatistics();
         ((LogMelEncoder)model.AudioEncoder).SetFeatureStatistics(mean, std);
+        model.ProsodyStatistics?.Fit(train.Clips.Select(c => c.LogMel));
 
         var optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters().Where(p => p.Value.RequiresGrad), recipe.Optim.WeightDecay), recipe.Optim.LearningRate);
         long totalSteps = (long)recipe.Optim.Epochs * recipe.Optim.StepsPerEpoch;
@@ -139,7 +143,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
 
         var sampler = new BalancedSampler(train.Clips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
         var augment = new LogMelAugment(recipe.Augment);
-        int window = (int)Math.Round(recipe.Data.CropSeconds * config.FrontEnd.FramesPerSecond), bins = config.FrontEnd.NMels;
+        int window = (int)Math.Round(recipe.Data.CropSeconds * config.FrontEnd.FramesPerSecond), columns = config.FrontEnd.Columns;
         int batchSize = recipe.Optim.BatchSize;
         var tokenizedLabels = labelPrompts.Select(p => model.PromptIds(p, tokenizer)).ToArray();
         var tokenizedGenders = genderPrompts.Select(p => model.PromptIds(p, tokenizer)).ToArray();
@@ -156,14 +160,14 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             {
                 cancel.ThrowIfCancellationRequested();
                 var picks = sampler.Sample(batchSize, rng);
-                var batch = Tensor.Zeros(batchSize, window, bins);
+                var batch = Tensor.Zeros(batchSize, window, columns);
                 for (int b = 0; b < batchSize; b++)
                 {
                     var features = train.Clips[picks[b]].LogMel;
                     int start = features.Rows > window ? rng.NextInt(features.Rows - window + 1) : 0;
-                    var slot = batch.Data.Slice(b * window * bins, window * bins);
+                    var slot = batch.Data.Slice(b * window * columns, window * columns);
                     FixedLengthWindows.Copy(features, start, window, slot);
-                    augment.Apply(slot, window, bins, rng);
+                    augment.Apply(slot, window, columns, config.FrontEnd.NMels, rng);
                 }
                 var labels = picks.Select(i => train.Clips[i].Label).ToArray();
                 var genders = picks.Select(i => train.Clips[i].Gender).ToArray();

@@ -29,6 +29,7 @@ public sealed class ClapRecipe
         if (Data.CropSeconds <= 0 || Data.CropSeconds > Data.MaxSeconds) errors.Add($"data.crop_seconds must be in (0, max_seconds = {Data.MaxSeconds}], got {Data.CropSeconds}");
         if (Encoder.Layer != "all" && !(int.TryParse(Encoder.Layer, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
             errors.Add($"encoder.layer '{Encoder.Layer}' is not 'all' or a hidden-state index");
+        if (Encoder.Prosody && Encoder.Pretrained is not null) errors.Add("encoder.prosody adds channels to our log-mel encoder's input; a pretrained encoder reads the waveform");
         if (Encoder.Subsampling is not ("stack" or "conv")) errors.Add($"encoder.subsampling '{Encoder.Subsampling}' is not one of stack, conv");
         if (Data.Validation != "ravdess-17-20" && Clap.ClapTrainer.ParseFold(Data.Validation) is null)
             errors.Add($"data.validation '{Data.Validation}' is not 'ravdess-17-20' or 'fold:K/N' with 1 <= K <= N");
@@ -84,6 +85,10 @@ public sealed class ClapEncoderRecipe
     public int Layers { get; init; } = 4;
     public int FfnSize { get; init; } = 768;
     public float Dropout { get; init; } = 0.1f;
+    /// <summary>Frame F0 and voicing beside the log-mel bins (Speech.ProsodyChannels), and each window's pitch and energy
+    /// functionals (Speech.ProsodyStatistics) beside the pooled encoder output in the audio projection. Our addition to the
+    /// paper, for an encoder trained from scratch on a few hours; off reproduces the paper's audio tower.</summary>
+    public bool Prosody { get; init; }
     /// <summary>A Hugging Face speech-encoder folder (wav2vec2, HuBERT, data2vec-audio, WavLM) used frozen in place of the
     /// log-mel encoder above (whose sizes are then unused); null trains our own encoder. See docs/pretrained/recipes.md.</summary>
     public string? Pretrained { get; init; }
