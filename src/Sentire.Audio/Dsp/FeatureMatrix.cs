@@ -32,6 +32,16 @@ public sealed class FeatureMatrix
 
     public Span<float> Row(int row) => Data.AsSpan(row * Columns, Columns);
 
+    /// <summary>A copy of the first <paramref name="count"/> columns of every row (e.g. the mel bins of frames that carry more).</summary>
+    public FeatureMatrix LeadingColumns(int count)
+    {
+        if (count <= 0 || count > Columns) throw new ArgumentOutOfRangeException(nameof(count), count, $"a matrix of {Columns} columns has no leading {count}");
+        if (count == Columns) return this;
+        var result = new FeatureMatrix(Rows, count);
+        for (var r = 0; r < Rows; r++) Row(r)[..count].CopyTo(result.Row(r));
+        return result;
+    }
+
     public FeatureMatrix Transpose()
     {
         var result = new FeatureMatrix(Columns, Rows);

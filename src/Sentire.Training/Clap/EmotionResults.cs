@@ -37,13 +37,20 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     public const string BaselineModel = "baseline", ResultFile = "result.json", Ased = "ased";
     public static IReadOnlyList<string> Variants { get; } = ["emo-clap", "sl-gemo-clap", "ml-gemo-clap"];
 
+    /// <summary>Emo-CLAP with encoder.prosody off and the rest of the recipe unchanged: run when the recipe turns prosody on,
+    /// so the table shows what the prosody channels add over the paper's audio tower.</summary>
+    public const string NoProsodyAblation = "emo-clap-no-prosody";
+
+    static IReadOnlyList<string> ClapModels(ClapRecipe recipe) => recipe.Encoder.Prosody ? [.. Variants, NoProsodyAblation] : Variants;
+
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public static IReadOnlyList<string> Splits(int folds) => [.. Enumerable.Range(1, folds).Select(k => $"fold:{k}/{folds}"), "ravdess-17-20"];
 
-    ClapRecipe Recipe(string variant, string split)
+    ClapRecipe Recipe(string model, string split)
     {
-        var recipe = RecipeLoader.Load<ClapRecipe>(recipePath, [.. overrides, $"variant={variant}", $"data.validation={split}"]);
+        string[] run = model == NoProsodyAblation ? ["variant=emo-clap", "encoder.prosody=false"] : [$"variant={model}"];
+        var recipe = RecipeLoader.Load<ClapRecipe>(recipePath, [.. overrides, .. run, $"data.validation={split}"]);
         recipe.Validate(recipePath);
         return recipe;
     }
@@ -52,17 +59,17 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
 
     /// <summary>Results already on disk for these folds (finished runs only).</summary>
     public IReadOnlyList<SplitResult> Load(int folds) =>
-        [.. new[] { BaselineModel }.Concat(Variants).SelectMany(m => Splits(folds).Select(s => Path.Combine(RunFolder(m, s), ResultFile)))
+        [.. new[] { BaselineModel }.Concat(Variants).Append(NoProsodyAblation).SelectMany(m => Splits(folds).Select(s => Path.Combine(RunFolder(m, s), ResultFile)))
             .Where(File.Exists).Select(p => JsonSerializer.Deserialize<SplitResult>(File.ReadAllText(p), Json)!)];
 
     /// <summary>Trains and tests whatever (model, split) has no result yet.</summary>
     public void Run(int folds, IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
         // Split by split, so an interrupted run leaves whole rows of folds rather than whole models missing.
-        var todo = Splits(folds).SelectMany(s => new[] { BaselineModel }.Concat(Variants).Select(m => (Model: m, Split: s)))
+        var baseRecipe = Recipe(Variants[0], Splits(folds)[0]);
+        var todo = Splits(folds).SelectMany(s => new[] { BaselineModel }.Concat(ClapModels(baseRecipe)).Select(m => (Model: m, Split: s)))
             .Where(x => !File.Exists(Path.Combine(RunFolder(x.Model, x.Split), ResultFile))).ToList();
         if (todo.Count == 0) return;
-        var baseRecipe = Recipe(Variants[0], Splits(folds)[0]);
         var clips = ClapTrainer.LoadClips(baseRecipe, corporaRoot, new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, 0, n, 0, 0, 0))));
         var labels = baseRecipe.Data.Labels;
         // Each corpus is scored over the labels it has (URDU: 4, ASED: 5, EMOVO: 7, RAVDESS: 8), as per-dataset benchmarks do.
@@ -141,7 +148,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     }
 
     static readonly (string Model, string Name)[] Names =
-        [(BaselineModel, "classical baseline (prosodic functionals + logistic regression)"), ("emo-clap", "Emo-CLAP"), ("sl-gemo-clap", "SL-GEmo-CLAP"), ("ml-gemo-clap", "ML-GEmo-CLAP")];
+        [(BaselineModel, "classical baseline (prosodic functionals + logistic regression)"), ("emo-clap", "Emo-CLAP"), ("sl-gemo-clap", "SL-GEmo-CLAP"), ("ml-gemo-clap", "ML-GEmo-CLAP"),
+         (NoProsodyAblation, "ablation: Emo-CLAP without prosody (encoder.prosody off, otherwise the same recipe)")];
 
     /// <summary>docs/results.md from the finished results.</summary>
     /// <param name="shipped">the shipped default model scored on RAVDESS actors 17-20 (its own validation split), when given.</param>
@@ -224,7 +232,7 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         sb.AppendLine("- CLAP models are scored after their last training step (no early stopping: the test speakers never choose an epoch), " +
             "zero-shot with the training prompt \"The emotion is {label}.\" over the corpus's labels.");
         sb.AppendLine($"- {recipeSummary}");
-        int expected = (Variants.Count + 1) * (folds + 1);
+        int expected = (Variants.Count + 1 + (results.Any(r => r.Model == NoProsodyAblation) ? 1 : 0)) * (folds + 1);
         if (results.Count < expected)
             sb.AppendLine($"- **Incomplete: {results.Count} of {expected} runs finished.** A cell marked (k/{folds} folds) averages the folds done so far; the command above resumes the rest.");
         // Runs re-tested from a saved model record only the testing time; the median is over runs that trained.

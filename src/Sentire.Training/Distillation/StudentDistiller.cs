@@ -50,7 +50,7 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
     public StudentModelConfig ModelConfig() => new()
     {
         Name = recipe.Name,
-        FrontEnd = teacher.FrontEnd,
+        FrontEnd = teacher.FrontEnd with { Prosody = false },   // the student reads log-mel only, as its ONNX export documents
         Model = new TinyStudentConfig(teacher.FrontEnd.NMels, recipe.Model.Channels, recipe.Model.StemKernel, recipe.Model.StemStride,
             recipe.Model.BlockKernel, [.. recipe.Model.Dilations], teacher.Labels.Count, 3),
         Labels = teacher.Labels,
@@ -90,6 +90,12 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         var targets = TeacherCache.Ensure(recipe.Data.TeacherCache, teacher, clips.Select(c => (c.Utterance.Id, c.LogMel)).ToList(),
             new SynchronousProgress<(int Done, int Total)>(p => progress?.Report(new TrainingProgress("teacher", 0, epochs, p.Done, p.Total, 0, 0))), cancel);
         bool withDimensions = targets.Values.All(t => t.Dimensions is not null);
+        // A teacher with prosody channels read them above; the student gets the mel bins only.
+        if (teacher.FrontEnd.Prosody)
+        {
+            clips = [.. clips.Select(c => c with { LogMel = c.LogMel.LeadingColumns(teacher.FrontEnd.NMels) })];
+            byId = clips.ToDictionary(c => c.Utterance.Id, StringComparer.Ordinal);
+        }
 
         // A seeded random share of the distillation clips picks the best epoch (no labels involved).
         var order = Enumerable.Range(0, distill.Count).ToArray();

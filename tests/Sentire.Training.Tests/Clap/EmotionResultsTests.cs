@@ -32,4 +32,21 @@ public sealed class EmotionResultsTests
         Assert.Contains("| duration only (no audio) | 75.0 ± 7.1 | - | 75.0 ± 7.1 | - |", lines);
         Assert.Contains(lines, l => l.Contains("Incomplete: 5 of 12 runs finished"));
     }
+
+    [Fact]
+    public void TheNoProsodyAblationGetsItsOwnRowsAndCountsAsAModel()
+    {
+        var results = new List<SplitResult>
+        {
+            Result("emo-clap", "fold:1/2", 0.40, 0.60, asedCut: 0.58),
+            Result("emo-clap", "fold:2/2", 0.40, 0.60, asedCut: 0.58),
+            Result(EmotionResults.NoProsodyAblation, "fold:1/2", 0.20, 0.30, asedCut: 0.28),
+        };
+        var lines = EmotionResults.Markdown(results, 2, ["ravdess", "ased"], "cmd", "recipe summary").Split('\n');
+        const string name = "ablation: Emo-CLAP without prosody (encoder.prosody off, otherwise the same recipe)";
+        // One fold of two: the cell says how many folds it averages.
+        Assert.Contains($"| {name} | 20.0 ± - (1/2 folds) | 21.0 ± - (1/2 folds) | 30.0 ± - (1/2 folds) | 30.0 ± - (1/2 folds) | - | - |", lines);
+        Assert.Contains($"| {name} | 30.0 ± - (1/2 folds) | 28.0 ± - (1/2 folds) | 30.0 ± - (1/2 folds) | 28.0 ± - (1/2 folds) |", lines);
+        Assert.Contains(lines, l => l.Contains("Incomplete: 3 of 15 runs finished"));       // (3 variants + baseline + ablation) x (2 folds + 1)
+    }
 }

@@ -31,11 +31,11 @@ public sealed class DistillationTests
         for (int i = 0; i < 3; i++) Assert.Equal(q.Data[i], t.Data[i], 6);
     }
 
-    sealed class FakeTeacher(int calls) : IEmotionTeacher
+    sealed class FakeTeacher(int calls, bool prosody = false) : IEmotionTeacher
     {
         public int Calls { get; private set; } = calls;
         public IReadOnlyList<string> Labels => ["a", "b"];
-        public LogMelFrontEndConfig FrontEnd => new();
+        public LogMelFrontEndConfig FrontEnd => new(NMels: 80, Prosody: prosody);
         public string WeightsHash => "00ff00ff00ff00ff";
         public string Name => "fake";
         public TeacherOutput Predict(FeatureMatrix logMel)
@@ -75,6 +75,23 @@ public sealed class DistillationTests
         File.WriteAllText(a, "abc");
         // SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
         Assert.Equal("ba7816bf8f01cfea", TeacherCache.HashFiles(a));
+    }
+
+    [Fact]
+    public void StudentOfATeacherWithProsodyChannelsReadsTheMelBinsOnly()
+    {
+        var path = Path.Combine(RepoPaths.Root, "recipes", "student-tiny.yaml");
+        var config = new StudentDistiller(RecipeLoader.Load<StudentRecipe>(path), "", path, new FakeTeacher(0, prosody: true), "corpora", "run").ModelConfig();
+        Assert.False(config.FrontEnd.Prosody);
+        Assert.Equal(80, config.FrontEnd.Columns);
+        Assert.Equal(80, config.Model.NMels);
+        // and the frames it is given keep exactly the teacher's mel bins
+        var frames = new FeatureMatrix(3, 82, [.. Enumerable.Range(0, 3 * 82).Select(i => (float)i)]);
+        var mel = frames.LeadingColumns(80);
+        Assert.Equal(80, mel.Columns);
+        Assert.Equal(frames[2, 79], mel[2, 79]);
+        Assert.Equal(frames[1, 0], mel[1, 0]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => frames.LeadingColumns(83));
     }
 
     [Fact]
