@@ -67,9 +67,9 @@ public static class ResultsCommand
                 + string.Concat(sets.Select(s => $" --set {s}")) + $" --out {Path.GetRelativePath(Environment.CurrentDirectory, parse.GetValue(output)!.FullName)}";
             var summary = string.Create(CultureInfo.InvariantCulture,
                 $"Recipe `{Path.GetRelativePath(Environment.CurrentDirectory, recipePath)}` for every CLAP variant: {r.Encoder.Subsampling} front end, {r.Encoder.Layers} transformer layers of width {r.Encoder.HiddenSize}, " +
-                $"{r.Optim.Epochs * r.Optim.StepsPerEpoch} steps of {r.Optim.BatchSize} windows of {r.Data.CropSeconds} s, alpha {r.Alpha}" +
-                (r.Encoder.Prosody ? ", prosody on (encoder.prosody: frame F0 and voicing beside the log-mel, each window's pitch and energy statistics beside the pooled encoder output in the audio projection; our addition to the paper's audio tower)" : "") +
-                "; the shipped model (models/emotion-clap-small) is larger and trained longer.");
+                $"{r.Optim.Epochs * r.Optim.StepsPerEpoch} steps of {r.Optim.BatchSize} windows of {r.Data.CropSeconds} s, alpha {r.Alpha}")
+                + (r.Encoder.Prosody ? ", prosody on (`encoder.prosody`, our addition to the paper's audio tower: frame F0 and voicing beside the log-mel, and each window's energy and pitch statistics beside the pooled encoder output in the audio projection)" : "")
+                + "; the shipped model (models/emotion-clap-small) is larger and trained longer.";
             (string, CorpusScore)? shippedScore = null;
             if (parse.GetValue(shipped) is { } shippedDir)
             {

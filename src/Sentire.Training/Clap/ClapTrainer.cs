@@ -117,6 +117,8 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         SynchronousProgress<int> Loaded(int offset) => new(n => progress?.Report(new TrainingProgress("features", 0, recipe.Optim.Epochs, offset + n, total, 0, 0)));
         if (clips is not null && !clips.Labels.SequenceEqual(recipe.Data.Labels, StringComparer.Ordinal))
             throw new RecipeException($"the decoded clips carry labels [{string.Join(", ", clips.Labels)}], the recipe [{string.Join(", ", recipe.Data.Labels)}]");
+        if (clips is not null && clips.Clips.Count > 0 && clips.Clips[0].LogMel.Columns != config.FrontEnd.Columns)
+            throw new RecipeException($"the decoded clips have {clips.Clips[0].LogMel.Columns} feature columns, the recipe's front end makes {config.FrontEnd.Columns} (encoder.prosody adds {ProsodyChannels.Count})");
         var train = clips?.Subset(split.Train) ?? EmotionClipSet.Load(split.Train, recipe.Data.Labels, frontEnd, Loaded(0));
         var valid = clips?.Subset(split.Test) ?? EmotionClipSet.Load(split.Test, recipe.Data.Labels, frontEnd, Loaded(split.Train.Count));
         if (train.Clips.Count == 0 || valid.Clips.Count == 0)

@@ -76,14 +76,17 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         var corpusLabels = clips.Clips.GroupBy(c => c.Utterance.Corpus).ToDictionary(g => g.Key,
             g => (IReadOnlyList<string>)[.. labels.Where((_, i) => g.Any(c => c.Label == i))], StringComparer.Ordinal);
         double[][]? prosody = null;
+        EmotionClipSet? melOnly = null;
         foreach (var (model, split) in todo)
         {
             cancel.ThrowIfCancellationRequested();
             progress?.Report(new TrainingProgress($"{model} {split}", 0, 0, 0, 0, 0, 0));
             var clock = Stopwatch.StartNew();
             var runFolder = RunFolder(model, split);
-            var dataSplit = ClapTrainer.Split(clips.Clips.Select(c => c.Utterance).ToList(), split, baseRecipe.Seed);
-            var test = clips.Subset(dataSplit.Test);
+            // The no-prosody ablation reads the mel bins of the same decoded frames.
+            var modelClips = model == NoProsodyAblation ? melOnly ??= clips.LeadingColumns(baseRecipe.Encoder.NMels) : clips;
+            var dataSplit = ClapTrainer.Split(modelClips.Clips.Select(c => c.Utterance).ToList(), split, baseRecipe.Seed);
+            var test = modelClips.Subset(dataSplit.Test);
             SplitResult result;
             if (model == BaselineModel)
             {
@@ -120,7 +123,7 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
             {
                 var recipe = Recipe(model, split);
                 var trainer = new ClapTrainer(recipe, RecipeLoader.ToYaml(recipe), corporaRoot, runFolder);
-                trainer.Run(progress, cancel, clips);
+                trainer.Run(progress, cancel, modelClips);
                 var recognizer = EmotionRecognizer.Load(Path.Combine(runFolder, ClapTrainer.FinalFolder));
                 var items = test.Clips.GroupBy(c => c.Utterance.Corpus)
                     .SelectMany(g => EmotionEvaluator.Predict(recognizer, g.Select(c => (c.Utterance, c.LogMel)).ToList(), corpusLabels[g.Key])).ToList();

@@ -53,6 +53,11 @@ public sealed class EmotionClipSet
         return new EmotionClipSet(Labels, clips, utterances.Count - clips.Count);
     }
 
+    /// <summary>The same clips with only the first <paramref name="columns"/> feature columns (e.g. the mel bins of frames
+    /// decoded with prosody channels, for a model that reads log-mel alone).</summary>
+    public EmotionClipSet LeadingColumns(int columns) =>
+        new(Labels, [.. Clips.Select(c => c with { LogMel = c.LogMel.LeadingColumns(columns) })], SkippedUnlabelled);
+
     /// <summary>Per-bin mean and standard deviation of every frame (the encoder's input normalisation).</summary>
     public (float[] Mean, float[] Std) FeatureStatistics() => FeatureMatrix.ColumnStatistics(Clips.Select(c => c.LogMel));
 }
