@@ -149,8 +149,6 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         int batchSize = recipe.Optim.BatchSize;
         var tokenizedLabels = labelPrompts.Select(p => model.PromptIds(p, tokenizer)).ToArray();
         var tokenizedGenders = genderPrompts.Select(p => model.PromptIds(p, tokenizer)).ToArray();
-        var corpusLabels = train.Clips.GroupBy(c => c.Utterance.Corpus, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlySet<int>)g.Select(c => c.Label).ToHashSet(), StringComparer.Ordinal);
 
         bool trained = false;
         for (int epoch = startEpoch; epoch <= recipe.Optim.Epochs && epoch - bestEpoch <= recipe.Optim.EarlyStopPatience; epoch++)
@@ -175,17 +173,16 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
                 }
                 var labels = picks.Select(i => train.Clips[i].Label).ToArray();
                 var genders = picks.Select(i => train.Clips[i].Gender).ToArray();
-                var allowed = recipe.Data.CorpusLabelsOnly ? EmoClapLoss.CorpusLabelMask(labels, [.. picks.Select(i => corpusLabels[train.Clips[i].Utterance.Corpus])]) : null;
 
                 optimizer.SetLearningRateFactor(schedule.Factor(step));
                 var audio = model.EmbedAudio(batch, null);
                 var text = model.EmbedText(labels.Select(l => tokenizedLabels[l]).ToArray());
                 var loss = recipe.Variant switch
                 {
-                    "sl-gemo-clap" => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.SoftLabelTargets(labels, genders, recipe.Alpha), allowed),
+                    "sl-gemo-clap" => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.SoftLabelTargets(labels, genders, recipe.Alpha)),
                     "ml-gemo-clap" => EmoClapLoss.MultiTask(audio, text, model.EmbedText(genders.Select(g => tokenizedGenders[g]).ToArray()),
-                        model.LogitScaleAudio, model.LogitScaleText, labels, genders, recipe.Alpha, allowed),
-                    _ => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.EqualityTargets(labels), allowed),
+                        model.LogitScaleAudio, model.LogitScaleText, labels, genders, recipe.Alpha),
+                    _ => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.EqualityTargets(labels)),
                 };
                 lossSum += OptimizerStep(model, optimizer, loss, recipe.Optim.GradClip);
                 step++;

@@ -14,9 +14,6 @@ namespace Sentire.Training.Losses;
 /// SL-GEmo-CLAP mixes gender into the target: G = rownorm(alpha [y_i = y_j] + (1 - alpha) [g_i = g_j]).
 /// ML-GEmo-CLAP keeps two targets and sums alpha L_emotion + (1 - alpha) L_gender, the gender loss pairing
 /// the same audio embeddings with embeddings of gender prompts.
-/// Optionally (our addition) a clip meets only the emotion prompts of labels its corpus has, as it is tested: with
-/// M_ij = [y_j in labels(corpus_i)], C^a_ij and C^t_ji are left out of the softmax where M_ij = 0 and G is renormalised
-/// over the rest, so a label found in one corpus only ('calm': RAVDESS) cannot be learnt as a detector of that corpus.
 /// </summary>
 public static class EmoClapLoss
 {
@@ -52,8 +49,7 @@ public static class EmoClapLoss
     /// <paramref name="audio"/> (N, D) and <paramref name="text"/> (N, D) must already be L2-normalised;
     /// <paramref name="logScaleAudio"/>/<paramref name="logScaleText"/> are one-element tensors s = log(1/tau).
     /// </summary>
-    /// <param name="allowed">M (N, N): whether clip i may be contrasted with prompt j (<see cref="CorpusLabelMask"/>); null: all pairs.</param>
-    public static Tensor Compute(Tensor audio, Tensor text, Tensor logScaleAudio, Tensor logScaleText, Tensor targets, bool[,]? allowed = null)
+    public static Tensor Compute(Tensor audio, Tensor text, Tensor logScaleAudio, Tensor logScaleText, Tensor targets)
     {
         if (audio.Rank != 2 || !audio.Shape.SequenceEqual(text.Shape))
             throw new ArgumentException($"audio {audio.ShapeString} and text {text.ShapeString} embeddings must both be (N, D)");
@@ -62,67 +58,17 @@ public static class EmoClapLoss
             throw new ArgumentException($"targets {targets.ShapeString} must be ({n}, {n})");
         var audioToText = audio.MatMul(text, transB: true) * logScaleAudio.Exp();   // C^a (N, N)
         var textToAudio = text.MatMul(audio, transB: true) * logScaleText.Exp();    // C^t (N, N)
-        var targetsT = targets.Transpose(0, 1);
-        if (allowed is not null)
-        {
-            if (allowed.GetLength(0) != n || allowed.GetLength(1) != n) throw new ArgumentException($"mask ({allowed.GetLength(0)}, {allowed.GetLength(1)}) must be ({n}, {n})");
-            audioToText = audioToText + Mask(allowed, transpose: false);
-            textToAudio = textToAudio + Mask(allowed, transpose: true);
-            targets = MaskedTargets(targets, allowed, transpose: false);
-            targetsT = MaskedTargets(targetsT, allowed, transpose: true);
-        }
         var lossA = Loss.KlDiv(audioToText.LogSoftmax(-1), targets);
-        var lossT = Loss.KlDiv(textToAudio.LogSoftmax(-1), targetsT);
+        var lossT = Loss.KlDiv(textToAudio.LogSoftmax(-1), targets.Transpose(0, 1));
         return (lossA + lossT) * 0.5f;
-    }
-
-    /// <summary>M_ij = [label of pair j is among the labels of clip i's corpus], for <see cref="Compute"/>.</summary>
-    public static bool[,] CorpusLabelMask(IReadOnlyList<int> labels, IReadOnlyList<IReadOnlySet<int>> corpusLabels)
-    {
-        int n = labels.Count;
-        if (corpusLabels.Count != n) throw new ArgumentException($"{n} labels but {corpusLabels.Count} corpus label sets");
-        var m = new bool[n, n];
-        for (int i = 0; i < n; i++)
-        {
-            if (!corpusLabels[i].Contains(labels[i])) throw new ArgumentException($"pair {i}: label {labels[i]} is not among its corpus's labels");
-            for (int j = 0; j < n; j++) m[i, j] = corpusLabels[i].Contains(labels[j]);
-        }
-        return m;
-    }
-
-    /// <summary>0 where allowed, -1e4 elsewhere (finite, so a zero target times it stays zero in the KL); row r of the
-    /// text->audio logits is column r of M.</summary>
-    static Tensor Mask(bool[,] allowed, bool transpose)
-    {
-        int n = allowed.GetLength(0);
-        var mask = Tensor.Zeros(n, n);
-        for (int r = 0; r < n; r++)
-            for (int c = 0; c < n; c++)
-                if (!(transpose ? allowed[c, r] : allowed[r, c])) mask.Data[r * n + c] = -1e4f;
-        return mask;
-    }
-
-    static Tensor MaskedTargets(Tensor targets, bool[,] allowed, bool transpose)
-    {
-        int n = allowed.GetLength(0);
-        var result = Tensor.Zeros(n, n);
-        for (int r = 0; r < n; r++)
-        {
-            float sum = 0;
-            for (int c = 0; c < n; c++)
-                if (transpose ? allowed[c, r] : allowed[r, c]) sum += result.Data[r * n + c] = targets.Data[r * n + c];
-            if (sum <= 0) throw new ArgumentException($"row {r} keeps no target mass under the mask");
-            for (int c = 0; c < n; c++) result.Data[r * n + c] /= sum;
-        }
-        return result;
     }
 
     /// <summary>ML-GEmo-CLAP: alpha L(A, T_emotion, G_emotion) + (1 - alpha) L(A, T_gender, G_gender), the audio embeddings shared.</summary>
     public static Tensor MultiTask(Tensor audio, Tensor emotionText, Tensor genderText, Tensor logScaleAudio, Tensor logScaleText,
-        IReadOnlyList<int> emotions, IReadOnlyList<int> genders, float alpha, bool[,]? allowed = null)
+        IReadOnlyList<int> emotions, IReadOnlyList<int> genders, float alpha)
     {
         if (alpha is < 0f or > 1f) throw new ArgumentOutOfRangeException(nameof(alpha), $"alpha must be in [0, 1], got {alpha}");
-        var emotionLoss = Compute(audio, emotionText, logScaleAudio, logScaleText, EqualityTargets(emotions), allowed);
+        var emotionLoss = Compute(audio, emotionText, logScaleAudio, logScaleText, EqualityTargets(emotions));
         var genderLoss = Compute(audio, genderText, logScaleAudio, logScaleText, EqualityTargets(genders));
         return emotionLoss * alpha + genderLoss * (1f - alpha);
     }

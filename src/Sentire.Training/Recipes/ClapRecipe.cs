@@ -56,9 +56,6 @@ public sealed class ClapDataRecipe
     public double MaxSeconds { get; init; } = 14.0;
     /// <summary>Hop between inference windows, as a fraction of the window.</summary>
     public double WindowHopFraction { get; init; } = 0.5;
-    /// <summary>Contrast each clip only with prompts of labels its corpus has (as each corpus is tested), so a label of one
-    /// corpus only cannot be learnt as that corpus's detector (Losses.EmoClapLoss). Our addition; false is the paper.</summary>
-    public bool CorpusLabelsOnly { get; init; }
 }
 
 public sealed class ClapAugmentRecipe
