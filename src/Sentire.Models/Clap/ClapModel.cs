@@ -18,8 +18,9 @@ public sealed record ClapHeadConfig(int ProjectionSize = 128, float InitialTempe
 /// Emo-CLAP (Pan et al., 2023): a speech encoder and a text encoder mapped into one space.
 ///   a = normalize(P_a(meanpool_valid(SpeechEncoder(x)))),  t = normalize(P_t(firsttoken(TextEncoder(w)))),
 /// P_a, P_t two-layer projections (Linear-GELU-Linear). With prosody statistics on (our addition, not the paper's),
-/// P_a reads [meanpool_valid(SpeechEncoder(x)); ProsodyStatistics(x)], the window's standardised pitch and energy functionals. The audio->text and text->audio logits carry their own
-/// inverse temperatures exp(logit_scale_a), exp(logit_scale_t). Zero-shot recognition scores a clip against
+/// P_a reads [meanpool_valid(SpeechEncoder(x)); ProsodyStatistics(x)], the window's standardised pitch and energy
+/// functionals. The audio->text and text->audio logits carry their own inverse temperatures exp(logit_scale_a),
+/// exp(logit_scale_t). Zero-shot recognition scores a clip against
 /// prompts such as "The emotion is angry." by softmax(exp(logit_scale_a) cos(a, t_label)).
 /// </summary>
 public sealed class ClapModel : Module
