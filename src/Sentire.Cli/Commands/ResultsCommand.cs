@@ -69,7 +69,7 @@ public static class ResultsCommand
                 $"Recipe `{Path.GetRelativePath(Environment.CurrentDirectory, recipePath)}` for every CLAP variant: {r.Encoder.Subsampling} front end, {r.Encoder.Layers} transformer layers of width {r.Encoder.HiddenSize}, " +
                 $"{r.Optim.Epochs * r.Optim.StepsPerEpoch} steps of {r.Optim.BatchSize} windows of {r.Data.CropSeconds} s, alpha {r.Alpha}")
                 + (r.Encoder.Prosody ? ", prosody on (`encoder.prosody`, our addition to the paper's audio tower: frame F0 and voicing beside the log-mel, and each window's energy and pitch statistics beside the pooled encoder output in the audio projection)" : "")
-                + "; the shipped model (models/emotion-clap-small) is larger and trained longer.";
+                + "; the shipped model (models/emotion-clap-small) has its own recipe, recipes/emotion-clap-small.yaml.";
             (string, CorpusScore)? shippedScore = null;
             if (parse.GetValue(shipped) is { } shippedDir)
             {
@@ -77,7 +77,8 @@ public static class ResultsCommand
                 var test = Audio.Corpus.RavdessTestSplit.Split(Audio.Corpus.CorpusSet.Load(Path.Combine(root, "ravdess")).Utterances).Test;
                 var matrix = EmotionEvaluator.Confusion(EmotionEvaluator.Predict(recognizer, test, r.Data.Labels), r.Data.Labels);
                 var relative = Path.GetRelativePath(Environment.CurrentDirectory, shippedDir.FullName);
-                shippedScore = ($"shipped model `{relative}` (Emo-CLAP, its own recipe; this split also chose its epoch)", CorpusScore.Of(matrix));
+                var prosody = recognizer.Config.FrontEnd.Prosody ? "prosody on" : "prosody off";
+                shippedScore = ($"shipped model `{relative}` (Emo-CLAP, its own recipe, {prosody}; this split also chose its epoch)", CorpusScore.Of(matrix));
                 command += $" --shipped {relative}";
             }
             var markdown = EmotionResults.Markdown(results.Load(k), k, r.Data.Corpora, command, summary, shippedScore);
