@@ -107,8 +107,6 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         if (recipe.Encoder.Pretrained is not null) { new PretrainedClapTraining(this, recipe, recipeText, runFolder).Run(utterances, progress, cancel); return; }
         var split = Split(utterances, recipe.Data.Validation, recipe.Seed);
 
-        var labelPrompts = recipe.Data.Labels.Select(l => recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal)).ToList();
-        var genderPrompts = EmotionClipSet.Genders.Select(g => recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal)).ToList();
         var tokenizer = TrainTokenizer();
         var config = ModelConfig(tokenizer.VocabSize);
 
@@ -130,12 +128,42 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         ((LogMelEncoder)model.AudioEncoder).SetFeatureStatistics(mean, std);
         model.ProsodyStatistics?.Fit(train.Clips.Select(c => c.LogMel));
 
+        var sampler = new BalancedSampler(train.Clips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
+        var augment = new LogMelAugment(recipe.Augment);
+        int window = (int)Math.Round(recipe.Data.CropSeconds * config.FrontEnd.FramesPerSecond), columns = config.FrontEnd.Columns;
+        int batchSize = recipe.Optim.BatchSize;
+        TrainEpochs(recipe, recipeText, runFolder, config, model, tokenizer, rng =>
+        {
+            var picks = sampler.Sample(batchSize, rng);
+            var batch = Tensor.Zeros(batchSize, window, columns);
+            for (int b = 0; b < batchSize; b++)
+            {
+                var features = train.Clips[picks[b]].LogMel;
+                int start = features.Rows > window ? rng.NextInt(features.Rows - window + 1) : 0;
+                var slot = batch.Data.Slice(b * window * columns, window * columns);
+                FixedLengthWindows.Copy(features, start, window, slot);
+                augment.Apply(slot, window, columns, config.FrontEnd.NMels, rng);
+            }
+            return (model.EmbedAudio(batch, null), picks.Select(i => train.Clips[i].Label).ToArray(), picks.Select(i => train.Clips[i].Gender).ToArray());
+        }, () => Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), valid), progress, cancel);
+    }
+
+    /// <summary>
+    /// The epoch loop of every audio tower (log-mel encoder here, cached pretrained features in
+    /// <see cref="PretrainedClapTraining"/>): AdamW with warm-up and cosine decay, resumed from the run's checkpoint;
+    /// per step <paramref name="batch"/> draws a batch with that epoch's generator and returns its L2-normalised audio
+    /// embeddings, labels and genders, scored with the recipe variant's loss; after each epoch
+    /// <paramref name="validate"/> scores the model, and <see cref="FinishEpoch"/> keeps best/, metrics.csv and the
+    /// checkpoint; early stopping after <c>early_stop_patience</c> epochs without a better UAR; final/ at the end.
+    /// </summary>
+    internal static void TrainEpochs(ClapRecipe recipe, string recipeText, string runFolder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer,
+        Func<Generator, (Tensor Audio, int[] Labels, int[] Genders)> batch, Func<ConfusionMatrix> validate, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    {
         var optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters().Where(p => p.Value.RequiresGrad), recipe.Optim.WeightDecay), recipe.Optim.LearningRate);
         long totalSteps = (long)recipe.Optim.Epochs * recipe.Optim.StepsPerEpoch;
         var schedule = new LrSchedule(recipe.Optim.LearningRate, recipe.Optim.WarmupSteps, totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
 
-        var checkpointPath = Path.Combine(runFolder, CheckpointFile);
-        var resume = TrainingResume.From(checkpointPath, model, optimizer);
+        var resume = TrainingResume.From(Path.Combine(runFolder, CheckpointFile), model, optimizer);
         int startEpoch = resume.StartEpoch;
         long step = resume.Step;
         double bestUar = resume.Metric("best/uar", double.NegativeInfinity);
@@ -143,13 +171,8 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var history = new List<EpochMetrics>();
         if (resume.Resumed) history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
 
-        var sampler = new BalancedSampler(train.Clips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
-        var augment = new LogMelAugment(recipe.Augment);
-        int window = (int)Math.Round(recipe.Data.CropSeconds * config.FrontEnd.FramesPerSecond), columns = config.FrontEnd.Columns;
-        int batchSize = recipe.Optim.BatchSize;
-        var tokenizedLabels = labelPrompts.Select(p => model.PromptIds(p, tokenizer)).ToArray();
-        var tokenizedGenders = genderPrompts.Select(p => model.PromptIds(p, tokenizer)).ToArray();
-
+        var labelIds = recipe.Data.Labels.Select(l => model.PromptIds(recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal), tokenizer)).ToArray();
+        var genderIds = EmotionClipSet.Genders.Select(g => model.PromptIds(recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal), tokenizer)).ToArray();
         bool trained = false;
         for (int epoch = startEpoch; epoch <= recipe.Optim.Epochs && epoch - bestEpoch <= recipe.Optim.EarlyStopPatience; epoch++)
         {
@@ -161,26 +184,13 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             for (int s = 0; s < recipe.Optim.StepsPerEpoch; s++)
             {
                 cancel.ThrowIfCancellationRequested();
-                var picks = sampler.Sample(batchSize, rng);
-                var batch = Tensor.Zeros(batchSize, window, columns);
-                for (int b = 0; b < batchSize; b++)
-                {
-                    var features = train.Clips[picks[b]].LogMel;
-                    int start = features.Rows > window ? rng.NextInt(features.Rows - window + 1) : 0;
-                    var slot = batch.Data.Slice(b * window * columns, window * columns);
-                    FixedLengthWindows.Copy(features, start, window, slot);
-                    augment.Apply(slot, window, columns, config.FrontEnd.NMels, rng);
-                }
-                var labels = picks.Select(i => train.Clips[i].Label).ToArray();
-                var genders = picks.Select(i => train.Clips[i].Gender).ToArray();
-
+                var (audio, labels, genders) = batch(rng);
                 optimizer.SetLearningRateFactor(schedule.Factor(step));
-                var audio = model.EmbedAudio(batch, null);
-                var text = model.EmbedText(labels.Select(l => tokenizedLabels[l]).ToArray());
+                var text = model.EmbedText(labels.Select(l => labelIds[l]).ToArray());
                 var loss = recipe.Variant switch
                 {
                     "sl-gemo-clap" => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.SoftLabelTargets(labels, genders, recipe.Alpha)),
-                    "ml-gemo-clap" => EmoClapLoss.MultiTask(audio, text, model.EmbedText(genders.Select(g => tokenizedGenders[g]).ToArray()),
+                    "ml-gemo-clap" => EmoClapLoss.MultiTask(audio, text, model.EmbedText(genders.Select(g => genderIds[g]).ToArray()),
                         model.LogitScaleAudio, model.LogitScaleText, labels, genders, recipe.Alpha),
                     _ => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.EqualityTargets(labels)),
                 };
@@ -190,7 +200,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             }
 
             model.Eval();
-            var matrix = Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), valid);
+            var matrix = validate();
             var metrics = new EpochMetrics(epoch, step, lossSum / recipe.Optim.StepsPerEpoch, matrix.Uar, matrix.War, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
             FinishEpoch(recipe, recipeText, runFolder, config, model, tokenizer, optimizer, history, metrics, ref bestUar, ref bestEpoch, progress);
         }

@@ -46,49 +46,14 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
         var trainClips = train.Select(u => Clip(u, pooled[u.Id])).ToList();
         var validClips = valid.Select(u => Clip(u, pooled[u.Id])).ToList();
 
-        var optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters().Where(p => p.Value.RequiresGrad), recipe.Optim.WeightDecay), recipe.Optim.LearningRate);
-        long totalSteps = (long)recipe.Optim.Epochs * recipe.Optim.StepsPerEpoch;
-        var schedule = new LrSchedule(recipe.Optim.LearningRate, recipe.Optim.WarmupSteps, totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
-        var checkpointPath = Path.Combine(runFolder, ClapTrainer.CheckpointFile);
-        var resume = TrainingResume.From(checkpointPath, model, optimizer);
-        int startEpoch = resume.StartEpoch, bestEpoch = (int)resume.Metric("best/epoch", 0);
-        long step = resume.Step;
-        double bestUar = resume.Metric("best/uar", double.NegativeInfinity);
-        var history = new List<EpochMetrics>();
-        if (resume.Resumed) history.AddRange(ClapTrainer.ReadMetrics(Path.Combine(runFolder, ClapTrainer.MetricsFile)).Where(m => m.Epoch < startEpoch));
-
         var sampler = new BalancedSampler(trainClips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
-        var labelIds = recipe.Data.Labels.Select(l => model.PromptIds(recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal), tokenizer)).ToArray();
-        var genderIds = EmotionClipSet.Genders.Select(g => model.PromptIds(recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal), tokenizer)).ToArray();
-        bool trained = false;
-        for (int epoch = startEpoch; epoch <= recipe.Optim.Epochs && epoch - bestEpoch <= recipe.Optim.EarlyStopPatience; epoch++)
+        ClapTrainer.TrainEpochs(recipe, recipeText, runFolder, config, model, tokenizer, rng =>
         {
-            var clock = Stopwatch.StartNew();
-            trained = true;
-            var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
-            model.Train();
-            double lossSum = 0;
-            for (int s = 0; s < recipe.Optim.StepsPerEpoch; s++)
-            {
-                cancel.ThrowIfCancellationRequested();
-                var picks = sampler.Sample(recipe.Optim.BatchSize, rng).Select(i => trainClips[i]).ToList();
-                var batch = features.Batch(picks.Select(c => (c.Windows, rng.NextInt(c.Windows.Rows))).ToList());
-                var labels = picks.Select(c => c.Label).ToArray();
-                var genders = picks.Select(c => c.Gender).ToArray();
-                optimizer.SetLearningRateFactor(schedule.Factor(step));
-                var audio = model.AudioProjection.Forward(tower.Combine(batch)).Normalize(dim: -1);   // ClapModel.EmbedAudio on cached layers
-                var loss = Loss(recipe, model, audio, labels.Select(l => labelIds[l]).ToArray(), genders.Select(g => genderIds[g]).ToArray(), labels, genders);
-                lossSum += ClapTrainer.OptimizerStep(model, optimizer, loss, recipe.Optim.GradClip);
-                step++;
-                progress?.Report(new TrainingProgress("train", epoch, recipe.Optim.Epochs, s + 1, recipe.Optim.StepsPerEpoch, lossSum / (s + 1), schedule.LearningRate(step)));
-            }
-
-            model.Eval();
-            var matrix = Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), model, features, validClips);
-            var metrics = new EpochMetrics(epoch, step, lossSum / recipe.Optim.StepsPerEpoch, matrix.Uar, matrix.War, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            ClapTrainer.FinishEpoch(recipe, recipeText, runFolder, config, model, tokenizer, optimizer, history, metrics, ref bestUar, ref bestEpoch, progress);
-        }
-        ClapTrainer.SaveFinal(runFolder, trained, config, model, tokenizer);
+            var picks = sampler.Sample(recipe.Optim.BatchSize, rng).Select(i => trainClips[i]).ToList();
+            var batch = features.Batch(picks.Select(c => (c.Windows, rng.NextInt(c.Windows.Rows))).ToList());
+            var audio = model.AudioProjection.Forward(tower.Combine(batch)).Normalize(dim: -1);   // ClapModel.EmbedAudio on cached layers
+            return (audio, picks.Select(c => c.Label).ToArray(), picks.Select(c => c.Gender).ToArray());
+        }, () => Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), model, features, validClips), progress, cancel);
     }
 
     List<Utterance> Labelled(IReadOnlyList<Utterance> utterances)
@@ -99,18 +64,6 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
 
     PooledClip Clip(Utterance u, FeatureMatrix windows) =>
         new(u, recipe.Data.Labels.IndexOf(u.Emotion!), u.Gender == Gender.Female ? 0 : 1, windows);
-
-    /// <summary>The recipe variant's contrastive loss (as <see cref="ClapTrainer"/>).</summary>
-    static Tensor Loss(ClapRecipe recipe, ClapModel model, Tensor audio, int[][] labelIds, int[][] genderIds, int[] labels, int[] genders)
-    {
-        var text = model.EmbedText(labelIds);
-        return recipe.Variant switch
-        {
-            "sl-gemo-clap" => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.SoftLabelTargets(labels, genders, recipe.Alpha)),
-            "ml-gemo-clap" => EmoClapLoss.MultiTask(audio, text, model.EmbedText(genderIds), model.LogitScaleAudio, model.LogitScaleText, labels, genders, recipe.Alpha),
-            _ => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.EqualityTargets(labels)),
-        };
-    }
 
     /// <summary>The clip embedding from cached windows, as <see cref="EmotionRecognizer.Encode"/> computes it from audio:
     /// normalize(mean_w normalize(P_a(combine(pooled_w)))).</summary>
