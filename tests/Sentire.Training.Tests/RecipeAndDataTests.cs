@@ -50,6 +50,10 @@ public sealed class RecipeLoaderTests
         Assert.Contains("variant 'clip'", invalid.Message);
         Assert.Contains("alpha must be in [0, 1]", invalid.Message);
         Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["no-equals-sign"]));
+        // Prosody channels widen our log-mel encoder's input; a pretrained encoder reads the waveform.
+        var both = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["encoder.prosody=true", "encoder.pretrained=/m/hubert"]).Validate("t.yaml"));
+        Assert.Contains("encoder.prosody", both.Message);
+        RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["encoder.prosody=true"]).Validate("t.yaml");
     }
 
     [Fact]
