@@ -37,6 +37,7 @@ public sealed class RecipeScheduleValidationTests
         Assert.Contains("optim.warmup_steps 11 exceeds the run's 10 steps", e.Message);
         Assert.Contains("optim.min_learning_rate must be in [0, optim.learning_rate",
             Invalid<SecapLmRecipe>("secap-lm.yaml", (r, p) => r.Validate(p), "optim.learning_rate=0.001", "optim.min_learning_rate=0.01").Message);
+        Assert.Contains("prefix_hint 'echo' is not 'copy' or 'paraphrase'", Invalid<SecapLmRecipe>("secap-lm.yaml", (r, p) => r.Validate(p), "prefix_hint=echo").Message);
     }
 
     [Fact]

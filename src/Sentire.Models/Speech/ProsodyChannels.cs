@@ -84,39 +84,20 @@ public sealed class ProsodyStatistics : Module
                 voicing += row[mels + 1];
             }
         }
-        var (powerMean, powerStd) = MeanStd(power);
+        var energy = Functionals.Of(power.ToArray());
         double powerDelta = 0;
         for (int t = 1; t < rows; t++) powerDelta += Math.Abs(power[t] - power[t - 1]);
-        stats[0] = powerMean;
-        stats[1] = powerStd;
+        stats[0] = (float)energy.Mean;
+        stats[1] = (float)energy.StandardDeviation;
         stats[2] = rows > 1 ? (float)(powerDelta / (rows - 1)) : float.NaN;
         stats[3] = rows > 0 ? (float)f0.Count / rows : float.NaN;
         if (f0.Count == 0) { stats[4..].Fill(float.NaN); return; }
-        var (f0Mean, f0Std) = MeanStd(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(f0));
-        f0.Sort();
-        stats[4] = f0Mean;
-        stats[5] = f0Std;
-        stats[6] = Percentile(f0, 0.8) - Percentile(f0, 0.2);
+        var pitch = Functionals.Of(f0);
+        stats[4] = (float)pitch.Mean;
+        stats[5] = (float)pitch.StandardDeviation;
+        stats[6] = (float)pitch.Range20To80;
         stats[7] = f0Pairs > 0 ? (float)(f0Delta / f0Pairs) : float.NaN;
         stats[8] = (float)(voicing / f0.Count);
-    }
-
-    static (float Mean, float Std) MeanStd(ReadOnlySpan<float> x)
-    {
-        if (x.Length == 0) return (float.NaN, float.NaN);
-        double mean = 0, sq = 0;
-        foreach (var v in x) mean += v;
-        mean /= x.Length;
-        foreach (var v in x) sq += (v - mean) * (v - mean);
-        return ((float)mean, (float)Math.Sqrt(sq / x.Length));
-    }
-
-    /// <summary>Linear-interpolated percentile of sorted values.</summary>
-    static float Percentile(List<float> sorted, double q)
-    {
-        double position = q * (sorted.Count - 1);
-        int lo = (int)Math.Floor(position), hi = Math.Min(lo + 1, sorted.Count - 1);
-        return (float)(sorted[lo] + (position - lo) * (sorted[hi] - sorted[lo]));
     }
 
     /// <summary>Sets the standardisation from training frame matrices (each one window or clip).</summary>

@@ -43,7 +43,6 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
 
     public void Run(IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
-        if (recipe.PrefixHint is not ("copy" or "paraphrase")) throw new Recipes.RecipeException($"prefix_hint '{recipe.PrefixHint}' is not 'copy' or 'paraphrase'");
         Directory.CreateDirectory(runFolder);
         var o = recipe.Optim;
         var clips = CaptionDataset.LoadOrBuild(runFolder, corporaRoot, recipe.Data, recipe.Seed,

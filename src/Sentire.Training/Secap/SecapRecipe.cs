@@ -101,7 +101,6 @@ public sealed class SecapStage2Recipe
     /// <summary>Table 2 of the paper: q (Q-Embedding only, default), t (T-Embedding), transcript (raw transcript tokens),
     /// transcript+q, t+q.</summary>
     public string InputModality { get; init; } = "q";
-
     /// <summary>stage1: start from the stage-1 Q-Former; scratch: fresh weights (the "no stage 1" ablation).</summary>
     public string Init { get; init; } = "stage1";
     /// <summary>Train only the projection, keeping the stage-1 Q-Former frozen (an ablation).</summary>
@@ -138,6 +137,7 @@ public sealed class SecapLmRecipe
         var errors = new List<string>();
         if (VocabSize <= 260) errors.Add($"vocab_size must exceed the 260 byte and special tokens, got {VocabSize}");
         if (PrefixHintProbability is < 0 or > 1) errors.Add($"prefix_hint_probability must be in [0, 1], got {PrefixHintProbability}");
+        if (PrefixHint is not ("copy" or "paraphrase")) errors.Add($"prefix_hint '{PrefixHint}' is not 'copy' or 'paraphrase'");
         var m = Model;
         if (m.HiddenSize <= 0 || m.IntermediateSize <= 0 || m.NumHiddenLayers <= 0 || m.MaxPositionEmbeddings <= 0)
             errors.Add($"model.hidden_size, intermediate_size, num_hidden_layers and max_position_embeddings must be positive, got {m.HiddenSize}, {m.IntermediateSize}, {m.NumHiddenLayers}, {m.MaxPositionEmbeddings}");
