@@ -16,6 +16,8 @@ rows() {
     ./sentire eval-captions --model "$folder" --references "$data" --split test --lang "$lang" \
       --candidates "$out/$slug-$lang.jsonl" --markdown "$label"
   done
+  ./sentire eval-captions --central-caption --references "$data" --split test --lang "$lang" \
+    --candidates "$out/central-$lang.jsonl" --markdown "blind baseline: one fixed caption for every clip, the training caption with the highest mean CIDEr-D against the others"
 }
 zh=$(rows zh); en=$(rows en)
 header='| system | clips | BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | METEOR | ROUGE-L | CIDEr-D | SIM | gender acc. | emotion acc. | distinct |
@@ -56,5 +58,9 @@ Few distinct captions mean the model says nearly the same thing for every clip: 
 typical that sentence is. Gender and emotion accuracy show whether the English captions state the clip's facts;
 chance for emotion is about 1/8 (eight RAVDESS categories), for gender 1/2. The Chinese captions that do vary are
 mostly training captions reproduced verbatim.
+
+The blind baseline listens to nothing: every clip gets the same sentence, the training caption of that language most
+like the other training captions (\`sentire eval-captions --central-caption\`). It shows how much of an n-gram score
+generic wording alone earns; a captioner that listens should beat it.
 DOC
 echo "wrote docs/results-captioning.md"

@@ -86,4 +86,34 @@ public sealed class EvalCaptionsSimTests
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
+
+    [Fact]
+    public void CentralCaptionGivesEveryTestClipTheMostTypicalTrainingCaption()
+    {
+        var folder = Directory.CreateTempSubdirectory("eval-central-").FullName;
+        try
+        {
+            var (refs, _) = WriteSet(folder);
+            File.AppendAllLines(refs,
+            [
+                """{"id":"t1","language":"en","split":"train","reference":"A woman sounds happy."}""",
+                """{"id":"t2","language":"en","split":"train","reference":"A man sounds happy."}""",
+                """{"id":"t3","language":"en","split":"train","reference":"Quiet."}""",
+                """{"id":"t4","language":"zh","split":"train","reference":"声音高亢"}""",
+            ]);
+            var cands = Path.Combine(folder, "central.jsonl");
+            var (exit, output, err) = CliRunner.Run("eval-captions", "--central-caption", "--candidates", cands, "--references", refs, "--split", "test", "--lang", "en", "--json");
+            Assert.True(exit == 0, err);
+            var lines = File.ReadAllLines(cands);
+            Assert.Equal(4, lines.Length);                      // the four test clips, not the training ones
+            Assert.All(lines, l => Assert.Equal("A woman sounds happy.", JsonDocument.Parse(l).RootElement.GetProperty("caption").GetString()));
+            var o = JsonDocument.Parse(output).RootElement;
+            Assert.Equal(1, o.GetProperty("distinct_captions").GetInt32());
+            Assert.Equal(0.5, o.GetProperty("gender_accuracy").GetDouble(), 9);    // a woman: right for a and c
+            Assert.Equal(0.25, o.GetProperty("emotion_accuracy").GetDouble(), 9);  // happy: right for a only
+
+            Assert.Equal(2, CliRunner.Run("eval-captions", "--central-caption", "--model", "models/secap-small", "--candidates", cands, "--references", refs).Exit);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
 }

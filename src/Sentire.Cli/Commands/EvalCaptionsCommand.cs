@@ -34,7 +34,12 @@ public static class EvalCaptionsCommand
         };
         var markdown = new Option<string?>("--markdown") { Description = "Print one Markdown table row with this label instead of the text report." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
-        var command = new Command("eval-captions", "Score captions against references (BLEU, METEOR, ROUGE-L, CIDEr-D, SIM).") { candidates, references, lang, split, model, simEncoder, markdown, json };
+        var central = new Option<bool>("--central-caption")
+        {
+            Description = "Score a blind baseline instead of a model: every clip gets the one training-split caption of this language in --references "
+                + "that is most like the other training captions (highest mean CIDEr-D); written to --candidates.",
+        };
+        var command = new Command("eval-captions", "Score captions against references (BLEU, METEOR, ROUGE-L, CIDEr-D, SIM).") { candidates, references, lang, split, model, simEncoder, markdown, json, central };
         command.SetAction(parse =>
         {
             var language = parse.GetValue(lang);
@@ -61,7 +66,16 @@ public static class EvalCaptionsCommand
             }
 
             var candFile = parse.GetValue(candidates)!.FullName;
-            if (parse.GetValue(model) is { } modelFolder)
+            if (parse.GetValue(central))
+            {
+                if (parse.GetValue(model) is not null) return Usage("--central-caption and --model are two different candidate sources: give one");
+                var pool = ReadReferences(refFile).Where(r => r.Split == "train" && (r.Language ?? language) == language).Select(r => r.Texts[0]).ToList();
+                if (pool.Count < 2) return Usage($"{refFile}: --central-caption needs at least 2 '{language}' references with split 'train', found {pool.Count}");
+                var (caption, _) = CentralCaption.Select(pool, language == "zh" ? CaptionLanguage.Chinese : CaptionLanguage.English);
+                var lines = refs.Select(r => JsonSerializer.Serialize(new Dictionary<string, string?> { ["id"] = r.Id, ["file"] = r.File, ["language"] = language, ["caption"] = caption }, JsonOut));
+                Sentire.IO.AtomicFile.Write(candFile, s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
+            }
+            else if (parse.GetValue(model) is { } modelFolder)
             {
                 EmotionCaptioner captioner;
                 try { captioner = EmotionCaptioner.Load(modelFolder); }

@@ -31,24 +31,52 @@ internal static class CiderD
         for (int i = 0; i < set.Count; i++)
         {
             var candidate = TfIdf(CaptionMetrics.NGramCounts(set[i].Candidate, MaxOrder), documentFrequency, logSetSize);
-            var score = new double[MaxOrder];
-            foreach (var r in references[i])
-            {
-                var reference = TfIdf(r, documentFrequency, logSetSize);
-                double delta = candidate.Length - reference.Length;
-                double penalty = Math.Exp(-(delta * delta) / (2 * Sigma * Sigma));
-                for (int k = 0; k < MaxOrder; k++)
-                {
-                    double dot = 0;
-                    foreach (var (gram, value) in candidate.Vectors[k])
-                        if (reference.Vectors[k].TryGetValue(gram, out var refValue)) dot += Math.Min(value, refValue) * refValue;
-                    if (candidate.Norms[k] != 0 && reference.Norms[k] != 0) dot /= candidate.Norms[k] * reference.Norms[k];
-                    score[k] += dot * penalty;
-                }
-            }
-            total += score.Average() / references[i].Count * 10.0;
+            double sum = 0;
+            foreach (var r in references[i]) sum += Similarity(candidate, TfIdf(r, documentFrequency, logSetSize));
+            total += sum / references[i].Count;
         }
         return total / set.Count;
+    }
+
+    /// <summary>For each sentence of a pool, its mean CIDEr-D against every other sentence of the pool, with document
+    /// frequencies counted over the pool (each sentence one document, itself included).</summary>
+    public static double[] Centrality(IReadOnlyList<IReadOnlyList<string>> pool)
+    {
+        var counts = pool.Select(s => CaptionMetrics.NGramCounts(s, MaxOrder)).ToList();
+        var documentFrequency = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var c in counts)
+            for (int k = 0; k < MaxOrder; k++)
+                foreach (var gram in c[k].Keys) documentFrequency[gram] = documentFrequency.GetValueOrDefault(gram) + 1;
+        double logSetSize = Math.Log(pool.Count);
+        var vectors = counts.Select(c => TfIdf(c, documentFrequency, logSetSize)).ToArray();
+        var result = new double[pool.Count];
+        for (int i = 0; i < pool.Count; i++)
+            for (int j = i + 1; j < pool.Count; j++)
+            {
+                double s = Similarity(vectors[i], vectors[j]);
+                result[i] += s;
+                result[j] += s;
+            }
+        if (pool.Count > 1)
+            for (int i = 0; i < pool.Count; i++) result[i] /= pool.Count - 1;
+        return result;
+    }
+
+    /// <summary>10 * mean_n sim_n(c, r), the length-penalised clipped TF-IDF cosine of one candidate and one reference.</summary>
+    static double Similarity(Vector candidate, Vector reference)
+    {
+        double delta = candidate.Length - reference.Length;
+        double penalty = Math.Exp(-(delta * delta) / (2 * Sigma * Sigma));
+        double sum = 0;
+        for (int k = 0; k < MaxOrder; k++)
+        {
+            double dot = 0;
+            foreach (var (gram, value) in candidate.Vectors[k])
+                if (reference.Vectors[k].TryGetValue(gram, out var refValue)) dot += Math.Min(value, refValue) * refValue;
+            if (candidate.Norms[k] != 0 && reference.Norms[k] != 0) dot /= candidate.Norms[k] * reference.Norms[k];
+            sum += dot * penalty;
+        }
+        return sum / MaxOrder * 10.0;
     }
 
     sealed record Vector(Dictionary<string, double>[] Vectors, double[] Norms, int Length);
