@@ -72,9 +72,10 @@ public static class FileSegmentation
     public const double LongFileSeconds = 30, SegmentSeconds = 10;
 
     /// <param name="samples">the file conditioned to mono at <paramref name="rate"/></param>
-    /// <param name="whole">prediction of the whole file (at most <see cref="LongFileSeconds"/>)</param>
+    /// <param name="whole">prediction of the whole file (at most <see cref="LongFileSeconds"/>), given the file's YIN track with
+    /// default options (made for the prosody summary; a front end may reuse it)</param>
     /// <param name="segmented">the speech segments' predictions and the overall one, given the segments</param>
-    public static FileAnalysis Analyze(string path, float[] samples, int rate, Func<EmotionPrediction> whole,
+    public static FileAnalysis Analyze(string path, float[] samples, int rate, Func<PitchTrack, EmotionPrediction> whole,
         Func<IReadOnlyList<Segment>, (IReadOnlyList<EmotionPrediction> Segments, EmotionPrediction Overall)> segmented)
     {
         double duration = (double)samples.Length / rate;
@@ -82,9 +83,10 @@ public static class FileSegmentation
         double meanSquare = 0;
         foreach (var v in samples) meanSquare += (double)v * v;
         if (10 * Math.Log10(meanSquare / samples.Length + 1e-20) < SilenceDbfs) return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, []);
-        var prosody = ProsodyAnalyzer.Summarize(samples, rate);
+        var tracks = ProsodyAnalyzer.Track(samples, rate);
+        var prosody = ProsodyAnalyzer.Summarize(tracks, duration);
         var levels = ProsodyLevels.Of(prosody);
-        if (duration <= LongFileSeconds) return new FileAnalysis(path, duration, AnalysisStatus.Ok, whole(), [], prosody, levels);
+        if (duration <= LongFileSeconds) return new FileAnalysis(path, duration, AnalysisStatus.Ok, whole(tracks.Pitch), [], prosody, levels);
 
         var vad = new EnergyVad(new VadOptions { MaxSegmentSeconds = SegmentSeconds });
         var speech = vad.Detect(samples, rate).Where(s => s.DurationSeconds >= MinSeconds).ToList();

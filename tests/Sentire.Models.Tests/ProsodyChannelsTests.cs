@@ -49,6 +49,22 @@ public sealed class ProsodyChannelsTests
     }
 
     [Fact]
+    public void ThePitchTrackOfTheProsodySummaryIsReusedOnlyWhenItsOptionsAreTheChannels()
+    {
+        var samples = ToneBetweenSilences();
+        var frontEnd = new LogMelFrontEnd(new LogMelFrontEndConfig(NMels: 40, Prosody: true));
+        var tracked = frontEnd.LogMel(samples);
+        var summaryPitch = Sentire.Audio.Prosody.ProsodyAnalyzer.Track(samples, Rate).Pitch;
+        Assert.Equal(tracked.Data.ToArray(), frontEnd.LogMel(samples, summaryPitch).Data.ToArray());   // same frames, one YIN pass
+
+        // a track the channels did not ask for (here a flat fake one) is reused, and shows up, only on the default grid
+        var fake = summaryPitch with { FrequencyHz = [.. summaryPitch.FrequencyHz.Select(f => f > 0 ? 100f : 0f)] };
+        Assert.Equal(12 * Math.Log2(100 / 27.5), frontEnd.LogMel(samples, fake)[100, 40], 1e-4);
+        var otherHop = new LogMelFrontEnd(new LogMelFrontEndConfig(NMels: 40, HopLength: 320, Prosody: true));
+        Assert.Equal(otherHop.LogMel(samples).Data.ToArray(), otherHop.LogMel(samples, fake).Data.ToArray());
+    }
+
+    [Fact]
     public void WindowStatisticsMatchHandComputedValues()
     {
         // 4 frames of 2 mel bins + f0_st + voicing; frame log power e_t = ln(exp(a) + exp(b)).

@@ -96,7 +96,8 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
     bool Waveform => model.AudioEncoder.Input == SpeechInput.Waveform;
 
     /// <summary>What the speech encoder reads: log-mel frames, or the samples as a one-column matrix (pretrained encoders).</summary>
-    Audio.Dsp.FeatureMatrix Features(float[] samples) => Waveform ? new Audio.Dsp.FeatureMatrix(samples.Length, 1, samples) : frontEnd.LogMel(samples);
+    Audio.Dsp.FeatureMatrix Features(float[] samples, Audio.Prosody.PitchTrack? defaultPitch = null) =>
+        Waveform ? new Audio.Dsp.FeatureMatrix(samples.Length, 1, samples) : frontEnd.LogMel(samples, defaultPitch);
 
     /// <summary>Clips shorter than this are reported as too short (no emotion is inferred from 0.3 s).</summary>
     public const double MinSeconds = FileSegmentation.MinSeconds;
@@ -109,7 +110,7 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
         int rate = Config.FrontEnd.SampleRate;
         var list = labels ?? Config.Labels;
         var template = promptTemplate ?? Config.PromptTemplate;
-        return FileSegmentation.Analyze(path, samples, rate, () => AnalyzeSamples(samples, 0, samples.Length, list, template), speech =>
+        return FileSegmentation.Analyze(path, samples, rate, pitch => Prediction(0, (double)samples.Length / rate, list, Encode(Features(samples, pitch)), template), speech =>
         {
             var segments = new List<EmotionPrediction>();
             var encodings = new List<ClipEncoding>();

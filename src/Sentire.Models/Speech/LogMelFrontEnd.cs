@@ -1,6 +1,7 @@
 using Sentire.Audio.Conditioning;
 using Sentire.Audio.Decoding;
 using Sentire.Audio.Dsp;
+using Sentire.Audio.Prosody;
 
 namespace Sentire.Models.Speech;
 
@@ -38,14 +39,20 @@ public sealed class LogMelFrontEnd
     /// <summary>Mono samples at the model rate.</summary>
     public float[] Condition(AudioClip clip) => conditioner.Apply(clip);
 
-    /// <summary>Log-mel frames (with the prosody channels when configured) of mono samples at the model rate.</summary>
-    public FeatureMatrix LogMel(float[] samples)
+    /// <summary>Log-mel frames (with the prosody channels when configured) of mono samples at the model rate.
+    /// <paramref name="defaultPitch"/>: a YIN track of the same samples with default <see cref="PitchOptions"/> (what
+    /// <see cref="ProsodyAnalyzer.Track"/> makes for the prosody summary), reused for the channels when their options
+    /// are those defaults, so a file is not pitch-tracked twice; otherwise ignored.</summary>
+    public FeatureMatrix LogMel(float[] samples, PitchTrack? defaultPitch = null)
     {
         var m = mel.Compute(samples);
         var d = m.Data.AsSpan();
         System.Numerics.Tensors.TensorPrimitives.Add(d, Config.LogFloor, d);
         System.Numerics.Tensors.TensorPrimitives.Log(d, d);
-        return Config.Prosody ? ProsodyChannels.Append(m, samples, Config.SampleRate, Config.HopLength) : m;
+        if (!Config.Prosody) return m;
+        return defaultPitch is not null && ProsodyChannels.PitchOptions(Config.SampleRate, Config.HopLength) == new PitchOptions()
+            ? ProsodyChannels.Append(m, defaultPitch)
+            : ProsodyChannels.Append(m, samples, Config.SampleRate, Config.HopLength);
     }
 
     public FeatureMatrix LogMel(AudioClip clip) => LogMel(Condition(clip));

@@ -16,10 +16,16 @@ public static class ProsodyChannels
 {
     public const int Count = 2;
 
+    /// <summary>The YIN settings of the channels: default ones on the log-mel hop.</summary>
+    public static PitchOptions PitchOptions(int sampleRate, int hopLength) => new(HopSeconds: (double)hopLength / sampleRate);
+
     /// <summary>(frames, n_mels + 2): the log-mel frames with f0_st and voicing appended, frame i of both centred at i x hop.</summary>
-    public static FeatureMatrix Append(FeatureMatrix logMel, ReadOnlySpan<float> samples, int sampleRate, int hopLength)
+    public static FeatureMatrix Append(FeatureMatrix logMel, ReadOnlySpan<float> samples, int sampleRate, int hopLength) =>
+        Append(logMel, YinPitchTracker.Track(samples, sampleRate, PitchOptions(sampleRate, hopLength)));
+
+    /// <summary>As above, from a pitch track of the same samples made with <see cref="PitchOptions"/>.</summary>
+    public static FeatureMatrix Append(FeatureMatrix logMel, PitchTrack pitch)
     {
-        var pitch = YinPitchTracker.Track(samples, sampleRate, new PitchOptions(HopSeconds: (double)hopLength / sampleRate));
         int rows = logMel.Rows, mels = logMel.Columns, columns = mels + Count;
         var result = new FeatureMatrix(rows, columns);
         for (int t = 0; t < rows; t++)

@@ -49,7 +49,7 @@ public sealed class StudentRecognizer : IEmotionAnalyzer
         var columns = Columns(labels, promptTemplate);
         var samples = FileSegmentation.Read(path, Student.FrontEnd);
         int rate = SampleRate;
-        return FileSegmentation.Analyze(path, samples, rate, () => Predict(samples, 0, samples.Length, columns), speech =>
+        return FileSegmentation.Analyze(path, samples, rate, _ => Predict(samples, 0, samples.Length, columns), speech =>
         {
             var outputs = speech.Select(s => Forward(samples, (int)s.StartSample, (int)(s.StartSample + s.Length))).ToList();
             var segments = speech.Select((s, i) => Prediction(s.StartSeconds, s.EndSeconds, outputs[i], columns)).ToList();
