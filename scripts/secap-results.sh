@@ -16,6 +16,10 @@ rows() {
     ./sentire eval-captions --model "$folder" --references "$data" --split test --lang "$lang" \
       --candidates "$out/$slug-$lang.jsonl" --markdown "$label"
   done
+  for by in embedding cider; do
+    ./sentire eval-captions --model models/secap-small --consensus 8 --consensus-by "$by" --references "$data" --split test --lang "$lang" \
+      --candidates "$out/consensus-$by-$lang.jsonl" --markdown "secap-small, consensus of 8 samples by $by (--consensus 8 --consensus-by $by)"
+  done
   ./sentire eval-captions --central-caption --references "$data" --split test --lang "$lang" \
     --candidates "$out/central-$lang.jsonl" --markdown "blind baseline: one fixed caption for every clip, the training caption with the highest mean CIDEr-D against the others"
 }
@@ -58,6 +62,10 @@ Few distinct captions mean the model says nearly the same thing for every clip: 
 typical that sentence is. Gender and emotion accuracy show whether the English captions state the clip's facts;
 chance for emotion is about 1/8 (eight RAVDESS categories), for gender 1/2. The Chinese captions that do vary are
 mostly training captions reproduced verbatim.
+
+Consensus rows: 8 captions sampled per clip (temperature 0.8, top-p 0.9, seeds 0-7), keeping the one with the
+highest summed cosine of sentence embeddings to the others (\`embedding\`, SECap's) or the highest mean CIDEr-D
+against the others (\`cider\`: minimum Bayes risk under the metric, document frequencies over the 8 samples).
 
 The blind baseline listens to nothing: every clip gets the same sentence, the training caption of that language most
 like the other training captions (\`sentire eval-captions --central-caption\`). It shows how much of an n-gram score

@@ -25,6 +25,24 @@ public sealed class CaptionCommandTests
     }
 
     [Fact]
+    public void ConsensusKeepsOneOfItsSamplesAndCiderPicksTheMostCentral()
+    {
+        var clip = Path.Combine(RepoPaths.Root, "samples", "03-01-05-02-01-01-18.flac");
+        static string Caption(params string[] args)
+        {
+            var (exit, output, err) = CliRunner.Run(["caption", .. args, "--json"]);
+            Assert.True(exit == 0, err);
+            return JsonDocument.Parse(output).RootElement.GetProperty("caption").GetString()!;
+        }
+        // the consensus draws are seeds 0..N-1 at temperature 0.8, top-p 0.9: the same captions plain sampling gives
+        var samples = Enumerable.Range(0, 4).Select(k => Caption(clip, "--temperature", "0.8", "--top-p", "0.9", "--seed", $"{k}")).ToList();
+        var byCider = Caption(clip, "--consensus", "4", "--consensus-by", "cider");
+        Assert.Equal(Sentire.Evaluation.Captioning.CentralCaption.Select(samples, Sentire.Evaluation.Captioning.CaptionLanguage.English).Caption, byCider);
+        Assert.Contains(Caption(clip, "--consensus", "4"), samples);                      // SECap's embedding vote
+        Assert.Equal(2, CliRunner.Run("caption", clip, "--consensus", "4", "--consensus-by", "bleu").Exit);
+    }
+
+    [Fact]
     public void EvalCaptionsScoresIdenticalCaptionsPerfectlyAndNeverInventsSpice()
     {
         var folder = Directory.CreateTempSubdirectory("eval-captions-").FullName;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Sentire.Evaluation.Captioning;
 using Sentire.Models.Generation;
 using Sentire.Models.Secap;
 
@@ -8,7 +9,7 @@ namespace Sentire.Cli.Commands;
 /// <summary>
 /// <c>sentire caption FILE|FOLDER|GLOB... [--lang zh|en] [--json] [decoding options]</c>: one sentence describing the
 /// emotion in each file's voice (SECap). Greedy by default; --beam N, or --temperature/--top-p/--top-k with --seed to
-/// sample, --consensus N for SECap's sample-and-vote. A file that cannot be read is reported and the batch goes on.
+/// sample, --consensus N for SECap's sample-and-vote (--consensus-by cider: minimum Bayes risk under CIDEr-D instead). A file that cannot be read is reported and the batch goes on.
 /// </summary>
 public static class CaptionCommand
 {
@@ -28,9 +29,15 @@ public static class CaptionCommand
         var seed = new Option<ulong>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 0UL };
         var repetition = new Option<float>("--repetition-penalty") { Description = "CTRL repetition penalty (1 = off).", DefaultValueFactory = _ => 1.2f };
         var consensus = new Option<int>("--consensus") { Description = "SECap consensus: sample N captions and keep the one most similar to the others (0 = off; the paper uses 8).", DefaultValueFactory = _ => 0 };
+        var consensusBy = new Option<string>("--consensus-by")
+        {
+            Description = "How --consensus picks: 'embedding' (SECap: summed cosine of sentence embeddings) or 'cider' (minimum Bayes risk: "
+                + "the sample with the highest mean CIDEr-D against the others).",
+            DefaultValueFactory = _ => "embedding",
+        };
         var transcript = new Option<string?>("--transcript") { Description = "Transcript, for models trained with a transcript input modality." };
         var command = new Command("caption", "Describe the emotion in speech with one sentence (SECap).")
-            { inputs, model, lang, json, maxTokens, beam, temperature, topP, topK, seed, repetition, consensus, transcript };
+            { inputs, model, lang, json, maxTokens, beam, temperature, topP, topK, seed, repetition, consensus, consensusBy, transcript };
         command.SetAction(parse =>
         {
             var language = parse.GetValue(lang)!;
@@ -45,6 +52,8 @@ public static class CaptionCommand
                 ConsensusSamples = parse.GetValue(consensus),
                 Transcript = parse.GetValue(transcript),
             };
+            if (ConsensusChooser(parse.GetValue(consensusBy)!, language, out var chooser) is { } bad) return Usage(bad);
+            options = options with { ConsensusChooser = chooser };
             try { options.Decoding.Validate(); }
             catch (ArgumentException e) { return Usage(e.Message); }
             var files = AnalyzeCommand.ExpandInputs(parse.GetValue(inputs)!, out var missing);
@@ -67,6 +76,15 @@ public static class CaptionCommand
             return failed > 0 ? 1 : 0;
         });
         return command;
+    }
+
+    /// <summary>The --consensus-by choice as a <see cref="CaptionOptions.ConsensusChooser"/> (null for SECap's embedding vote);
+    /// returns an error message for an unknown name.</summary>
+    public static string? ConsensusChooser(string name, string language, out Func<IReadOnlyList<string>, string>? chooser)
+    {
+        var scoring = language == "zh" ? CaptionLanguage.Chinese : CaptionLanguage.English;
+        chooser = name == "cider" ? samples => CentralCaption.Select(samples, scoring).Caption : null;
+        return name is "embedding" or "cider" ? null : $"--consensus-by must be embedding or cider, got '{name}'";
     }
 
     /// <summary>An explicit folder, else SENTIRE_CAPTION_MODEL, else models/secap-small beside the binary.</summary>

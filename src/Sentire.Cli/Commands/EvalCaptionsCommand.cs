@@ -26,7 +26,9 @@ public static class EvalCaptionsCommand
         var references = new Option<FileInfo>("--references") { Description = "Reference captions (JSON lines).", Required = true };
         var lang = new Option<string?>("--lang") { Description = "en or zh; only references of that language are scored (a 'language' field), and it sets the tokenisation." };
         var split = new Option<string?>("--split") { Description = "Only references whose 'split' field has this value (train, valid, test)." };
-        var model = new Option<string?>("--model") { Description = "Captioning model folder: caption the references' audio first (greedy)." };
+        var model = new Option<string?>("--model") { Description = "Captioning model folder: caption the references' audio first (greedy, or --consensus)." };
+        var consensus = new Option<int>("--consensus") { Description = "With --model: sample N captions per clip and keep the consensus (0 = greedy).", DefaultValueFactory = _ => 0 };
+        var consensusBy = new Option<string>("--consensus-by") { Description = "With --consensus: 'embedding' (SECap) or 'cider' (minimum Bayes risk under CIDEr-D).", DefaultValueFactory = _ => "embedding" };
         var simEncoder = new Option<string?>("--sim-encoder")
         {
             Description = "SIM sentence encoder folder: a Hugging Face BERT/RoBERTa checkpoint (mean-pooled last hidden states), a caption LM "
@@ -39,7 +41,7 @@ public static class EvalCaptionsCommand
             Description = "Score a blind baseline instead of a model: every clip gets the one training-split caption of this language in --references "
                 + "that is most like the other training captions (highest mean CIDEr-D); written to --candidates.",
         };
-        var command = new Command("eval-captions", "Score captions against references (BLEU, METEOR, ROUGE-L, CIDEr-D, SIM).") { candidates, references, lang, split, model, simEncoder, markdown, json, central };
+        var command = new Command("eval-captions", "Score captions against references (BLEU, METEOR, ROUGE-L, CIDEr-D, SIM).") { candidates, references, lang, split, model, consensus, consensusBy, simEncoder, markdown, json, central };
         command.SetAction(parse =>
         {
             var language = parse.GetValue(lang);
@@ -77,6 +79,7 @@ public static class EvalCaptionsCommand
             }
             else if (parse.GetValue(model) is { } modelFolder)
             {
+                if (CaptionCommand.ConsensusChooser(parse.GetValue(consensusBy)!, language, out var chooser) is { } bad) return Usage(bad);
                 EmotionCaptioner captioner;
                 try { captioner = EmotionCaptioner.Load(modelFolder); }
                 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage($"--model: {e.Message}"); }
@@ -87,7 +90,7 @@ public static class EvalCaptionsCommand
                     // Table 2 models read the transcript too: it comes from the reference line.
                     if (SecapModel.NeedsTranscript(captioner.Modality) && string.IsNullOrWhiteSpace(r.Transcript))
                         return Usage($"{refFile}: reference {r.Id ?? r.File} has no 'transcript', which this captioner ('{captioner.Config.InputModality}' input) needs");
-                    var caption = captioner.CaptionFile(r.File, language, new CaptionOptions { Transcript = r.Transcript });
+                    var caption = captioner.CaptionFile(r.File, language, new CaptionOptions { Transcript = r.Transcript, ConsensusSamples = parse.GetValue(consensus), ConsensusChooser = chooser });
                     lines.Add(JsonSerializer.Serialize(new Dictionary<string, string?> { ["id"] = r.Id, ["file"] = r.File, ["language"] = language, ["caption"] = caption }, JsonOut));
                 }
                 Sentire.IO.AtomicFile.Write(candFile, s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));

@@ -17,6 +17,10 @@ public sealed record CaptionOptions
     /// <summary>Sampling settings of the consensus draws.</summary>
     public float ConsensusTemperature { get; init; } = 0.8f;
     public float ConsensusTopP { get; init; } = 0.9f;
+    /// <summary>Picks the consensus among the sampled captions; null = SECap's own, the highest summed cosine of
+    /// sentence embeddings (<see cref="EmotionCaptioner.Consensus"/>). An n-gram chooser (minimum Bayes risk under
+    /// CIDEr-D: Sentire.Evaluation's CentralCaption) comes from the caller, since the metric lives above the models.</summary>
+    public Func<IReadOnlyList<string>, string>? ConsensusChooser { get; init; }
     /// <summary>The instruction; null = the language's first instruction.</summary>
     public string? Instruction { get; init; }
     /// <summary>The transcript, for models trained with a transcript input modality.</summary>
@@ -95,7 +99,7 @@ public sealed class EmotionCaptioner
             var sampling = options.Decoding with { Temperature = options.ConsensusTemperature, TopP = options.ConsensusTopP, BeamSize = 1, Seed = options.Decoding.Seed + (ulong)i };
             candidates.Add(Decode(TextGenerator.Generate(LanguageModel, embeds, mask, sampling)[0]));
         }
-        return Consensus(candidates);
+        return options.ConsensusChooser is { } choose ? choose(candidates) : Consensus(candidates);
     }
 
     (Tensor Embeds, Tensor Mask) Prefix(Audio.Dsp.FeatureMatrix frames, string instruction, string? transcript) =>
