@@ -110,7 +110,7 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
         int rate = Config.FrontEnd.SampleRate;
         var list = labels ?? Config.Labels;
         var template = promptTemplate ?? Config.PromptTemplate;
-        return FileSegmentation.Analyze(path, samples, rate, pitch => Prediction(0, (double)samples.Length / rate, list, Encode(Features(samples, pitch)), template), speech =>
+        return FileSegmentation.Analyze(path, samples, rate, pitch => Predict(samples, 0, list, template, pitch), speech =>
         {
             var segments = new List<EmotionPrediction>();
             var encodings = new List<ClipEncoding>();
@@ -150,12 +150,15 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
     }
 
     /// <summary>Scores samples[start, end) of mono audio at the model rate.</summary>
-    public EmotionPrediction AnalyzeSamples(float[] samples, int start, int end, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    public EmotionPrediction AnalyzeSamples(float[] samples, int start, int end, IReadOnlyList<string>? labels = null, string? promptTemplate = null) =>
+        Predict(samples.AsSpan(start, end - start).ToArray(), start, labels, promptTemplate, defaultPitch: null);
+
+    /// <summary>Prediction of <paramref name="slice"/>, which starts at sample <paramref name="start"/> of its file; a pitch
+    /// track of the slice made for the prosody summary is reused by the front end (<see cref="LogMelFrontEnd.LogMel"/>).</summary>
+    EmotionPrediction Predict(float[] slice, int start, IReadOnlyList<string>? labels, string? promptTemplate, Audio.Prosody.PitchTrack? defaultPitch)
     {
-        labels ??= Config.Labels;
-        var encoding = Encode(Features(samples.AsSpan(start, end - start).ToArray()));
         double rate = Config.FrontEnd.SampleRate;
-        return Prediction(start / rate, end / rate, labels, encoding, promptTemplate ?? Config.PromptTemplate);
+        return Prediction(start / rate, (start + slice.Length) / rate, labels ?? Config.Labels, Encode(Features(slice, defaultPitch)), promptTemplate ?? Config.PromptTemplate);
     }
 
     /// <summary>The clip embedding (1, P): mean of the window embeddings, renormalised.</summary>
