@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Sentire.Evaluation.Captioning;
+using ScoringTokenizer = Sentire.Evaluation.Captioning.CaptionTokenizer;   // Sentire.Models.Secap has a CaptionTokenizer too
 using Sentire.Models.Generation;
 using Sentire.Models.Secap;
 
@@ -9,7 +10,8 @@ namespace Sentire.Cli.Commands;
 /// <summary>
 /// <c>sentire caption FILE|FOLDER|GLOB... [--lang zh|en] [--json] [decoding options]</c>: one sentence describing the
 /// emotion in each file's voice (SECap). Greedy by default; --beam N, or --temperature/--top-p/--top-k with --seed to
-/// sample, --consensus N for SECap's sample-and-vote (--consensus-by cider: minimum Bayes risk under CIDEr-D instead). A file that cannot be read is reported and the batch goes on.
+/// sample, --consensus N for SECap's sample-and-vote (--consensus-by cider: minimum Bayes risk under CIDEr-D instead).
+/// A file that cannot be read is reported and the batch goes on.
 /// </summary>
 public static class CaptionCommand
 {
@@ -82,7 +84,7 @@ public static class CaptionCommand
     /// returns an error message for an unknown name.</summary>
     public static string? ConsensusChooser(string name, string language, out Func<IReadOnlyList<string>, string>? chooser)
     {
-        var scoring = language == "zh" ? CaptionLanguage.Chinese : CaptionLanguage.English;
+        var scoring = ScoringTokenizer.LanguageOf(language);
         chooser = name == "cider" ? samples => CentralCaption.Select(samples, scoring).Caption : null;
         return name is "embedding" or "cider" ? null : $"--consensus-by must be embedding or cider, got '{name}'";
     }

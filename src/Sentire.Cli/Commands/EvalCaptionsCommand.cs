@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Sentire.Evaluation.Captioning;
+using ScoringTokenizer = Sentire.Evaluation.Captioning.CaptionTokenizer;   // Sentire.Models.Secap has a CaptionTokenizer too
 using Sentire.Models.Secap;
 using Sentire.Training.Captions;
 
@@ -68,14 +69,15 @@ public static class EvalCaptionsCommand
             }
 
             var candFile = parse.GetValue(candidates)!.FullName;
+            void WriteCandidates(IEnumerable<string> captions) => Sentire.IO.AtomicFile.Write(candFile, s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Concat(
+                refs.Zip(captions, (r, caption) => JsonSerializer.Serialize(new Dictionary<string, string?> { ["id"] = r.Id, ["file"] = r.File, ["language"] = language, ["caption"] = caption }, JsonOut) + "\n")))));
             if (parse.GetValue(central))
             {
                 if (parse.GetValue(model) is not null) return Usage("--central-caption and --model are two different candidate sources: give one");
                 var pool = ReadReferences(refFile).Where(r => r.Split == "train" && (r.Language ?? language) == language).Select(r => r.Texts[0]).ToList();
                 if (pool.Count < 2) return Usage($"{refFile}: --central-caption needs at least 2 '{language}' references with split 'train', found {pool.Count}");
-                var (caption, _) = CentralCaption.Select(pool, language == "zh" ? CaptionLanguage.Chinese : CaptionLanguage.English);
-                var lines = refs.Select(r => JsonSerializer.Serialize(new Dictionary<string, string?> { ["id"] = r.Id, ["file"] = r.File, ["language"] = language, ["caption"] = caption }, JsonOut));
-                Sentire.IO.AtomicFile.Write(candFile, s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
+                var (caption, _) = CentralCaption.Select(pool, ScoringTokenizer.LanguageOf(language));
+                WriteCandidates(refs.Select(_ => caption));
             }
             else if (parse.GetValue(model) is { } modelFolder)
             {
@@ -83,17 +85,16 @@ public static class EvalCaptionsCommand
                 EmotionCaptioner captioner;
                 try { captioner = EmotionCaptioner.Load(modelFolder); }
                 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage($"--model: {e.Message}"); }
-                var lines = new List<string>();
+                var captions = new List<string>();
                 foreach (var r in refs)
                 {
                     if (r.File is null) return Usage($"{refFile}: reference {r.Id} has no audio file to caption");
                     // Table 2 models read the transcript too: it comes from the reference line.
                     if (SecapModel.NeedsTranscript(captioner.Modality) && string.IsNullOrWhiteSpace(r.Transcript))
                         return Usage($"{refFile}: reference {r.Id ?? r.File} has no 'transcript', which this captioner ('{captioner.Config.InputModality}' input) needs");
-                    var caption = captioner.CaptionFile(r.File, language, new CaptionOptions { Transcript = r.Transcript, ConsensusSamples = parse.GetValue(consensus), ConsensusChooser = chooser });
-                    lines.Add(JsonSerializer.Serialize(new Dictionary<string, string?> { ["id"] = r.Id, ["file"] = r.File, ["language"] = language, ["caption"] = caption }, JsonOut));
+                    captions.Add(captioner.CaptionFile(r.File, language, new CaptionOptions { Transcript = r.Transcript, ConsensusSamples = parse.GetValue(consensus), ConsensusChooser = chooser }));
                 }
-                Sentire.IO.AtomicFile.Write(candFile, s => s.Write(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")));
+                WriteCandidates(captions);
             }
             if (!File.Exists(candFile)) return Usage($"candidates file {candFile} not found");
             var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -115,7 +116,7 @@ public static class EvalCaptionsCommand
 
             // fact accuracy reads English words with the derived-caption grammar's lists; Chinese captions have no such lists
             var facts = language == "en" && factSet.Count > 0 ? CaptionFactAccuracy.Score(factSet, DerivedCaptionGrammar.FactLexicon) : null;
-            var report = CaptionReport.Score(set, language == "zh" ? CaptionLanguage.Chinese : CaptionLanguage.English, encoder, facts);
+            var report = CaptionReport.Score(set, ScoringTokenizer.LanguageOf(language), encoder, facts);
             if (parse.GetValue(markdown) is { } label) Console.WriteLine(report.ToMarkdownRow(label));
             else if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(new
             {

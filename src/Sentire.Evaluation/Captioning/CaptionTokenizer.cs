@@ -10,6 +10,9 @@ namespace Sentire.Evaluation.Captioning;
 /// </summary>
 public static class CaptionTokenizer
 {
+    /// <summary>The scoring language of a caption language code: "zh" is Chinese, anything else English-style words.</summary>
+    public static CaptionLanguage LanguageOf(string code) => code == "zh" ? CaptionLanguage.Chinese : CaptionLanguage.English;
+
     public static IReadOnlyList<string> Tokenize(string text, CaptionLanguage language) =>
         language == CaptionLanguage.Chinese ? Characters(text) : Words(text);
 
