@@ -1,3 +1,5 @@
+using Sentire.Audio.Dsp;
+using Sentire.Models.Speech;
 using Sentire.Tensors;
 using Sentire.Training.Data;
 using Sentire.Training.Recipes;
@@ -69,4 +71,74 @@ public sealed class LogMelAugmentTests
     [Fact]
     public void AWindowThatDoesNotFitIsAnError() =>
         Assert.Throws<ArgumentException>(() => new LogMelAugment(new ClapAugmentRecipe()).Apply(new float[10], Frames, Columns, Mels, new Generator(1)));
+
+    // Speed perturbation: a clip whose mel band b holds ln(centre Hz of b) + 0.01 t, pitch 40 st voiced on every frame.
+    const int SpeedMels = 40, SampleRate = 16000;
+
+    static double CentreHz(int band) =>
+        MelFilterbank.MelToHz(MelFilterbank.HzToMel(SampleRate / 2.0, MelScale.Htk) * (band + 1) / (SpeedMels + 1), MelScale.Htk);
+
+    static FeatureMatrix Ramp(int rows)
+    {
+        var m = new FeatureMatrix(rows, SpeedMels + 2);
+        for (int t = 0; t < rows; t++)
+        {
+            for (int b = 0; b < SpeedMels; b++) m[t, b] = (float)Math.Log(CentreHz(b)) + 0.01f * t;
+            m[t, SpeedMels] = 40;
+            m[t, SpeedMels + 1] = 0.8f;
+        }
+        return m;
+    }
+
+    [Fact]
+    public void SpeedOneIsAPlainCopy()
+    {
+        var clip = Ramp(100);
+        var fast = new float[30 * clip.Columns];
+        var plain = new float[30 * clip.Columns];
+        LogMelAugment.SpeedPerturbed(clip, 7, 1f, 30, SpeedMels, SampleRate, fast);
+        FixedLengthWindows.Copy(clip, 7, 30, plain);
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(plain[i], fast[i], 4);
+    }
+
+    [Fact]
+    public void SpeedScalesTimeFrequencyAndPitch()
+    {
+        var clip = Ramp(100);
+        const float r = 1.1f;
+        int columns = clip.Columns;
+        var w = new float[30 * columns];
+        LogMelAugment.SpeedPerturbed(clip, 5, r, 30, SpeedMels, SampleRate, w);
+        for (int i = 0; i < 30; i++)
+        {
+            double sourceFrame = 5 + r * i;                       // time: frame i reads source frame 5 + r i
+            // frequency: band b reads the source at Hz(b) / r, i.e. ln(Hz(b) / r) (bands 3.. keep Hz / r inside the grid;
+            // linear interpolation between bands of a log curve is within 0.01 there; not scaling would be off by ln 1.1 = 0.095)
+            for (int b = 3; b < SpeedMels; b++)
+                Assert.InRange(w[i * columns + b] - (Math.Log(CentreHz(b) / r) + 0.01 * sourceFrame), -0.015, 0.015);
+            Assert.Equal(40 + 12 * Math.Log2(r), w[i * columns + SpeedMels], 4);   // F0 r times higher
+            Assert.Equal(0.8f, w[i * columns + SpeedMels + 1]);
+        }
+    }
+
+    [Fact]
+    public void SpeedPerturbationIsOffUnlessAsked()
+    {
+        var clip = Ramp(300);
+        int columns = clip.Columns;
+        var off = new LogMelAugment(new ClapAugmentRecipe());
+        var on = new LogMelAugment(new ClapAugmentRecipe { SpeedProbability = 1, SpeedRange = 0.1f });
+        var w = new float[50 * columns];
+        off.Crop(clip, 50, SpeedMels, SampleRate, w, new Generator(3));
+        Assert.All(Enumerable.Range(0, 50), i => Assert.Equal(40f, w[i * columns + SpeedMels]));
+        var shifts = new HashSet<float>();
+        for (ulong seed = 0; seed < 10; seed++)
+        {
+            on.Crop(clip, 50, SpeedMels, SampleRate, w, new Generator(seed));
+            float semitones = w[SpeedMels] - 40;
+            Assert.InRange(semitones, 12 * MathF.Log2(0.9f) - 1e-4f, 12 * MathF.Log2(1.1f) + 1e-4f);
+            shifts.Add(semitones);
+        }
+        Assert.True(shifts.Count > 5, "the speed factor is drawn afresh per crop");
+    }
 }

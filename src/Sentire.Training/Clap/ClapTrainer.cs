@@ -139,9 +139,8 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             for (int b = 0; b < batchSize; b++)
             {
                 var features = train.Clips[picks[b]].LogMel;
-                int start = features.Rows > window ? rng.NextInt(features.Rows - window + 1) : 0;
                 var slot = batch.Data.Slice(b * window * columns, window * columns);
-                FixedLengthWindows.Copy(features, start, window, slot);
+                augment.Crop(features, window, config.FrontEnd.NMels, config.FrontEnd.SampleRate, slot, rng);
                 augment.Apply(slot, window, columns, config.FrontEnd.NMels, rng);
             }
             return (model.EmbedAudio(batch, null), picks.Select(i => train.Clips[i].Label).ToArray(), picks.Select(i => train.Clips[i].Gender).ToArray());

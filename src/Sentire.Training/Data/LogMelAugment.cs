@@ -1,3 +1,5 @@
+using Sentire.Audio.Dsp;
+using Sentire.Models.Speech;
 using Sentire.Tensors;
 using Sentire.Training.Recipes;
 
@@ -12,6 +14,61 @@ namespace Sentire.Training.Data;
 /// </summary>
 public sealed class LogMelAugment(ClapAugmentRecipe recipe)
 {
+    /// <summary>A random training crop of <paramref name="window"/> frames into <paramref name="destination"/>: plain
+    /// (<see cref="FixedLengthWindows.Copy"/>), or with <c>speed_probability</c> speed-perturbed. Playing audio r times
+    /// faster maps output frame i to source frame s + r i and a component at f Hz to r f, so output mel band b reads
+    /// the source at the band of Hz(b) / r (both axes linearly interpolated; 16 kHz HTK mel bands) and F0 in
+    /// semitones rises by 12 log2 r. Shorter clips wrap round as in <see cref="FixedLengthWindows"/>.</summary>
+    public void Crop(FeatureMatrix features, int window, int mels, int sampleRate, Span<float> destination, Generator rng)
+    {
+        if (recipe.SpeedProbability <= 0 || rng.NextFloat() >= recipe.SpeedProbability)
+        {
+            int start = features.Rows > window ? rng.NextInt(features.Rows - window + 1) : 0;
+            FixedLengthWindows.Copy(features, start, window, destination);
+            return;
+        }
+        float r = 1 + (rng.NextFloat() * 2 - 1) * recipe.SpeedRange;
+        int span = (int)Math.Ceiling(window * r) + 1;
+        SpeedPerturbed(features, features.Rows > span ? rng.NextInt(features.Rows - span + 1) : 0, r, window, mels, sampleRate, destination);
+    }
+
+    /// <summary>The crop of <see cref="Crop"/> at speed <paramref name="r"/> from source frame <paramref name="first"/>.</summary>
+    public static void SpeedPerturbed(FeatureMatrix features, int first, float r, int window, int mels, int sampleRate, Span<float> destination)
+    {
+        int columns = features.Columns, rows = features.Rows;
+        if (rows == 0) throw new ArgumentException("cannot take a window of a clip with no frames");
+        if (mels <= 0 || mels > columns || destination.Length != window * columns)
+            throw new ArgumentException($"a window of {window} x {columns} with {mels} mel bins does not fit {destination.Length} values");
+        double melTop = MelFilterbank.HzToMel(sampleRate / 2.0, MelScale.Htk);
+        Span<float> band = mels <= 256 ? stackalloc float[mels] : new float[mels];
+        for (int b = 0; b < mels; b++)
+        {
+            double hz = MelFilterbank.MelToHz(melTop * (b + 1) / (mels + 1), MelScale.Htk) / r;
+            band[b] = (float)Math.Clamp(MelFilterbank.HzToMel(hz, MelScale.Htk) * (mels + 1) / melTop - 1, 0, mels - 1);
+        }
+        float semitones = 12 * MathF.Log2(r);
+        for (int i = 0; i < window; i++)
+        {
+            float x = first + i * r;
+            int t0 = (int)x;
+            float w = x - t0;
+            var a = features.Row(t0 % rows);
+            var c = features.Row((t0 + 1) % rows);
+            var row = destination.Slice(i * columns, columns);
+            for (int b = 0; b < mels; b++)
+            {
+                int k = (int)band[b], k1 = Math.Min(k + 1, mels - 1);
+                float v = band[b] - k;
+                row[b] = (1 - w) * ((1 - v) * a[k] + v * a[k1]) + w * ((1 - v) * c[k] + v * c[k1]);
+            }
+            if (columns == mels) continue;
+            // prosody channels (f0_st, voicing): the nearer source frame; voiced F0 shifted
+            var near = w < 0.5f ? a : c;
+            near[mels..].CopyTo(row[mels..]);
+            if (row[mels] > 0) row[mels] += semitones;
+        }
+    }
+
     public void Apply(Span<float> window, int frames, int columns, int mels, Generator rng)
     {
         if (mels <= 0 || mels > columns || window.Length != frames * columns)

@@ -71,6 +71,11 @@ public sealed class ClapAugmentRecipe
     public float NoiseSnrMinDb { get; init; } = 15f;
     public float NoiseSnrMaxDb { get; init; } = 40f;
     public float NoiseProbability { get; init; } = 0.3f;
+    /// <summary>Speed perturbation (Ko et al., 2015) on the log-mel frames: with this probability a training crop is read as if
+    /// the audio were played r times faster, r uniform in [1 - speed_range, 1 + speed_range] (time and frequency axes
+    /// scaled by r, F0 by r); 0 disables.</summary>
+    public float SpeedProbability { get; init; }
+    public float SpeedRange { get; init; } = 0.1f;
 }
 
 public sealed class ClapEncoderRecipe
