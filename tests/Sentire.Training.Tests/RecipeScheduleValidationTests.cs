@@ -48,6 +48,17 @@ public sealed class RecipeScheduleValidationTests
     }
 
     [Fact]
+    public void ClapSpeedPerturbationOutOfRangeOrOnCachedFeatures()
+    {
+        Assert.Contains("augment.speed_range must be in [0, 0.5), got 0.5",
+            Invalid<ClapRecipe>("emotion-clap-small.yaml", (r, p) => r.Validate(p), "augment.speed_range=0.5").Message);
+        Assert.Contains("augment.speed_probability must be in [0, 1], got 2",
+            Invalid<ClapRecipe>("emotion-clap-small.yaml", (r, p) => r.Validate(p), "augment.speed_probability=2").Message);
+        Assert.Contains("augment.speed_probability perturbs our log-mel frames",
+            Invalid<ClapRecipe>("emotion-pretrained-example.yaml", (r, p) => r.Validate(p), "augment.speed_probability=0.5").Message);
+    }
+
+    [Fact]
     public void DimensionsNegativeWarmupAndMinAbovePeak()
     {
         Assert.Contains("optim.warmup_steps must be >= 0",

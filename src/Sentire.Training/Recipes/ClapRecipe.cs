@@ -30,6 +30,9 @@ public sealed class ClapRecipe
         if (Encoder.Layer != "all" && !(int.TryParse(Encoder.Layer, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
             errors.Add($"encoder.layer '{Encoder.Layer}' is not 'all' or a hidden-state index");
         if (Encoder.Prosody && Encoder.Pretrained is not null) errors.Add("encoder.prosody adds channels to our log-mel encoder's input; a pretrained encoder reads the waveform");
+        if (Augment.SpeedProbability is < 0 or > 1) errors.Add($"augment.speed_probability must be in [0, 1], got {Augment.SpeedProbability}");
+        if (Augment.SpeedRange is < 0 or >= 0.5f) errors.Add($"augment.speed_range must be in [0, 0.5), got {Augment.SpeedRange}");
+        if (Augment.SpeedProbability > 0 && Encoder.Pretrained is not null) errors.Add("augment.speed_probability perturbs our log-mel frames; a pretrained encoder's features are cached per window");
         if (Encoder.Subsampling is not ("stack" or "conv")) errors.Add($"encoder.subsampling '{Encoder.Subsampling}' is not one of stack, conv");
         if (Data.Validation != "ravdess-17-20" && Clap.ClapTrainer.ParseFold(Data.Validation) is null)
             errors.Add($"data.validation '{Data.Validation}' is not 'ravdess-17-20' or 'fold:K/N' with 1 <= K <= N");
