@@ -21,7 +21,11 @@ namespace Sentire.Training.Clap;
 public sealed record TrainingProgress(string Phase, int Epoch, int Epochs, int Step, int Steps, double Loss, double LearningRate);
 
 /// <summary>One line of metrics.csv.</summary>
-public sealed record EpochMetrics(int Epoch, long Step, double TrainLoss, double ValidUar, double ValidWar, double LearningRate, double Seconds);
+public sealed record EpochMetrics(int Epoch, long Step, double TrainLoss, double ValidUar, double ValidWar, double LearningRate, double Seconds)
+{
+    public static IReadOnlyList<string> Columns { get; } = ["epoch", "step", "train_loss", "valid_uar", "valid_war", "learning_rate", "seconds"];
+    public double[] ToRow() => [Epoch, Step, TrainLoss, ValidUar, ValidWar, LearningRate, Seconds];
+}
 
 /// <summary>
 /// Trains an Emo-CLAP / SL-GEmo-CLAP / ML-GEmo-CLAP model from a <see cref="ClapRecipe"/>. The run folder holds
@@ -167,8 +171,8 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         long step = resume.Step;
         double bestUar = resume.Metric("best/uar", double.NegativeInfinity);
         int bestEpoch = (int)resume.Metric("best/epoch", 0);
-        var history = new List<EpochMetrics>();
-        if (resume.Resumed) history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
+        var metricsCsv = new MetricsCsv(Path.Combine(runFolder, MetricsFile), EpochMetrics.Columns);
+        if (resume.Resumed) metricsCsv.LoadUpTo(startEpoch - 1);
 
         var labelIds = recipe.Data.Labels.Select(l => model.PromptIds(recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal), tokenizer)).ToArray();
         var genderIds = EmotionClipSet.Genders.Select(g => model.PromptIds(recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal), tokenizer)).ToArray();
@@ -201,7 +205,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             model.Eval();
             var matrix = validate();
             var metrics = new EpochMetrics(epoch, step, lossSum / recipe.Optim.StepsPerEpoch, matrix.Uar, matrix.War, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            FinishEpoch(recipe, recipeText, runFolder, config, model, tokenizer, optimizer, history, metrics, ref bestUar, ref bestEpoch, progress);
+            FinishEpoch(recipe, recipeText, runFolder, config, model, tokenizer, optimizer, metricsCsv, metrics, ref bestUar, ref bestEpoch, progress);
         }
         SaveFinal(runFolder, trained, config, model, tokenizer);
     }
@@ -221,16 +225,15 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     /// <summary>Records a validated epoch: best/ when its UAR beats <paramref name="bestUar"/>, metrics.csv, the
     /// checkpoint and the progress line.</summary>
     internal static void FinishEpoch(ClapRecipe recipe, string recipeText, string runFolder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer,
-        AdamW optimizer, List<EpochMetrics> history, EpochMetrics metrics, ref double bestUar, ref int bestEpoch, IProgress<TrainingProgress>? progress)
+        AdamW optimizer, MetricsCsv metricsCsv, EpochMetrics metrics, ref double bestUar, ref int bestEpoch, IProgress<TrainingProgress>? progress)
     {
-        history.Add(metrics);
         if (metrics.ValidUar > bestUar)
         {
             bestUar = metrics.ValidUar;
             bestEpoch = metrics.Epoch;
             EmotionModelPackage.Save(Path.Combine(runFolder, BestFolder), config, model, tokenizer);
         }
-        WriteMetrics(Path.Combine(runFolder, MetricsFile), history);
+        metricsCsv.Add(metrics.ToRow());
         Checkpoint.Save(Path.Combine(runFolder, CheckpointFile), model, optimizer, new TrainingState
         {
             Epoch = metrics.Epoch,
@@ -256,27 +259,4 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     /// <summary>Zero-shot predictions of every clip against the clip set's labels (<see cref="EmotionEvaluator"/>).</summary>
     public static ConfusionMatrix Evaluate(EmotionRecognizer recognizer, EmotionClipSet clips) =>
         EmotionEvaluator.Confusion(EmotionEvaluator.Predict(recognizer, clips.Clips.Select(c => (c.Utterance, c.LogMel)).ToList(), clips.Labels), clips.Labels);
-
-    const string MetricsHeader = "epoch,step,train_loss,valid_uar,valid_war,learning_rate,seconds";
-
-    internal static void WriteMetrics(string path, IReadOnlyList<EpochMetrics> rows)
-    {
-        var sb = new StringBuilder().AppendLine(MetricsHeader);
-        foreach (var m in rows)
-            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{m.Epoch},{m.Step},{m.TrainLoss:G6},{m.ValidUar:G6},{m.ValidWar:G6},{m.LearningRate:G6},{m.Seconds:F1}"));
-        var bytes = Encoding.UTF8.GetBytes(sb.ToString());
-        AtomicFile.Write(path, s => s.Write(bytes));
-    }
-
-    internal static IEnumerable<EpochMetrics> ReadMetrics(string path)
-    {
-        if (!File.Exists(path)) yield break;
-        foreach (var line in File.ReadLines(path).Skip(1))
-        {
-            var f = line.Split(',');
-            if (f.Length != 7) continue;
-            var c = CultureInfo.InvariantCulture;
-            yield return new EpochMetrics(int.Parse(f[0], c), long.Parse(f[1], c), double.Parse(f[2], c), double.Parse(f[3], c), double.Parse(f[4], c), double.Parse(f[5], c), double.Parse(f[6], c));
-        }
-    }
 }

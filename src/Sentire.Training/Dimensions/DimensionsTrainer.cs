@@ -24,6 +24,11 @@ namespace Sentire.Training.Dimensions;
 public sealed record DimensionsEpochMetrics(int Epoch, long Step, double TrainLoss, double CccArousal, double CccValence, double CccDominance, double LearningRate, double Seconds)
 {
     public double CccMean => (CccArousal + CccValence + CccDominance) / 3;
+
+    public static IReadOnlyList<string> Columns { get; } =
+        ["epoch", "step", "train_ccc_loss", "valid_ccc_arousal", "valid_ccc_valence", "valid_ccc_dominance", "valid_ccc_mean", "learning_rate", "seconds"];
+    public double[] ToRow() => [Epoch, Step, TrainLoss, CccArousal, CccValence, CccDominance, CccMean, LearningRate, Seconds];
+    public static DimensionsEpochMetrics FromRow(double[] r) => new((int)r[0], (long)r[1], r[2], r[3], r[4], r[5], r[7], r[8]);
 }
 
 /// <summary>
@@ -118,8 +123,8 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
         var resume = TrainingResume.From(checkpointPath, trained, optimizer);
         int startEpoch = resume.StartEpoch;
         long step = resume.Step;
-        var history = new List<DimensionsEpochMetrics>();
-        if (resume.Resumed) history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
+        var metricsCsv = new MetricsCsv(Path.Combine(runFolder, MetricsFile), DimensionsEpochMetrics.Columns);
+        if (resume.Resumed) metricsCsv.LoadUpTo(startEpoch - 1);
 
         int window = recognizer.WindowFrames;
         int batchSize = Math.Min(recipe.Optim.BatchSize, train.Count);
@@ -155,8 +160,7 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
             var predicted = Predict(head, recipe.Encoder.FineTune ? Pool(testMels!, recognizer) : testPooled!);
             var ccc = Enumerable.Range(0, 3).Select(k => DimensionalMetrics.Ccc(Column(predicted, k), Column(testTargets, k))).ToArray();
             var metrics = new DimensionsEpochMetrics(epoch, step, lossSum / stepsPerEpoch, ccc[0], ccc[1], ccc[2], schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            history.Add(metrics);
-            WriteMetrics(Path.Combine(runFolder, MetricsFile), history);
+            metricsCsv.Add(metrics.ToRow());
             Checkpoint.Save(checkpointPath, trained, optimizer, new TrainingState
             {
                 Epoch = epoch,
@@ -176,7 +180,7 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
             EmotionModelPackage.SaveDimensionalHead(target, head);
         }
         else EmotionModelPackage.SaveDimensionalHead(modelFolder, head);
-        return history[^1];
+        return DimensionsEpochMetrics.FromRow(metricsCsv.Rows[^1]);
     }
 
     /// <summary>Where the trained package is: the input model (frozen encoder) or run/model (fine-tuned).</summary>
@@ -256,28 +260,4 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
         }
     }
 
-    const string MetricsHeader = "epoch,step,train_ccc_loss,valid_ccc_arousal,valid_ccc_valence,valid_ccc_dominance,valid_ccc_mean,learning_rate,seconds";
-
-    static void WriteMetrics(string path, IReadOnlyList<DimensionsEpochMetrics> rows)
-    {
-        var sb = new StringBuilder().AppendLine(MetricsHeader);
-        foreach (var m in rows)
-            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"{m.Epoch},{m.Step},{m.TrainLoss:G6},{m.CccArousal:G6},{m.CccValence:G6},{m.CccDominance:G6},{m.CccMean:G6},{m.LearningRate:G6},{m.Seconds:F2}"));
-        var bytes = Encoding.UTF8.GetBytes(sb.ToString());
-        AtomicFile.Write(path, s => s.Write(bytes));
-    }
-
-    static IEnumerable<DimensionsEpochMetrics> ReadMetrics(string path)
-    {
-        if (!File.Exists(path)) yield break;
-        var c = CultureInfo.InvariantCulture;
-        foreach (var line in File.ReadLines(path).Skip(1))
-        {
-            var f = line.Split(',');
-            if (f.Length != 9) continue;
-            yield return new DimensionsEpochMetrics(int.Parse(f[0], c), long.Parse(f[1], c), double.Parse(f[2], c), double.Parse(f[3], c), double.Parse(f[4], c),
-                double.Parse(f[5], c), double.Parse(f[7], c), double.Parse(f[8], c));
-        }
-    }
 }

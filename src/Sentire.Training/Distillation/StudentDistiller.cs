@@ -24,7 +24,12 @@ public sealed record DistillationClip(Utterance Utterance, FeatureMatrix LogMel)
 
 /// <summary>One line of the student's metrics.csv.</summary>
 public sealed record StudentEpochMetrics(int Epoch, long Step, double TrainLoss, double ValidLoss, double ValidAgreement,
-    double EvalUar, double EvalWar, double EvalAgreement, double EvalDimensionCcc, double LearningRate, double Seconds);
+    double EvalUar, double EvalWar, double EvalAgreement, double EvalDimensionCcc, double LearningRate, double Seconds)
+{
+    public static IReadOnlyList<string> Columns { get; } =
+        ["epoch", "step", "train_loss", "valid_loss", "valid_agreement", "eval_uar", "eval_war", "eval_agreement", "eval_dimension_ccc", "learning_rate", "seconds"];
+    public double[] ToRow() => [Epoch, Step, TrainLoss, ValidLoss, ValidAgreement, EvalUar, EvalWar, EvalAgreement, EvalDimensionCcc, LearningRate, Seconds];
+}
 
 /// <summary>Scores of the student and the teacher on the held-out clips: against the corpus labels, against each other,
 /// and the CCC of arousal/valence/dominance (A, V, D order) against the teacher and against the derived targets
@@ -116,7 +121,6 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         var schedule = new LrSchedule(recipe.Optim.LearningRate, Math.Min(recipe.Optim.WarmupSteps, totalSteps), totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
 
         var checkpointPath = Path.Combine(runFolder, CheckpointFile);
-        var history = new List<StudentEpochMetrics>();
         // A checkpoint belongs to one teacher: resuming it against other teacher outputs would mix two targets.
         var teacherFile = Path.Combine(runFolder, TeacherFile);
         if (File.Exists(checkpointPath) && File.Exists(teacherFile) && File.ReadAllText(teacherFile).Trim() != teacher.WeightsHash)
@@ -127,7 +131,8 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         int startEpoch = resume.StartEpoch;
         long step = resume.Step;
         double bestValid = resume.Metric("best/valid_loss", double.PositiveInfinity);
-        if (resume.Resumed) history.AddRange(ReadMetrics(Path.Combine(runFolder, MetricsFile)).Where(m => m.Epoch < startEpoch));
+        var metricsCsv = new MetricsCsv(Path.Combine(runFolder, MetricsFile), StudentEpochMetrics.Columns);
+        if (resume.Resumed) metricsCsv.LoadUpTo(startEpoch - 1);
 
         for (int epoch = startEpoch; epoch <= epochs; epoch++)
         {
@@ -157,14 +162,13 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
             var scores = Evaluate(EmotionStudent.FromModel(config, model), evaluation, targets);
             var metrics = new StudentEpochMetrics(epoch, step, lossSum / epochOrder.Length, validLoss, validAgreement, scores.Uar, scores.War,
                 scores.TeacherAgreement, scores.MeanDimensionCcc, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            history.Add(metrics);
             if (validLoss < bestValid)
             {
                 bestValid = validLoss;
                 var card = ModelCard.Write(config, model, recipe, recipePath, scores, train.Count + valid.Count, epoch);
                 StudentPackage.Save(Path.Combine(runFolder, BestFolder), config, model, card);
             }
-            WriteMetrics(Path.Combine(runFolder, MetricsFile), history);
+            metricsCsv.Add(metrics.ToRow());
             Checkpoint.Save(checkpointPath, model, optimizer, new TrainingState
             {
                 Epoch = epoch,
@@ -267,28 +271,4 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         return best;
     }
 
-    const string MetricsHeader = "epoch,step,train_loss,valid_loss,valid_agreement,eval_uar,eval_war,eval_agreement,eval_dimension_ccc,learning_rate,seconds";
-
-    static void WriteMetrics(string path, IReadOnlyList<StudentEpochMetrics> rows)
-    {
-        var sb = new StringBuilder().AppendLine(MetricsHeader);
-        foreach (var m in rows)
-            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"{m.Epoch},{m.Step},{m.TrainLoss:G6},{m.ValidLoss:G6},{m.ValidAgreement:G6},{m.EvalUar:G6},{m.EvalWar:G6},{m.EvalAgreement:G6},{m.EvalDimensionCcc:G6},{m.LearningRate:G6},{m.Seconds:F1}"));
-        var bytes = Encoding.UTF8.GetBytes(sb.ToString());
-        AtomicFile.Write(path, s => s.Write(bytes));
-    }
-
-    static IEnumerable<StudentEpochMetrics> ReadMetrics(string path)
-    {
-        if (!File.Exists(path)) yield break;
-        var c = CultureInfo.InvariantCulture;
-        foreach (var line in File.ReadLines(path).Skip(1))
-        {
-            var f = line.Split(',');
-            if (f.Length != 11) continue;
-            yield return new StudentEpochMetrics(int.Parse(f[0], c), long.Parse(f[1], c), double.Parse(f[2], c), double.Parse(f[3], c), double.Parse(f[4], c),
-                double.Parse(f[5], c), double.Parse(f[6], c), double.Parse(f[7], c), double.Parse(f[8], c), double.Parse(f[9], c), double.Parse(f[10], c));
-        }
-    }
 }
