@@ -68,6 +68,7 @@ public static class ResultsCommand
             var summary = string.Create(CultureInfo.InvariantCulture,
                 $"Recipe `{Path.GetRelativePath(Environment.CurrentDirectory, recipePath)}` for every CLAP variant: {r.Encoder.Subsampling} front end, {r.Encoder.Layers} transformer layers of width {r.Encoder.HiddenSize}, " +
                 $"{r.Optim.Epochs * r.Optim.StepsPerEpoch} steps of {r.Optim.BatchSize} windows of {r.Data.CropSeconds} s, alpha {r.Alpha}")
+                + (r.Optim.EmaDecay > 0 ? string.Create(CultureInfo.InvariantCulture, $", the scored weights an exponential moving average of the training weights (`optim.ema_decay` {r.Optim.EmaDecay})") : "")
                 + (r.Encoder.Prosody ? ", prosody on (`encoder.prosody`, our addition to the paper's audio tower: frame F0 and voicing beside the log-mel, and each window's energy and pitch statistics beside the pooled encoder output in the audio projection)" : "")
                 + "; the shipped model (models/emotion-clap-small) has its own recipe, recipes/emotion-clap-small.yaml.";
             (string, CorpusScore)? shippedScore = null;

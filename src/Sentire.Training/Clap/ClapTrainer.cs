@@ -176,6 +176,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
 
         var labelIds = recipe.Data.Labels.Select(l => model.PromptIds(recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal), tokenizer)).ToArray();
         var genderIds = EmotionClipSet.Genders.Select(g => model.PromptIds(recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal), tokenizer)).ToArray();
+        var average = recipe.Optim.EmaDecay > 0 ? new WeightAverage(model.Parameters().Where(p => p.RequiresGrad), recipe.Optim.EmaDecay) : null;
         bool trained = false;
         for (int epoch = startEpoch; epoch <= recipe.Optim.Epochs && epoch - bestEpoch <= recipe.Optim.EarlyStopPatience; epoch++)
         {
@@ -198,15 +199,18 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
                     _ => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.EqualityTargets(labels)),
                 };
                 lossSum += OptimizerStep(model, optimizer, loss, recipe.Optim.GradClip);
+                average?.Update();
                 step++;
                 progress?.Report(new TrainingProgress("train", epoch, recipe.Optim.Epochs, s + 1, recipe.Optim.StepsPerEpoch, lossSum / (s + 1), schedule.LearningRate(step)));
             }
 
             model.Eval();
+            average?.Swap();   // the averaged weights are what is validated and packaged
             var matrix = validate();
             var metrics = new EpochMetrics(epoch, step, lossSum / recipe.Optim.StepsPerEpoch, matrix.Uar, matrix.War, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            FinishEpoch(recipe, recipeText, runFolder, config, model, tokenizer, optimizer, metricsCsv, metrics, ref bestUar, ref bestEpoch, progress);
+            FinishEpoch(recipe, recipeText, runFolder, config, model, tokenizer, optimizer, average, metricsCsv, metrics, ref bestUar, ref bestEpoch, progress);
         }
+        average?.Swap();
         SaveFinal(runFolder, trained, config, model, tokenizer);
     }
 
@@ -223,9 +227,11 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     }
 
     /// <summary>Records a validated epoch: best/ when its UAR beats <paramref name="bestUar"/>, metrics.csv, the
-    /// checkpoint and the progress line.</summary>
+    /// checkpoint and the progress line. With <paramref name="average"/>, the model holds the averaged weights on entry
+    /// (they go to best/) and the training weights on return (they go to the checkpoint; a resumed run restarts the
+    /// average from them).</summary>
     internal static void FinishEpoch(ClapRecipe recipe, string recipeText, string runFolder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer,
-        AdamW optimizer, MetricsCsv metricsCsv, EpochMetrics metrics, ref double bestUar, ref int bestEpoch, IProgress<TrainingProgress>? progress)
+        AdamW optimizer, WeightAverage? average, MetricsCsv metricsCsv, EpochMetrics metrics, ref double bestUar, ref int bestEpoch, IProgress<TrainingProgress>? progress)
     {
         if (metrics.ValidUar > bestUar)
         {
@@ -233,6 +239,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             bestEpoch = metrics.Epoch;
             EmotionModelPackage.Save(Path.Combine(runFolder, BestFolder), config, model, tokenizer);
         }
+        average?.Swap();
         metricsCsv.Add(metrics.ToRow());
         Checkpoint.Save(Path.Combine(runFolder, CheckpointFile), model, optimizer, new TrainingState
         {

@@ -36,6 +36,7 @@ public sealed class ClapRecipe
         if (Encoder.Subsampling is not ("stack" or "conv")) errors.Add($"encoder.subsampling '{Encoder.Subsampling}' is not one of stack, conv");
         if (Data.Validation != "ravdess-17-20" && Clap.ClapTrainer.ParseFold(Data.Validation) is null)
             errors.Add($"data.validation '{Data.Validation}' is not 'ravdess-17-20' or 'fold:K/N' with 1 <= K <= N");
+        if (Optim.EmaDecay is < 0f or >= 1f) errors.Add($"optim.ema_decay must be in [0, 1), got {Optim.EmaDecay}");
         if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 for a contrastive loss, got {Optim.BatchSize}");
         RecipeChecks.Schedule(errors, "optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
         if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
@@ -141,4 +142,6 @@ public sealed class ClapOptimRecipe
     /// <summary>Epochs without a better validation UAR before stopping.</summary>
     public int EarlyStopPatience { get; init; } = 8;
     public double MinLearningRate { get; init; } = 1e-5;
+    /// <summary>Decay of the exponential moving average of the weights that is validated and saved (0: off, the last weights).</summary>
+    public float EmaDecay { get; init; }
 }

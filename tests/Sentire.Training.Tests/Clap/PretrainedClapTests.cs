@@ -167,4 +167,28 @@ public sealed class PretrainedClapTests
         var error = Assert.Throws<PretrainedEncoderMissingException>(() => EmotionRecognizer.Load(moved));
         Assert.Contains(missing, error.Message);
     }
+
+    [Fact]
+    public void WithWeightAveragingTheAverageIsPackagedAndTheTrainingWeightsAreCheckpointed()
+    {
+        var folder = Directory.CreateTempSubdirectory("sentire-pretrained-ema").FullName;
+        var corpus = ToyCorpus(folder);
+        float[] Projection(string file, string key) => Sentire.Tensors.Serialization.SafeTensors.Read(file)[key].Data.ToArray();
+        (float[] Packaged, float[] Checkpointed) Train(float emaDecay)
+        {
+            var recipe = Recipe(Path.Combine(folder, "cache"));
+            recipe = new ClapRecipe { Name = recipe.Name, Seed = recipe.Seed, Data = recipe.Data, Encoder = recipe.Encoder, Text = recipe.Text, Head = recipe.Head,
+                Optim = new ClapOptimRecipe { LearningRate = 3e-3, BatchSize = 8, WarmupSteps = 0, Epochs = 1, StepsPerEpoch = 15, EarlyStopPatience = 10, EmaDecay = emaDecay } };
+            recipe.Validate("toy");
+            var run = Path.Combine(folder, $"run-{emaDecay}");
+            new PretrainedClapTraining(new ClapTrainer(recipe, "toy", folder, run), recipe, "toy", run).Run(corpus, null, CancellationToken.None);
+            return (Projection(Path.Combine(run, ClapTrainer.FinalFolder, EmotionModelPackage.WeightsFile), "audio_projection.0.weight"),
+                Projection(Path.Combine(run, ClapTrainer.CheckpointFile), "model.audio_projection.0.weight"));
+        }
+        var plain = Train(0f);
+        Assert.Equal(plain.Packaged, plain.Checkpointed);            // off: the last weights are both packaged and checkpointed
+        var averaged = Train(0.9f);
+        Assert.Equal(plain.Checkpointed, averaged.Checkpointed);      // averaging does not change training
+        Assert.NotEqual(averaged.Checkpointed, averaged.Packaged);    // the package holds the average, not the last weights
+    }
 }
