@@ -48,12 +48,14 @@ public sealed class RecipeScheduleValidationTests
     }
 
     [Fact]
-    public void ClapSpeedPerturbationOutOfRangeOrOnCachedFeatures()
+    public void ClapAugmentAndAveragingSettingsOutOfRange()
     {
         Assert.Contains("augment.speed_range must be in [0, 0.5), got 0.5",
             Invalid<ClapRecipe>("emotion-clap-small.yaml", (r, p) => r.Validate(p), "augment.speed_range=0.5").Message);
         Assert.Contains("augment.speed_probability must be in [0, 1], got 2",
             Invalid<ClapRecipe>("emotion-clap-small.yaml", (r, p) => r.Validate(p), "augment.speed_probability=2").Message);
+        Assert.Contains("optim.ema_decay must be in [0, 1), got 1",
+            Invalid<ClapRecipe>("emotion-clap-small.yaml", (r, p) => r.Validate(p), "optim.ema_decay=1").Message);
         Assert.Contains("augment.speed_probability perturbs our log-mel frames",
             Invalid<ClapRecipe>("emotion-pretrained-example.yaml", (r, p) => r.Validate(p), "augment.speed_probability=0.5").Message);
     }
