@@ -1,7 +1,5 @@
-using Sentire.IO;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Sentire.Audio.Corpus;
 using Sentire.Evaluation.Classification;
 using Sentire.Evaluation.Emotion;
