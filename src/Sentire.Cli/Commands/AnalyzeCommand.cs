@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Sentire.Models;
+using Sentire.Models.Analysis;
 using Sentire.Models.Clap;
 
 namespace Sentire.Cli.Commands;
@@ -96,7 +96,7 @@ public static class AnalyzeCommand
     {
         switch (format)
         {
-            case Format.Json: Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["file"] = file, ["error"] = error })); break;
+            case Format.Json: Console.WriteLine(FileAnalysisJson.Serialize(FileAnalysisJson.Error(file, error))); break;
             case Format.Csv: Console.WriteLine($"{Csv(file)},,error,,,,{Csv(error)},,,"); break;
             default: Console.Error.WriteLine($"{file}: error: {error}"); break;
         }
@@ -105,44 +105,11 @@ public static class AnalyzeCommand
     static void Print(Format format, FileAnalysis a, int top, string? caption)
     {
         var inv = CultureInfo.InvariantCulture;
-        string status = a.Status switch { AnalysisStatus.TooShort => "too_short", AnalysisStatus.Silent => "silent", _ => "ok" };
+        string status = FileAnalysisJson.StatusName(a.Status);
         switch (format)
         {
             case Format.Json:
-                var obj = new Dictionary<string, object?>
-                {
-                    ["file"] = a.File,
-                    ["duration"] = Math.Round(a.DurationSeconds, 3),
-                    ["status"] = status,
-                    ["emotions"] = a.Overall?.Emotions.Select(e => new { label = e.Label, probability = Math.Round(e.Probability, 4) }).ToArray() ?? [],
-                };
-                AddDimensions(obj, a.Dimensions);
-                if (caption is not null) obj["caption"] = caption;
-                if (a.Prosody is { } pj && a.ProsodyLevels is { } lj)
-                    obj["prosody"] = new Dictionary<string, object>
-                    {
-                        ["pitch_hz"] = Math.Round(pj.F0Hz.P50, 1),
-                        ["pitch_level"] = lj.Pitch.ToString().ToLowerInvariant(),
-                        ["pitch_variation_semitones"] = Math.Round(pj.F0Semitones.StandardDeviation, 2),
-                        ["loudness_dbfs"] = Math.Round(pj.EnergyDb.P80, 1),
-                        ["loudness_level"] = lj.Loudness.ToString().ToLowerInvariant(),
-                        ["syllables_per_second"] = Math.Round(pj.SyllablesPerSecond, 2),
-                        ["rate_level"] = lj.Rate.ToString().ToLowerInvariant(),
-                        ["words"] = lj.Words(),
-                    };
-                if (a.Segments.Count > 0)
-                    obj["segments"] = a.Segments.Select(s =>
-                    {
-                        var segment = new Dictionary<string, object?>
-                        {
-                            ["start"] = Math.Round(s.StartSeconds, 2),
-                            ["end"] = Math.Round(s.EndSeconds, 2),
-                            ["emotions"] = s.Emotions.Select(e => new { label = e.Label, probability = Math.Round(e.Probability, 4) }).ToArray(),
-                        };
-                        AddDimensions(segment, s.Dimensions);
-                        return segment;
-                    }).ToArray();
-                Console.WriteLine(JsonSerializer.Serialize(obj, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                Console.WriteLine(FileAnalysisJson.Serialize(FileAnalysisJson.ToJson(a, caption)));
                 break;
             case Format.Csv:
                 if (a.Overall is null) { Console.WriteLine(string.Create(inv, $"{Csv(a.File)},{a.DurationSeconds:F3},{status},,,,,,,")); break; }
@@ -168,15 +135,6 @@ public static class AnalyzeCommand
                 foreach (var s in a.Segments) Console.WriteLine(string.Create(inv, $"  {s.StartSeconds,7:F1}-{s.EndSeconds,7:F1} s  {Top(s, top)}"));
                 break;
         }
-    }
-
-    /// <summary>JSON fields arousal, valence, dominance (each in [0, 1]) when the model has a dimensional head.</summary>
-    static void AddDimensions(Dictionary<string, object?> obj, Models.Dimensions.EmotionDimensions? d)
-    {
-        if (d is null) return;
-        obj["arousal"] = Math.Round(d.Arousal, 3);
-        obj["valence"] = Math.Round(d.Valence, 3);
-        obj["dominance"] = Math.Round(d.Dominance, 3);
     }
 
     static string Level(Audio.Prosody.ProsodyLevel level) => level.ToString().ToLowerInvariant();
