@@ -8,6 +8,8 @@ namespace Sentire.Tensors;
 //   relu' = [x > 0];  sigmoid' = y (1 - y);  tanh' = 1 - y^2;  silu' = s (1 + x (1 - s)), s = sigmoid(x)
 //   gelu(x) = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2, gelu' = Phi(x) + x phi(x), phi(x) = exp(-x^2/2) / sqrt(2 pi)
 //   gelu_tanh(x) = x (1 + tanh u) / 2, u = sqrt(2/pi) (x + 0.044715 x^3) (Hendrycks & Gimpel 2016, eq. for the approximation)
+//   hardsigmoid(x) = clamp(x + 3, 0, 6) / 6, ' = 1/6 on (-3, 3) else 0;  hardswish(x) = x hardsigmoid(x), ' = 0 below -3,
+//   x/3 + 1/2 on [-3, 3), 1 from 3 up (Howard et al. 2019, "Searching for MobileNetV3"; PyTorch's one-sided choices at +-3)
 //   softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold; softplus' = sigmoid(beta x)
 //   softmax: y = exp(x - max) / sum, dx = y (g - sum(g y));  log_softmax: y = x - max - log sum exp(x - max), dx = g - exp(y) sum(g)
 // Elementwise kernels run in blocks of ElementwiseBlock elements, so that multi-pass chains stay in L1 and big tensors
@@ -56,6 +58,49 @@ public sealed partial class Tensor
             TensorPrimitives.Multiply(y, y, dx);
             TensorPrimitives.Multiply(dx, g, dx);
             TensorPrimitives.Subtract(g, dx, dx);
+        })));
+    }
+
+    public Tensor HardSigmoid()
+    {
+        var y = Elementwise(this, null, static (x, _, y) =>
+        {
+            TensorPrimitives.Add(x, 3f, y);
+            TensorPrimitives.Max(y, 0f, y);
+            TensorPrimitives.Min(y, 6f, y);
+            TensorPrimitives.Multiply(y, 1f / 6f, y);
+        });
+        var x = this;
+        return y.Record("hardsigmoid", [x], g => x.AccumulateGrad(Elementwise(g, x, static (g, x, dx) =>
+        {
+            for (int i = 0; i < dx.Length; i++) dx[i] = x[i] > -3f && x[i] < 3f ? g[i] * (1f / 6f) : 0f;
+        })));
+    }
+
+    public Tensor HardSwish()
+    {
+        var y = Elementwise(this, null, static (x, _, y) =>
+        {
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                Vector<float> three = new(3f), six = new(6f);
+                for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    var xv = new Vector<float>(x.Slice(i));
+                    (xv * Vector.Min(Vector.Max(xv + three, Vector<float>.Zero), six) / six).CopyTo(y.Slice(i));
+                }
+            }
+            for (; i < x.Length; i++) y[i] = x[i] * Math.Clamp(x[i] + 3f, 0f, 6f) / 6f;
+        });
+        var x = this;
+        return y.Record("hardswish", [x], g => x.AccumulateGrad(Elementwise(g, x, static (g, x, dx) =>
+        {
+            for (int i = 0; i < dx.Length; i++)
+            {
+                float xi = x[i];
+                dx[i] = xi < -3f ? 0f : xi < 3f ? g[i] * (xi / 3f + 0.5f) : g[i];
+            }
         })));
     }
 

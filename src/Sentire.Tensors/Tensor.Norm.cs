@@ -9,6 +9,10 @@ namespace Sentire.Tensors;
 //   RmsNorm (Zhang & Sennrich 2019, LLaMA's form): y = x / sqrt(mean(x^2) + eps) * w over the last dim
 //   GroupNorm (Wu & He 2018) on (N, C, *): LayerNorm's statistics over each group of C/groups channels and all
 //   positions, then a per-channel w, b.
+//   BatchNorm (Ioffe & Szegedy 2015) on (N, C, *): per channel over the batch and all positions. Training: the batch's
+//   mean and biased variance normalise, and the running statistics move by momentum m towards the batch's mean and
+//   unbiased variance: r <- (1 - m) r + m stat. Evaluation: the running statistics normalise, y = (x - rm) / sqrt(rv + eps) w + b,
+//   a per-channel affine map whose backward is dx = g w / sqrt(rv + eps), dw = sum g xhat, db = sum g.
 // Shared backward, with gh = g w (or g) and r = 1/sqrt(var + eps) of one normalised row of D elements:
 //   dx = r (gh - mean(gh) - xhat mean(gh xhat));  dw = sum over rows of g xhat;  db = sum over rows of g
 // (RmsNorm drops the mean(gh) term: its "xhat" = x r has no mean subtracted.)
@@ -160,6 +164,101 @@ public sealed partial class Tensor
                 }
             });
             grads.Send();
+        });
+    }
+
+    /// <summary>
+    /// Batch normalisation of (N, C, *) (BatchNorm1d/2d, F.batch_norm): with <paramref name="training"/> the batch's
+    /// per-channel statistics normalise and <paramref name="runningMean"/>/<paramref name="runningVar"/> (shape (C)) are
+    /// updated in place with <paramref name="momentum"/>; otherwise the running statistics normalise. Weight and bias have shape (C).
+    /// </summary>
+    public Tensor BatchNorm(Tensor runningMean, Tensor runningVar, Tensor? weight, Tensor? bias, bool training,
+        float momentum = 0.1f, float eps = 1e-5f)
+    {
+        if (Rank < 2) throw new ArgumentException($"BatchNorm expects (N, C, *), got {ShapeString}");
+        int batch = shape[0], channels = shape[1];
+        CheckAffine("BatchNorm", weight, [channels]);
+        CheckAffine("BatchNorm", bias, [channels]);
+        if (runningMean.Rank != 1 || runningMean.shape[0] != channels || runningVar.Rank != 1 || runningVar.shape[0] != channels)
+            throw new ArgumentException($"BatchNorm: running mean {runningMean.ShapeString} and variance {runningVar.ShapeString} must both be [{channels}] for input {ShapeString}");
+        int positions = channels == 0 || batch == 0 ? 0 : Length / (batch * channels);
+        int count = batch * positions;             // elements per channel
+        if (training && count < 2)
+            throw new ArgumentException($"BatchNorm in training mode needs more than one value per channel, got input {ShapeString}");
+        var y = Empty(shape);
+        // the statistics this forward used, kept for the backward (an inference pass keeps none)
+        bool record = Autograd.IsEnabled && (RequiresGrad || weight is { RequiresGrad: true } || bias is { RequiresGrad: true });
+        var mean = training || record ? new float[channels] : null;
+        var rstd = training || record ? new float[channels] : null;
+        float[] xs = data, ys = y.data, rm = runningMean.data, rv = runningVar.data;
+        float[]? w = weight?.data, b = bias?.data;
+        ForRows(channels, count, (c0, c1) =>
+        {
+            for (int c = c0; c < c1; c++)
+            {
+                float mu, variance;
+                if (training)
+                {
+                    double sum = 0, squares = 0;
+                    for (int n = 0; n < batch; n++) sum += TensorPrimitives.Sum(xs.AsSpan((n * channels + c) * positions, positions));
+                    mu = (float)(sum / count);
+                    for (int n = 0; n < batch; n++) squares += SumSquaredDeviations(xs.AsSpan((n * channels + c) * positions, positions), mu);
+                    variance = (float)(squares / count);
+                    rm[c] = (1 - momentum) * rm[c] + momentum * mu;
+                    rv[c] = (1 - momentum) * rv[c] + momentum * (float)(squares / (count - 1));
+                }
+                else (mu, variance) = (rm[c], rv[c]);
+                float rs = 1f / MathF.Sqrt(variance + eps);
+                if (mean is not null) (mean[c], rstd![c]) = (mu, rs);
+                // y = x a + shift with a = rs w, shift = b - mu a
+                float a = w is null ? rs : rs * w[c], shift = (b is null ? 0f : b[c]) - mu * a;
+                for (int n = 0; n < batch; n++)
+                {
+                    int at = (n * channels + c) * positions;
+                    var yr = ys.AsSpan(at, positions);
+                    TensorPrimitives.Multiply(xs.AsSpan(at, positions), a, yr);
+                    TensorPrimitives.Add(yr, shift, yr);
+                }
+            }
+        });
+        if (!record) return y;
+        var x = this;
+        return y.Record(training ? "batch_norm" : "batch_norm_eval", AffineInputs(x, weight, bias), g =>
+        {
+            var dx = x.RequiresGrad ? Empty(x.shape) : null;
+            var dw = weight is { RequiresGrad: true } ? new float[channels] : null;
+            var db = bias is { RequiresGrad: true } ? new float[channels] : null;
+            float[] gs = g.data;
+            ForRows(channels, count, (c0, c1) =>
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    float sumG = 0, sumGXhat = 0;
+                    for (int n = 0; n < batch; n++)
+                    {
+                        int at = (n * channels + c) * positions;
+                        var (s, sx) = NormBackwardSums(xs.AsSpan(at, positions), gs.AsSpan(at, positions), mean![c], rstd![c], default, default, default);
+                        sumG += s;
+                        sumGXhat += sx;
+                    }
+                    if (dw is not null) dw[c] = sumGXhat;
+                    if (db is not null) db[c] = sumG;
+                    if (dx is null) continue;
+                    float wc = w is null ? 1f : w[c];
+                    for (int n = 0; n < batch; n++)
+                    {
+                        int at = (n * channels + c) * positions;
+                        if (training)
+                            NormBackwardDx(xs.AsSpan(at, positions), gs.AsSpan(at, positions), mean![c], rstd![c], default, wc,
+                                wc * sumG / count, wc * sumGXhat / count, dx.data.AsSpan(at, positions));
+                        else
+                            TensorPrimitives.Multiply(gs.AsSpan(at, positions), wc * rstd![c], dx.data.AsSpan(at, positions));
+                    }
+                }
+            });
+            if (dx is not null) x.AccumulateGrad(dx);
+            if (dw is not null) weight!.AccumulateGrad(new Tensor(dw, channels));
+            if (db is not null) bias!.AccumulateGrad(new Tensor(db, channels));
         });
     }
 

@@ -13,7 +13,7 @@ public sealed class GoldenOpsTests
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var family in new[] { "unary", "binary", "shape", "index", "reduce", "activation", "norm", "loss", "matmul", "conv", "attention" })
+        foreach (var family in new[] { "unary", "binary", "shape", "index", "reduce", "activation", "norm", "loss", "matmul", "conv", "conv2d", "attention" })
             foreach (var c in GoldenFixture.Open(family).Cases)
                 data.Add(family, c);
         return data;
@@ -54,6 +54,7 @@ public sealed class GoldenOpsTests
     static float F(JsonElement m, string name, float fallback) => m.TryGetProperty(name, out var v) ? v.GetSingle() : fallback;
     static int I(JsonElement m, string name) => m.GetProperty(name).GetInt32();
     static bool B(JsonElement m, string name, bool fallback = false) => m.TryGetProperty(name, out var v) ? v.GetBoolean() : fallback;
+    static (int, int) Pair(JsonElement m, string name) { var v = Ints(m, name); return (v[0], v[1]); }
     static int[] Ints(JsonElement m, string name) => m.GetProperty(name).EnumerateArray().Select(e => e.GetInt32()).ToArray();
 
     static Tensor Apply(GoldenFixture fx, string c, string op, JsonElement m, Tensor[] x) => op switch
@@ -128,6 +129,13 @@ public sealed class GoldenOpsTests
         "matmul" => x[0].MatMul(x[1], B(m, "transA"), B(m, "transB")),
         "linear" => x[0].Linear(x[1], x.Length > 2 ? x[2] : null),
         "conv1d" => x[0].Conv1d(x[1], x.Length > 2 ? x[2] : null, I(m, "stride"), I(m, "padding"), I(m, "dilation"), I(m, "groups")),
+        "conv2d" => x[0].Conv2d(x[1], x.Length > 2 ? x[2] : null, Pair(m, "stride"), Pair(m, "padding"), Pair(m, "dilation"), I(m, "groups")),
+        "batch_norm" => x[0].BatchNorm(fx.Get($"{c}.running_mean"), fx.Get($"{c}.running_var"), x.Length > 1 ? x[1] : null, x.Length > 2 ? x[2] : null,
+            B(m, "training"), F(m, "momentum", 0.1f), F(m, "eps", 1e-5f)),
+        "hardswish" => x[0].HardSwish(),
+        "hardsigmoid" => x[0].HardSigmoid(),
+        "global_avg_pool" => x[0].Mean([2, 3], keepDim: true),
+        "squeeze_excitation" => x[0] * x[0].Mean([2, 3]).Linear(x[1], x[2]).Relu().Linear(x[3], x[4]).Sigmoid().Unsqueeze(-1).Unsqueeze(-1),
         "sdpa" => Attention.ScaledDotProduct(x[0], x[1], x[2],
             fx.Has($"{c}.mask") ? fx.Get($"{c}.mask") : null, B(m, "causal"),
             m.TryGetProperty("scale", out var s) ? s.GetSingle() : null, isAdditive: B(m, "additive")),

@@ -411,6 +411,65 @@ def conv():
     return f
 
 
+def conv2d():
+    """2-D convolution and the other ops of a MobileNetV3 block (Howard et al. 2019): batch norm, hard-swish,
+    hard-sigmoid, global average pooling and squeeze-excitation. Seeded on its own, so adding it left the other
+    families' random draws as they were."""
+    f = Family("conv2d")
+    with torch.random.fork_rng():
+        torch.manual_seed(20261206)
+
+        def c(case, n, cin, h, w, cout, k, stride=1, padding=0, dilation=1, groups=1, bias=True):
+            kh, kw = (k, k) if isinstance(k, int) else k
+            st = stride if isinstance(stride, (tuple, list)) else (stride, stride)
+            pd = padding if isinstance(padding, (tuple, list)) else (padding, padding)
+            dl = dilation if isinstance(dilation, (tuple, list)) else (dilation, dilation)
+            inputs = [rand(n, cin, h, w), rand(cout, cin // groups, kh, kw) * 0.5] + ([rand(cout)] if bias else [])
+            f.case(case, lambda x, wt, *b: F.conv2d(x, wt, b[0] if b else None, st, pd, dl, groups), inputs,
+                   {"op": "conv2d", "stride": list(st), "padding": list(pd), "dilation": list(dl), "groups": groups, "bias": bias})
+
+        c("basic", 2, 3, 6, 7, 4, 3)
+        c("stride2_pad1", 2, 1, 9, 8, 4, 3, stride=2, padding=1, bias=False)   # a MobileNet stem
+        c("rect_kernel_asym", 1, 2, 7, 9, 3, (2, 3), stride=(1, 2), padding=(1, 0), dilation=(2, 1))
+        c("pointwise", 2, 5, 4, 6, 3, 1, bias=False)
+        c("groups2", 1, 4, 6, 5, 6, 3, padding=1, groups=2)
+        c("depthwise3", 2, 4, 7, 8, 4, 3, padding=1, groups=4, bias=False)
+        c("depthwise5_stride2", 2, 3, 9, 11, 3, 5, stride=2, padding=2, groups=3)
+        c("depthwise_dilated", 1, 2, 8, 8, 2, 3, padding=2, dilation=2, groups=2)
+        c("depthwise_multiplier2", 1, 2, 5, 6, 4, 3, padding=1, groups=2)     # two output channels per group: the GEMM path
+
+        x = rand(3, 4, 5, 6) * 1.5 + 0.3
+        w4, b4 = rand(4) * 0.2 + 1, rand(4) * 0.2
+        rm, rv = rand(4) * 0.3, rand(4, low=0.5, high=2.0)
+        f.case("batch_norm_eval", lambda a, w, b: F.batch_norm(a, rm.clone(), rv.clone(), w, b, False, 0.01, 1e-3), [x, w4, b4],
+               {"op": "batch_norm", "training": False, "momentum": 0.01, "eps": 1e-3}, extras={"running_mean": rm, "running_var": rv})
+        rm_t, rv_t = rm.clone(), rv.clone()
+        f.case("batch_norm_train", lambda a, w, b: F.batch_norm(a, rm_t, rv_t, w, b, True, 0.1, 1e-5), [x, w4, b4],
+               {"op": "batch_norm", "training": True, "momentum": 0.1, "eps": 1e-5}, extras={"running_mean": rm, "running_var": rv})
+        f.tensors["batch_norm_train.running_mean_after"] = rm_t
+        f.tensors["batch_norm_train.running_var_after"] = rv_t
+        x3 = rand(2, 3, 7) * 2
+        f.case("batch_norm_eval_1d_plain", lambda a: F.batch_norm(a, rm[:3].clone(), rv[:3].clone(), None, None, False, 0.1, 1e-5), [x3],
+               {"op": "batch_norm", "training": False, "momentum": 0.1, "eps": 1e-5},
+               extras={"running_mean": rm[:3].clone(), "running_var": rv[:3].clone()})
+
+        a = rand(2, 3, 4, 5) * 3
+        a[0, 0, 0, :] = torch.tensor([-3.0, 3.0, -4.0, 4.0, 0.0], dtype=D)   # the kinks, where torch picks a side
+        f.case("hardswish", F.hardswish, [a], {"op": "hardswish"})
+        f.case("hardsigmoid", F.hardsigmoid, [a], {"op": "hardsigmoid"})
+        f.case("global_avg_pool", lambda t: F.adaptive_avg_pool2d(t, 1), [a], {"op": "global_avg_pool"})
+
+        def se(t, w1, b1, w2, b2):
+            # squeeze-excitation over channels (Hu et al. 2018): s = sigmoid(fc2(relu(fc1(mean_hw(t))))), t * s
+            s = t.mean((2, 3))
+            s = torch.sigmoid(F.linear(F.relu(F.linear(s, w1, b1)), w2, b2))
+            return t * s[:, :, None, None]
+
+        f.case("squeeze_excitation", se, [rand(2, 8, 3, 4), rand(4, 8) * 0.5, rand(4) * 0.1, rand(8, 4) * 0.5, rand(8) * 0.1],
+               {"op": "squeeze_excitation"})
+    return f
+
+
 def sdpa_ref(q, k, v, mask=None, additive=False, causal=False, scale=None):
     # Scaled dot-product attention (Vaswani et al. 2017, eq. 1): softmax(Q K^T / sqrt(d) + M) V.
     # Grouped-query attention (Ainslie et al. 2023): each group of H/Hkv query heads shares one K/V head.
@@ -651,6 +710,7 @@ def main():
         total += fam().write()
     for block in (encoder_block, decoder_block, conv_feature_encoder):
         total += block()
+    total += conv2d().write()
     print(f"total {total} bytes")
     if total > 3 * 1024 * 1024:
         sys.exit("fixtures exceed the 3 MB budget")
