@@ -25,6 +25,7 @@ public static class Program
                      CorpusCommand.Create(),
                      VersionCommand.Create(),
                      ExportCommand.Create(),
+                     InspectCommand.Create(),
                  })
             root.Subcommands.Add(command);
         try

@@ -3,6 +3,7 @@ using Sentire.Audio.Decoding;
 using Sentire.Audio.Prosody;
 using Sentire.Audio.Segmentation;
 using Sentire.Models.Clap;
+using Sentire.Models.Published;
 using Sentire.Models.Speech;
 using Sentire.Models.Student;
 
@@ -36,28 +37,78 @@ public interface IEmotionAnalyzer
     FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null);
 }
 
-/// <summary>Opens a packaged emotion model of either kind by the <c>format</c> of its config.json.</summary>
+/// <summary>
+/// Opens an emotion model folder of any kind: Sentire's own packages by the <c>format</c> of their config.json
+/// (Emo-CLAP, student), then the published families of <see cref="PublishedEmotionModels.Families"/> (Hugging Face
+/// speech classifiers by config.json <c>model_type</c>, ...), which run as their authors published them.
+/// </summary>
 public static class EmotionModels
 {
     public static IEmotionAnalyzer Load(string folder)
     {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: model folder not found");
         var configPath = Path.Combine(folder, "config.json");
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"{folder}: not a model folder (no config.json)", configPath);
-        string? format;
+        var format = File.Exists(configPath) ? Format(configPath) : null;
+        switch (format)
+        {
+            case EmotionModelConfig.FormatName: return EmotionRecognizer.Load(folder);
+            case StudentModelConfig.FormatName: return StudentRecognizer.Load(folder);
+            case not null: throw new InvalidDataException($"{configPath}: format is '{format}', expected '{EmotionModelConfig.FormatName}' or '{StudentModelConfig.FormatName}'");
+        }
+        if (PublishedEmotionModels.Find(folder) is { } family) return PublishedEmotionAnalyzer.Load(folder, family);
+        throw new InvalidDataException(NotAModel(folder, configPath));
+    }
+
+    /// <summary>Why no family takes <paramref name="folder"/>.</summary>
+    static string NotAModel(string folder, string configPath)
+    {
+        var families = $"a Sentire package (format '{EmotionModelConfig.FormatName}' or '{StudentModelConfig.FormatName}') or one of: {string.Join("; ", PublishedEmotionModels.Families.Select(f => f.Name))}";
+        if (!File.Exists(configPath)) return $"{folder}: not a model folder (no config.json); expected {families}";
+        var modelType = PublishedEmotionModels.HuggingFaceModelType(folder);
+        return $"{configPath}: no format, and model_type '{modelType}' is not a family Sentire runs (Hugging Face speech: {string.Join(", ", HuggingFace.Speech.PretrainedSpeechEncoder.ModelTypes.Keys)}); expected {families}";
+    }
+
+    static string? Format(string configPath)
+    {
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(configPath));
-            format = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
         }
         catch (JsonException e) { throw new InvalidDataException($"{configPath}: not valid JSON ({e.Message})", e); }
-        return format switch
+    }
+
+    /// <summary>What <c>sentire inspect</c> reports: the model a folder holds, or the exact reason it is refused.</summary>
+    public static ModelInspection Inspect(string folder)
+    {
+        IEmotionAnalyzer model;
+        try { model = Load(folder); }
+        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException or ArgumentException)
         {
-            EmotionModelConfig.FormatName => EmotionRecognizer.Load(folder),
-            StudentModelConfig.FormatName => StudentRecognizer.Load(folder),
-            _ => throw new InvalidDataException($"{configPath}: format is '{format ?? "(none)"}', expected '{EmotionModelConfig.FormatName}' or '{StudentModelConfig.FormatName}'"),
+            return new ModelInspection(folder, null, [], [], null, null, [], e.Message);
+        }
+        return model switch
+        {
+            PublishedEmotionAnalyzer p => new ModelInspection(folder, p.Model.Family, p.Labels,
+                p.HasDimensions ? p.Model.Outputs : [], p.Model.Facts.Parameters, p.Model.Facts.Precision, p.Model.Facts.UnusedTensors, null),
+            EmotionRecognizer r => new ModelInspection(folder, $"Sentire {EmotionModelConfig.FormatName}", r.Labels,
+                r.HasDimensions ? ["arousal", "valence", "dominance"] : [], null, null, [], null),
+            _ => new ModelInspection(folder, $"Sentire {StudentModelConfig.FormatName}", model.Labels,
+                model.HasDimensions ? ["arousal", "valence", "dominance"] : [], null, null, [], null),
         };
     }
 }
+
+/// <summary>A model folder as <c>sentire inspect</c> describes it; <see cref="Refused"/> is set (and the rest empty)
+/// when the folder cannot be run.</summary>
+/// <param name="Family">e.g. "Wav2Vec2ForSequenceClassification", "Sentire emotion-clap"</param>
+/// <param name="Labels">emotion labels of a categorical model</param>
+/// <param name="Dimensions">dimension names in output order of a dimensional model</param>
+/// <param name="Parameters">parameter count (null where not reported)</param>
+/// <param name="Precision">stored dtypes and their shares</param>
+/// <param name="UnusedTensors">checkpoint tensors the model does not use</param>
+public sealed record ModelInspection(string Folder, string? Family, IReadOnlyList<string> Labels, IReadOnlyList<string> Dimensions,
+    long? Parameters, string? Precision, IReadOnlyList<string> UnusedTensors, string? Refused);
 
 /// <summary>
 /// How every emotion model turns a file into a <see cref="FileAnalysis"/>: audio shorter than <see cref="MinSeconds"/>

@@ -20,7 +20,7 @@ public static class AnalyzeCommand
     public static Command Create()
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Audio files, folders (searched recursively) or globs such as clips/*.wav.", Arity = ArgumentArity.OneOrMore };
-        var model = new Option<string?>("--model") { Description = "Model folder (default: the embedded model, or SENTIRE_MODEL)." };
+        var model = new Option<string?>("--model") { Description = "Model folder: a Sentire package or a published model such as a Hugging Face *ForSequenceClassification checkpoint (default: the embedded model, or SENTIRE_MODEL)." };
         var labels = new Option<string?>("--labels") { Description = "Comma-separated labels for zero-shot analysis, e.g. happy,sad,bored (default: the model's labels)." };
         var template = new Option<string?>("--template") { Description = "Prompt template with {label} (default: the model's, \"The emotion is {label}.\")." };
         var top = new Option<int>("--top") { Description = "Emotions to print per file in text output.", DefaultValueFactory = _ => 3 };
@@ -45,7 +45,11 @@ public static class AnalyzeCommand
             var files = ExpandInputs(parse.GetValue(inputs)!, out var missing);
             IEmotionAnalyzer recognizer;
             try { recognizer = EmotionModels.Load(ModelLocator.Resolve(parse.GetValue(model))); }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException) { return Usage(e.Message); }
+            bool published = recognizer is Models.Published.PublishedEmotionAnalyzer;
+            if (published && (labelList is not null || promptTemplate is not null))
+                return Usage($"{recognizer.Name} is a closed-set model with its own {(recognizer.HasDimensions ? "outputs (arousal, valence, dominance)" : $"labels ({string.Join(", ", recognizer.Labels)})")}: " +
+                    $"--labels and --template are zero-shot options of CLAP models");
 
             Models.Secap.EmotionCaptioner? captioner = null;
             if (parse.GetValue(caption))
@@ -55,7 +59,7 @@ public static class AnalyzeCommand
             }
 
             var output = parse.GetValue(json) ? Format.Json : parse.GetValue(csv) ? Format.Csv : Format.Text;
-            if (recognizer.DimensionsProblem is { } problem && recognizer is not EmotionRecognizer { Config.Dimensions: null })
+            if (recognizer.DimensionsProblem is { } problem && recognizer is not EmotionRecognizer { Config.Dimensions: null } && !published)
                 Console.Error.WriteLine($"sentire analyze: warning: no arousal/valence/dominance: {problem}");
             if (output == Format.Csv) Console.WriteLine("file,duration,status,start,end,label,probability,arousal,valence,dominance");
             int failed = 0;
@@ -77,7 +81,7 @@ public static class AnalyzeCommand
                     continue;
                 }
                 catch (ArgumentException e) { return Usage(e.Message); }
-                Print(output, result, parse.GetValue(top), text);
+                Print(output, result, parse.GetValue(top), text, derivedDimensions: !published);
             }
             return failed > 0 ? 1 : 0;
         });
@@ -102,7 +106,8 @@ public static class AnalyzeCommand
         }
     }
 
-    static void Print(Format format, FileAnalysis a, int top, string? caption)
+    /// <param name="derivedDimensions">whether the dimensions come from a head trained on derived targets (Sentire's own models)</param>
+    static void Print(Format format, FileAnalysis a, int top, string? caption, bool derivedDimensions)
     {
         var inv = CultureInfo.InvariantCulture;
         string status = FileAnalysisJson.StatusName(a.Status);
@@ -128,7 +133,7 @@ public static class AnalyzeCommand
                 }
                 Console.WriteLine(string.Create(inv, $"{a.File} ({a.DurationSeconds:F2} s): {Top(a.Overall, top)}"));
                 if (a.Dimensions is { } dt)
-                    Console.WriteLine(string.Create(inv, $"  arousal {dt.Arousal:F2}, valence {dt.Valence:F2}, dominance {dt.Dominance:F2} (0-1; model trained on derived targets)"));
+                    Console.WriteLine(string.Create(inv, $"  arousal {dt.Arousal:F2}, valence {dt.Valence:F2}, dominance {dt.Dominance:F2} (0-1{(derivedDimensions ? "; model trained on derived targets" : "")})"));
                 if (caption is not null) Console.WriteLine($"  caption: {caption}");
                 if (a.Prosody is { } pt && a.ProsodyLevels is { } lt)
                     Console.WriteLine(string.Create(inv, $"  pitch {pt.F0Hz.P50:F0} Hz ({Level(lt.Pitch)}), loudness {pt.EnergyDb.P80:F1} dBFS ({Level(lt.Loudness)}), rate {pt.SyllablesPerSecond:F1} syllables/s ({Level(lt.Rate)})"));

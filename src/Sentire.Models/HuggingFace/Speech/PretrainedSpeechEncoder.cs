@@ -49,13 +49,8 @@ public static class PretrainedSpeechEncoder
         var (doNormalize, sampleRate) = ReadPreprocessor(folder);
         var model = new Wav2Vec2Model(config) { SampleRate = sampleRate, NormalizeInput = doNormalize };
 
-        using var store = SafeTensors.OpenModel(folder);
-        string file = store switch
-        {
-            SafeTensorsFile f => f.FilePath,
-            ShardedSafeTensors s => s.IndexPath,
-            _ => folder,
-        };
+        using var store = OpenCheckpoint(folder);
+        string file = CheckpointPath(store, folder);
         var prefix = FindPrefix(store, family, file);
         // parametrizations.weight.original0/1 are the names newer PyTorch gives weight-normalised convolutions
         var view = new PrefixedTensorStore(store, prefix, name => name
@@ -86,6 +81,17 @@ public static class PretrainedSpeechEncoder
         model.Eval();
         return model;
     }
+
+    /// <summary>The weights of a checkpoint folder, read lazily (the one place that decides which files are read).</summary>
+    public static ITensorStore OpenCheckpoint(string folder) => SafeTensors.OpenModel(folder);
+
+    /// <summary>The file to name in errors about <paramref name="store"/>'s tensors.</summary>
+    public static string CheckpointPath(ITensorStore store, string folder) => store switch
+    {
+        SafeTensorsFile f => f.FilePath,
+        ShardedSafeTensors s => s.IndexPath,
+        _ => folder,
+    };
 
     static string List<T>(IEnumerable<T> items, int max = 20)
     {

@@ -1,0 +1,158 @@
+using Sentire.Audio.Conditioning;
+using Sentire.Audio.Decoding;
+using Sentire.Models.Clap;
+using Sentire.Models.Dimensions;
+using Sentire.Models.Generation;
+using Sentire.Models.HuggingFace;
+using Sentire.Models.HuggingFace.Speech;
+
+namespace Sentire.Models.Published;
+
+/// <summary>
+/// An emotion model as its authors published it (a Hugging Face task head, an ONNX export, ...): one clip of mono
+/// samples in, its own outputs out. Each family implements this and registers in <see cref="PublishedEmotionModels.Families"/>;
+/// <see cref="PublishedEmotionAnalyzer"/> turns any of them into an <see cref="IEmotionAnalyzer"/>.
+/// </summary>
+public interface IPublishedEmotionModel
+{
+    /// <summary>The family's name as users know it, e.g. "Wav2Vec2ForSequenceClassification".</summary>
+    string Family { get; }
+    /// <summary>Emotion labels (categorical) or dimension names (dimensional), in output order.</summary>
+    IReadOnlyList<string> Outputs { get; }
+    EmotionOutputKind OutputKind { get; }
+    /// <summary>Rate of the mono samples <see cref="Score"/> reads.</summary>
+    int SampleRate { get; }
+    /// <summary>Logits (categorical) or dimension values of one clip at <see cref="SampleRate"/>, before any normalisation:
+    /// the model applies its own preprocessor (e.g. do_normalize).</summary>
+    float[] Score(float[] samples);
+    /// <summary>What <c>sentire inspect</c> reports beyond family and outputs.</summary>
+    PublishedModelFacts Facts { get; }
+}
+
+/// <summary>Parameter count, stored precision and the checkpoint's tensors the model did not use.</summary>
+/// <param name="Precision">stored dtypes with their share of the parameters, e.g. "F16 (100%)"</param>
+public sealed record PublishedModelFacts(long Parameters, string Precision, IReadOnlyList<string> UnusedTensors);
+
+/// <summary>One family of published models: whether a folder is one of its kind, and how to load it.</summary>
+/// <param name="Claims">true when the folder's files say it is this family (a load may still refuse it, with the reason)</param>
+public sealed record PublishedEmotionFamily(string Name, Func<string, bool> Claims, Func<string, IPublishedEmotionModel> Load);
+
+/// <summary>The families <see cref="EmotionModels.Load"/> tries, in order, after Sentire's own packages.</summary>
+public static class PublishedEmotionModels
+{
+    /// <summary>Hugging Face speech encoders with an utterance head (SpeechClassifier.cs), by config.json model_type.</summary>
+    public static readonly PublishedEmotionFamily HuggingFaceSpeech = new("Hugging Face speech classifier",
+        folder => HuggingFaceModelType(folder) is { } type && PretrainedSpeechEncoder.ModelTypes.ContainsKey(type),
+        folder => new SpeechClassifierModel(SpeechClassifier.Load(folder)));
+
+    public static IReadOnlyList<PublishedEmotionFamily> Families { get; } = [HuggingFaceSpeech];
+
+    /// <summary>config.json's model_type when the folder has a Hugging Face config (no Sentire "format"), else null.</summary>
+    public static string? HuggingFaceModelType(string folder)
+    {
+        if (!File.Exists(Path.Combine(folder, HfConfig.FileName))) return null;
+        var hf = HfConfig.Load(folder);
+        return hf.Has("format") ? null : hf.String("model_type", "");
+    }
+
+    /// <summary>The family that claims <paramref name="folder"/>, or null.</summary>
+    public static PublishedEmotionFamily? Find(string folder) => Families.FirstOrDefault(f => f.Claims(folder));
+}
+
+/// <summary>A <see cref="SpeechClassifier"/> as a published emotion model.</summary>
+public sealed class SpeechClassifierModel(SpeechClassifier model) : IPublishedEmotionModel
+{
+    public SpeechClassifier Model => model;
+    public string Family => model.Head.Architecture ?? model.Head.Kind.ToString();
+    public IReadOnlyList<string> Outputs => model.Head.Labels;
+    public EmotionOutputKind OutputKind => model.Head.Output;
+    public int SampleRate => model.Encoder.SampleRate;
+    public float[] Score(float[] samples) => model.Predict(samples);
+    public PublishedModelFacts Facts { get; } = new(model.ParameterCount(), model.StoredPrecision, model.UnusedKeys);
+}
+
+/// <summary>
+/// Any <see cref="IPublishedEmotionModel"/> behind <see cref="IEmotionAnalyzer"/>. A categorical model reports softmax
+/// probabilities over its own labels (most probable first); a dimensional one reports arousal, valence and dominance
+/// and no emotions. These are closed-set models: a label list or prompt template is an error (zero-shot is a CLAP
+/// feature). Files follow <see cref="FileSegmentation"/>; the overall prediction of a long recording is the mean of
+/// its segments' probabilities or dimensions.
+/// </summary>
+public sealed class PublishedEmotionAnalyzer : IEmotionAnalyzer
+{
+    readonly Conditioner conditioner;
+
+    public PublishedEmotionAnalyzer(IPublishedEmotionModel model, string name)
+    {
+        Model = model;
+        Name = name;
+        conditioner = new Conditioner(new ConditioningOptions { SampleRate = model.SampleRate });
+        if (model.OutputKind == EmotionOutputKind.Dimensional)
+        {
+            var names = model.Outputs.Select(o => o.ToLowerInvariant()).ToList();
+            dimensionIndex = SpeechHeadConfig.DimensionNames.Select(d => names.IndexOf(d)).ToArray();
+            if (dimensionIndex.Any(i => i < 0))
+                throw new InvalidDataException($"{name}: a dimensional model's outputs are {string.Join(", ", model.Outputs)}, expected arousal, dominance and valence");
+        }
+    }
+
+    readonly int[] dimensionIndex = [];
+
+    public IPublishedEmotionModel Model { get; }
+    public string Name { get; }
+    public IReadOnlyList<string> Labels => Model.OutputKind == EmotionOutputKind.Categorical ? Model.Outputs : [];
+    public int SampleRate => Model.SampleRate;
+    public bool HasDimensions => Model.OutputKind == EmotionOutputKind.Dimensional;
+    public string? DimensionsProblem => HasDimensions ? null : $"{Name} is a categorical {Model.Family}: it has no arousal/valence/dominance outputs";
+
+    /// <summary>Loads a published model folder of any registered family under the folder's name.</summary>
+    public static PublishedEmotionAnalyzer Load(string folder, PublishedEmotionFamily family) =>
+        new(family.Load(folder), Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))));
+
+    public EmotionPrediction Analyze(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    {
+        CheckClosedSet(labels, promptTemplate);
+        var samples = conditioner.Apply(clip);
+        return Prediction(0, (double)samples.Length / SampleRate, Model.Score(samples));
+    }
+
+    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    {
+        CheckClosedSet(labels, promptTemplate);
+        var samples = conditioner.Apply(AudioFile.Read(path));
+        int rate = SampleRate;
+        return FileSegmentation.Analyze(path, samples, rate, _ => Prediction(0, (double)samples.Length / rate, Model.Score(samples)), speech =>
+        {
+            var outputs = speech.Select(s => Values(Model.Score(samples.AsSpan((int)s.StartSample, (int)s.Length).ToArray()))).ToList();
+            var segments = speech.Select((s, i) => FromValues(s.StartSeconds, s.EndSeconds, outputs[i])).ToList();
+            var mean = Enumerable.Range(0, outputs[0].Length).Select(k => outputs.Average(o => o[k])).ToArray();
+            return (segments, FromValues(0, (double)samples.Length / rate, mean));
+        });
+    }
+
+    EmotionPrediction Prediction(double start, double end, float[] raw) => FromValues(start, end, Values(raw));
+
+    /// <summary>Probabilities (categorical) or the raw dimensions: the quantities that average over segments.</summary>
+    double[] Values(float[] raw)
+    {
+        if (raw.Length != Model.Outputs.Count)
+            throw new InvalidOperationException($"{Name}: the model gave {raw.Length} outputs, its config names {Model.Outputs.Count}");
+        return HasDimensions ? raw.Select(v => (double)v).ToArray() : LogitsProcessors.Softmax(raw);
+    }
+
+    EmotionPrediction FromValues(double start, double end, double[] values)
+    {
+        if (HasDimensions)
+            return new EmotionPrediction(start, end, [], new EmotionDimensions(values[dimensionIndex[0]], values[dimensionIndex[2]], values[dimensionIndex[1]]));
+        var emotions = Model.Outputs.Select((l, i) => new EmotionScore(l, values[i])).OrderByDescending(s => s.Probability).ToList();
+        return new EmotionPrediction(start, end, emotions);
+    }
+
+    void CheckClosedSet(IReadOnlyList<string>? labels, string? promptTemplate)
+    {
+        if (labels is not null)
+            throw new ArgumentException($"{Name} is a closed-set {Model.Family} with fixed {(HasDimensions ? "outputs" : "labels")} ({string.Join(", ", Model.Outputs)}): it takes no label list (zero-shot labels need a CLAP model)");
+        if (promptTemplate is not null)
+            throw new ArgumentException($"{Name} is a closed-set {Model.Family}: it takes no prompt template (zero-shot prompts need a CLAP model)");
+    }
+}

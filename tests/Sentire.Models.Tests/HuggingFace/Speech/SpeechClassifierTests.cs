@@ -1,0 +1,187 @@
+using System.Text.Json;
+using Sentire.Audio.Conditioning;
+using Sentire.Audio.Decoding;
+using Sentire.Models.Generation;
+using Sentire.Models.HuggingFace.Speech;
+using Sentire.Models.Published;
+using Sentire.Tests.Common;
+
+namespace Sentire.Models.Tests.HuggingFace.Speech;
+
+/// <summary>
+/// Golden tests against tests/fixtures/hf-emotion (tools/golden/hf_emotion_heads_fixtures.py): tiny random checkpoints
+/// of every head layout on the torch references of the encoders, run on the four committed demo clips (samples/*.flac).
+/// The head's outputs (logits, or arousal/dominance/valence) must match to 1e-4.
+/// </summary>
+public sealed class SpeechClassifierTests
+{
+    const double Tolerance = 1e-4;
+
+    internal static string Folder(string name) => RepoPaths.Fixture($"hf-emotion/{name}");
+
+    internal sealed record Expected(string[] Clips, string[] Labels, double[][] Outputs);
+
+    internal static Expected Golden(string name)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(RepoPaths.Fixture($"hf-emotion/{name}.expected.json")));
+        var root = doc.RootElement;
+        return new Expected(
+            root.GetProperty("clips").EnumerateArray().Select(e => e.GetString()!).ToArray(),
+            root.GetProperty("labels").EnumerateArray().Select(e => e.GetString()!).ToArray(),
+            root.GetProperty("outputs").EnumerateArray().Select(o => o.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray());
+    }
+
+    internal static string Sample(string file) => Path.Combine(RepoPaths.Root, "samples", file);
+
+    static float[] Samples16k(string file) => new Conditioner(new ConditioningOptions { SampleRate = 16000 }).Apply(AudioFile.Read(Sample(file)));
+
+    public static TheoryData<string, string> Checkpoints => new()
+    {
+        { "wav2vec2-seq-cls", "wav2vec2-seq-cls" },
+        { "wav2vec2-seq-cls-f16", "wav2vec2-seq-cls" },
+        { "hubert-seq-cls-weighted", "hubert-seq-cls-weighted" },
+        { "wavlm-large-seq-cls-weighted", "wavlm-large-seq-cls-weighted" },
+        { "data2vec-audio-seq-cls", "data2vec-audio-seq-cls" },
+        { "wav2vec2-dense-cls", "wav2vec2-dense-cls" },
+        { "hubert-dense-cls-max", "hubert-dense-cls-max" },
+        { "audeering-dim", "audeering-dim" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Checkpoints))]
+    public void OutputsMatchTheReferenceOnTheDemoClips(string checkpoint, string expectedName)
+    {
+        var model = SpeechClassifier.Load(Folder(checkpoint));
+        var expected = Golden(expectedName);
+        Assert.Equal(expected.Labels, model.Head.Labels);
+        Assert.Equal(4, expected.Clips.Length);
+        for (int c = 0; c < expected.Clips.Length; c++)
+        {
+            var y = model.Predict(Samples16k(expected.Clips[c]));
+            Assert.Equal(expected.Outputs[c].Length, y.Length);
+            for (int k = 0; k < y.Length; k++)
+                Assert.True(Math.Abs(y[k] - expected.Outputs[c][k]) <= Tolerance,
+                    $"{checkpoint} {expected.Clips[c]} output {k} ({expected.Labels[k]}): {y[k]} vs {expected.Outputs[c][k]}");
+        }
+    }
+
+    [Fact]
+    public void HeadLayoutsAndConfigFieldsAreRead()
+    {
+        var superb = SpeechClassifier.Load(Folder("wav2vec2-seq-cls"));
+        Assert.Equal(SpeechHeadKind.SequenceClassification, superb.Head.Kind);
+        Assert.Equal(EmotionOutputKind.Categorical, superb.Head.Output);
+        Assert.Equal("Wav2Vec2ForSequenceClassification", superb.Head.Architecture);
+        Assert.Null(superb.LayerSum);
+        Assert.True(superb.Encoder.NormalizeInput);
+
+        var weighted = SpeechClassifier.Load(Folder("wavlm-large-seq-cls-weighted"));
+        Assert.NotNull(weighted.LayerSum);
+        Assert.True(weighted.Encoder.Config.DoStableLayerNorm);
+        Assert.Equal(weighted.Encoder.LayerCount + 1, weighted.LayerSum!.LayerWeights.Length);
+
+        var max = SpeechClassifier.Load(Folder("hubert-dense-cls-max"));
+        Assert.Equal(SpeechHeadPooling.Max, max.Head.Pooling);
+        Assert.Equal(SpeechHeadKind.DenseTanh, max.Head.Kind);
+
+        var dims = SpeechClassifier.Load(Folder("audeering-dim"));
+        Assert.Equal(EmotionOutputKind.Dimensional, dims.Head.Output);
+        Assert.Equal(["arousal", "dominance", "valence"], dims.Head.Labels);
+        Assert.Equal(["wav2vec2.masked_spec_embed"], dims.UnusedKeys);
+        Assert.Empty(superb.UnusedKeys);
+        Assert.Equal("F16 100%", SpeechClassifier.Load(Folder("wav2vec2-seq-cls-f16")).StoredPrecision);
+        Assert.Equal("F32 100%", superb.StoredPrecision);
+    }
+
+    [Fact]
+    public void CategoricalModelAnswersThroughEmotionModelsWithItsOwnLabels()
+    {
+        var analyzer = EmotionModels.Load(Folder("wav2vec2-seq-cls"));
+        Assert.IsType<PublishedEmotionAnalyzer>(analyzer);
+        var expected = Golden("wav2vec2-seq-cls");
+        Assert.Equal(["neu", "hap", "ang", "sad"], analyzer.Labels);
+        Assert.False(analyzer.HasDimensions);
+        for (int c = 0; c < expected.Clips.Length; c++)
+        {
+            var result = analyzer.AnalyzeFile(Sample(expected.Clips[c]));
+            var p = LogitsProcessors.Softmax(expected.Outputs[c].Select(v => (float)v).ToArray());
+            Assert.Equal(expected.Labels.Length, result.Overall!.Emotions.Count);
+            foreach (var e in result.Overall.Emotions)
+                Assert.Equal(p[Array.IndexOf(expected.Labels, e.Label)], e.Probability, 4);
+            Assert.Equal(result.Overall.Emotions.Max(e => e.Probability), result.Overall.Top.Probability);
+            Assert.Null(result.Dimensions);
+        }
+    }
+
+    [Fact]
+    public void DimensionalModelFillsArousalValenceDominanceInItsConfigsOrder()
+    {
+        var analyzer = EmotionModels.Load(Folder("audeering-dim"));
+        var expected = Golden("audeering-dim");   // arousal, dominance, valence
+        Assert.True(analyzer.HasDimensions);
+        Assert.Empty(analyzer.Labels);
+        for (int c = 0; c < expected.Clips.Length; c++)
+        {
+            var result = analyzer.AnalyzeFile(Sample(expected.Clips[c]));
+            Assert.Empty(result.Overall!.Emotions);
+            var d = result.Dimensions!;
+            Assert.Equal(expected.Outputs[c][0], d.Arousal, 4);
+            Assert.Equal(expected.Outputs[c][1], d.Dominance, 4);
+            Assert.Equal(expected.Outputs[c][2], d.Valence, 4);
+        }
+    }
+
+    [Fact]
+    public void ClosedSetModelsRefuseLabelsAndTemplates()
+    {
+        var analyzer = EmotionModels.Load(Folder("wav2vec2-seq-cls"));
+        var clip = Sample(Golden("wav2vec2-seq-cls").Clips[0]);
+        var e = Assert.Throws<ArgumentException>(() => analyzer.AnalyzeFile(clip, ["happy", "sad"]));
+        Assert.Contains("closed-set", e.Message);
+        Assert.Contains("neu, hap, ang, sad", e.Message);
+        Assert.Throws<ArgumentException>(() => analyzer.AnalyzeFile(clip, null, "The speaker sounds {label}."));
+    }
+
+    [Fact]
+    public void AnEncoderWithoutAHeadIsRefusedWithTheReason()
+    {
+        var folder = PretrainedSpeechEncoderTests.Folder("wav2vec2-base");
+        var e = Assert.Throws<InvalidDataException>(() => EmotionModels.Load(folder));
+        Assert.Contains("no utterance head", e.Message);
+        Assert.Contains("model.safetensors", e.Message);
+        var inspection = EmotionModels.Inspect(folder);
+        Assert.Equal(e.Message, inspection.Refused);
+        Assert.Null(inspection.Family);
+    }
+
+    [Fact]
+    public void InspectionReportsFamilyOutputsSizeAndUnusedTensors()
+    {
+        var i = EmotionModels.Inspect(Folder("audeering-dim"));
+        Assert.Null(i.Refused);
+        Assert.Equal("Wav2Vec2ForSpeechClassification", i.Family);
+        Assert.Empty(i.Labels);
+        Assert.Equal(["arousal", "dominance", "valence"], i.Dimensions);
+        Assert.Equal(["wav2vec2.masked_spec_embed"], i.UnusedTensors);
+        // every stored tensor but wav2vec2.masked_spec_embed is a parameter
+        using var store = PretrainedSpeechEncoder.OpenCheckpoint(Folder("audeering-dim"));
+        long stored = store.Keys.Where(k => k != "wav2vec2.masked_spec_embed").Sum(k => store.ShapeOf(k).Aggregate(1L, (a, b) => a * b));
+        Assert.Equal(stored, i.Parameters);
+        Assert.Equal("F32 100%", i.Precision);
+    }
+
+    [Fact]
+    public void HeadTensorsOfTheWrongSizeAreNamed()
+    {
+        var dir = Directory.CreateTempSubdirectory("sentire-bad-head").FullName;
+        try
+        {
+            foreach (var f in Directory.GetFiles(Folder("wav2vec2-seq-cls"))) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+            var config = File.ReadAllText(Path.Combine(dir, "config.json")).Replace("\"classifier_proj_size\": 8", "\"classifier_proj_size\": 9");
+            File.WriteAllText(Path.Combine(dir, "config.json"), config);
+            var e = Assert.Throws<InvalidDataException>(() => SpeechClassifier.Load(dir));
+            Assert.Contains("projector.weight: found [8, 32], expected [9, 32]", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
