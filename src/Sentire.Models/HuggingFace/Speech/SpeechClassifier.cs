@@ -60,6 +60,15 @@ public sealed record SpeechHeadConfig
     /// <summary>The dimension names a dimensional head's labels must be (in any order).</summary>
     public static readonly IReadOnlyList<string> DimensionNames = ["arousal", "dominance", "valence"];
 
+    /// <summary>Parameters of this head on <paramref name="encoder"/> (layer_weights, projector, classifier, or dense and out_proj).</summary>
+    public long ParameterCount(SpeechEncoderConfig encoder)
+    {
+        long d = encoder.HiddenSize, k = Labels.Count, p = ClassifierProjSize;
+        return Kind == SpeechHeadKind.DenseTanh
+            ? d * d + d + d * k + k
+            : (UseWeightedLayerSum ? encoder.NumHiddenLayers + 1 : 0) + d * p + p + p * k + k;
+    }
+
     /// <summary>Reads the head's fields from <paramref name="hf"/>; <paramref name="kind"/> comes from the checkpoint's keys.</summary>
     public static SpeechHeadConfig From(HfConfig hf, SpeechHeadKind kind)
     {

@@ -75,6 +75,31 @@ public sealed record SpeechEncoderConfig
         return (int)length;
     }
 
+    /// <summary>Parameters of the encoder this config builds (Wav2Vec2Model without masked_spec_embed), counted from the
+    /// sizes alone, so that a published checkpoint's size can be checked without allocating it.</summary>
+    public long ParameterCount()
+    {
+        long d = HiddenSize, n = 0;
+        for (int i = 0; i < ConvDim.Length; i++)
+        {
+            long cin = i == 0 ? 1 : ConvDim[i - 1], cout = ConvDim[i];
+            n += cin * cout * ConvKernel[i] + (ConvBias ? cout : 0);
+            if (FeatExtractNorm == "layer" || i == 0) n += 2 * cout;                   // LayerNorm, or GroupNorm(C, C) on conv 0
+        }
+        long c = ConvDim[^1];
+        n += (FeatProjLayerNorm ? 2 * c : 0) + c * d + d;                               // feature_projection
+        long groupWidth = d / NumConvPosEmbeddingGroups;
+        n += Family == SpeechEncoderFamily.Data2VecAudio
+            ? NumConvPosEmbeddings * (d * groupWidth * ConvPosKernelSize + d)           // positional conv stack
+            : NumConvPosEmbeddings + d * groupWidth * NumConvPosEmbeddings + d;         // weight_g (1, 1, K), weight_v, bias
+        n += 2 * d;                                                                     // encoder.layer_norm
+        long layer = 4 * (d * d + d) + 2 * d + (d * IntermediateSize + IntermediateSize + IntermediateSize * d + d) + 2 * d;
+        if (Family == SpeechEncoderFamily.WavLM) layer += NumAttentionHeads + (d / NumAttentionHeads) * 8 + 8;   // gru_rel_pos_const, gru_rel_pos_linear
+        n += NumHiddenLayers * layer;
+        if (Family == SpeechEncoderFamily.WavLM) n += (long)NumBuckets * NumAttentionHeads;                       // rel_attn_embed (layer 0)
+        return n;
+    }
+
     /// <summary>Reads <paramref name="config"/> (a checkpoint's config.json) for <paramref name="family"/>.</summary>
     public static SpeechEncoderConfig From(HfConfig config, SpeechEncoderFamily family)
     {
