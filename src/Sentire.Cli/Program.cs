@@ -13,6 +13,7 @@ public static class Program
         foreach (var command in new Command[]
                  {
                      AnalyzeCommand.Create(),
+                     MergeCommand.Create(),
                      CaptionCommand.Create(),
                      EvalCaptionsCommand.Create(),
                      TrainCommand.Create(),

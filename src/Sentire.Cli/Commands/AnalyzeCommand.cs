@@ -19,7 +19,9 @@ public static class AnalyzeCommand
 
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "Audio files, folders (searched recursively) or globs such as clips/*.wav.", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "Audio files, folders (searched recursively) or globs such as clips/*.wav.", Arity = ArgumentArity.ZeroOrMore };
+        var manifest = new Option<string?>("--inputs") { Description = "A list of inputs: list.txt (one path per line), manifest.jsonl or .csv (a path column)." };
+        var batch = Batch.BatchOptionSet.Create();
         var model = new Option<string?>("--model") { Description = "Model folder: a Sentire package or a published model such as a Hugging Face *ForSequenceClassification checkpoint (default: the embedded model, or SENTIRE_MODEL)." };
         var labels = new Option<string?>("--labels") { Description = "Comma-separated labels for zero-shot analysis, e.g. happy,sad,bored (default: the model's labels)." };
         var template = new Option<string?>("--template") { Description = "Prompt template with {label} (default: the model's, \"The emotion is {label}.\")." };
@@ -29,7 +31,8 @@ public static class AnalyzeCommand
         var caption = new Option<bool>("--caption") { Description = "Add a one-sentence emotion caption per file (text and --json output)." };
         var captionModel = new Option<string?>("--caption-model") { Description = "Captioning model folder for --caption (default: the shipped secap-small, or SENTIRE_CAPTION_MODEL)." };
         var lang = new Option<string>("--lang") { Description = "Caption language for --caption: en or zh.", DefaultValueFactory = _ => "en" };
-        var command = new Command("analyze", "Recognise the emotion in speech.") { inputs, model, labels, template, top, json, csv, caption, captionModel, lang };
+        var command = new Command("analyze", "Recognise the emotion in speech.") { inputs, model, labels, template, top, json, csv, caption, captionModel, lang, manifest };
+        batch.AddTo(command);
         command.SetAction(parse =>
         {
             var labelList = parse.GetValue(labels) is { } l ? l.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : null;
@@ -42,7 +45,20 @@ public static class AnalyzeCommand
             if (language is not ("en" or "zh")) return Usage($"--lang must be en or zh, got '{language}'");
             if (parse.GetValue(caption) && parse.GetValue(csv)) return Usage("--caption works with text and --json output, not --csv");
 
-            var files = ExpandInputs(parse.GetValue(inputs)!, out var missing);
+            List<string> named = [.. parse.GetValue(inputs) ?? []];
+            if (parse.GetValue(manifest) is { } list)
+            {
+                try { named.AddRange(Batch.InputManifest.Read(list)); }
+                catch (Exception e) when (e is IOException or InvalidDataException) { return Usage(e.Message); }
+            }
+            if (named.Count == 0) return Usage("no inputs: name audio files, folders or globs, or --inputs LIST");
+            if (batch.Parse(parse, Usage) is not { } plan) return 2;
+            var files = ExpandInputs(named, out var missing);
+            if (plan.Shard != Batch.Shard.All)
+            {
+                files = files.Where(plan.Shard.Contains).ToList();
+                missing = missing.Where(plan.Shard.Contains).ToList();
+            }
             IEmotionAnalyzer recognizer;
             try { recognizer = EmotionModels.Load(ModelLocator.Resolve(parse.GetValue(model))); }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException) { return Usage(e.Message); }
@@ -61,6 +77,23 @@ public static class AnalyzeCommand
             var output = parse.GetValue(json) ? Format.Json : parse.GetValue(csv) ? Format.Csv : Format.Text;
             if (recognizer.DimensionsProblem is { } problem && recognizer is not EmotionRecognizer { Config.Dimensions: null } && !published)
                 Console.Error.WriteLine($"sentire analyze: warning: no arousal/valence/dominance: {problem}");
+            if (plan.Options is { } batchOptions)
+            {
+                return Batch.BatchRun.Run([.. Batch.BatchInputs.Expand(named).Where(plan.Shard.Contains)], file =>
+                {
+                    if (!File.Exists(file)) return new(FileAnalysisJson.Error(file, Batch.BatchInputs.MissingProblem), 0);
+                    try
+                    {
+                        var result = recognizer.AnalyzeFile(file, labelList, promptTemplate);
+                        var text = captioner is not null && result.Overall is not null ? captioner.CaptionFile(file, language) : null;
+                        return new(FileAnalysisJson.ToJson(result, text), result.DurationSeconds);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or Audio.Decoding.AudioFormatException or InvalidDataException)
+                    {
+                        return new(FileAnalysisJson.Error(file, e.Message), 0);
+                    }
+                }, batchOptions, Console.Error, live: !Console.IsErrorRedirected) > 0 ? 1 : 0;
+            }
             if (output == Format.Csv) Console.WriteLine("file,duration,status,start,end,label,probability,arousal,valence,dominance");
             int failed = 0;
             foreach (var m in missing) { failed++; Report(output, m, error: "no such file, folder or matching glob"); }

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Sentire.Cli.Batch;
+
+/// <summary>Size and modification time of an input when it was analysed: a record counts as done only while both still match.</summary>
+public readonly record struct FileStamp(long Size, DateTime ModifiedUtc)
+{
+    public const string SizeField = "file_size", ModifiedField = "file_mtime";
+
+    /// <summary>The stamp of an existing file, null when there is none.</summary>
+    public static FileStamp? Of(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? new FileStamp(info.Length, info.LastWriteTimeUtc) : null;
+    }
+
+    /// <summary>ISO 8601 in UTC to 100 ns, e.g. 2026-12-06T14:55:00.1234567Z: it reads back to the same time.</summary>
+    public string ModifiedText => ModifiedUtc.ToString("O", CultureInfo.InvariantCulture);
+}
+
+/// <summary>What a results file says about one input: its last record's stamp and whether that record is an error.</summary>
+public sealed record RecordedFile(string File, FileStamp? Stamp, bool Failed);
+
+/// <summary>
+/// An append-only results file of a batch run (<c>--out results.jsonl</c>): one record per analysed file, each the
+/// <c>analyze --json</c> object (<see cref="Models.Analysis.FileAnalysisJson"/>) followed by <c>file_size</c> and
+/// <c>file_mtime</c>, the stamp of the input it was made from; a failure is <c>{"file", "error", file_size, file_mtime}</c>.
+/// Each record is written with one write call and flushed to disk, so a killed process leaves whole lines; a torn
+/// last line (a crash of the machine, a full disk) carries no newline and is cut off when the file is opened again.
+/// The file is locked against a second writer (two shards sharing one --out). A file recorded twice (it changed, or a
+/// failure was retried) counts by its last record.
+/// </summary>
+public sealed class ResultLog : IDisposable
+{
+    readonly FileStream stream;
+    readonly Dictionary<string, RecordedFile> recorded;
+
+    ResultLog(FileStream stream, Dictionary<string, RecordedFile> recorded, long tornBytes)
+    {
+        this.stream = stream;
+        this.recorded = recorded;
+        TornBytes = tornBytes;
+    }
+
+    /// <summary>Bytes of an unfinished last record that opening cut off (0 when the file ended cleanly).</summary>
+    public long TornBytes { get; }
+
+    /// <summary>Files recorded so far, by path as recorded.</summary>
+    public IReadOnlyDictionary<string, RecordedFile> Recorded => recorded;
+
+    /// <summary>Opens (or creates) <paramref name="path"/> for appending; <paramref name="restart"/> empties it first (--force).</summary>
+    /// <exception cref="IOException">Another process writes it, or it cannot be opened.</exception>
+    /// <exception cref="InvalidDataException">A complete line that is not a record, named by file and line.</exception>
+    public static ResultLog Open(string path, bool restart)
+    {
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
+        FileStream stream;
+        try { stream = new FileStream(path, restart ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read); }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new IOException($"{path}: cannot be opened for writing ({e.Message}); is another run writing it? Give each shard its own --out", e);
+        }
+        try
+        {
+            long torn = CutTornTail(stream);
+            stream.Position = 0;
+            var recorded = new Dictionary<string, RecordedFile>(StringComparer.Ordinal);
+            foreach (var r in ReadRecords(stream, path)) recorded[r.File] = r;
+            stream.Seek(0, SeekOrigin.End);
+            return new ResultLog(stream, recorded, torn);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether <paramref name="file"/> has a record made from its current state; failures count as done unless
+    /// <paramref name="retryFailed"/>. <paramref name="failed"/> says whether that record is a failure.</summary>
+    public bool IsDone(string file, FileStamp? stamp, bool retryFailed, out bool failed)
+    {
+        failed = false;
+        if (!recorded.TryGetValue(file, out var r) || r.Stamp != stamp) return false;
+        failed = r.Failed;
+        return !(r.Failed && retryFailed);
+    }
+
+    /// <summary>Appends one record (a JSON object, written as one line) and flushes it to disk.</summary>
+    public void Append(JsonObject record, FileStamp? stamp)
+    {
+        record[FileStamp.SizeField] = stamp?.Size;
+        record[FileStamp.ModifiedField] = stamp?.ModifiedText;
+        var bytes = Encoding.UTF8.GetBytes(Models.Analysis.FileAnalysisJson.Serialize(record) + "\n");
+        stream.Write(bytes);
+        stream.Flush(flushToDisk: true);
+        var file = record["file"]!.GetValue<string>();
+        recorded[file] = new RecordedFile(file, stamp, record.ContainsKey("error"));
+    }
+
+    public void Dispose() => stream.Dispose();
+
+    /// <summary>Cuts the file after its last newline; returns the bytes removed.</summary>
+    static long CutTornTail(FileStream stream)
+    {
+        long length = stream.Length;
+        if (length == 0) return 0;
+        var buffer = new byte[64 * 1024];
+        long end = length;
+        while (end > 0)
+        {
+            int n = (int)Math.Min(buffer.Length, end);
+            stream.Position = end - n;
+            stream.ReadExactly(buffer, 0, n);
+            int newline = Array.LastIndexOf(buffer, (byte)'\n', n - 1);
+            if (newline >= 0)
+            {
+                long keep = end - n + newline + 1;
+                if (keep < length) stream.SetLength(keep);
+                return length - keep;
+            }
+            end -= n;
+        }
+        stream.SetLength(0);
+        return length;
+    }
+
+    /// <summary>The records of a results file, in file order; a torn last line (no newline) is left out.</summary>
+    /// <exception cref="InvalidDataException">A complete line that is not a record.</exception>
+    public static IEnumerable<RecordedFile> ReadRecords(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        foreach (var r in ReadRecords(stream, path)) yield return r;
+    }
+
+    /// <summary>Every whole line of a results file with its 1-based number, as read by <see cref="ReadRecords(string)"/>.</summary>
+    public static IEnumerable<(int Line, string Text)> ReadLines(Stream stream)
+    {
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16, leaveOpen: true);
+        var line = new StringBuilder();
+        int number = 0, c;
+        while ((c = reader.Read()) >= 0)
+        {
+            if (c != '\n') { line.Append((char)c); continue; }
+            number++;
+            yield return (number, line.ToString());
+            line.Clear();
+        }
+    }
+
+    static IEnumerable<RecordedFile> ReadRecords(Stream stream, string path)
+    {
+        foreach (var (number, text) in ReadLines(stream))
+        {
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            yield return Parse(text, path, number);
+        }
+    }
+
+    /// <summary>File, stamp and failure of one record line.</summary>
+    public static RecordedFile Parse(string line, string path, int number)
+    {
+        JsonNode? node;
+        try { node = JsonNode.Parse(line); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}:{number}: not a JSON record ({e.Message})", e); }
+        if (node is not JsonObject obj || obj["file"] is not JsonValue f || !f.TryGetValue<string>(out var file))
+            throw new InvalidDataException($"{path}:{number}: a record needs a \"file\" string");
+        FileStamp? stamp = null;
+        if (obj[FileStamp.SizeField] is JsonValue s && s.TryGetValue<long>(out var size)
+            && obj[FileStamp.ModifiedField] is JsonValue m && m.TryGetValue<string>(out var text)
+            && DateTime.TryParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var modified))
+            stamp = new FileStamp(size, modified.ToUniversalTime());
+        return new RecordedFile(file, stamp, obj.ContainsKey("error"));
+    }
+}
