@@ -30,17 +30,18 @@ public sealed record RecordedFile(string File, FileStamp? Stamp, bool Failed);
 /// <c>file_mtime</c>, the stamp of the input it was made from; a failure is <c>{"file", "error", file_size, file_mtime}</c>.
 /// Each record is written with one write call and flushed to disk, so a killed process leaves whole lines; a torn
 /// last line (a crash of the machine, a full disk) carries no newline and is cut off when the file is opened again.
-/// The file is locked against a second writer (two shards sharing one --out). A file recorded twice (it changed, or a
+/// A second run writing the same file is refused (two shards given one --out) by a lock on <c>results.jsonl.lock</c>. A file recorded twice (it changed, or a
 /// failure was retried) counts by its last record.
 /// </summary>
 public sealed class ResultLog : IDisposable
 {
-    readonly FileStream stream;
+    readonly FileStream stream, writerLock;
     readonly Dictionary<string, RecordedFile> recorded;
 
-    ResultLog(FileStream stream, Dictionary<string, RecordedFile> recorded, long tornBytes)
+    ResultLog(FileStream stream, FileStream writerLock, Dictionary<string, RecordedFile> recorded, long tornBytes)
     {
         this.stream = stream;
+        this.writerLock = writerLock;
         this.recorded = recorded;
         TornBytes = tornBytes;
     }
@@ -57,11 +58,20 @@ public sealed class ResultLog : IDisposable
     public static ResultLog Open(string path, bool restart)
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
-        FileStream stream;
-        try { stream = new FileStream(path, restart ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read); }
+        // An exclusive lock on a side file (flock on Unix) keeps a second writer out while readers (merge, tail) read freely;
+        // the kernel drops it when the process dies, so a killed run never leaves the log locked.
+        FileStream writerLock;
+        try { writerLock = new FileStream(path + LockSuffix, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            throw new IOException($"{path}: cannot be opened for writing ({e.Message}); is another run writing it? Give each shard its own --out", e);
+            throw new IOException($"{path}: another run is writing it ({e.Message}); give each shard its own --out", e);
+        }
+        FileStream stream;
+        try { stream = new FileStream(path, restart ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite); }
+        catch
+        {
+            writerLock.Dispose();
+            throw;
         }
         try
         {
@@ -70,11 +80,12 @@ public sealed class ResultLog : IDisposable
             var recorded = new Dictionary<string, RecordedFile>(StringComparer.Ordinal);
             foreach (var r in ReadRecords(stream, path)) recorded[r.File] = r;
             stream.Seek(0, SeekOrigin.End);
-            return new ResultLog(stream, recorded, torn);
+            return new ResultLog(stream, writerLock, recorded, torn);
         }
         catch
         {
             stream.Dispose();
+            writerLock.Dispose();
             throw;
         }
     }
@@ -101,7 +112,15 @@ public sealed class ResultLog : IDisposable
         recorded[file] = new RecordedFile(file, stamp, record.ContainsKey("error"));
     }
 
-    public void Dispose() => stream.Dispose();
+    /// <summary>Suffix of the lock file beside the log, there while a run writes it.</summary>
+    public const string LockSuffix = ".lock";
+
+    public void Dispose()
+    {
+        stream.Dispose();
+        File.Delete(writerLock.Name);
+        writerLock.Dispose();
+    }
 
     /// <summary>Cuts the file after its last newline; returns the bytes removed.</summary>
     static long CutTornTail(FileStream stream)
