@@ -23,23 +23,39 @@ public static class SafeTensors
         return file.LoadAll();
     }
 
+    /// <summary>The checkpoint files of a Hugging Face model folder, in the order <see cref="OpenModel"/> prefers them.</summary>
+    public static IReadOnlyList<string> ModelFileNames { get; } =
+        ["model.safetensors", ShardedSafeTensors.DefaultIndexName, "pytorch_model.bin", ShardedSafeTensors.TorchIndexName];
+
     /// <summary>
-    /// Opens a Hugging Face checkpoint lazily: a .safetensors file, a "model.safetensors.index.json" of shards,
-    /// or a folder holding either (the single file wins when both exist).
+    /// Opens a Hugging Face checkpoint lazily: a .safetensors file, a torch.save archive (.bin, .pt, .pth, read by the
+    /// restricted <see cref="TorchCheckpointFile"/>), a "*.index.json" of shards of either, or a folder holding one of
+    /// <see cref="ModelFileNames"/> (the first present wins: safetensors before pytorch_model.bin, a single file before shards).
     /// </summary>
     public static ITensorStore OpenModel(string path)
     {
         if (Directory.Exists(path))
         {
-            var single = Path.Combine(path, "model.safetensors");
-            var index = Path.Combine(path, ShardedSafeTensors.DefaultIndexName);
-            if (File.Exists(single)) return SafeTensorsFile.Open(single);
-            if (File.Exists(index)) return ShardedSafeTensors.Open(index);
-            throw new FileNotFoundException($"{path}: neither model.safetensors nor {ShardedSafeTensors.DefaultIndexName} is in this folder");
+            foreach (var name in ModelFileNames)
+                if (File.Exists(Path.Combine(path, name))) return OpenModel(Path.Combine(path, name));
+            throw new FileNotFoundException($"{path}: none of {string.Join(", ", ModelFileNames)} is in this folder");
         }
-        return path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-            ? ShardedSafeTensors.Open(path)
-            : SafeTensorsFile.Open(path);
+        return path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? ShardedSafeTensors.Open(path) : OpenFile(path);
+    }
+
+    /// <summary>Opens one checkpoint file: a torch.save archive when its name ends in .bin, .pt or .pth or it starts
+    /// like a zip archive, otherwise a safetensors file.</summary>
+    public static ITensorStore OpenFile(string path) =>
+        IsTorchCheckpoint(path) ? TorchCheckpointFile.Open(path) : SafeTensorsFile.Open(path);
+
+    static bool IsTorchCheckpoint(string path)
+    {
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension is ".bin" or ".pt" or ".pth") return true;
+        if (extension == ".safetensors") return false;
+        Span<byte> magic = stackalloc byte[4];
+        using var stream = File.OpenRead(path); // FileNotFoundException names the path
+        return stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("PK\x03\x04"u8);
     }
 
     /// <summary>Writes <paramref name="tensors"/> to <paramref name="path"/> atomically.</summary>

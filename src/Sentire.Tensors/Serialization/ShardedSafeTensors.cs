@@ -4,16 +4,20 @@ using System.Text.Json;
 namespace Sentire.Tensors.Serialization;
 
 /// <summary>
-/// A Hugging Face sharded checkpoint presented as one dictionary: "model.safetensors.index.json" holds
-/// {"metadata": {...}, "weight_map": {tensor name: shard file name}} and the shards lie beside it.
+/// A Hugging Face sharded checkpoint presented as one dictionary: "model.safetensors.index.json" (or
+/// "pytorch_model.bin.index.json") holds {"metadata": {...}, "weight_map": {tensor name: shard file name}} and the
+/// shards lie beside it, safetensors files or torch.save archives (<see cref="SafeTensors.OpenFile"/> tells them apart).
 /// Every shard is mapped on open and every name of the weight map is checked to exist in its shard.
 /// </summary>
 public sealed class ShardedSafeTensors : ITensorStore
 {
     public const string DefaultIndexName = "model.safetensors.index.json";
 
-    readonly Dictionary<string, SafeTensorsFile> shardOf;   // tensor name -> its shard, weight-map order
-    readonly List<SafeTensorsFile> shards;
+    /// <summary>The index of sharded torch.save checkpoints (pytorch_model-0000N-of-0000M.bin).</summary>
+    public const string TorchIndexName = "pytorch_model.bin.index.json";
+
+    readonly Dictionary<string, ITensorStore> shardOf;   // tensor name -> its shard, weight-map order
+    readonly List<ITensorStore> shards;
 
     /// <summary>The index file's path as given.</summary>
     public string IndexPath { get; }
@@ -22,9 +26,9 @@ public sealed class ShardedSafeTensors : ITensorStore
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>The shard files, in order of first appearance in the weight map.</summary>
-    public IReadOnlyList<SafeTensorsFile> Shards => shards;
+    public IReadOnlyList<ITensorStore> Shards => shards;
 
-    ShardedSafeTensors(string indexPath, Dictionary<string, SafeTensorsFile> shardOf, List<SafeTensorsFile> shards, Dictionary<string, string> metadata)
+    ShardedSafeTensors(string indexPath, Dictionary<string, ITensorStore> shardOf, List<ITensorStore> shards, Dictionary<string, string> metadata)
     {
         IndexPath = indexPath;
         this.shardOf = shardOf;
@@ -38,8 +42,8 @@ public sealed class ShardedSafeTensors : ITensorStore
         try { doc = JsonDocument.Parse(File.ReadAllBytes(indexPath)); }
         catch (JsonException e) { throw new SafeTensorsFormatException(indexPath, $"index is not valid JSON: {e.Message}", e); }
 
-        var byFile = new Dictionary<string, SafeTensorsFile>(StringComparer.Ordinal);
-        var shards = new List<SafeTensorsFile>();
+        var byFile = new Dictionary<string, ITensorStore>(StringComparer.Ordinal);
+        var shards = new List<ITensorStore>();
         try
         {
             using (doc)
@@ -53,7 +57,7 @@ public sealed class ShardedSafeTensors : ITensorStore
                         metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
 
                 var directory = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;
-                var shardOf = new Dictionary<string, SafeTensorsFile>(StringComparer.Ordinal);
+                var shardOf = new Dictionary<string, ITensorStore>(StringComparer.Ordinal);
                 foreach (var entry in weightMap.EnumerateObject())
                 {
                     if (entry.Value.ValueKind != JsonValueKind.String)
@@ -64,7 +68,7 @@ public sealed class ShardedSafeTensors : ITensorStore
                         var shardPath = Path.Combine(directory, fileName);
                         if (!File.Exists(shardPath))
                             throw new SafeTensorsFormatException(indexPath, $"shard \"{fileName}\" (holding \"{entry.Name}\") does not exist in {directory}");
-                        shard = SafeTensorsFile.Open(shardPath);
+                        shard = SafeTensors.OpenFile(shardPath);
                         byFile[fileName] = shard;
                         shards.Add(shard);
                     }

@@ -35,6 +35,7 @@ public sealed class PretrainedSpeechEncoderTests
         { "wav2vec2-base", "wav2vec2-base" },
         { "wav2vec2-base-f16", "wav2vec2-base" },
         { "wav2vec2-base-sharded", "wav2vec2-base" },
+        { "../torch/wav2vec2-base-bin", "wav2vec2-base" },  // the same weights as pytorch_model.bin, keys under "wav2vec2."
         { "wav2vec2-large", "wav2vec2-large" },
         { "hubert", "hubert" },
         { "data2vec-audio", "data2vec-audio" },
