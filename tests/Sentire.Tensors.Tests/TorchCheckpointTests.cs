@@ -110,6 +110,8 @@ public sealed class TorchCheckpointTests : IDisposable
         Assert.All(index.Shards, s => Assert.IsType<TorchCheckpointFile>(s));
         Assert.Equal("total_size", Assert.Single(index.Metadata.Keys));
         AssertMatchesTorch(sharded, "sharded-bin", 9);
+        Assert.Equal(SafeTensorsDType.I64, sharded.DTypeOf("1.num_batches_tracked"));
+        Assert.Equal(SafeTensorsDType.F32, new PrefixedTensorStore(sharded, "2.").DTypeOf("weight"));
     }
 
     [Fact]

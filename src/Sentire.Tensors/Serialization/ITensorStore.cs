@@ -16,6 +16,10 @@ public interface ITensorStore : IReadOnlyDictionary<string, Tensor>, IDisposable
     /// <summary>The stored shape of a tensor, read from the header without loading data.</summary>
     int[] ShapeOf(string name);
 
+    /// <summary>How a tensor is stored on disk (F32, F16, BF16, I64, ...), read from the header; <see cref="Get"/>
+    /// converts every type to float32.</summary>
+    SafeTensorsDType DTypeOf(string name);
+
     /// <summary>Every tensor as float32.</summary>
     Dictionary<string, Tensor> LoadAll();
 }

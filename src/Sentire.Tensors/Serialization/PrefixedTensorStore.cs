@@ -36,6 +36,7 @@ public sealed class PrefixedTensorStore : ITensorStore
     public IReadOnlyDictionary<string, string> Metadata => store.Metadata;
     public Tensor Get(string name) => store.Get(StoredName(name));
     public int[] ShapeOf(string name) => store.ShapeOf(StoredName(name));
+    public SafeTensorsDType DTypeOf(string name) => store.DTypeOf(StoredName(name));
     public Dictionary<string, Tensor> LoadAll() => stored.Keys.ToDictionary(k => k, Get, StringComparer.Ordinal);
     public void Dispose() { }
 

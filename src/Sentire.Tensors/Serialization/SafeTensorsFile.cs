@@ -196,6 +196,9 @@ public sealed unsafe class SafeTensorsFile : ITensorStore
     public int[] ShapeOf(string name) => entries.TryGetValue(name, out var info) ? (int[])info.Shape.Clone()
         : throw new KeyNotFoundException($"{FilePath}: no tensor named \"{name}\" ({entries.Count} tensors in the file)");
 
+    public SafeTensorsDType DTypeOf(string name) => entries.TryGetValue(name, out var info) ? info.DType
+        : throw new KeyNotFoundException($"{FilePath}: no tensor named \"{name}\" ({entries.Count} tensors in the file)");
+
     Tensor Load(SafeTensorInfo info)
     {
         ObjectDisposedException.ThrowIf(mapped == null, this);

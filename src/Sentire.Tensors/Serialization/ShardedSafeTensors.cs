@@ -92,6 +92,9 @@ public sealed class ShardedSafeTensors : ITensorStore
     public int[] ShapeOf(string name) => shardOf.TryGetValue(name, out var shard) ? shard.ShapeOf(name)
         : throw new KeyNotFoundException($"{IndexPath}: no tensor named \"{name}\" in the weight map ({shardOf.Count} tensors)");
 
+    public SafeTensorsDType DTypeOf(string name) => shardOf.TryGetValue(name, out var shard) ? shard.DTypeOf(name)
+        : throw new KeyNotFoundException($"{IndexPath}: no tensor named \"{name}\" in the weight map ({shardOf.Count} tensors)");
+
     public Dictionary<string, Tensor> LoadAll()
     {
         var all = new Dictionary<string, Tensor>(shardOf.Count, StringComparer.Ordinal);

@@ -223,6 +223,9 @@ public sealed unsafe class TorchCheckpointFile : ITensorStore
     public int[] ShapeOf(string name) => entries.TryGetValue(name, out var entry) ? (int[])entry.Info.Shape.Clone()
         : throw new KeyNotFoundException($"{FilePath}: no tensor named \"{name}\" ({entries.Count} tensors in the checkpoint)");
 
+    public SafeTensorsDType DTypeOf(string name) => entries.TryGetValue(name, out var entry) ? entry.Info.DType
+        : throw new KeyNotFoundException($"{FilePath}: no tensor named \"{name}\" ({entries.Count} tensors in the checkpoint)");
+
     Tensor Load(TorchTensorInfo info, long dataOffset)
     {
         ObjectDisposedException.ThrowIf(mapped == null, this);

@@ -215,16 +215,11 @@ public sealed class SpeechClassifier : Module
         };
     }
 
-    /// <summary>Elements per stored dtype as shares, largest first ("unknown" for a store that does not say).</summary>
+    /// <summary>Elements per stored dtype as shares, largest first ("unknown" for an empty store).</summary>
     static string Precision(ITensorStore store)
     {
-        var files = store switch
-        {
-            SafeTensorsFile f => [f],
-            ShardedSafeTensors s => s.Shards,
-            _ => (IReadOnlyList<SafeTensorsFile>)[],
-        };
-        var counts = files.SelectMany(f => f.Entries.Values).GroupBy(e => e.DType).Select(g => (DType: g.Key, Elements: g.Sum(e => e.ElementCount))).ToList();
+        var counts = store.Keys.GroupBy(store.DTypeOf)
+            .Select(g => (DType: g.Key, Elements: g.Sum(name => store.ShapeOf(name).Aggregate(1L, (n, s) => n * s)))).ToList();
         long total = counts.Sum(c => c.Elements);
         if (total == 0) return "unknown";
         return string.Join(", ", counts.OrderByDescending(c => c.Elements).Select(c =>
