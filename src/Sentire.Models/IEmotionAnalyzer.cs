@@ -33,6 +33,16 @@ public interface IEmotionAnalyzer
     /// <param name="promptTemplate">zero-shot prompt with {label}; a model that is not zero-shot rejects it.</param>
     EmotionPrediction Analyze(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null);
 
+    /// <summary>Why this model cannot score <paramref name="labels"/> with <paramref name="promptTemplate"/> (a repeated
+    /// label, a label a fixed-label model does not know, a template without {label}), or null when it can: a caller
+    /// checks a request once before a batch instead of failing on every file.</summary>
+    string? RequestProblem(IReadOnlyList<string>? labels, string? promptTemplate)
+    {
+        if (labels is null) return null;
+        try { Analysis.EmotionLabels.EnsureValid(labels); return null; }
+        catch (ArgumentException e) { return e.Message; }
+    }
+
     /// <summary>Decodes and analyses one file under the rules of <see cref="FileSegmentation"/>.</summary>
     FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null);
 }
@@ -111,10 +121,15 @@ public sealed record ModelInspection(string Folder, string? Family, IReadOnlyLis
     long? Parameters, string? Precision, IReadOnlyList<string> UnusedTensors, string? Refused);
 
 /// <summary>
-/// How every emotion model turns a file into a <see cref="FileAnalysis"/>: audio shorter than <see cref="MinSeconds"/>
-/// is reported as too short and audio quieter than <see cref="SilenceDbfs"/> as silent (never given a confident label);
-/// recordings longer than <see cref="LongFileSeconds"/> are cut by voice activity into segments of at most
-/// <see cref="SegmentSeconds"/>, each scored, plus an overall prediction the model makes from its segments.
+/// How every emotion model turns a file into a <see cref="FileAnalysis"/>, one voice-activity policy for every length:
+/// audio shorter than <see cref="MinSeconds"/> is too short; audio is silent (no speech: digital silence, steady noise,
+/// DC) when the voice-activity detector (<see cref="EnergyVad"/>) finds no speech segment of at least
+/// <see cref="MinSeconds"/> and the pitch tracker finds less than <see cref="MinSeconds"/> of voiced frames above
+/// <see cref="SilenceDbfs"/> (voicing keeps continuous speech over loud background, which an energy detector relative
+/// to the noise floor can miss), whatever its duration. Neither is given an emotion or prosody. Speech of at most
+/// <see cref="LongFileSeconds"/> is scored whole; longer recordings are scored per speech segment (at most
+/// <see cref="SegmentSeconds"/> each; equal parts of the whole file when only voicing found speech), plus an overall
+/// prediction the model makes from its segments.
 /// </summary>
 public static class FileSegmentation
 {
@@ -126,26 +141,51 @@ public static class FileSegmentation
     /// <param name="whole">prediction of the whole file (at most <see cref="LongFileSeconds"/>), given the file's YIN track with
     /// default options (made for the prosody summary; a front end may reuse it)</param>
     /// <param name="segmented">the speech segments' predictions and the overall one, given the segments</param>
+    /// <param name="truncation">what <see cref="Read"/> found missing from the file, carried into the analysis</param>
     public static FileAnalysis Analyze(string path, float[] samples, int rate, Func<PitchTrack, EmotionPrediction> whole,
-        Func<IReadOnlyList<Segment>, (IReadOnlyList<EmotionPrediction> Segments, EmotionPrediction Overall)> segmented)
+        Func<IReadOnlyList<Segment>, (IReadOnlyList<EmotionPrediction> Segments, EmotionPrediction Overall)> segmented,
+        Truncation? truncation = null)
     {
         double duration = (double)samples.Length / rate;
-        if (duration < MinSeconds) return new FileAnalysis(path, duration, AnalysisStatus.TooShort, null, []);
-        double meanSquare = 0;
-        foreach (var v in samples) meanSquare += (double)v * v;
-        if (10 * Math.Log10(meanSquare / samples.Length + 1e-20) < SilenceDbfs) return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, []);
+        if (duration < MinSeconds) return new FileAnalysis(path, duration, AnalysisStatus.TooShort, null, [], Truncation: truncation);
         var tracks = ProsodyAnalyzer.Track(samples, rate);
+        var speech = Speech(samples, rate);
+        if (speech.Count == 0 && VoicedSeconds(tracks) < MinSeconds)
+            return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, [], Truncation: truncation);
         var prosody = ProsodyAnalyzer.Summarize(tracks, duration);
         var levels = ProsodyLevels.Of(prosody);
-        if (duration <= LongFileSeconds) return new FileAnalysis(path, duration, AnalysisStatus.Ok, whole(tracks.Pitch), [], prosody, levels);
-
-        var vad = new EnergyVad(new VadOptions { MaxSegmentSeconds = SegmentSeconds });
-        var speech = vad.Detect(samples, rate).Where(s => s.DurationSeconds >= MinSeconds).ToList();
-        if (speech.Count == 0) return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, [], prosody, levels);
+        if (duration <= LongFileSeconds) return new FileAnalysis(path, duration, AnalysisStatus.Ok, whole(tracks.Pitch), [], prosody, levels, truncation);
+        if (speech.Count == 0) speech = EqualParts(samples.Length, rate);
         var (segments, overall) = segmented(speech);
-        return new FileAnalysis(path, duration, AnalysisStatus.Ok, overall, segments, prosody, levels);
+        return new FileAnalysis(path, duration, AnalysisStatus.Ok, overall, segments, prosody, levels, truncation);
     }
 
-    /// <summary>Reads and conditions a file to the model's mono rate.</summary>
-    public static float[] Read(string path, LogMelFrontEnd frontEnd) => frontEnd.Condition(AudioFile.Read(path));
+    /// <summary>The speech segments (at least <see cref="MinSeconds"/>, at most <see cref="SegmentSeconds"/> each) the
+    /// voice-activity detector finds in mono audio.</summary>
+    public static IReadOnlyList<Segment> Speech(float[] samples, int rate) =>
+        new EnergyVad(new VadOptions { MaxSegmentSeconds = SegmentSeconds }).Detect(samples, rate).Where(s => s.DurationSeconds >= MinSeconds).ToList();
+
+    /// <summary>Seconds of voiced frames louder than <see cref="SilenceDbfs"/>.</summary>
+    static double VoicedSeconds(ProsodyTracks tracks)
+    {
+        var pitch = tracks.Pitch;
+        int voiced = 0;
+        for (int t = 0; t < pitch.FrameCount && t < tracks.EnergyDb.Length; t++)
+            if (pitch.IsVoiced(t) && tracks.EnergyDb[t] >= SilenceDbfs) voiced++;
+        return voiced * pitch.HopSeconds;
+    }
+
+    static List<Segment> EqualParts(long length, int rate)
+    {
+        long max = (long)(SegmentSeconds * rate);
+        int parts = (int)((length + max - 1) / max);
+        return [.. Enumerable.Range(0, parts).Select(p => new Segment(length * p / parts, length * (p + 1) / parts, rate))];
+    }
+
+    /// <summary>Reads and conditions a file to the model's mono rate; a truncated file gives what it holds and says so.</summary>
+    public static (float[] Samples, Truncation? Truncation) Read(string path, LogMelFrontEnd frontEnd)
+    {
+        var clip = AudioFile.Read(path);
+        return (frontEnd.Condition(clip), clip.Truncation);
+    }
 }

@@ -92,10 +92,10 @@ public sealed class AnalyzeCommandTests
         var (exit, output, _) = CliRunner.Run("analyze", Path.Combine(Samples, "03-01-01-01-01-01-19.flac"), "--csv", "--labels", "calm,angry,sad");
         Assert.Equal(0, exit);
         var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("file,duration,status,start,end,label,probability,arousal,valence,dominance", rows[0]);
+        Assert.Equal("file,duration,status,start,end,label,probability,arousal,valence,dominance,error,warning", rows[0]);
         Assert.Equal(4, rows.Length);
         // Every label row repeats the clip's three dimensions.
-        var dimensions = rows.Skip(1).Select(r => string.Join(",", r.Split(',')[^3..])).Distinct().ToList();
+        var dimensions = rows.Skip(1).Select(r => string.Join(",", r.Split(',')[^5..^2])).Distinct().ToList();
         Assert.Single(dimensions);
         Assert.All(dimensions[0].Split(','), v => Assert.InRange(double.Parse(v, System.Globalization.CultureInfo.InvariantCulture), 0, 1));
     }

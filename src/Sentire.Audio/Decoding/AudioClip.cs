@@ -60,6 +60,9 @@ public sealed class AudioClip
     /// <summary>Bits per sample of the stored encoding, 0 when unknown (ffmpeg-decoded formats).</summary>
     public int BitsPerSample { get; }
 
+    /// <summary>Set when the file's header claims more frames than it holds (the frames present are decoded).</summary>
+    public Truncation? Truncation { get; init; }
+
     /// <summary>True when the file stored floating-point samples (float WAV); false for integer PCM and for ffmpeg-decoded formats.</summary>
     public bool IsFloatEncoding { get; }
 

@@ -24,6 +24,9 @@ public sealed record WavLayout(WavSampleFormat Format, int FormatTag, int Channe
 {
     public int BytesPerFrame => Channels * (BitsPerSample / 8);
     public long Frames => BytesPerFrame == 0 ? 0 : DataBytes / BytesPerFrame;
+
+    /// <summary>Set when the data chunk's size runs past the end of the file.</summary>
+    public Truncation? Truncation { get; init; }
 }
 
 /// <summary>
@@ -51,7 +54,7 @@ public static class WavReader
                 $"WAV encoding 0x{layout.FormatTag:X4} is not PCM or IEEE float; decode it from a file path so ffmpeg is used");
         var samples = DecodeSamples(data.Slice(layout.DataOffset, checked((int)layout.DataBytes)), layout, name);
         return new AudioClip(samples, layout.SampleRate, layout.Channels, name, AudioContainer.Wav,
-            layout.ValidBitsPerSample, layout.Format == WavSampleFormat.Float);
+            layout.ValidBitsPerSample, layout.Format == WavSampleFormat.Float) { Truncation = layout.Truncation };
     }
 
     /// <summary>Parses the chunk structure and the fmt chunk without decoding samples.</summary>
@@ -68,6 +71,7 @@ public static class WavReader
         int dataOffset = -1;
         long dataBytes = 0;
         long ds64DataSize = -1;
+        long claimedDataBytes = -1;
         long pos = 12;
         while (pos + 8 <= data.Length)
         {
@@ -82,6 +86,7 @@ public static class WavReader
                 var toEnd = size == 0 || size == 0xFFFFFFFF || size > available;
                 dataOffset = (int)bodyStart;
                 dataBytes = toEnd ? available : size;
+                if (size > available && size != 0xFFFFFFFF) claimedDataBytes = size;
                 if (toEnd) break;
             }
             else if (id.SequenceEqual("fmt "u8))
@@ -101,7 +106,9 @@ public static class WavReader
         }
         if (!haveFmt) throw new AudioFormatException(name, "no fmt chunk before the end of the file");
         if (dataOffset < 0) throw new AudioFormatException(name, "no data chunk");
-        return ParseFormat(fmt, name, dataOffset, dataBytes);
+        var layout = ParseFormat(fmt, name, dataOffset, dataBytes);
+        return claimedDataBytes < 0 || layout.BytesPerFrame == 0 ? layout
+            : layout with { Truncation = new Truncation(claimedDataBytes / layout.BytesPerFrame, layout.Frames) };
     }
 
     static WavLayout ParseFormat(ReadOnlySpan<byte> fmt, string name, int dataOffset, long dataBytes)

@@ -13,8 +13,10 @@ public enum ProsodyLevel
 /// <summary>Tercile boundaries (33rd and 67th percentiles) of one measure over reference clips.</summary>
 public sealed record Terciles(double Lower, double Upper)
 {
-    public ProsodyLevel Classify(double value) =>
-        !double.IsFinite(value) ? ProsodyLevel.Medium : value < Lower ? ProsodyLevel.Low : value > Upper ? ProsodyLevel.High : ProsodyLevel.Medium;
+    /// <summary>The level of <paramref name="value"/>; null when there is no value (NaN: a pitch measure of a clip with
+    /// no voiced frame), never a made-up "medium".</summary>
+    public ProsodyLevel? Classify(double value) =>
+        !double.IsFinite(value) ? null : value < Lower ? ProsodyLevel.Low : value > Upper ? ProsodyLevel.High : ProsodyLevel.Medium;
 
     public static Terciles Of(IEnumerable<double> values)
     {
@@ -67,13 +69,15 @@ public sealed record ProsodyNorms(
 }
 
 /// <summary>Plain-language prosody of one clip, for captions ("high-pitched, fast, loud") and for people who want words
-/// rather than numbers. Each level is relative to <see cref="ProsodyNorms"/>.</summary>
+/// rather than numbers. Each level is relative to <see cref="ProsodyNorms"/>; a level is null when its measure has no
+/// value (pitch, pitch variation and harmonicity of a clip without a voiced frame: whisper, noise).</summary>
+/// <param name="Rate">from the articulation rate (<see cref="ProsodySummary.ArticulationRate"/>).</param>
 public sealed record ProsodyLevels(
-    ProsodyLevel Pitch,
-    ProsodyLevel PitchVariation,
-    ProsodyLevel Loudness,
-    ProsodyLevel Rate,
-    ProsodyLevel Harmonicity)
+    ProsodyLevel? Pitch,
+    ProsodyLevel? PitchVariation,
+    ProsodyLevel? Loudness,
+    ProsodyLevel? Rate,
+    ProsodyLevel? Harmonicity)
 {
     public static ProsodyLevels Of(ProsodySummary summary, Gender? gender = null, ProsodyNorms? norms = null)
     {
@@ -96,7 +100,7 @@ public sealed record ProsodyLevels(
     public IReadOnlyList<string> Words()
     {
         var words = new List<string>();
-        void Add(ProsodyLevel level, string low, string high)
+        void Add(ProsodyLevel? level, string low, string high)
         {
             if (level == ProsodyLevel.Low) words.Add(low);
             else if (level == ProsodyLevel.High) words.Add(high);

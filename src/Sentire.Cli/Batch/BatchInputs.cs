@@ -5,11 +5,16 @@ namespace Sentire.Cli.Batch;
 /// same way, so a merged file lines up with a single-process run.</summary>
 public static class BatchInputs
 {
-    public const string MissingProblem = "no such file, folder or matching glob";
+    public const string MissingProblem = InputExpansion.MissingProblem;
 
     public static List<string> Expand(IEnumerable<string> named)
     {
-        var files = Commands.AnalyzeCommand.ExpandInputs(named, out var missing);
-        return [.. missing, .. files];
+        var expansion = InputExpansion.Expand(named);
+        return [.. expansion.Problems.Select(p => p.Input), .. expansion.Files];
     }
+
+    /// <summary>Why an input of <see cref="Expand"/> that is not a file gave nothing: a folder or glob without audio, or
+    /// nothing by that name.</summary>
+    public static string Problem(string input) =>
+        Directory.Exists(input) || InputExpansion.IsGlob(input) && InputExpansion.Glob(input).Any() ? InputExpansion.EmptyProblem : InputExpansion.MissingProblem;
 }

@@ -15,11 +15,9 @@ namespace Sentire.Cli.Commands;
 /// </summary>
 public static class AnalyzeCommand
 {
-    static readonly string[] AudioExtensions = [".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".webm", ".aac", ".wma"];
-
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "Audio files, folders (searched recursively) or globs such as clips/*.wav.", Arity = ArgumentArity.ZeroOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "Audio files, folders (searched recursively) or globs such as clips/*.wav or data/**/*.flac (a file named like an option goes after --).", Arity = ArgumentArity.ZeroOrMore };
         var manifest = new Option<string?>("--inputs") { Description = "A list of inputs: list.txt (one path per line), manifest.jsonl or .csv (a path column)." };
         var batch = Batch.BatchOptionSet.Create();
         var model = new Option<string?>("--model") { Description = "Model folder: a Sentire package or a published model such as a Hugging Face *ForSequenceClassification checkpoint (default: the embedded model, or SENTIRE_MODEL)." };
@@ -27,7 +25,7 @@ public static class AnalyzeCommand
         var template = new Option<string?>("--template") { Description = "Prompt template with {label} (default: the model's, \"The emotion is {label}.\")." };
         var top = new Option<int>("--top") { Description = "Emotions to print per file in text output.", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "One JSON object per line per file." };
-        var csv = new Option<bool>("--csv") { Description = "CSV: file,duration,status,start,end,label,probability,arousal,valence,dominance (one row per label)." };
+        var csv = new Option<bool>("--csv") { Description = "CSV with a header: " + FileAnalysisCsv.Header + " (one row per label; status ok, too_short, silent or error)." };
         var caption = new Option<bool>("--caption") { Description = "Add a one-sentence emotion caption per file (text and --json output)." };
         var captionModel = new Option<string?>("--caption-model") { Description = "Captioning model folder for --caption (default: the shipped secap-small, or SENTIRE_CAPTION_MODEL)." };
         var lang = new Option<string>("--lang") { Description = "Caption language for --caption: en or zh.", DefaultValueFactory = _ => "en" };
@@ -35,11 +33,19 @@ public static class AnalyzeCommand
         batch.AddTo(command);
         command.SetAction(parse =>
         {
-            var labelList = parse.GetValue(labels) is { } l ? l.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : null;
-            if (labelList is { Length: 0 }) return Usage("--labels is empty: give at least one label, e.g. --labels happy,sad");
+            IReadOnlyList<string>? labelList = null;
+            if (parse.GetValue(labels) is { } l)
+            {
+                labelList = EmotionLabels.Parse(l, out var repeated);
+                if (labelList.Count == 0) return Usage("--labels is empty: give at least one label, e.g. --labels happy,sad");
+                if (repeated.Count > 0)
+                    Console.Error.WriteLine($"sentire analyze: warning: --labels repeats {string.Join(", ", repeated)} (labels are compared ignoring case); using {string.Join(",", labelList)}");
+            }
             var promptTemplate = parse.GetValue(template);
             if (promptTemplate is not null && !promptTemplate.Contains("{label}", StringComparison.Ordinal))
                 return Usage($"--template '{promptTemplate}' has no {{label}} placeholder");
+            int topCount = parse.GetValue(top);
+            if (topCount < 1) return Usage($"--top must be at least 1, got {topCount}");
             if (parse.GetValue(json) && parse.GetValue(csv)) return Usage("choose one of --json and --csv");
             var language = parse.GetValue(lang)!;
             if (language is not ("en" or "zh")) return Usage($"--lang must be en or zh, got '{language}'");
@@ -53,12 +59,9 @@ public static class AnalyzeCommand
             }
             if (named.Count == 0) return Usage("no inputs: name audio files, folders or globs, or --inputs LIST");
             if (batch.Parse(parse, Usage) is not { } plan) return 2;
-            var files = ExpandInputs(named, out var missing);
-            if (plan.Shard != Batch.Shard.All)
-            {
-                files = files.Where(plan.Shard.Contains).ToList();
-                missing = missing.Where(plan.Shard.Contains).ToList();
-            }
+            var expansion = InputExpansion.Expand(named);
+            var files = expansion.Files.Where(plan.Shard.Contains).ToList();
+            var problems = expansion.Problems.Where(p => plan.Shard.Contains(p.Input)).ToList();
             IEmotionAnalyzer recognizer;
             try { recognizer = EmotionModels.Load(ModelLocator.Resolve(parse.GetValue(model))); }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException) { return Usage(e.Message); }
@@ -66,6 +69,7 @@ public static class AnalyzeCommand
             if (published && (labelList is not null || promptTemplate is not null))
                 return Usage($"{recognizer.Name} is a closed-set model with its own {(recognizer.HasDimensions ? "outputs (arousal, valence, dominance)" : $"labels ({string.Join(", ", recognizer.Labels)})")}: " +
                     $"--labels and --template are zero-shot options of CLAP models");
+            if (recognizer.RequestProblem(labelList, promptTemplate) is { } requestProblem) return Usage(requestProblem);
 
             Models.Secap.EmotionCaptioner? captioner = null;
             if (parse.GetValue(caption))
@@ -81,22 +85,23 @@ public static class AnalyzeCommand
             {
                 return Batch.BatchRun.Run([.. Batch.BatchInputs.Expand(named).Where(plan.Shard.Contains)], file =>
                 {
-                    if (!File.Exists(file)) return new(FileAnalysisJson.Error(file, Batch.BatchInputs.MissingProblem), 0);
+                    if (!File.Exists(file)) return new(FileAnalysisJson.Error(file, Batch.BatchInputs.Problem(file)), 0);
                     try
                     {
                         var result = recognizer.AnalyzeFile(file, labelList, promptTemplate);
                         var text = captioner is not null && result.Overall is not null ? captioner.CaptionFile(file, language) : null;
                         return new(FileAnalysisJson.ToJson(result, text), result.DurationSeconds);
                     }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or Audio.Decoding.AudioFormatException or InvalidDataException)
+                    catch (Exception e) when (e is not OutOfMemoryException)
                     {
+                        // One file never stops a batch: whatever went wrong with it is its record's error.
                         return new(FileAnalysisJson.Error(file, e.Message), 0);
                     }
                 }, batchOptions, Console.Error, live: !Console.IsErrorRedirected) > 0 ? 1 : 0;
             }
-            if (output == Format.Csv) Console.WriteLine("file,duration,status,start,end,label,probability,arousal,valence,dominance");
+            if (output == Format.Csv) Console.WriteLine(FileAnalysisCsv.Header);
             int failed = 0;
-            foreach (var m in missing) { failed++; Report(output, m, error: "no such file, folder or matching glob"); }
+            foreach (var (input, inputProblem) in problems) { failed++; Report(output, input, inputProblem); }
             foreach (var file in files)
             {
                 FileAnalysis result;
@@ -107,14 +112,14 @@ public static class AnalyzeCommand
                     // silent and too-short clips have nothing to caption
                     if (captioner is not null && result.Overall is not null) text = captioner.CaptionFile(file, language);
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or Audio.Decoding.AudioFormatException or InvalidDataException)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
+                    // One file never stops a batch: whatever went wrong with it is its record's error.
                     failed++;
-                    Report(output, file, error: e.Message);
+                    Report(output, file, e.Message);
                     continue;
                 }
-                catch (ArgumentException e) { return Usage(e.Message); }
-                Print(output, result, parse.GetValue(top), text, derivedDimensions: !published);
+                Print(output, result, topCount, text, derivedDimensions: !published);
             }
             return failed > 0 ? 1 : 0;
         });
@@ -134,7 +139,7 @@ public static class AnalyzeCommand
         switch (format)
         {
             case Format.Json: Console.WriteLine(FileAnalysisJson.Serialize(FileAnalysisJson.Error(file, error))); break;
-            case Format.Csv: Console.WriteLine($"{Csv(file)},,error,,,,{Csv(error)},,,"); break;
+            case Format.Csv: Console.WriteLine(FileAnalysisCsv.ErrorRow(file, error)); break;
             default: Console.Error.WriteLine($"{file}: error: {error}"); break;
         }
     }
@@ -143,25 +148,19 @@ public static class AnalyzeCommand
     static void Print(Format format, FileAnalysis a, int top, string? caption, bool derivedDimensions)
     {
         var inv = CultureInfo.InvariantCulture;
-        string status = FileAnalysisJson.StatusName(a.Status);
         switch (format)
         {
             case Format.Json:
                 Console.WriteLine(FileAnalysisJson.Serialize(FileAnalysisJson.ToJson(a, caption)));
                 break;
             case Format.Csv:
-                if (a.Overall is null) { Console.WriteLine(string.Create(inv, $"{Csv(a.File)},{a.DurationSeconds:F3},{status},,,,,,,")); break; }
-                foreach (var p in new[] { a.Overall }.Concat(a.Segments))
-                {
-                    var avd = p.Dimensions is { } d ? string.Create(inv, $"{d.Arousal:F3},{d.Valence:F3},{d.Dominance:F3}") : ",,";
-                    foreach (var e in p.Emotions)
-                        Console.WriteLine(string.Create(inv, $"{Csv(a.File)},{a.DurationSeconds:F3},{status},{p.StartSeconds:F2},{p.EndSeconds:F2},{Csv(e.Label)},{e.Probability:F4},{avd}"));
-                }
+                foreach (var row in FileAnalysisCsv.Rows(a)) Console.WriteLine(row);
                 break;
             default:
+                if (a.Warning is { } warning) Console.Error.WriteLine($"{a.File}: warning: {warning}");
                 if (a.Overall is null)
                 {
-                    Console.WriteLine(string.Create(inv, $"{a.File} ({a.DurationSeconds:F2} s): {(a.Status == AnalysisStatus.TooShort ? $"too short to judge (< {EmotionRecognizer.MinSeconds} s)" : "silent")}"));
+                    Console.WriteLine(string.Create(inv, $"{a.File} ({a.DurationSeconds:F2} s): {(a.Status == AnalysisStatus.TooShort ? $"too short to judge (< {FileSegmentation.MinSeconds} s)" : "silent (no speech)")}"));
                     break;
                 }
                 Console.WriteLine(string.Create(inv, $"{a.File} ({a.DurationSeconds:F2} s): {Top(a.Overall, top)}"));
@@ -169,35 +168,18 @@ public static class AnalyzeCommand
                     Console.WriteLine(string.Create(inv, $"  arousal {dt.Arousal:F2}, valence {dt.Valence:F2}, dominance {dt.Dominance:F2} (0-1{(derivedDimensions ? "; model trained on derived targets" : "")})"));
                 if (caption is not null) Console.WriteLine($"  caption: {caption}");
                 if (a.Prosody is { } pt && a.ProsodyLevels is { } lt)
-                    Console.WriteLine(string.Create(inv, $"  pitch {pt.F0Hz.P50:F0} Hz ({Level(lt.Pitch)}), loudness {pt.EnergyDb.P80:F1} dBFS ({Level(lt.Loudness)}), rate {pt.SyllablesPerSecond:F1} syllables/s ({Level(lt.Rate)})"));
+                    Console.WriteLine($"  pitch {Measure(pt.F0Hz.P50, "F0", "Hz", lt.Pitch, "none (no voiced frames)")}, " +
+                        $"loudness {Measure(pt.EnergyDb.P80, "F1", "dBFS", lt.Loudness, "none")}, " +
+                        $"articulation rate {Measure(pt.ArticulationRate, "F1", "syllables/s", lt.Rate, "none")}");
                 foreach (var s in a.Segments) Console.WriteLine(string.Create(inv, $"  {s.StartSeconds,7:F1}-{s.EndSeconds,7:F1} s  {Top(s, top)}"));
                 break;
         }
     }
 
-    static string Level(Audio.Prosody.ProsodyLevel level) => level.ToString().ToLowerInvariant();
+    /// <summary>"121 Hz (low)", or what to say when the measure has no value (never "NaN Hz").</summary>
+    static string Measure(double value, string format, string unit, Audio.Prosody.ProsodyLevel? level, string none) =>
+        double.IsFinite(value) ? $"{value.ToString(format, CultureInfo.InvariantCulture)} {unit}{(FileAnalysisJson.Level(level) is { } word ? $" ({word})" : "")}" : none;
 
     static string Top(EmotionPrediction p, int n) =>
-        string.Join("  ", p.Emotions.Take(Math.Max(1, n)).Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Label} {e.Probability:F2}")));
-
-    static string Csv(string s) => s.Contains(',') || s.Contains('"') || s.Contains('\n') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
-
-    /// <summary>Files named directly, audio files under folders, and files matching a glob's last segment, sorted within each input.</summary>
-    internal static List<string> ExpandInputs(IEnumerable<string> inputs, out List<string> missing)
-    {
-        var files = new List<string>();
-        missing = [];
-        foreach (var input in inputs)
-        {
-            if (File.Exists(input)) files.Add(input);
-            else if (Directory.Exists(input))
-                files.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
-                    .Where(f => AudioExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal));
-            else if (input.IndexOfAny(['*', '?']) >= 0 && Path.GetDirectoryName(input) is var dir && Directory.Exists(string.IsNullOrEmpty(dir) ? "." : dir)
-                     && Directory.GetFiles(string.IsNullOrEmpty(dir) ? "." : dir, Path.GetFileName(input)) is { Length: > 0 } matches)
-                files.AddRange(matches.Order(StringComparer.Ordinal));
-            else missing.Add(input);
-        }
-        return files;
-    }
+        string.Join("  ", p.Emotions.Take(n).Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Label} {e.Probability:F2}")));
 }

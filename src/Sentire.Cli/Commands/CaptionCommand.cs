@@ -58,14 +58,14 @@ public static class CaptionCommand
             options = options with { ConsensusChooser = chooser };
             try { options.Decoding.Validate(); }
             catch (ArgumentException e) { return Usage(e.Message); }
-            var files = AnalyzeCommand.ExpandInputs(parse.GetValue(inputs)!, out var missing);
+            var expansion = InputExpansion.Expand(parse.GetValue(inputs)!);
             EmotionCaptioner captioner;
             try { captioner = EmotionCaptioner.Load(ResolveModel(parse.GetValue(model))); }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
             bool asJson = parse.GetValue(json);
             int failed = 0;
-            foreach (var m in missing) { failed++; Print(asJson, m, language, null, "no such file, folder or matching glob"); }
-            foreach (var file in files)
+            foreach (var (input, problem) in expansion.Problems) { failed++; Print(asJson, input, language, null, problem); }
+            foreach (var file in expansion.Files)
             {
                 try { Print(asJson, file, language, captioner.CaptionFile(file, language, options), null); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or Audio.Decoding.AudioFormatException or InvalidDataException)

@@ -25,7 +25,8 @@ public static class FileAnalysisJson
         _ => "ok",
     };
 
-    /// <summary>file, duration, status, emotions, [arousal, valence, dominance], [caption], [prosody], [segments].</summary>
+    /// <summary>file, duration, status, emotions, [arousal, valence, dominance], [caption], [prosody], [truncated, warning],
+    /// [segments]. prosody.articulation_rate is syllables per second of phonation, the measure rate_level is based on.</summary>
     public static JsonObject ToJson(FileAnalysis a, string? caption = null)
     {
         var obj = new JsonObject
@@ -39,18 +40,22 @@ public static class FileAnalysisJson
         if (caption is not null) obj["caption"] = caption;
         if (a.Prosody is { } p && a.ProsodyLevels is { } levels)
         {
-            bool voiced = double.IsFinite(p.F0Hz.P50);
             obj["prosody"] = new JsonObject
             {
                 ["pitch_hz"] = Number(p.F0Hz.P50, 1),
-                ["pitch_level"] = voiced ? Level(levels.Pitch) : null,
+                ["pitch_level"] = Level(levels.Pitch),
                 ["pitch_variation_semitones"] = Number(p.F0Semitones.StandardDeviation, 2),
                 ["loudness_dbfs"] = Number(p.EnergyDb.P80, 1),
                 ["loudness_level"] = Level(levels.Loudness),
-                ["syllables_per_second"] = Number(p.SyllablesPerSecond, 2),
+                ["articulation_rate"] = Number(p.ArticulationRate, 2),
                 ["rate_level"] = Level(levels.Rate),
                 ["words"] = new JsonArray([.. levels.Words().Select(w => (JsonNode?)JsonValue.Create(w))]),
             };
+        }
+        if (a.Truncation is { } t)
+        {
+            obj["truncated"] = true;
+            obj["warning"] = t.Message;
         }
         if (a.Segments.Count > 0)
         {
@@ -71,8 +76,11 @@ public static class FileAnalysisJson
         return obj;
     }
 
-    /// <summary>The record of a file that could not be analysed: <c>{"file": ..., "error": ...}</c>.</summary>
-    public static JsonObject Error(string file, string error) => new() { ["file"] = file, ["error"] = error };
+    /// <summary>The status of a file that could not be analysed.</summary>
+    public const string ErrorStatus = "error";
+
+    /// <summary>The record of a file that could not be analysed: <c>{"file": ..., "status": "error", "error": ...}</c>.</summary>
+    public static JsonObject Error(string file, string error) => new() { ["file"] = file, ["status"] = ErrorStatus, ["error"] = error };
 
     /// <summary>One line of JSON (no trailing newline).</summary>
     public static string Serialize(JsonObject obj) => obj.ToJsonString(Options);
@@ -94,7 +102,8 @@ public static class FileAnalysisJson
         obj["dominance"] = Number(d.Dominance, 3);
     }
 
-    static string Level(Audio.Prosody.ProsodyLevel level) => level.ToString().ToLowerInvariant();
+    /// <summary>"low", "medium", "high"; null when the measure has no value.</summary>
+    public static string? Level(Audio.Prosody.ProsodyLevel? level) => level?.ToString().ToLowerInvariant();
 
     /// <summary>The value rounded to <paramref name="digits"/>, or null when it is not a finite number.</summary>
     static JsonNode? Number(double value, int digits) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, digits)) : null;

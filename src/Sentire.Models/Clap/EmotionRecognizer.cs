@@ -23,11 +23,15 @@ public enum AnalysisStatus { Ok, TooShort, Silent }
 
 /// <summary>The analysis of one audio file: overall prediction, a timeline of segments for long recordings, and the
 /// prosody of the whole file (numbers and plain-language levels relative to the development corpora).</summary>
+/// <param name="Truncation">set when the file's header claims more audio than it holds; what is there was analysed.</param>
 public sealed record FileAnalysis(string File, double DurationSeconds, AnalysisStatus Status, EmotionPrediction? Overall,
-    IReadOnlyList<EmotionPrediction> Segments, ProsodySummary? Prosody = null, ProsodyLevels? ProsodyLevels = null)
+    IReadOnlyList<EmotionPrediction> Segments, ProsodySummary? Prosody = null, ProsodyLevels? ProsodyLevels = null, Truncation? Truncation = null)
 {
     /// <summary>Arousal, valence and dominance of the whole file (null without a dimensional head or an overall prediction).</summary>
     public EmotionDimensions? Dimensions => Overall?.Dimensions;
+
+    /// <summary>What was odd about a file that could still be analysed (a truncated file), or null.</summary>
+    public string? Warning => Truncation?.Message;
 }
 
 /// <summary>What the speech encoder makes of one clip: the CLAP embedding (1, P), L2-normalised, and the pooled encoder
@@ -99,6 +103,15 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
     Audio.Dsp.FeatureMatrix Features(float[] samples, Audio.Prosody.PitchTrack? defaultPitch = null) =>
         Waveform ? new Audio.Dsp.FeatureMatrix(samples.Length, 1, samples) : frontEnd.LogMel(samples, defaultPitch);
 
+    public string? RequestProblem(IReadOnlyList<string>? labels, string? promptTemplate)
+    {
+        if (promptTemplate is not null && !promptTemplate.Contains("{label}", StringComparison.Ordinal))
+            return $"prompt template '{promptTemplate}' has no {{label}} placeholder";
+        if (labels is null) return null;
+        try { Analysis.EmotionLabels.EnsureValid(labels); return null; }
+        catch (ArgumentException e) { return e.Message; }
+    }
+
     /// <summary>Clips shorter than this are reported as too short (no emotion is inferred from 0.3 s).</summary>
     public const double MinSeconds = FileSegmentation.MinSeconds;
 
@@ -106,7 +119,7 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
     /// a long recording scores the mean of its segments' embeddings.</summary>
     public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
-        var samples = FileSegmentation.Read(path, frontEnd);
+        var (samples, truncation) = FileSegmentation.Read(path, frontEnd);
         int rate = Config.FrontEnd.SampleRate;
         var list = labels ?? Config.Labels;
         var template = promptTemplate ?? Config.PromptTemplate;
@@ -125,7 +138,7 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
                 overall = new ClipEncoding(Tensor.Concat(encodings.Select(e => e.Embedding).ToList(), 0).Mean(0, keepDim: true).Normalize(dim: -1),
                     Tensor.Concat(encodings.Select(e => e.Pooled).ToList(), 0).Mean(0, keepDim: true));
             return (segments, Prediction(0, (double)samples.Length / rate, list, overall, template));
-        });
+        }, truncation);
     }
 
     EmotionPrediction Prediction(double start, double end, IReadOnlyList<string> labels, ClipEncoding encoding, string template)
@@ -193,7 +206,7 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
     /// <summary>Probabilities over <paramref name="labels"/> for a clip embedding from <see cref="EmbedFeatures"/>.</summary>
     public float[] Score(Tensor clipEmbedding, IReadOnlyList<string> labels, string promptTemplate)
     {
-        if (labels.Count == 0) throw new ArgumentException("the label list is empty");
+        Analysis.EmotionLabels.EnsureValid(labels);
         if (!promptTemplate.Contains("{label}", StringComparison.Ordinal))
             throw new ArgumentException($"prompt template '{promptTemplate}' has no {{label}} placeholder");
         var prompts = labels.Select(l => promptTemplate.Replace("{label}", l, StringComparison.Ordinal)).ToList();

@@ -119,7 +119,8 @@ public sealed class PublishedEmotionAnalyzer : IEmotionAnalyzer
     public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
         CheckClosedSet(labels, promptTemplate);
-        var samples = conditioner.Apply(AudioFile.Read(path));
+        var clip = AudioFile.Read(path);
+        var samples = conditioner.Apply(clip);
         int rate = SampleRate;
         return FileSegmentation.Analyze(path, samples, rate, _ => Prediction(0, (double)samples.Length / rate, Model.Score(samples)), speech =>
         {
@@ -127,7 +128,13 @@ public sealed class PublishedEmotionAnalyzer : IEmotionAnalyzer
             var segments = speech.Select((s, i) => FromValues(s.StartSeconds, s.EndSeconds, outputs[i])).ToList();
             var mean = Enumerable.Range(0, outputs[0].Length).Select(k => outputs.Average(o => o[k])).ToArray();
             return (segments, FromValues(0, (double)samples.Length / rate, mean));
-        });
+        }, clip.Truncation);
+    }
+
+    public string? RequestProblem(IReadOnlyList<string>? labels, string? promptTemplate)
+    {
+        try { CheckClosedSet(labels, promptTemplate); return null; }
+        catch (ArgumentException e) { return e.Message; }
     }
 
     EmotionPrediction Prediction(double start, double end, float[] raw) => FromValues(start, end, Values(raw));

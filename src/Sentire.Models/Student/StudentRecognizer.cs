@@ -47,7 +47,7 @@ public sealed class StudentRecognizer : IEmotionAnalyzer
     public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
         var columns = Columns(labels, promptTemplate);
-        var samples = FileSegmentation.Read(path, Student.FrontEnd);
+        var (samples, truncation) = FileSegmentation.Read(path, Student.FrontEnd);
         int rate = SampleRate;
         return FileSegmentation.Analyze(path, samples, rate, _ => Predict(samples, 0, samples.Length, columns), speech =>
         {
@@ -57,7 +57,7 @@ public sealed class StudentRecognizer : IEmotionAnalyzer
                 Enumerable.Range(0, Labels.Count).Select(k => outputs.Average(o => o.Probabilities[k])).Select(v => (float)v).ToArray(),
                 Enumerable.Range(0, outputs[0].Dimensions.Length).Select(k => outputs.Average(o => o.Dimensions[k])).Select(v => (float)v).ToArray());
             return (segments, Prediction(0, (double)samples.Length / rate, mean, columns));
-        });
+        }, truncation);
     }
 
     EmotionPrediction Predict(float[] samples, int start, int end, int[] columns) =>
@@ -74,6 +74,12 @@ public sealed class StudentRecognizer : IEmotionAnalyzer
         return new EmotionPrediction(start, end, emotions, HasDimensions ? new EmotionDimensions(d[0], d[1], d[2]) : null);
     }
 
+    public string? RequestProblem(IReadOnlyList<string>? labels, string? promptTemplate)
+    {
+        try { Columns(labels, promptTemplate); return null; }
+        catch (ArgumentException e) { return e.Message; }
+    }
+
     /// <summary>The logit columns of the requested labels; unknown labels and prompt templates are errors, since the
     /// student has no text side.</summary>
     int[] Columns(IReadOnlyList<string>? labels, string? promptTemplate)
@@ -81,11 +87,10 @@ public sealed class StudentRecognizer : IEmotionAnalyzer
         if (promptTemplate is not null)
             throw new ArgumentException($"{Name} is a fixed-label student, not a zero-shot model: it takes no prompt template");
         if (labels is null) return Enumerable.Range(0, Labels.Count).ToArray();
-        if (labels.Count == 0) throw new ArgumentException("the label list is empty");
+        Analysis.EmotionLabels.EnsureValid(labels);
         var unknown = labels.Where(l => !index.ContainsKey(l)).ToList();
         if (unknown.Count > 0)
             throw new ArgumentException($"{Name} is a fixed-label student, not a zero-shot model: it knows only {string.Join(", ", Labels)}, not {string.Join(", ", unknown)}");
-        if (labels.Distinct(StringComparer.Ordinal).Count() != labels.Count) throw new ArgumentException($"the label list repeats a label: {string.Join(", ", labels)}");
         return labels.Select(l => index[l]).ToArray();
     }
 }

@@ -122,4 +122,22 @@ public sealed class ProsodySummaryTests
         Assert.Equal(ProsodyLevel.High, male.Harmonicity);
         Assert.Equal("high-pitched, monotone, slow, loud, clear", male.ToString());
     }
+
+    [Fact]
+    public void A_clip_without_voiced_frames_has_no_pitch_level_rather_than_a_made_up_medium()
+    {
+        var noise = new float[SampleRate];
+        var rng = new Random(3);
+        for (int i = 0; i < noise.Length; i++) noise[i] = (float)(0.3 * (2 * rng.NextDouble() - 1));
+        var summary = ProsodyAnalyzer.Summarize(noise, SampleRate);
+        Assert.Equal(0, summary.F0Hz.Count);
+        Assert.True(double.IsNaN(summary.F0Hz.P50));
+        var levels = ProsodyLevels.Of(summary);
+        Assert.Null(levels.Pitch);
+        Assert.Null(levels.PitchVariation);
+        Assert.Null(levels.Harmonicity);
+        Assert.Equal(ProsodyLevel.High, levels.Loudness);
+        Assert.DoesNotContain(levels.Words(), w => w.Contains("pitch") || w is "monotone" or "expressive" or "rough" or "clear");
+        Assert.Null(new Terciles(1, 2).Classify(double.NaN));
+    }
 }
