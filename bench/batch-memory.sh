@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Peak memory (max RSS) and wall time of `sentire analyze --json` against recording length, whole process.
+#   bench/batch-memory.sh [MINUTES...]        # default: 1 10 60; RUNS=3 runs each; SENTIRE="dotnet path/sentire.dll" to pick a build
+# The recordings are speech: the four shipped samples (2.39 s each) and 0.6 s of silence, repeated and cut to length,
+# 16 kHz mono 16-bit WAV, written to a temporary folder and deleted at the end. Prints one table row per length
+# (median of the runs, and every run).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+runs="${RUNS:-3}"
+if [ -z "${SENTIRE:-}" ]; then "$root/sentire" version >/dev/null; SENTIRE="dotnet $root/artifacts/cli/sentire.dll"; fi
+tmp="$(mktemp -d /tmp/sentire-long.XXXXXX)"
+trap 'rm -rf "$tmp"' EXIT
+sox "$root"/samples/*.flac -r 16000 -c 1 -b 16 "$tmp/unit.wav" pad 0 0.6      # 10.16 s
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+echo "| length | max RSS (median) | wall time (median) | runs: RSS MB / s |"
+echo "|---|---|---|---|"
+for minutes in "${@:-1 10 60}"; do
+  for m in $minutes; do
+    seconds=$((m * 60))
+    sox "$tmp/unit.wav" "$tmp/long.wav" repeat $((seconds / 10 + 1)) trim 0 "$seconds"
+    : > "$tmp/runs"
+    for _ in $(seq 1 "$runs"); do
+      # shellcheck disable=SC2086
+      /usr/bin/time -f "%M %e" -o "$tmp/time" $SENTIRE analyze "$tmp/long.wav" --json > /dev/null
+      cat "$tmp/time" >> "$tmp/runs"
+    done
+    rss=$(awk '{ print $1 / 1024 }' "$tmp/runs" | median)
+    wall=$(awk '{ print $2 }' "$tmp/runs" | median)
+    all=$(awk '{ printf "%s%.0f / %.1f", (NR > 1 ? ", " : ""), $1 / 1024, $2 }' "$tmp/runs")
+    printf '| %s min | %.0f MB | %.1f s | %s |\n' "$m" "$rss" "$wall" "$all"
+    rm -f "$tmp/long.wav"
+  done
+done
