@@ -76,7 +76,6 @@ public static class YinPitchTracker
         var window = Math.Max(maxLag, (int)Math.Round(options.WindowSeconds * sampleRate)); // W
         var span = new float[window + maxLag + 2];
         var energyPrefix = new double[span.Length + 1];
-        var normalised = new float[grid.FrameCount][];                                      // d'_t(τ), τ = 0..maxLag+1
         var frequency = new float[grid.FrameCount];
         var aperiodicity = new float[grid.FrameCount];
         var energy = new double[grid.FrameCount];
@@ -87,7 +86,7 @@ public static class YinPitchTracker
             for (var i = 0; i < span.Length; i++) energyPrefix[i + 1] = energyPrefix[i] + (double)span[i] * span[i];
             var centred = (span.Length - window) / 2;
             energy[t] = (energyPrefix[centred + window] - energyPrefix[centred]) / window;
-            var dPrime = normalised[t] = CumulativeMeanNormalisedDifference(span, energyPrefix, window, maxLag + 1);
+            var dPrime = CumulativeMeanNormalisedDifference(span, energyPrefix, window, maxLag + 1);   // d'_t(τ), τ = 0..maxLag+1
             var lag = FirstDip(dPrime, minLag, maxLag, options.Threshold);
             if (lag >= 0) lag = PreferDoubleLag(dPrime, lag, maxLag, options.OctaveRatio);
             if (lag < 0)
@@ -109,7 +108,7 @@ public static class YinPitchTracker
                 aperiodicity[t] = 1;
             }
 
-        FixOctaveJumps(frequency, aperiodicity, normalised, sampleRate, minLag, maxLag, options.Threshold);
+        FixOctaveJumps(frequency, aperiodicity, signal, grid, window, sampleRate, minLag, maxLag, options.Threshold);
         DropShortRuns(frequency, options.MinVoicedFrames);
         return new PitchTrack(frequency, aperiodicity, grid.HopSeconds);
     }
@@ -188,9 +187,20 @@ public static class YinPitchTracker
     /// <summary>A voiced frame about an octave (factor 2 or 1/2, within a quarter octave) away from the median of its
     /// voiced neighbours is re-estimated at the deepest d' dip within ±20 % of the neighbours' period, if that dip is
     /// below twice the threshold; otherwise it is set unvoiced.</summary>
-    static void FixOctaveJumps(float[] frequency, float[] aperiodicity, float[][] normalised, int sampleRate,
-        int minLag, int maxLag, double threshold)
+    /// <remarks>d' of a suspect frame is computed again from the signal rather than kept for every frame: the same
+    /// arithmetic on the same samples gives the same values, and the track's memory stays a few floats per frame
+    /// (every frame's d' held 269 floats at 16 kHz: about 390 MB per hour of audio).</remarks>
+    static void FixOctaveJumps(float[] frequency, float[] aperiodicity, ReadOnlySpan<float> signal, FrameGrid grid, int window,
+        int sampleRate, int minLag, int maxLag, double threshold)
     {
+        var span = new float[window + maxLag + 2];
+        var energyPrefix = new double[span.Length + 1];
+        float[] Normalised(ReadOnlySpan<float> source, int t)
+        {
+            FrameGrid.CopyWindow(source, grid.CentredStart(t, span.Length), span);
+            for (var i = 0; i < span.Length; i++) energyPrefix[i + 1] = energyPrefix[i] + (double)span[i] * span[i];
+            return CumulativeMeanNormalisedDifference(span, energyPrefix, window, maxLag + 1);
+        }
         var original = (float[])frequency.Clone();
         var neighbours = new List<float>(2 * OctaveCheckRadius);
         for (var t = 0; t < original.Length; t++)
@@ -209,10 +219,11 @@ public static class YinPitchTracker
             var from = Math.Max(minLag, (int)Math.Floor(expectedLag * 0.8));
             var to = Math.Min(maxLag, (int)Math.Ceiling(expectedLag * 1.2));
             if (from > to) { frequency[t] = 0; continue; }
-            var depth = MinimumAt(normalised[t], from, to, out var lag);
+            var dPrime = Normalised(signal, t);
+            var depth = MinimumAt(dPrime, from, to, out var lag);
             if (depth < 2 * threshold && lag > from && lag < to)
             {
-                frequency[t] = (float)(sampleRate / RefineLag(normalised[t], lag));
+                frequency[t] = (float)(sampleRate / RefineLag(dPrime, lag));
                 aperiodicity[t] = depth;
             }
             else frequency[t] = 0;
