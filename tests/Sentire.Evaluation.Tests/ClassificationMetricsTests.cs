@@ -46,4 +46,13 @@ public sealed class ClassificationMetricsTests
         Assert.Equal(1.0, DimensionalMetrics.MeanAbsoluteError(x, y), 12);
         Assert.Equal(1.0, DimensionalMetrics.Ccc(x, x), 12);
     }
+
+    [Fact]
+    public void Spearman_ranks_ties_by_their_mean_rank()
+    {
+        // Ranks [1, 3, 2, 4] against the ordinal levels [0, 1, 1, 2] -> [1, 2.5, 2.5, 4]: numpy corrcoef gives 0.9486832980505139.
+        Assert.Equal(0.9486832980505139, DimensionalMetrics.Spearman([0.1, 0.4, 0.35, 0.8], [0, 1, 1, 2]), 12);
+        Assert.Equal(-1.0, DimensionalMetrics.Spearman([3, 2, 1], [10, 20, 300]), 12);
+        Assert.True(double.IsNaN(DimensionalMetrics.Spearman([1, 2, 3], [1, 1, 1])));
+    }
 }

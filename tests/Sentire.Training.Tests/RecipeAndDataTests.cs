@@ -79,6 +79,19 @@ public sealed class BalancedSamplerTests
         double corpusB = draws.Count(i => i >= 8) / 20000.0;
         Assert.InRange(corpusB, 0.48, 0.52);
     }
+
+    [Fact]
+    public void CorpusWeightsScaleACorpusShare()
+    {
+        // corpus a: 3 x label 0; corpus b: 2 x label 0, 2 x label 1; b weighs half of a: shares 2/3 and 1/3.
+        var items = Enumerable.Repeat(("a", 0), 3).Concat(Enumerable.Repeat(("b", 0), 2)).Concat(Enumerable.Repeat(("b", 1), 2)).ToList();
+        var sampler = new BalancedSampler(items, new Dictionary<string, double> { ["b"] = 0.5 });
+        Assert.Equal(2.0 / 3 / 3, sampler.Probability(0), 12);
+        Assert.Equal(1.0 / 3 / 2 / 2, sampler.Probability(3), 12);
+        Assert.Equal(1.0, Enumerable.Range(0, items.Count).Sum(sampler.Probability), 12);
+        var error = Assert.Throws<ArgumentException>(() => new BalancedSampler(items, new Dictionary<string, double> { ["b"] = 0 }));
+        Assert.Contains("corpus weight of 'b' must be a positive number, found 0", error.Message);
+    }
 }
 
 public sealed class FixedLengthWindowTests

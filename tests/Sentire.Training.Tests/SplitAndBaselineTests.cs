@@ -41,6 +41,36 @@ public sealed class SplitAndBaselineTests
     }
 
     [Fact]
+    public void RavdessActorsPlusFoldsHoldOutSpeakersOfEveryCorpus()
+    {
+        // RAVDESS with 20 actors, EMOVO with 5 speakers, TESS with only 2 (fewer than the 5 folds).
+        var all = new List<Utterance>();
+        foreach (var (corpus, speakers) in new[] { ("ravdess", 20), ("emovo", 5), ("tess", 2) })
+            for (int s = 1; s <= speakers; s++)
+                for (int e = 0; e < 3; e++)
+                    all.Add(new Utterance($"{corpus}/{s:00}-{e}", "", 1, corpus, "en", $"{corpus}/{s:00}", Gender.Female, new[] { "happy", "sad", "angry" }[e]));
+        var split = ClapTrainer.Split(all, "ravdess-17-20+fold:1/5", 1234);
+        var test = split.Test.Select(u => u.Speaker!).Distinct().Order().ToList();
+        Assert.Equal(["ravdess/17", "ravdess/18", "ravdess/19", "ravdess/20"], test.Where(s => s.StartsWith("ravdess/")));
+        Assert.Single(test, s => s.StartsWith("emovo/"));
+        Assert.Single(test, s => s.StartsWith("tess/"));
+        Assert.DoesNotContain(split.Train, u => test.Contains(u.Speaker!));
+        Assert.Equal(all.Count, split.Train.Count + split.Test.Count);
+        // TESS's two folds alternate: folds 1, 3, 5 hold out one voice, folds 2 and 4 the other.
+        string TessHeldOut(int k) => ClapTrainer.Split(all, $"fold:{k}/5", 1234).Test.Single(u => u.Corpus == "tess" && u.Emotion == "happy").Speaker!;
+        Assert.NotEqual(TessHeldOut(1), TessHeldOut(2));
+        Assert.Equal(TessHeldOut(1), TessHeldOut(3));
+        var sample = ClapTrainer.ValidationSample(split.Test, 2, 1234);
+        Assert.Equal([2, 2, 2], sample.GroupBy(u => u.Corpus).Select(g => g.Count()));
+        Assert.Equal(sample, ClapTrainer.ValidationSample(split.Test, 2, 1234));
+        Assert.Same(split.Test, ClapTrainer.ValidationSample(split.Test, 0, 1234));
+        Assert.True(ClapTrainer.IsValidation("ravdess-17-20+fold:2/5"));
+        Assert.False(ClapTrainer.IsValidation("ravdess-17-20+fold:6/5"));
+        var lone = all.Append(new Utterance("solo/1", "", 1, "solo", "en", "solo/1", Gender.Male, "sad")).ToList();
+        Assert.Contains("corpus 'solo' has 1 speaker(s)", Assert.Throws<RecipeException>(() => ClapTrainer.Split(lone, "fold:1/5", 1)).Message);
+    }
+
+    [Fact]
     public void DurationBaselineTakesTheMajorityLabelOfTheNearestDuration()
     {
         (double, string)[] train = [(2.4, "angry"), (2.4, "angry"), (2.4, "sad"), (2.9, "happy"), (3.5, "sad"), (3.9, "fearful")];

@@ -14,7 +14,7 @@ public sealed class ManifestFormatException(string filePath, int lineNumber, str
 
 /// <summary>Reads a corpus <c>manifest.jsonl</c>: one JSON object per line, keys
 /// id, path, duration, corpus, language (required) and speaker, gender, emotion, emotion_raw,
-/// intensity, transcript, caption, text_id, and the numbers arousal, valence, dominance in [0, 1] (left out when unknown). Unknown keys, wrong types,
+/// intensity, arousal_level (BAVED: low / normal / high), transcript, caption, text_id, and the numbers arousal, valence, dominance in [0, 1] (left out when unknown). Unknown keys, wrong types,
 /// labels outside the normalised sets and repeated ids are errors naming the file and line.</summary>
 public static class ManifestReader
 {
@@ -82,7 +82,7 @@ public static class ManifestReader
                             throw new ManifestFormatException(file, lineNumber, $"key '{property.Name}' appears twice");
                         break;
                     case "id" or "path" or "corpus" or "language" or "speaker" or "gender" or "emotion"
-                        or "emotion_raw" or "intensity" or "transcript" or "caption" or "text_id":
+                        or "emotion_raw" or "intensity" or "arousal_level" or "transcript" or "caption" or "text_id":
                         if (property.Value.ValueKind != JsonValueKind.String)
                             throw new ManifestFormatException(file, lineNumber,
                                 $"'{property.Name}' must be a string, found {property.Value.ValueKind} {property.Value.GetRawText()}");
@@ -92,7 +92,7 @@ public static class ManifestReader
                     default:
                         throw new ManifestFormatException(file, lineNumber,
                             $"unknown key '{property.Name}' (expected id, path, duration, corpus, language, speaker, gender, " +
-                            "emotion, emotion_raw, intensity, transcript, caption, text_id, arousal, valence, dominance)");
+                            "emotion, emotion_raw, intensity, arousal_level, transcript, caption, text_id, arousal, valence, dominance)");
                 }
             }
 
@@ -125,6 +125,15 @@ public static class ManifestReader
                 throw new ManifestFormatException(file, lineNumber,
                     $"emotion '{emotion}' is not a normalised label ({string.Join(", ", EmotionLabels.Normalised)})");
 
+            var arousalLevel = strings.GetValueOrDefault("arousal_level") switch
+            {
+                null => (ArousalLevel?)null,
+                "low" => ArousalLevel.Low,
+                "normal" => ArousalLevel.Normal,
+                "high" => ArousalLevel.High,
+                var other => throw new ManifestFormatException(file, lineNumber, $"arousal_level '{other}' is not 'low', 'normal' or 'high'"),
+            };
+
             return new Utterance(
                 Id: id,
                 AudioPath: Path.GetFullPath(Path.Combine(folder, relativePath)),
@@ -139,6 +148,7 @@ public static class ManifestReader
                 Transcript: strings.GetValueOrDefault("transcript"),
                 Caption: strings.GetValueOrDefault("caption"),
                 TextId: strings.GetValueOrDefault("text_id"),
+                ArousalLevel: arousalLevel,
                 Arousal: dimensions.TryGetValue("arousal", out var a) ? a : null,
                 Valence: dimensions.TryGetValue("valence", out var v) ? v : null,
                 Dominance: dimensions.TryGetValue("dominance", out var d) ? d : null);

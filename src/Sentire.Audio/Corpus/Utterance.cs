@@ -7,6 +7,14 @@ public enum Gender
     Male,
 }
 
+/// <summary>How strongly emotion is expressed, on BAVED's ordinal scale (low &lt; normal &lt; high; no category).</summary>
+public enum ArousalLevel
+{
+    Low,
+    Normal,
+    High,
+}
+
 /// <summary>One clip of a corpus: a line of its <c>manifest.jsonl</c> (schema in shared/corpora/README.md).
 /// Optional fields are null when the manifest leaves the key out (value unknown).</summary>
 /// <param name="Id">Unique id <c>&lt;corpus&gt;/&lt;file stem&gt;</c>, e.g. <c>ravdess/03-01-05-02-01-01-12</c>.</param>
@@ -21,6 +29,7 @@ public enum Gender
 /// <param name="Transcript">Spoken text.</param>
 /// <param name="Caption">Free-text emotion description.</param>
 /// <param name="TextId">Sentence id where the text itself is unknown.</param>
+/// <param name="ArousalLevel">Ordinal arousal (BAVED's <c>arousal_level</c>), where the manifest has one.</param>
 /// <param name="Arousal">Rated arousal in [0, 1] (MSP-Podcast-style dimensional labels), where the manifest has one.</param>
 /// <param name="Valence">Rated valence in [0, 1].</param>
 /// <param name="Dominance">Rated dominance in [0, 1].</param>
@@ -38,6 +47,7 @@ public sealed record Utterance(
     string? Transcript = null,
     string? Caption = null,
     string? TextId = null,
+    ArousalLevel? ArousalLevel = null,
     double? Arousal = null,
     double? Valence = null,
     double? Dominance = null);

@@ -38,6 +38,45 @@ public sealed class FfmpegDecoder
     }
 
     /// <summary>
+    /// Decodes many files with one ffmpeg process per <paramref name="filesPerProcess"/> of them (each to a float WAV in a
+    /// temporary folder), as starting ffmpeg costs far more than decoding a short clip (the Ogg Opus corpora: about 6x less
+    /// CPU than one process per file). Same samples as <see cref="Decode"/> of each file.
+    /// </summary>
+    /// <exception cref="AudioFormatException">ffmpeg is missing or cannot decode one of the files (the first of its group is named).</exception>
+    public AudioClip[] DecodeMany(IReadOnlyList<string> paths, int filesPerProcess = 100)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(filesPerProcess, 1);
+        if (paths.Count == 0) return [];
+        if (!IsAvailable) return [Decode(paths[0])];   // throws the how-to-install message
+        var clips = new AudioClip[paths.Count];
+        var folder = Directory.CreateTempSubdirectory("sentire-ffmpeg-");
+        try
+        {
+            for (int first = 0; first < paths.Count; first += filesPerProcess)
+            {
+                int count = Math.Min(filesPerProcess, paths.Count - first);
+                var arguments = new List<string> { "-nostdin", "-hide_banner", "-loglevel", "error", "-y" };
+                for (int i = 0; i < count; i++) arguments.AddRange(["-i", Path.GetFullPath(paths[first + i])]);
+                for (int i = 0; i < count; i++)
+                    arguments.AddRange(["-map", $"{i}:a:0", "-c:a", "pcm_f32le", "-f", "wav", Path.Combine(folder.FullName, $"{first + i}.wav")]);
+                var result = ExternalProcess.Run(Executable!, arguments);
+                if (result.ExitCode != 0)
+                    throw new AudioFormatException(paths[first], $"ffmpeg could not decode files {first}..{first + count - 1} of the batch (exit code {result.ExitCode}): {result.LastErrorLine}");
+                for (int i = first; i < first + count; i++)
+                {
+                    var clip = WavReader.Read(File.ReadAllBytes(Path.Combine(folder.FullName, $"{i}.wav")), paths[i]);
+                    clips[i] = new AudioClip(clip.Samples, clip.SampleRate, clip.Channels, paths[i], AudioContainer.Ffmpeg);
+                }
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+        return clips;
+    }
+
+    /// <summary>
     /// ffmpeg's decode of each file as signed little-endian integers (<c>-f s16le</c> or <c>-f s32le</c>, the top bits
     /// holding the sample): the reference the FLAC decoder is checked against. Up to 100 files share one ffmpeg
     /// process (one input and one output each), as starting ffmpeg costs more than decoding a short clip.

@@ -18,7 +18,7 @@ public static class TrainDimsCommand
         var recipe = new Option<FileInfo>("--recipe") { Description = "Recipe YAML file.", DefaultValueFactory = _ => new FileInfo(Path.Combine("recipes", "dimensions-small.yaml")) };
         var overrides = new Option<string[]>("--set") { Description = "Override a recipe value, e.g. --set optim.epochs=20 (repeatable).", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder (checkpoint, metrics.csv, pooled-output cache). Default: runs/<recipe name>." };
-        var command = new Command("dims", "Arousal/valence/dominance head with a CCC loss on derived targets.") { model, recipe, overrides, corpora, output };
+        var command = new Command("dims", "Arousal/valence/dominance head with a CCC loss on derived targets (and a ranking loss on ordinal arousal levels).") { model, recipe, overrides, corpora, output };
         command.SetAction((parse, cancel) =>
         {
             var recipePath = parse.GetValue(recipe)!.FullName;
@@ -46,6 +46,8 @@ public static class TrainDimsCommand
             catch (OperationCanceledException) { return Task.FromResult(TrainingProgressView.Stopped(console)); }
             catch (RecipeException e) { return Task.FromResult(Error(e.Message)); }
             console.MarkupLineInterpolated($"done: head in {trainer.OutputModelFolder}; held-out CCC (derived targets) arousal {last.CccArousal:F3}, valence {last.CccValence:F3}, dominance {last.CccDominance:F3}; metrics in {Path.Combine(runFolder, DimensionsTrainer.MetricsFile)}");
+            if (!double.IsNaN(last.SpearmanArousalLevel))
+                console.MarkupLineInterpolated($"held-out ordinal arousal levels (BAVED speakers not trained on): Spearman {last.SpearmanArousalLevel:F3}{(trainer.PreviousHeadSpearmanArousalLevel is { } before ? $" (the model's head before this run: {before:F3})" : "")}");
             return Task.FromResult(0);
         });
         return command;

@@ -20,6 +20,31 @@ public static class DimensionalMetrics
         return vx == 0 || vy == 0 ? double.NaN : cov / Math.Sqrt(vx * vy);
     }
 
+    /// <summary>Spearman's rank correlation: Pearson's r of the ranks, tied values sharing their average rank (so an
+    /// ordinal truth such as BAVED's low / normal / high levels, coded 0 / 1 / 2, is handled).</summary>
+    public static double Spearman(ReadOnlySpan<double> predicted, ReadOnlySpan<double> truth)
+    {
+        CheckLengths(predicted, truth);
+        return Pearson(Ranks(predicted), Ranks(truth));
+    }
+
+    /// <summary>1-based ranks, ties given the mean of the ranks they span.</summary>
+    static double[] Ranks(ReadOnlySpan<double> values)
+    {
+        var order = Enumerable.Range(0, values.Length).ToArray();
+        var copy = values.ToArray();
+        Array.Sort(order, (a, b) => copy[a].CompareTo(copy[b]));
+        var ranks = new double[values.Length];
+        for (int start = 0; start < order.Length;)
+        {
+            int end = start;
+            while (end + 1 < order.Length && copy[order[end + 1]] == copy[order[start]]) end++;
+            for (int k = start; k <= end; k++) ranks[order[k]] = (start + end) / 2.0 + 1;
+            start = end + 1;
+        }
+        return ranks;
+    }
+
     public static double MeanAbsoluteError(ReadOnlySpan<double> predicted, ReadOnlySpan<double> truth)
     {
         CheckLengths(predicted, truth);

@@ -64,25 +64,61 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         };
     }
 
-    /// <summary>Training/validation split of the labelled utterances, as the recipe names it: "ravdess-17-20", or
+    const string RavdessValidation = "ravdess-17-20";
+
+    /// <summary>Training/validation split of the labelled utterances, as the recipe names it: "ravdess-17-20";
     /// "fold:K/N", fold K of N speaker-disjoint folds made within each corpus (<see cref="SpeakerKFold"/>) and
-    /// joined, so every fold holds out about 1/N of the speakers of every corpus.</summary>
+    /// joined, so every fold holds out about 1/N of the speakers of every corpus (a corpus with fewer than N speakers,
+    /// such as TESS with two, is split into as many folds as it has speakers and holds out fold ((K - 1) mod that) + 1);
+    /// or "ravdess-17-20+fold:K/N", RAVDESS actors 17-20 and fold K of N of every other corpus, so that every corpus has
+    /// held-out speakers and the RAVDESS figure stays comparable with earlier models.</summary>
     public static DataSplit Split(IReadOnlyList<Utterance> utterances, string validation, ulong seed)
     {
-        if (validation == "ravdess-17-20")
+        if (validation == RavdessValidation)
         {
             var ravdess = RavdessTestSplit.Split(utterances);
             return new DataSplit(validation, ravdess.Train, ravdess.Test);
         }
-        if (ParseFold(validation) is var (fold, folds))
+        bool ravdessFixed = validation.StartsWith(RavdessValidation + "+", StringComparison.Ordinal);
+        if (ParseFold(ravdessFixed ? validation[(RavdessValidation.Length + 1)..] : validation) is var (fold, folds))
         {
-            var perCorpus = utterances.GroupBy(u => u.Corpus).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => SpeakerKFold.Split(g.ToList(), folds, (int)(seed % int.MaxValue))[fold - 1]).ToList();
-            var test = perCorpus.SelectMany(s => s.Test).Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
-            return new DataSplit($"fold {fold}/{folds} (per corpus, seed {seed})", utterances.Where(u => !test.Contains(u.Id)).ToList(), utterances.Where(u => test.Contains(u.Id)).ToList());
+            var test = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var corpus in utterances.GroupBy(u => u.Corpus).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                if (ravdessFixed && corpus.Key == RavdessTestSplit.Corpus)
+                {
+                    test.UnionWith(RavdessTestSplit.Split(corpus.ToList()).Test.Select(u => u.Id));
+                    continue;
+                }
+                int speakers = corpus.Select(u => u.Speaker).Distinct().Count();
+                int n = Math.Min(folds, speakers);
+                if (n < 2) throw new RecipeException($"data.validation '{validation}': corpus '{corpus.Key}' has {speakers} speaker(s), speaker-disjoint folds need at least 2");
+                test.UnionWith(SpeakerKFold.Split(corpus.ToList(), n, (int)(seed % int.MaxValue))[(fold - 1) % n].Test.Select(u => u.Id));
+            }
+            var name = ravdessFixed ? $"ravdess actors 17-20 + fold {fold}/{folds} of the other corpora (seed {seed})" : $"fold {fold}/{folds} (per corpus, seed {seed})";
+            return new DataSplit(name, utterances.Where(u => !test.Contains(u.Id)).ToList(), utterances.Where(u => test.Contains(u.Id)).ToList());
         }
-        throw new RecipeException($"data.validation '{validation}' is not 'ravdess-17-20' or 'fold:K/N' with 1 <= K <= N");
+        throw new RecipeException($"data.validation '{validation}' is not 'ravdess-17-20', 'fold:K/N' or 'ravdess-17-20+fold:K/N' with 1 <= K <= N");
     }
+
+    /// <summary>At most <paramref name="perCorpus"/> clips of each corpus (0: all), a seeded random draw kept in the input order.</summary>
+    public static IReadOnlyList<Utterance> ValidationSample(IReadOnlyList<Utterance> test, int perCorpus, ulong seed)
+    {
+        if (perCorpus == 0) return test;
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var corpus in test.GroupBy(u => u.Corpus))
+        {
+            var ids = corpus.Select(u => u.Id).ToArray();
+            new Random((int)(seed % int.MaxValue)).Shuffle(ids);
+            kept.UnionWith(ids.Take(perCorpus));
+        }
+        return test.Where(u => kept.Contains(u.Id)).ToList();
+    }
+
+    /// <summary>True when <see cref="Split"/> understands <paramref name="validation"/>.</summary>
+    public static bool IsValidation(string validation) =>
+        validation == RavdessValidation || ParseFold(validation) is not null
+        || (validation.StartsWith(RavdessValidation + "+", StringComparison.Ordinal) && ParseFold(validation[(RavdessValidation.Length + 1)..]) is not null);
 
     /// <summary>(K, N) of "fold:K/N", or null when the text is not of that form.</summary>
     public static (int Fold, int Folds)? ParseFold(string validation) =>
@@ -98,7 +134,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     /// <summary>Every labelled clip of the recipe's corpora, decoded once (pass it to <see cref="Run"/> of several trainers).</summary>
     public static EmotionClipSet LoadClips(ClapRecipe recipe, string corporaRoot, IProgress<int>? progress = null) =>
         EmotionClipSet.Load(CorpusSet.Load(recipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c))).Utterances, recipe.Data.Labels,
-            new LogMelFrontEnd(FrontEndConfig(recipe)), progress);
+            new LogMelFrontEnd(FrontEndConfig(recipe)), progress, recipe.Data.FeatureCache);
 
     /// <param name="clips">the decoded clips of every corpus (<see cref="LoadClips"/>); null decodes them here.</param>
     public void Run(IProgress<TrainingProgress>? progress, CancellationToken cancel, EmotionClipSet? clips = null)
@@ -119,8 +155,9 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             throw new RecipeException($"the decoded clips carry labels [{string.Join(", ", clips.Labels)}], the recipe [{string.Join(", ", recipe.Data.Labels)}]");
         if (clips is not null && clips.Clips.Count > 0 && clips.Clips[0].LogMel.Columns != config.FrontEnd.Columns)
             throw new RecipeException($"the decoded clips have {clips.Clips[0].LogMel.Columns} feature columns, the recipe's front end makes {config.FrontEnd.Columns} (encoder.prosody adds {ProsodyChannels.Count})");
-        var train = clips?.Subset(split.Train) ?? EmotionClipSet.Load(split.Train, recipe.Data.Labels, frontEnd, Loaded(0));
-        var valid = clips?.Subset(split.Test) ?? EmotionClipSet.Load(split.Test, recipe.Data.Labels, frontEnd, Loaded(split.Train.Count));
+        clips ??= EmotionClipSet.Load(utterances, recipe.Data.Labels, frontEnd, Loaded(0), recipe.Data.FeatureCache);
+        var train = clips.Subset(split.Train);
+        var valid = clips.Subset(ValidationSample(split.Test, recipe.Data.ValidationClipsPerCorpus, recipe.Seed));
         if (train.Clips.Count == 0 || valid.Clips.Count == 0)
             throw new RecipeException($"the split '{split.Name}' leaves {train.Clips.Count} training and {valid.Clips.Count} validation clips with the recipe's labels");
 
@@ -130,7 +167,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         ((LogMelEncoder)model.AudioEncoder).SetFeatureStatistics(mean, std);
         model.ProsodyStatistics?.Fit(train.Clips.Select(c => c.LogMel));
 
-        var sampler = new BalancedSampler(train.Clips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
+        var sampler = new BalancedSampler(train.Clips.Select(c => (c.Utterance.Corpus, c.Label)).ToList(), recipe.Data.CorpusWeights);
         var augment = new LogMelAugment(recipe.Augment);
         int window = (int)Math.Round(recipe.Data.CropSeconds * config.FrontEnd.FramesPerSecond), columns = config.FrontEnd.Columns;
         int batchSize = recipe.Optim.BatchSize;
@@ -158,7 +195,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     /// checkpoint; early stopping after <c>early_stop_patience</c> epochs without a better UAR; final/ at the end.
     /// </summary>
     internal static void TrainEpochs(ClapRecipe recipe, string recipeText, string runFolder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer,
-        Func<Generator, (Tensor Audio, int[] Labels, int[] Genders)> batch, Func<ConfusionMatrix> validate, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+        Func<Generator, (Tensor Audio, int[] Labels, int[] Genders)> batch, Func<IReadOnlyList<ItemPrediction>> validate, IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
         var optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters().Where(p => p.Value.RequiresGrad), recipe.Optim.WeightDecay), recipe.Optim.LearningRate);
         long totalSteps = (long)recipe.Optim.Epochs * recipe.Optim.StepsPerEpoch;
@@ -204,8 +241,8 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
 
             model.Eval();
             average?.Swap();   // the averaged weights are what is validated and packaged
-            var matrix = validate();
-            var metrics = new EpochMetrics(epoch, step, lossSum / recipe.Optim.StepsPerEpoch, matrix.Uar, matrix.War, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
+            var (uar, war) = CorpusMean(validate(), recipe.Data.Labels);
+            var metrics = new EpochMetrics(epoch, step, lossSum / recipe.Optim.StepsPerEpoch, uar, war, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
             FinishEpoch(recipe, recipeText, runFolder, config, model, tokenizer, optimizer, average, metricsCsv, metrics, ref bestUar, ref bestEpoch, progress);
         }
         average?.Swap();
@@ -262,6 +299,14 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     }
 
     /// <summary>Zero-shot predictions of every clip against the clip set's labels (<see cref="EmotionEvaluator"/>).</summary>
-    public static ConfusionMatrix Evaluate(EmotionRecognizer recognizer, EmotionClipSet clips) =>
-        EmotionEvaluator.Confusion(EmotionEvaluator.Predict(recognizer, clips.Clips.Select(c => (c.Utterance, c.LogMel)).ToList(), clips.Labels), clips.Labels);
+    public static IReadOnlyList<ItemPrediction> Evaluate(EmotionRecognizer recognizer, EmotionClipSet clips) =>
+        EmotionEvaluator.Predict(recognizer, clips.Clips.Select(c => (c.Utterance, c.LogMel)).ToList(), clips.Labels);
+
+    /// <summary>The validation score that picks the epoch: UAR and WAR of each corpus, averaged over the corpora (a large
+    /// corpus such as nEMO weighs as much as a small one, as in the balanced sampler).</summary>
+    public static (double Uar, double War) CorpusMean(IReadOnlyList<ItemPrediction> predictions, IReadOnlyList<string> labels)
+    {
+        var perCorpus = EmotionEvaluator.By(predictions, u => u.Corpus, labels).Values.ToList();
+        return (perCorpus.Average(m => m.Uar), perCorpus.Average(m => m.War));
+    }
 }

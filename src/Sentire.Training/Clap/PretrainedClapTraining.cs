@@ -46,7 +46,7 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
         var trainClips = train.Select(u => Clip(u, pooled[u.Id])).ToList();
         var validClips = valid.Select(u => Clip(u, pooled[u.Id])).ToList();
 
-        var sampler = new BalancedSampler(trainClips.Select(c => (c.Utterance.Corpus, c.Label)).ToList());
+        var sampler = new BalancedSampler(trainClips.Select(c => (c.Utterance.Corpus, c.Label)).ToList(), recipe.Data.CorpusWeights);
         ClapTrainer.TrainEpochs(recipe, recipeText, runFolder, config, model, tokenizer, rng =>
         {
             var picks = sampler.Sample(recipe.Optim.BatchSize, rng).Select(i => trainClips[i]).ToList();
@@ -75,8 +75,8 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
         return model.AudioProjection.Forward(tower.Combine(batch)).Normalize(dim: -1).Mean(0, keepDim: true).Normalize(dim: -1);
     }
 
-    /// <summary>Zero-shot confusion matrix of the clips over the recipe's labels, from cached features.</summary>
-    public static ConfusionMatrix Evaluate(EmotionRecognizer recognizer, ClapModel model, PretrainedFeatures features, IReadOnlyList<PooledClip> clips)
+    /// <summary>Zero-shot predictions of the clips over the recipe's labels, from cached features.</summary>
+    public static IReadOnlyList<ItemPrediction> Evaluate(EmotionRecognizer recognizer, ClapModel model, PretrainedFeatures features, IReadOnlyList<PooledClip> clips)
     {
         var labels = recognizer.Labels;
         var predictions = clips.Select(c =>
@@ -84,6 +84,6 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
             var p = recognizer.Score(Embed(model, features, c.Windows), labels, recognizer.Config.PromptTemplate);
             return new ItemPrediction(c.Utterance, new EmotionPrediction(0, 0, labels.Select((l, i) => new EmotionScore(l, p[i])).OrderByDescending(s => s.Probability).ToList()));
         }).ToList();
-        return EmotionEvaluator.Confusion(predictions, labels);
+        return predictions;
     }
 }

@@ -22,6 +22,11 @@ public sealed class DimensionsRecipe
         if (Data.Corpora.Count == 0) errors.Add("data.corpora is empty");
         if (Targets.NormalFactor is <= 0 or > 1 || Targets.StrongFactor is <= 0 or > 1)
             errors.Add($"targets.normal_factor and targets.strong_factor must be in (0, 1], got {Targets.NormalFactor} and {Targets.StrongFactor}");
+        if (Targets.OrdinalWeight < 0) errors.Add($"targets.ordinal_weight must be >= 0, got {Targets.OrdinalWeight}");
+        if (!(Targets.OrdinalScale > 0)) errors.Add($"targets.ordinal_scale must be positive, got {Targets.OrdinalScale}");
+        if (Targets.OrdinalBatchSize < 2) errors.Add($"targets.ordinal_batch_size must be at least 2 (pairs), got {Targets.OrdinalBatchSize}");
+        if (!Clap.ClapTrainer.IsValidation(Data.Validation))
+            errors.Add($"data.validation '{Data.Validation}' is not 'ravdess-17-20', 'fold:K/N' or 'ravdess-17-20+fold:K/N' with 1 <= K <= N");
         if (Head.HiddenSize <= 0) errors.Add($"head.hidden_size must be positive, got {Head.HiddenSize}");
         if (Head.Dropout is < 0 or >= 1) errors.Add($"head.dropout must be in [0, 1), got {Head.Dropout}");
         if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 (CCC is a batch statistic), got {Optim.BatchSize}");
@@ -37,8 +42,11 @@ public sealed class DimensionsDataRecipe
 {
     /// <summary>Corpus folders under the corpora root; every utterance with a known category or ratings is used.</summary>
     public List<string> Corpora { get; init; } = ["ravdess", "emovo", "ased", "urdu"];
-    /// <summary>Held-out speakers, reported every epoch but never used to pick an epoch: "ravdess-17-20" or "fold:K/N".</summary>
+    /// <summary>Held-out speakers, reported every epoch but never used to pick an epoch: "ravdess-17-20", "fold:K/N" or
+    /// "ravdess-17-20+fold:K/N" (as the CLAP recipes; the last also holds out speakers of BAVED).</summary>
     public string Validation { get; init; } = "ravdess-17-20";
+    /// <summary>Folder of the decoded frames shared with the CLAP trainer (data.feature_cache there); null decodes every run.</summary>
+    public string? FeatureCache { get; init; }
 }
 
 /// <summary>Derived-target settings (<see cref="DerivedDimensions"/>): how far a portrayal sits from the middle.</summary>
@@ -46,6 +54,13 @@ public sealed class DimensionsTargetRecipe
 {
     public double NormalFactor { get; init; } = DerivedDimensions.NormalFactor;
     public double StrongFactor { get; init; } = DerivedDimensions.StrongFactor;
+    /// <summary>Weight of the ranking loss on clips with an ordinal arousal level (BAVED: low &lt; normal &lt; high) beside the
+    /// CCC loss (<see cref="Losses.OrdinalRankLoss"/>); 0 leaves such clips out.</summary>
+    public double OrdinalWeight { get; init; }
+    /// <summary>Width of the ranking loss's logistic in arousal units ([0, 1]).</summary>
+    public double OrdinalScale { get; init; } = 0.1;
+    /// <summary>Clips with an ordinal level drawn per step for the ranking loss.</summary>
+    public int OrdinalBatchSize { get; init; } = 32;
 }
 
 public sealed class DimensionsHeadRecipe

@@ -15,25 +15,32 @@ using Sentire.Tensors.Nn;
 using Sentire.Tensors.Optim;
 using Sentire.Tensors.Serialization;
 using Sentire.Training.Clap;
+using Sentire.Training.Data;
 using Sentire.Training.Losses;
 using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Dimensions;
 
 /// <summary>One line of the dimensions run's metrics.csv: training loss and held-out CCC per dimension.</summary>
-public sealed record DimensionsEpochMetrics(int Epoch, long Step, double TrainLoss, double CccArousal, double CccValence, double CccDominance, double LearningRate, double Seconds)
+/// <param name="SpearmanArousalLevel">Spearman correlation of predicted arousal with the ordinal arousal levels (BAVED) of the
+/// held-out speakers; NaN without such clips.</param>
+public sealed record DimensionsEpochMetrics(int Epoch, long Step, double TrainLoss, double CccArousal, double CccValence, double CccDominance, double LearningRate, double Seconds,
+    double SpearmanArousalLevel = double.NaN)
 {
     public double CccMean => (CccArousal + CccValence + CccDominance) / 3;
 
     public static IReadOnlyList<string> Columns { get; } =
-        ["epoch", "step", "train_ccc_loss", "valid_ccc_arousal", "valid_ccc_valence", "valid_ccc_dominance", "valid_ccc_mean", "learning_rate", "seconds"];
-    public double[] ToRow() => [Epoch, Step, TrainLoss, CccArousal, CccValence, CccDominance, CccMean, LearningRate, Seconds];
-    public static DimensionsEpochMetrics FromRow(double[] r) => new((int)r[0], (long)r[1], r[2], r[3], r[4], r[5], r[7], r[8]);
+        ["epoch", "step", "train_loss", "valid_ccc_arousal", "valid_ccc_valence", "valid_ccc_dominance", "valid_ccc_mean", "learning_rate", "seconds", "valid_spearman_arousal_level"];
+    public double[] ToRow() => [Epoch, Step, TrainLoss, CccArousal, CccValence, CccDominance, CccMean, LearningRate, Seconds, SpearmanArousalLevel];
+    public static DimensionsEpochMetrics FromRow(double[] r) => new((int)r[0], (long)r[1], r[2], r[3], r[4], r[5], r[7], r[8], r.Length > 9 ? r[9] : double.NaN);
 }
 
 /// <summary>
 /// Trains a <see cref="DimensionalHead"/> with <see cref="CccLoss"/> on a packaged emotion model's speech encoder.
-/// Targets are <see cref="DerivedDimensions"/> (rated numbers from the manifest where present).
+/// Targets are <see cref="DerivedDimensions"/> (rated numbers from the manifest where present); with targets.ordinal_weight,
+/// clips that have only an ordinal arousal level (BAVED: low &lt; normal &lt; high) add a ranking loss on the arousal output
+/// (<see cref="OrdinalRankLoss"/>), and the Spearman correlation of predicted arousal with the levels of held-out speakers
+/// is reported every epoch. The training loss is CCC loss + ordinal_weight x ranking loss.
 /// Frozen encoder (default): every clip's pooled encoder output (window-averaged, exactly what inference computes)
 /// is computed once into pooled.safetensors in the run folder, keyed by the SHA-256 of the encoder weights, and the
 /// head trains on it in seconds; the head is then written into the model package. Fine-tuning: the encoder is
@@ -48,14 +55,18 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
     public const string CheckpointFile = "checkpoint.safetensors", MetricsFile = "metrics.csv", CacheFile = "pooled.safetensors",
         EncoderHashFile = "encoder.sha256", FineTunedFolder = "model";
 
-    /// <summary>The utterances with targets, split as the recipe names it.</summary>
-    public (IReadOnlyList<Utterance> Train, IReadOnlyList<Utterance> Test) Data()
+    /// <summary>The utterances with targets (and, with targets.ordinal_weight, those with an ordinal arousal level), in
+    /// manifest order, split as the recipe names it.</summary>
+    public (IReadOnlyList<Utterance> All, IReadOnlyList<Utterance> Train, IReadOnlyList<Utterance> Test) Data()
     {
         var corpora = CorpusSet.Load(recipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c)));
-        var usable = corpora.Utterances.Where(u => Target(u) is not null).ToList();
+        var usable = corpora.Utterances.Where(u => Target(u) is not null || IsOrdinal(u)).ToList();
         var split = ClapTrainer.Split(usable, recipe.Data.Validation, recipe.Seed);
-        return (split.Train, split.Test);
+        return (usable, split.Train, split.Test);
     }
+
+    /// <summary>A clip that trains the ranking loss only: an ordinal arousal level and no category or rating.</summary>
+    bool IsOrdinal(Utterance u) => recipe.Targets.OrdinalWeight > 0 && u.ArousalLevel is not null && Target(u) is null;
 
     EmotionDimensions? Target(Utterance u) => DerivedDimensions.For(u, recipe.Targets.NormalFactor, recipe.Targets.StrongFactor);
 
@@ -83,7 +94,13 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
             AtomicFile.Write(hashPath, s => s.Write(Encoding.ASCII.GetBytes(encoderHash + "\n")));
         }
 
-        var (train, test) = Data();
+        var (all, trainAll, testAll) = Data();
+        var train = trainAll.Where(u => !IsOrdinal(u)).ToList();
+        var test = testAll.Where(u => !IsOrdinal(u)).ToList();
+        var trainOrdinal = trainAll.Where(IsOrdinal).ToList();
+        var testOrdinal = testAll.Where(IsOrdinal).ToList();
+        var trainLevels = trainOrdinal.Select(u => (int)u.ArousalLevel!.Value).ToArray();
+        var testLevels = testOrdinal.Select(u => (double)u.ArousalLevel!.Value).ToArray();
         var (config, model, tokenizer) = EmotionModelPackage.Load(modelFolder);
         var recognizer = EmotionRecognizer.FromModel(config, model, tokenizer);
         var frontEnd = new LogMelFrontEnd(config.FrontEnd);
@@ -93,18 +110,26 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
         var trainTargets = Targets(train);
         var testTargets = Targets(test);
 
-        Tensor? trainPooled = null, testPooled = null;
-        List<Audio.Dsp.FeatureMatrix>? trainMels = null, testMels = null;
+        Tensor? trainPooled = null, testPooled = null, trainOrdinalPooled = null, testOrdinalPooled = null;
+        List<Audio.Dsp.FeatureMatrix>? trainMels = null, testMels = null, trainOrdinalMels = null, testOrdinalMels = null;
         if (recipe.Encoder.FineTune)
         {
-            trainMels = LogMels(train, frontEnd, progress, 0, train.Count + test.Count);
-            testMels = LogMels(test, frontEnd, progress, train.Count, train.Count + test.Count);
+            var frames = EmotionClipSet.Frames(all, frontEnd, new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, 0, n, all.Count, 0, 0))), recipe.Data.FeatureCache);
+            (trainMels, testMels) = ([.. train.Select(u => frames[u.Id])], [.. test.Select(u => frames[u.Id])]);
+            (trainOrdinalMels, testOrdinalMels) = ([.. trainOrdinal.Select(u => frames[u.Id])], [.. testOrdinal.Select(u => frames[u.Id])]);
         }
         else
         {
-            var pooled = CachedPooled(train.Concat(test).ToList(), recognizer, frontEnd, encoderHash, progress);
-            trainPooled = pooled.Narrow(0, 0, train.Count);
-            testPooled = pooled.Narrow(0, train.Count, test.Count);
+            var pooled = CachedPooled(all, recognizer, frontEnd, encoderHash, progress);
+            var row = all.Select((u, i) => (u.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+            Tensor Rows(IReadOnlyList<Utterance> part) => part.Count == 0 ? Tensor.Zeros(0, pooled.Dim(1)) : pooled.IndexSelect(0, part.Select(u => row[u.Id]).ToArray());
+            (trainPooled, testPooled, trainOrdinalPooled, testOrdinalPooled) = (Rows(train), Rows(test), Rows(trainOrdinal), Rows(testOrdinal));
+        }
+        if (testOrdinal.Count > 0 && config.Dimensions is not null && recognizer.DimensionalHead is not null)
+        {
+            // The model's head before this run, on the same held-out ordinal clips: the figure to beat.
+            var before = Predict(recognizer.DimensionalHead, recipe.Encoder.FineTune ? Pool(testOrdinalMels!, recognizer) : testOrdinalPooled!);
+            PreviousHeadSpearmanArousalLevel = DimensionalMetrics.Spearman(Column(before, 0), testLevels);
         }
 
         // The encoder's own parameters train only when fine-tuning, at their own learning rate.
@@ -146,6 +171,13 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
                 var pooled = recipe.Encoder.FineTune ? WindowBatch(picks.Select(i => trainMels![i]).ToList(), model, window, rng) : trainPooled!.IndexSelect(0, picks);
                 optimizer.SetLearningRateFactor(schedule.Factor(step));
                 var loss = CccLoss.Compute(head.Forward(pooled), trainTargets.IndexSelect(0, picks));
+                if (trainOrdinal.Count > 1)
+                {
+                    var ordinalPicks = Enumerable.Range(0, Math.Min(recipe.Targets.OrdinalBatchSize, trainOrdinal.Count)).Select(_ => rng.NextInt(trainOrdinal.Count)).ToArray();
+                    var ordinalPooled = recipe.Encoder.FineTune ? WindowBatch(ordinalPicks.Select(i => trainOrdinalMels![i]).ToList(), model, window, rng) : trainOrdinalPooled!.IndexSelect(0, ordinalPicks);
+                    var arousal = head.Forward(ordinalPooled).Narrow(1, 0, 1);
+                    loss = loss + OrdinalRankLoss.Compute(arousal, ordinalPicks.Select(i => trainLevels[i]).ToList(), (float)recipe.Targets.OrdinalScale) * (float)recipe.Targets.OrdinalWeight;
+                }
                 optimizer.ZeroGrad();
                 loss.Backward();
                 GradClip.ClipGlobalNorm(trained.Parameters(), (float)recipe.Optim.GradClip);
@@ -159,18 +191,21 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
             ((Module)model.AudioEncoder).Eval();
             var predicted = Predict(head, recipe.Encoder.FineTune ? Pool(testMels!, recognizer) : testPooled!);
             var ccc = Enumerable.Range(0, 3).Select(k => DimensionalMetrics.Ccc(Column(predicted, k), Column(testTargets, k))).ToArray();
-            var metrics = new DimensionsEpochMetrics(epoch, step, lossSum / stepsPerEpoch, ccc[0], ccc[1], ccc[2], schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
+            double spearman = double.NaN;
+            if (testOrdinal.Count > 1)
+                spearman = DimensionalMetrics.Spearman(Column(Predict(head, recipe.Encoder.FineTune ? Pool(testOrdinalMels!, recognizer) : testOrdinalPooled!), 0), testLevels);
+            var metrics = new DimensionsEpochMetrics(epoch, step, lossSum / stepsPerEpoch, ccc[0], ccc[1], ccc[2], schedule.LearningRate(step), clock.Elapsed.TotalSeconds, spearman);
             metricsCsv.Add(metrics.ToRow());
             Checkpoint.Save(checkpointPath, trained, optimizer, new TrainingState
             {
                 Epoch = epoch,
                 Step = step,
                 RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-                Metrics = new Dictionary<string, double> { ["train/ccc_loss"] = metrics.TrainLoss, ["valid/ccc_arousal"] = ccc[0], ["valid/ccc_valence"] = ccc[1], ["valid/ccc_dominance"] = ccc[2] },
+                Metrics = new Dictionary<string, double> { ["train/loss"] = metrics.TrainLoss, ["valid/spearman_arousal_level"] = spearman, ["valid/ccc_arousal"] = ccc[0], ["valid/ccc_valence"] = ccc[1], ["valid/ccc_dominance"] = ccc[2] },
                 Recipe = recipeText,
             });
             progress?.Report(new TrainingProgress(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch}: CCC loss {metrics.TrainLoss:F4}, held-out CCC arousal {ccc[0]:F3} valence {ccc[1]:F3} dominance {ccc[2]:F3}"), epoch, recipe.Optim.Epochs, stepsPerEpoch, stepsPerEpoch, metrics.TrainLoss, metrics.LearningRate));
+                $"epoch {epoch}: loss {metrics.TrainLoss:F4}, held-out CCC arousal {ccc[0]:F3} valence {ccc[1]:F3} dominance {ccc[2]:F3}, Spearman arousal/level {spearman:F3}"), epoch, recipe.Optim.Epochs, stepsPerEpoch, stepsPerEpoch, metrics.TrainLoss, metrics.LearningRate));
         }
 
         if (recipe.Encoder.FineTune)
@@ -182,6 +217,10 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
         else EmotionModelPackage.SaveDimensionalHead(modelFolder, head);
         return DimensionsEpochMetrics.FromRow(metricsCsv.Rows[^1]);
     }
+
+    /// <summary>Spearman correlation of the model's dimensional head before this run with the held-out ordinal arousal levels
+    /// (null when the model had no head or there are no such clips).</summary>
+    public double? PreviousHeadSpearmanArousalLevel { get; private set; }
 
     /// <summary>Where the trained package is: the input model (frozen encoder) or run/model (fine-tuned).</summary>
     public string OutputModelFolder => recipe.Encoder.FineTune ? Path.Combine(runFolder, FineTunedFolder) : modelFolder;
@@ -197,22 +236,10 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
             if (cached.Metadata.GetValueOrDefault("encoder_sha256") == encoderHash && cached.Metadata.GetValueOrDefault("ids") == ids)
                 return cached.Get("pooled");
         }
-        var mels = LogMels(utterances, frontEnd, progress, 0, utterances.Count);
-        var pooled = Pool(mels, recognizer);
+        var frames = EmotionClipSet.Frames(utterances, frontEnd, new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, 0, n, utterances.Count, 0, 0))), recipe.Data.FeatureCache);
+        var pooled = Pool([.. utterances.Select(u => frames[u.Id])], recognizer);
         SafeTensors.Write(path, new Dictionary<string, Tensor> { ["pooled"] = pooled }, new Dictionary<string, string> { ["encoder_sha256"] = encoderHash, ["ids"] = ids });
         return pooled;
-    }
-
-    static List<Audio.Dsp.FeatureMatrix> LogMels(IReadOnlyList<Utterance> utterances, LogMelFrontEnd frontEnd, IProgress<TrainingProgress>? progress, int offset, int total)
-    {
-        var mels = new Audio.Dsp.FeatureMatrix[utterances.Count];
-        int done = 0;
-        Parallel.For(0, utterances.Count, i =>
-        {
-            mels[i] = frontEnd.LogMel(AudioFile.Read(utterances[i].AudioPath));
-            progress?.Report(new TrainingProgress("features", 0, 0, offset + Interlocked.Increment(ref done), total, 0, 0));
-        });
-        return [.. mels];
     }
 
     /// <summary>Window-averaged pooled encoder output of each clip, as inference computes it: (N, D).</summary>

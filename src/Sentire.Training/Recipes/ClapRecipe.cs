@@ -34,8 +34,14 @@ public sealed class ClapRecipe
         if (Augment.SpeedRange is < 0 or >= 0.5f) errors.Add($"augment.speed_range must be in [0, 0.5), got {Augment.SpeedRange}");
         if (Augment.SpeedProbability > 0 && Encoder.Pretrained is not null) errors.Add("augment.speed_probability perturbs our log-mel frames; a pretrained encoder's features are cached per window");
         if (Encoder.Subsampling is not ("stack" or "conv")) errors.Add($"encoder.subsampling '{Encoder.Subsampling}' is not one of stack, conv");
-        if (Data.Validation != "ravdess-17-20" && Clap.ClapTrainer.ParseFold(Data.Validation) is null)
-            errors.Add($"data.validation '{Data.Validation}' is not 'ravdess-17-20' or 'fold:K/N' with 1 <= K <= N");
+        if (!Clap.ClapTrainer.IsValidation(Data.Validation))
+            errors.Add($"data.validation '{Data.Validation}' is not 'ravdess-17-20', 'fold:K/N' or 'ravdess-17-20+fold:K/N' with 1 <= K <= N");
+        if (Data.ValidationClipsPerCorpus < 0) errors.Add($"data.validation_clips_per_corpus must be >= 0 (0: all), got {Data.ValidationClipsPerCorpus}");
+        foreach (var (corpus, weight) in Data.CorpusWeights)
+        {
+            if (!Data.Corpora.Contains(corpus)) errors.Add($"data.corpus_weights names '{corpus}', which is not in data.corpora");
+            if (!(weight > 0) || double.IsInfinity(weight)) errors.Add($"data.corpus_weights.{corpus} must be a positive number, got {weight}");
+        }
         if (Optim.EmaDecay is < 0f or >= 1f) errors.Add($"optim.ema_decay must be in [0, 1), got {Optim.EmaDecay}");
         if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 for a contrastive loss, got {Optim.BatchSize}");
         RecipeChecks.Schedule(errors, "optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
@@ -52,9 +58,18 @@ public sealed class ClapDataRecipe
     /// <summary>Text prompt of a label (GEmo-CLAP: "The emotion is {label}.").</summary>
     public string PromptTemplate { get; init; } = "The emotion is {label}.";
     public string GenderTemplate { get; init; } = "The gender is {label}.";
-    /// <summary>Held-out speakers for validation and early stopping: "ravdess-17-20" (the fixed RAVDESS test actors) or "fold:K/N"
-    /// (speaker-disjoint fold K of N over all corpora).</summary>
+    /// <summary>Held-out speakers for validation and early stopping: "ravdess-17-20" (the fixed RAVDESS test actors), "fold:K/N"
+    /// (speaker-disjoint fold K of N within every corpus) or "ravdess-17-20+fold:K/N" (RAVDESS actors 17-20 and fold K of N
+    /// of every other corpus). A corpus with fewer than N speakers is split into as many folds as it has speakers.</summary>
     public string Validation { get; init; } = "ravdess-17-20";
+    /// <summary>At most this many held-out clips of each corpus are scored after every epoch (a seeded random draw; 0: all), so
+    /// that validation of six corpora costs little beside training. `sentire eval` scores every held-out clip.</summary>
+    public int ValidationClipsPerCorpus { get; init; }
+    /// <summary>Share of each corpus in the balanced sampler relative to 1 (corpora not named have 1), e.g. tess: 0.5.</summary>
+    public Dictionary<string, double> CorpusWeights { get; init; } = [];
+    /// <summary>Folder where the decoded log-mel (and prosody) frames of each corpus are kept between runs
+    /// (<see cref="Sentire.Audio.Corpus.FeatureCache"/>); null decodes every run.</summary>
+    public string? FeatureCache { get; init; }
     /// <summary>Every training and inference window has this length (clip length must not be a cue). GEmo-CLAP crops at 14 s.</summary>
     public double CropSeconds { get; init; } = 2.0;
     public double MaxSeconds { get; init; } = 14.0;

@@ -42,6 +42,7 @@ public sealed class ManifestReaderTests
     [InlineData("""{"id": "ravdess/x", "path": "a.flac", "duration": -2, "corpus": "ravdess", "language": "en"}""", "'duration' must be >= 0 seconds, found -2")]
     [InlineData("""{"id": "ravdess/x", "path": "a.flac", "duration": 1, "corpus": "ravdess", "language": "en", "arousal": 1.5}""", "'arousal' must be a number in [0, 1], found Number 1.5")]
     [InlineData("""{"id": "ravdess/x", "path": "a.flac", "duration": 1, "corpus": "ravdess", "language": "en", "valence": "high"}""", "'valence' must be a number in [0, 1], found String")]
+    [InlineData("""{"id": "baved/x", "path": "a.opus", "duration": 1, "corpus": "baved", "language": "ar", "arousal_level": "medium"}""", "arousal_level 'medium' is not 'low', 'normal' or 'high'")]
     [InlineData("""["ravdess/x"]""", "expected a JSON object, found Array")]
     [InlineData("""{"id": "ravdess/x", """, "not valid JSON")]
     public void Errors_name_the_file_and_line(string badLine, string problem)
@@ -67,6 +68,17 @@ public sealed class ManifestReaderTests
     }
 
     [Fact]
+    public void Reads_ordinal_arousal_levels()
+    {
+        using var folder = new TempFolder();
+        string Line(string id, string level) =>
+            $$"""{"id": "baved/{{id}}", "path": "audio/{{id}}.opus", "duration": 3.32, "corpus": "baved", "language": "ar", "speaker": "baved/1", "gender": "male", "emotion_raw": "0", "arousal_level": "{{level}}", "transcript": "هذا", "text_id": "w2"}""";
+        var u = ManifestReader.Read(WriteManifest(folder, Line("a", "low"), Line("b", "normal"), Line("c", "high"), Good));
+        Assert.Equal([ArousalLevel.Low, ArousalLevel.Normal, ArousalLevel.High, null], u.Select(x => x.ArousalLevel));
+        Assert.Equal((Path.Combine(folder.Path, "audio", "a.opus"), (string?)null, "w2"), (u[0].AudioPath, u[0].Emotion, u[0].TextId));
+    }
+
+    [Fact]
     public void Repeated_id_names_both_lines()
     {
         using var folder = new TempFolder();
@@ -88,6 +100,12 @@ public sealed class ManifestReaderTests
         Assert.Equal((500, 0), (stats["secap"].Clips, stats["secap"].Speakers));
         Assert.Equal((400, 29), (stats["urdu"].Clips, stats["urdu"].Speakers));
         Assert.Equal((702, 14), (stats["ased"].Clips, stats["ased"].Speakers));
+        Assert.Equal((3402, 7), (stats["nemo"].Clips, stats["nemo"].Speakers));
+        Assert.Equal((2800, 2), (stats["tess"].Clips, stats["tess"].Speakers));
+        Assert.Equal((1525, 50), (stats["baved"].Clips, stats["baved"].Speakers));
+        Assert.Empty(stats["baved"].Emotions);
+        Assert.All(set.Utterances.Where(u => u.Corpus == "baved"), u => Assert.NotNull(u.ArousalLevel));
+        Assert.Equal(["neutral", "happy", "sad", "angry", "fearful", "surprised"], stats["nemo"].Emotions.Select(e => e.Emotion));
         Assert.Equal(0.79, stats["ravdess"].Hours, 2);
         Assert.Equal(["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"],
             stats["ravdess"].Emotions.Select(e => e.Emotion));

@@ -84,6 +84,25 @@ public sealed class AudioFileTests : IDisposable
     }
 
     [Fact]
+    public void OpusCorpusClipsComeOutAt16kHzThroughTheFeatureRecipe()
+    {
+        // nemo, tess and baved in ../shared/corpora are Ogg Opus (.opus) encoded from 16 kHz mono; ffmpeg decodes them at 48 kHz.
+        if (ExternalTools.FfmpegPath is null) Assert.Skip("ffmpeg is not installed");
+        var path = Path.Combine(folder, "clip.opus");
+        ExternalTools.Run(ExternalTools.FfmpegPath, "-v", "error", "-f", "lavfi", "-i", "sine=frequency=500:sample_rate=16000:duration=1",
+            "-c:a", "libopus", "-b:a", "32k", path);
+        var utterance = new Sentire.Audio.Corpus.Utterance("toy/clip", path, 1.0, "toy", "en");
+        var samples = Sentire.Audio.Corpus.FeatureRecipe.DecodedMono(16000).Extract(utterance);
+        Assert.Equal(1, samples.Columns);
+        Assert.InRange(samples.Rows, 15_800, 17_000); // 1 s at 16 kHz, plus the codec's padding
+        // The 500 Hz tone survives: 32 samples per period at 16 kHz, so the signal one period later is nearly the same.
+        var x = samples.Data.AsSpan(4000, 8000);
+        double same = 0, energy = 0;
+        for (int i = 0; i < x.Length - 32; i++) { same += x[i] * x[i + 32]; energy += x[i] * x[i]; }
+        Assert.InRange(same / energy, 0.95, 1.05);
+    }
+
+    [Fact]
     public void MissingFfmpegSaysHowToInstallIt()
     {
         var path = Path.Combine(folder, "voice.mp3");
