@@ -2,6 +2,7 @@ using Sentire.Audio.Conditioning;
 using Sentire.Audio.Decoding;
 using Sentire.Models.Clap;
 using Sentire.Models.Dimensions;
+using Sentire.Models.FunAsr;
 using Sentire.Models.Generation;
 using Sentire.Models.HuggingFace;
 using Sentire.Models.HuggingFace.Speech;
@@ -45,7 +46,11 @@ public static class PublishedEmotionModels
         folder => HuggingFaceModelType(folder) is { } type && PretrainedSpeechEncoder.ModelTypes.ContainsKey(type),
         folder => new SpeechClassifierModel(SpeechClassifier.Load(folder)));
 
-    public static IReadOnlyList<PublishedEmotionFamily> Families { get; } = [HuggingFaceSpeech];
+    /// <summary>emotion2vec / emotion2vec+ as FunASR publishes it (config.yaml with model: Emotion2vec, tokens.txt, model.pt).</summary>
+    public static readonly PublishedEmotionFamily Emotion2Vec = new("emotion2vec (FunASR)",
+        Emotion2VecModel.IsEmotion2VecFolder, folder => new Emotion2VecPublished(Emotion2VecModel.Load(folder)));
+
+    public static IReadOnlyList<PublishedEmotionFamily> Families { get; } = [HuggingFaceSpeech, Emotion2Vec];
 
     /// <summary>config.json's model_type when the folder has a Hugging Face config (no Sentire "format"), else null.</summary>
     public static string? HuggingFaceModelType(string folder)
@@ -69,6 +74,18 @@ public sealed class SpeechClassifierModel(SpeechClassifier model) : IPublishedEm
     public int SampleRate => model.Encoder.SampleRate;
     public float[] Score(float[] samples) => model.Predict(samples);
     public PublishedModelFacts Facts { get; } = new(model.ParameterCount(), model.StoredPrecision, model.UnusedKeys);
+}
+
+/// <summary>An <see cref="Emotion2VecModel"/> as a published emotion model (nine categories).</summary>
+public sealed class Emotion2VecPublished(Emotion2VecModel model) : IPublishedEmotionModel
+{
+    public Emotion2VecModel Model => model;
+    public string Family => "emotion2vec";
+    public IReadOnlyList<string> Outputs => model.Labels;
+    public EmotionOutputKind OutputKind => EmotionOutputKind.Categorical;
+    public int SampleRate => Emotion2VecModel.SampleRate;
+    public float[] Score(float[] samples) => model.Predict(samples);
+    public PublishedModelFacts Facts { get; } = new(model.ParameterCount(), "unknown", model.UnusedKeys);
 }
 
 /// <summary>

@@ -21,9 +21,12 @@ public sealed class SpeechClassifierTests
 
     internal sealed record Expected(string[] Clips, string[] Labels, double[][] Outputs);
 
-    internal static Expected Golden(string name)
+    internal static Expected Golden(string name) => GoldenFile(RepoPaths.Fixture($"hf-emotion/{name}.expected.json"));
+
+    /// <summary>An expected-outputs file of the fixture writers: clips, labels, outputs per clip.</summary>
+    internal static Expected GoldenFile(string path)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(RepoPaths.Fixture($"hf-emotion/{name}.expected.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
         var root = doc.RootElement;
         return new Expected(
             root.GetProperty("clips").EnumerateArray().Select(e => e.GetString()!).ToArray(),
