@@ -6,6 +6,7 @@ Writes (committed; tests never need Python) under tests/fixtures/emotion2vec/:
                                emotion2vec/emotion2vec_plus_*): config.yaml (model: Emotion2vec, model_conf with the
                                data2vec 2.0 fields), tokens.txt (the nine labels), model.pt (torch.save of
                                {"model": state_dict}, as FunASR stores its checkpoints)
+  emotion2vec-tiny-safetensors/  the same weights as model.safetensors (a converted folder; keys without "model.")
   emotion2vec-tiny.expected.json  the 9 logits (before the softmax) of each demo clip (samples/*.flac)
 
 The reference is written here, at a tiny size, from the published definition (Ma et al., "emotion2vec:
@@ -28,9 +29,14 @@ import math
 import os
 import subprocess
 
+import sys
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hf_speech_fixtures as enc  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 OUT = os.path.join(ROOT, "tests", "fixtures", "emotion2vec")
@@ -269,6 +275,15 @@ def main():
     torch.save({"model": state}, os.path.join(folder, "model.pt"))
     size = os.path.getsize(os.path.join(folder, "model.pt"))
     assert size < 1024 * 1024, size
+    # The same weights as model.safetensors (keys without the "model." wrapper): the other format a folder may hold.
+    st_folder = folder + "-safetensors"
+    os.makedirs(st_folder, exist_ok=True)
+    for f in os.listdir(st_folder):
+        os.remove(os.path.join(st_folder, f))
+    for f in ("config.yaml", "tokens.txt"):
+        with open(os.path.join(folder, f), encoding="utf-8") as src, open(os.path.join(st_folder, f), "w", encoding="utf-8") as dst:
+            dst.write(src.read())
+    enc.write_safetensors(os.path.join(st_folder, "model.safetensors"), state, {"format": "pt"})
 
     outputs = []
     with torch.no_grad():

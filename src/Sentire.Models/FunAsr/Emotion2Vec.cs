@@ -205,12 +205,12 @@ public sealed class Emotion2VecBlock : Module
 /// <summary>
 /// emotion2vec / emotion2vec+ as FunASR publishes it: a folder with config.yaml, tokens.txt (nine "中文/english" labels,
 /// "&lt;unk&gt;" last) and model.pt (a torch.save checkpoint, read by the restricted reader; the state dict bare or under
-/// "model" / "state_dict"). Input: 16 kHz mono; output: 9 logits. In eval mode after <see cref="Load"/>.
+/// "model" / "state_dict"), or the same tensors as model.safetensors. Input: 16 kHz mono; output: 9 logits. In eval mode after <see cref="Load"/>.
 /// </summary>
 public sealed class Emotion2VecModel : Module
 {
     public const int SampleRate = 16000;
-    public const string ConfigFileName = "config.yaml", TokensFileName = "tokens.txt", WeightsFileName = "model.pt";
+    public const string ConfigFileName = "config.yaml", TokensFileName = "tokens.txt", WeightsFileName = "model.pt", SafeTensorsFileName = "model.safetensors";
 
     public Emotion2VecConfig Config { get; }
     public Wav2Vec2FeatureEncoder FeatureExtractor { get; }
@@ -343,7 +343,8 @@ public sealed class Emotion2VecModel : Module
         var config = Emotion2VecConfig.Load(Path.Combine(folder, ConfigFileName));
         var labels = ReadTokens(Path.Combine(folder, TokensFileName));
         var weights = Path.Combine(folder, WeightsFileName);
-        if (!File.Exists(weights)) throw new FileNotFoundException($"{folder}: no {WeightsFileName} (the emotion2vec checkpoint)", weights);
+        if (!File.Exists(weights)) weights = Path.Combine(folder, SafeTensorsFileName);
+        if (!File.Exists(weights)) throw new FileNotFoundException($"{folder}: no {WeightsFileName} (the emotion2vec checkpoint) nor {SafeTensorsFileName}", Path.Combine(folder, WeightsFileName));
         var model = new Emotion2VecModel(config, labels);
         using var store = SafeTensors.OpenModel(weights);
         var prefix = new[] { "", "model.", "state_dict." }.FirstOrDefault(p => store.ContainsKey(p + "proj.weight"));
