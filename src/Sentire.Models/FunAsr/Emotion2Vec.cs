@@ -225,6 +225,8 @@ public sealed class Emotion2VecModel : Module
     /// <summary>Labels in output order (tokens.txt, English part; "&lt;unk&gt;" is "unknown").</summary>
     public IReadOnlyList<string> Labels { get; }
     public IReadOnlyList<string> UnusedKeys { get; private set; } = [];
+    /// <summary>The checkpoint's stored dtypes with their share of its elements (weights are float32 in memory).</summary>
+    public string StoredPrecision { get; private set; } = "unknown";
 
     public Emotion2VecModel(Emotion2VecConfig config, IReadOnlyList<string> labels)
     {
@@ -361,6 +363,7 @@ public sealed class Emotion2VecModel : Module
         foreach (var (key, target) in own) store.Get(prefix + CheckpointKey(key)).Data.CopyTo(target.Data);
         var used = own.Keys.Select(k => prefix + CheckpointKey(k)).ToHashSet(StringComparer.Ordinal);
         model.UnusedKeys = store.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        model.StoredPrecision = SpeechClassifier.Precision(store);
         model.Eval();
         return model;
     }

@@ -85,7 +85,7 @@ public sealed class Emotion2VecPublished(Emotion2VecModel model) : IPublishedEmo
     public EmotionOutputKind OutputKind => EmotionOutputKind.Categorical;
     public int SampleRate => Emotion2VecModel.SampleRate;
     public float[] Score(float[] samples) => model.Predict(samples);
-    public PublishedModelFacts Facts { get; } = new(model.ParameterCount(), "unknown", model.UnusedKeys);
+    public PublishedModelFacts Facts { get; } = new(model.ParameterCount(), model.StoredPrecision, model.UnusedKeys);
 }
 
 /// <summary>

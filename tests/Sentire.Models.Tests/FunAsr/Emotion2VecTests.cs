@@ -14,9 +14,9 @@ namespace Sentire.Models.Tests.FunAsr;
 /// </summary>
 public sealed class Emotion2VecTests
 {
-    static string Folder => RepoPaths.Fixture("emotion2vec/emotion2vec-tiny-safetensors");
+    static string Folder => RepoPaths.Fixture("emotion2vec/emotion2vec-tiny");
 
-    public static TheoryData<string> Formats => new() { "emotion2vec-tiny-safetensors" };
+    public static TheoryData<string> Formats => new() { "emotion2vec-tiny", "emotion2vec-tiny-safetensors" };
 
     [Theory]
     [MemberData(nameof(Formats))]
@@ -46,7 +46,8 @@ public sealed class Emotion2VecTests
         Assert.Equal(1.0, result.Overall!.Emotions.Sum(e => e.Probability), 6);
         var inspection = EmotionModels.Inspect(Folder);
         Assert.Equal("emotion2vec", inspection.Family);
-        Assert.Equal(["modality_encoders.AUDIO.decoder.proj.bias", "modality_encoders.AUDIO.decoder.proj.weight"], inspection.UnusedTensors);
+        Assert.Equal(["model.modality_encoders.AUDIO.decoder.proj.bias", "model.modality_encoders.AUDIO.decoder.proj.weight"], inspection.UnusedTensors);
+        Assert.Equal("F32 100%", inspection.Precision);
     }
 
     [Fact]

@@ -90,6 +90,7 @@ public static class PretrainedSpeechEncoder
     {
         SafeTensorsFile f => f.FilePath,
         ShardedSafeTensors s => s.IndexPath,
+        TorchCheckpointFile t => t.FilePath,
         _ => folder,
     };
 

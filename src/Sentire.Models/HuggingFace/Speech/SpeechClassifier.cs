@@ -216,7 +216,7 @@ public sealed class SpeechClassifier : Module
     }
 
     /// <summary>Elements per stored dtype as shares, largest first ("unknown" for an empty store).</summary>
-    static string Precision(ITensorStore store)
+    public static string Precision(ITensorStore store)
     {
         var counts = store.Keys.GroupBy(store.DTypeOf)
             .Select(g => (DType: g.Key, Elements: g.Sum(name => store.ShapeOf(name).Aggregate(1L, (n, s) => n * s)))).ToList();

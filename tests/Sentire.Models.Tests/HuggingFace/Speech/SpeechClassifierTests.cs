@@ -42,6 +42,8 @@ public sealed class SpeechClassifierTests
     {
         { "wav2vec2-seq-cls", "wav2vec2-seq-cls" },
         { "wav2vec2-seq-cls-f16", "wav2vec2-seq-cls" },
+        { "wav2vec2-seq-cls-bin", "wav2vec2-seq-cls" },
+        { "audeering-dim-sharded-bin", "audeering-dim" },
         { "hubert-seq-cls-weighted", "hubert-seq-cls-weighted" },
         { "wavlm-large-seq-cls-weighted", "wavlm-large-seq-cls-weighted" },
         { "data2vec-audio-seq-cls", "data2vec-audio-seq-cls" },
@@ -94,6 +96,9 @@ public sealed class SpeechClassifierTests
         Assert.Empty(superb.UnusedKeys);
         Assert.Equal("F16 100%", SpeechClassifier.Load(Folder("wav2vec2-seq-cls-f16")).StoredPrecision);
         Assert.Equal("F32 100%", superb.StoredPrecision);
+        var sharded = SpeechClassifier.Load(Folder("audeering-dim-sharded-bin"));
+        Assert.Equal(["wav2vec2.masked_spec_embed"], sharded.UnusedKeys);
+        Assert.Equal(EmotionOutputKind.Dimensional, sharded.Head.Output);
     }
 
     [Fact]
