@@ -11,7 +11,7 @@ public sealed record BatchPlan(Shard Shard, BatchOptions? Options);
 /// </summary>
 public sealed class BatchOptionSet
 {
-    readonly Option<string?> output = new("--out") { Description = "Append each file's record to this results file (.jsonl) as it is finished; a rerun skips files already recorded (same path, size and modification time)." };
+    readonly Option<string?> output = new("--out") { Description = "Append each file's record to this results file (.jsonl, or .csv with analyze --csv's columns) as it is finished; a rerun skips files already recorded (same path, size and modification time)." };
     readonly Option<bool> force = new("--force") { Description = "With --out: start the results file afresh and analyse every file." };
     readonly Option<bool> retryFailed = new("--retry-failed") { Description = "With --out: analyse again the files recorded as failures." };
     readonly Option<string?> shard = new("--shard") { Description = "Take share K of N (K/N, 0-based) of the inputs, by a hash of each path; default: SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX/SENTIRE_SHARD_COUNT when set." };
@@ -37,7 +37,7 @@ public sealed class BatchOptionSet
             if (parse.GetValue(force) || parse.GetValue(retryFailed)) { usage("--force and --retry-failed need --out"); return null; }
             return new BatchPlan(share, null);
         }
-        if (!path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)) { usage($"--out {path}: a results file ends in .jsonl"); return null; }
+        if (ResultLog.FormatOf(path) is null) { usage($"--out {path}: a results file ends in .jsonl or .csv"); return null; }
         return new BatchPlan(share, new BatchOptions(path, share, parse.GetValue(force), parse.GetValue(retryFailed)));
     }
 }

@@ -7,10 +7,16 @@ namespace Sentire.Cli.Batch;
 /// <param name="RetryFailed">analyse again the inputs whose records are failures</param>
 public sealed record BatchOptions(string OutPath, Shard Shard, bool Force = false, bool RetryFailed = false);
 
-/// <summary>One input's outcome: its record (the analyze --json object, or an error record) and its audio seconds.</summary>
-public readonly record struct BatchRecord(JsonObject Record, double AudioSeconds)
+/// <summary>One input's outcome: its record as analyze --json and --csv write it (or the error record and row), and its audio seconds.</summary>
+public readonly record struct BatchRecord(JsonObject Record, IReadOnlyList<string> CsvRows, double AudioSeconds)
 {
     public bool Failed => Record.ContainsKey("error");
+
+    public static BatchRecord Of(Models.Clap.FileAnalysis analysis, string? caption) =>
+        new(Models.Analysis.FileAnalysisJson.ToJson(analysis, caption), [.. Models.Analysis.FileAnalysisCsv.Rows(analysis)], analysis.DurationSeconds);
+
+    public static BatchRecord Error(string file, string error) =>
+        new(Models.Analysis.FileAnalysisJson.Error(file, error), [Models.Analysis.FileAnalysisCsv.ErrorRow(file, error)], 0);
 }
 
 /// <summary>
@@ -37,7 +43,7 @@ public static class BatchRun
             var stamp = stamps[i];
             if (results.IsDone(file, stamp, options.RetryFailed, out var failed)) { progress.Skipped(stamp?.Size ?? 0, failed); continue; }
             var outcome = analyze(file);
-            results.Append(outcome.Record, stamp);
+            results.Append(outcome, stamp);
             progress.Finished(stamp?.Size ?? 0, outcome.AudioSeconds, outcome.Failed);
         }
         progress.EndLine();

@@ -21,6 +21,9 @@ public readonly record struct FileStamp(long Size, DateTime ModifiedUtc)
     public string ModifiedText => ModifiedUtc.ToString("O", CultureInfo.InvariantCulture);
 }
 
+/// <summary>The two forms of a results file: JSON lines (analyze --json's objects) or CSV (analyze --csv's rows).</summary>
+public enum ResultFormat { Jsonl, Csv }
+
 /// <summary>What a results file says about one input: its last record's stamp and whether that record is an error.</summary>
 public sealed record RecordedFile(string File, FileStamp? Stamp, bool Failed);
 
@@ -30,6 +33,8 @@ public sealed record RecordedFile(string File, FileStamp? Stamp, bool Failed);
 /// <c>file_mtime</c>, the stamp of the input it was made from; a failure is <c>{"file", "error", file_size, file_mtime}</c>.
 /// Each record is written with one write call and flushed to disk, so a killed process leaves whole lines; a torn
 /// last line (a crash of the machine, a full disk) carries no newline and is cut off when the file is opened again.
+/// A <c>.csv</c> results file holds analyze --csv's header and rows (<see cref="Models.Analysis.FileAnalysisCsv"/>) with
+/// the two stamp columns appended to each row; a file's rows are written together in one write.
 /// A second run writing the same file is refused (two shards given one --out) by a lock on <c>results.jsonl.lock</c>. A file recorded twice (it changed, or a
 /// failure was retried) counts by its last record.
 /// </summary>
@@ -38,8 +43,22 @@ public sealed class ResultLog : IDisposable
     readonly FileStream stream, writerLock;
     readonly Dictionary<string, RecordedFile> recorded;
 
-    ResultLog(FileStream stream, FileStream writerLock, Dictionary<string, RecordedFile> recorded, long tornBytes)
+    /// <summary>The header of a CSV results file: analyze --csv's columns and the stamp.</summary>
+    public const string CsvHeader = Models.Analysis.FileAnalysisCsv.Header + "," + FileStamp.SizeField + "," + FileStamp.ModifiedField;
+
+    /// <summary>The form a results file's extension names (.jsonl or .csv), null for any other.</summary>
+    public static ResultFormat? FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {
+        ".jsonl" => ResultFormat.Jsonl,
+        ".csv" => ResultFormat.Csv,
+        _ => null,
+    };
+
+    public ResultFormat Format { get; }
+
+    ResultLog(FileStream stream, FileStream writerLock, Dictionary<string, RecordedFile> recorded, long tornBytes, ResultFormat format)
+    {
+        Format = format;
         this.stream = stream;
         this.writerLock = writerLock;
         this.recorded = recorded;
@@ -75,12 +94,18 @@ public sealed class ResultLog : IDisposable
         }
         try
         {
+            var format = FormatOf(path) ?? throw new ArgumentException($"{path}: a results file ends in .jsonl or .csv");
             long torn = CutTornTail(stream);
             stream.Position = 0;
             var recorded = new Dictionary<string, RecordedFile>(StringComparer.Ordinal);
-            foreach (var r in ReadRecords(stream, path)) recorded[r.File] = r;
+            foreach (var r in ReadRecords(stream, path, format)) recorded[r.File] = r;
+            if (format == ResultFormat.Csv && stream.Length == 0)
+            {
+                stream.Write(Encoding.UTF8.GetBytes(CsvHeader + "\n"));
+                stream.Flush(flushToDisk: true);
+            }
             stream.Seek(0, SeekOrigin.End);
-            return new ResultLog(stream, writerLock, recorded, torn);
+            return new ResultLog(stream, writerLock, recorded, torn, format);
         }
         catch
         {
@@ -100,16 +125,26 @@ public sealed class ResultLog : IDisposable
         return !(r.Failed && retryFailed);
     }
 
-    /// <summary>Appends one record (a JSON object, written as one line) and flushes it to disk.</summary>
-    public void Append(JsonObject record, FileStamp? stamp)
+    /// <summary>Appends one file's record (a JSON line, or its CSV rows) with one write and flushes it to disk.</summary>
+    public void Append(BatchRecord outcome, FileStamp? stamp)
     {
-        record[FileStamp.SizeField] = stamp?.Size;
-        record[FileStamp.ModifiedField] = stamp?.ModifiedText;
-        var bytes = Encoding.UTF8.GetBytes(Models.Analysis.FileAnalysisJson.Serialize(record) + "\n");
-        stream.Write(bytes);
+        var record = outcome.Record;
+        string text;
+        if (Format == ResultFormat.Jsonl)
+        {
+            record[FileStamp.SizeField] = stamp?.Size;
+            record[FileStamp.ModifiedField] = stamp?.ModifiedText;
+            text = Models.Analysis.FileAnalysisJson.Serialize(record) + "\n";
+        }
+        else
+        {
+            var stampColumns = stamp is { } s ? string.Create(CultureInfo.InvariantCulture, $",{s.Size},{s.ModifiedText}") : ",,";
+            text = string.Concat(outcome.CsvRows.Select(row => row + stampColumns + "\n"));
+        }
+        stream.Write(Encoding.UTF8.GetBytes(text));
         stream.Flush(flushToDisk: true);
         var file = record["file"]!.GetValue<string>();
-        recorded[file] = new RecordedFile(file, stamp, record.ContainsKey("error"));
+        recorded[file] = new RecordedFile(file, stamp, outcome.Failed);
     }
 
     /// <summary>Suffix of the lock file beside the log, there while a run writes it.</summary>
@@ -152,7 +187,7 @@ public sealed class ResultLog : IDisposable
     public static IEnumerable<RecordedFile> ReadRecords(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        foreach (var r in ReadRecords(stream, path)) yield return r;
+        foreach (var r in ReadRecords(stream, path, FormatOf(path) ?? ResultFormat.Jsonl)) yield return r;
     }
 
     /// <summary>Every whole line of a results file with its 1-based number, as read by <see cref="ReadRecords(string)"/>.</summary>
@@ -170,13 +205,33 @@ public sealed class ResultLog : IDisposable
         }
     }
 
-    static IEnumerable<RecordedFile> ReadRecords(Stream stream, string path)
+    static IEnumerable<RecordedFile> ReadRecords(Stream stream, string path, ResultFormat format)
     {
         foreach (var (number, text) in ReadLines(stream))
         {
             if (string.IsNullOrWhiteSpace(text)) continue;
-            yield return Parse(text, path, number);
+            if (format == ResultFormat.Jsonl) { yield return Parse(text, path, number); continue; }
+            if (number == 1)
+            {
+                if (text != CsvHeader)
+                    throw new InvalidDataException($"{path}:1: the header is not a results file's ({CsvHeader}); use another --out, or --force to start it afresh");
+                continue;
+            }
+            yield return ParseCsvRow(text, path, number);
         }
+    }
+
+    /// <summary>File, stamp and failure of one CSV row (the file's first column, status third, the stamp last).</summary>
+    static RecordedFile ParseCsvRow(string line, string path, int number)
+    {
+        var fields = InputManifest.CsvFields(line);
+        int columns = CsvHeader.Split(',').Length;
+        if (fields.Count != columns) throw new InvalidDataException($"{path}:{number}: {fields.Count} fields, expected {columns}");
+        FileStamp? stamp = null;
+        if (long.TryParse(fields[^2], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+            && DateTime.TryParseExact(fields[^1], "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var modified))
+            stamp = new FileStamp(size, modified.ToUniversalTime());
+        return new RecordedFile(fields[0], stamp, fields[2] == Models.Analysis.FileAnalysisJson.ErrorStatus);
     }
 
     /// <summary>File, stamp and failure of one record line.</summary>

@@ -85,17 +85,17 @@ public static class AnalyzeCommand
             {
                 return Batch.BatchRun.Run([.. Batch.BatchInputs.Expand(named).Where(plan.Shard.Contains)], file =>
                 {
-                    if (!File.Exists(file)) return new(FileAnalysisJson.Error(file, Batch.BatchInputs.Problem(file)), 0);
+                    if (!File.Exists(file)) return Batch.BatchRecord.Error(file, Batch.BatchInputs.Problem(file));
                     try
                     {
                         var result = recognizer.AnalyzeFile(file, labelList, promptTemplate);
                         var text = captioner is not null && result.Overall is not null ? captioner.CaptionFile(file, language) : null;
-                        return new(FileAnalysisJson.ToJson(result, text), result.DurationSeconds);
+                        return Batch.BatchRecord.Of(result, text);
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
                         // One file never stops a batch: whatever went wrong with it is its record's error.
-                        return new(FileAnalysisJson.Error(file, e.Message), 0);
+                        return Batch.BatchRecord.Error(file, e.Message);
                     }
                 }, batchOptions, Console.Error, live: !Console.IsErrorRedirected) > 0 ? 1 : 0;
             }

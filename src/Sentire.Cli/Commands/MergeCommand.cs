@@ -25,6 +25,8 @@ public static class MergeCommand
             var paths = ExpandResults(parse.GetValue(results)!, out var notFound);
             if (notFound.Count > 0) return Usage($"no results file {string.Join(", ", notFound)}");
             var outPath = parse.GetValue(output)!;
+            if (paths.Append(outPath).FirstOrDefault(p => ResultLog.FormatOf(p) != ResultFormat.Jsonl) is { } other)
+                return Usage($"{other}: merge reads and writes .jsonl results files (give the shards --out results-K.jsonl)");
             if (paths.Any(p => Path.GetFullPath(p) == Path.GetFullPath(outPath))) return Usage($"--out {outPath} is one of the results files being merged");
 
             List<string>? expected = null;

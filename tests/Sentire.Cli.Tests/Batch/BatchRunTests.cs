@@ -70,6 +70,32 @@ public sealed class BatchRunTests
     }
 
     [Fact]
+    public void ACsvResultsFileHasAnalyzeCsvRowsWithTheStampAndResumes()
+    {
+        var dir = Clips(2);
+        File.WriteAllText(Path.Combine(dir, "bad.wav"), "RIFF\x10\0\0\0WAVEjunk");
+        var results = Path.Combine(dir, "results.csv");
+        var (exit, _, err) = CliRunner.Run("analyze", dir, "--model", Model, "--out", results);
+        Assert.Equal(1, exit);
+        var (_, csv, _) = CliRunner.Run("analyze", dir, "--model", Model, "--csv");
+        var expected = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var rows = Lines(results);
+        Assert.Equal(expected[0] + ",file_size,file_mtime", rows[0]);
+        Assert.Equal(expected.Length, rows.Length);
+        for (int i = 1; i < rows.Length; i++)
+        {
+            var file = rows[i].Split(',')[0];
+            var stamp = new FileInfo(file);
+            Assert.Equal(expected[i] + $",{stamp.Length},{stamp.LastWriteTimeUtc:O}", rows[i]);
+        }
+        (exit, _, err) = CliRunner.Run("analyze", dir, "--model", Model, "--out", results);
+        Assert.Equal(1, exit);
+        Assert.Contains("0 analysed, 3 already in", err);
+        Assert.Equal(rows, Lines(results));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public void ARunKilledMidwayAndResumedWritesWhatAnUninterruptedRunWrites()
     {
         const int count = 24;
