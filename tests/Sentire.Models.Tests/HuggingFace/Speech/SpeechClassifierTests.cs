@@ -140,6 +140,36 @@ public sealed class SpeechClassifierTests
     }
 
     [Fact]
+    public void LongFilesAreScoredPerSegmentAndOverallIsTheirMean()
+    {
+        // 35 s: 2 s of a demo clip every 10 s -> 4 voice-activity segments (FileSegmentation), as for Sentire's own models.
+        var clip = Samples16k(Golden("wav2vec2-seq-cls").Clips[0]).AsSpan(0, 2 * 16000).ToArray();
+        var samples = new float[35 * 16000];
+        for (int burst = 0; burst < 4; burst++) clip.CopyTo(samples, burst * 160000);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("sentire-long").FullName, "long.wav");
+        WavWriter.Write(path, AudioClip.FromMono(samples, 16000), WavEncoding.Float32);
+
+        var categorical = EmotionModels.Load(Folder("wav2vec2-seq-cls"));
+        var result = categorical.AnalyzeFile(path);
+        Assert.Equal(4, result.Segments.Count);
+        foreach (var label in categorical.Labels)
+            Assert.Equal(result.Segments.Average(s => s.Emotions.Single(e => e.Label == label).Probability),
+                result.Overall!.Emotions.Single(e => e.Label == label).Probability, 6);
+        var model = SpeechClassifier.Load(Folder("wav2vec2-seq-cls"));
+        var first = result.Segments[0];
+        var direct = LogitsProcessors.Softmax(model.Predict(samples.AsSpan((int)Math.Round(first.StartSeconds * 16000), (int)Math.Round((first.EndSeconds - first.StartSeconds) * 16000))));
+        for (int k = 0; k < direct.Length; k++)
+            Assert.Equal(direct[k], first.Emotions.Single(e => e.Label == model.Head.Labels[k]).Probability, 4);
+
+        var dims = EmotionModels.Load(Folder("audeering-dim")).AnalyzeFile(path);
+        Assert.Equal(4, dims.Segments.Count);
+        Assert.All(dims.Segments, s => Assert.Empty(s.Emotions));
+        Assert.Equal(dims.Segments.Average(s => s.Dimensions!.Arousal), dims.Dimensions!.Arousal, 6);
+        Assert.Equal(dims.Segments.Average(s => s.Dimensions!.Valence), dims.Dimensions.Valence, 6);
+        Assert.Equal(dims.Segments.Average(s => s.Dimensions!.Dominance), dims.Dimensions.Dominance, 6);
+    }
+
+    [Fact]
     public void ClosedSetModelsRefuseLabelsAndTemplates()
     {
         var analyzer = EmotionModels.Load(Folder("wav2vec2-seq-cls"));
