@@ -98,7 +98,8 @@ public static class MergeCommand
     static string ErrorOf(string line) =>
         System.Text.Json.Nodes.JsonNode.Parse(line)?["error"]?.GetValue<string>() ?? "(no message)";
 
-    /// <summary>Results files named directly or by a glob the shell did not expand (results-*.jsonl in a job script).</summary>
+    /// <summary>Results files named directly or by a glob the shell did not expand (results-*.jsonl in a job script),
+    /// matched as analyze matches its inputs (<see cref="InputExpansion.Glob"/>).</summary>
     static List<string> ExpandResults(IEnumerable<string> names, out List<string> notFound)
     {
         var found = new List<string>();
@@ -106,10 +107,9 @@ public static class MergeCommand
         foreach (var name in names)
         {
             if (File.Exists(name)) { found.Add(name); continue; }
-            var folder = Path.GetDirectoryName(name) is { Length: > 0 } d ? d : ".";
-            var matches = name.IndexOfAny(['*', '?']) >= 0 && Directory.Exists(folder) ? Directory.GetFiles(folder, Path.GetFileName(name)) : [];
-            if (matches.Length == 0) notFound.Add(name);
-            else found.AddRange(matches.Select(m => Path.GetDirectoryName(name) is { Length: > 0 } ? m : Path.GetFileName(m)).Order(StringComparer.Ordinal));
+            var matches = InputExpansion.IsGlob(name) ? InputExpansion.Glob(name).Where(File.Exists).ToList() : [];
+            if (matches.Count == 0) notFound.Add(name);
+            else found.AddRange(matches);
         }
         return found;
     }
