@@ -56,11 +56,50 @@ public sealed class RecipeLoaderTests
         RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["encoder.prosody=true"]).Validate("t.yaml");
     }
 
+    /// <summary>Every recipe in recipes/, the class that reads it and the name it declares (a new recipe is added here).</summary>
+    static readonly (string File, Func<string, string> LoadAndValidate, string Name)[] ShippedRecipes =
+    [
+        ("dimensions-small.yaml", Load<Sentire.Training.Dimensions.DimensionsRecipe>(r => r.Name, (r, p) => r.Validate(p)), "dimensions-small"),
+        ("dimensions-small-v2.yaml", Load<Sentire.Training.Dimensions.DimensionsRecipe>(r => r.Name, (r, p) => r.Validate(p)), "dimensions-small-v2"),
+        ("emotion-clap-small.yaml", Load<ClapRecipe>(r => r.Name, (r, p) => r.Validate(p)), "emotion-clap-small"),
+        ("emotion-clap-small-v2.yaml", Load<ClapRecipe>(r => r.Name, (r, p) => r.Validate(p)), "emotion-clap-small-v2"),
+        ("emotion-pretrained-example.yaml", Load<ClapRecipe>(r => r.Name, (r, p) => r.Validate(p)), "emotion-pretrained-example"),
+        ("emotion-results.yaml", Load<ClapRecipe>(r => r.Name, (r, p) => r.Validate(p)), "emotion-results"),
+        ("secap-lm.yaml", Load<Sentire.Training.Secap.SecapLmRecipe>(r => r.Name, (r, p) => r.Validate(p)), "secap-lm"),
+        ("secap-small.yaml", Load<Sentire.Training.Secap.SecapRecipe>(r => r.Name, (r, p) => r.Validate(p)), "secap-small"),
+        ("student-tiny.yaml", Load<Sentire.Training.Distillation.StudentRecipe>(r => r.Name, (r, p) => r.Validate(p)), "emotion-student-tiny"),
+    ];
+
+    static Func<string, string> Load<T>(Func<T, string> name, Action<T, string> validate) where T : new() => path =>
+    {
+        var recipe = RecipeLoader.Load<T>(path);
+        validate(recipe, path);
+        return name(recipe);
+    };
+
+    static string RecipesFolder => Path.Combine(Sentire.Tests.Common.RepoPaths.Root, "recipes");
+
     [Fact]
     public void ShippedRecipesLoadAndValidate()
     {
-        foreach (var path in Directory.GetFiles(Path.Combine(Sentire.Tests.Common.RepoPaths.Root, "recipes"), "*clap*.yaml"))
-            RecipeLoader.Load<ClapRecipe>(path).Validate(path);
+        foreach (var (file, loadAndValidate, name) in ShippedRecipes)
+            Assert.Equal(name, loadAndValidate(Path.Combine(RecipesFolder, file)));
+    }
+
+    [Fact]
+    public void EveryRecipeFileIsListedInShippedRecipes()
+    {
+        var onDisk = Directory.GetFiles(RecipesFolder, "*.yaml").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(onDisk, ShippedRecipes.Select(r => r.File).Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
+    public void AShippedRecipeThatNoLongerValidatesFailsTheCheck()
+    {
+        // The check above can fail: the same loader on a copy of a shipped recipe with a broken value throws.
+        var path = Path.Combine(RecipesFolder, "emotion-clap-small.yaml");
+        var broken = RecipeLoader.Parse<ClapRecipe>(File.ReadAllText(path), path, ["alpha=2"]);
+        Assert.Contains("alpha must be in [0, 1]", Assert.Throws<RecipeException>(() => broken.Validate(path)).Message);
     }
 }
 
