@@ -34,6 +34,7 @@ public static class Program
                      VersionCommand.Create(),
                      ExportCommand.Create(),
                      InspectCommand.Create(),
+                     ServeCommand.Create(),
                  })
             root.Subcommands.Add(command);
         // `sentire --version` prints what `sentire version` prints.

@@ -45,6 +45,10 @@ public interface IEmotionAnalyzer
 
     /// <summary>Decodes and analyses one file under the rules of <see cref="FileSegmentation"/>.</summary>
     FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null);
+
+    /// <summary>Analyses a decoded file (an upload, a live stream) as <see cref="AnalyzeFile"/> does; the analysis names it
+    /// by the clip's <see cref="AudioClip.Source"/>.</summary>
+    FileAnalysis AnalyzeClip(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null);
 }
 
 /// <summary>
@@ -180,12 +184,5 @@ public static class FileSegmentation
         long max = (long)(SegmentSeconds * rate);
         int parts = (int)((length + max - 1) / max);
         return [.. Enumerable.Range(0, parts).Select(p => new Segment(length * p / parts, length * (p + 1) / parts, rate))];
-    }
-
-    /// <summary>Reads and conditions a file to the model's mono rate; a truncated file gives what it holds and says so.</summary>
-    public static (float[] Samples, Truncation? Truncation) Read(string path, LogMelFrontEnd frontEnd)
-    {
-        var clip = AudioFile.Read(path);
-        return (frontEnd.Condition(clip), clip.Truncation);
     }
 }

@@ -41,6 +41,59 @@ public static class AudioFile
         };
     }
 
+    /// <summary>
+    /// Decodes a whole file held in memory (an upload) as <see cref="Read(string)"/> decodes it from disk, with the same
+    /// errors naming <paramref name="name"/>: WAV and FLAC in memory, anything else through ffmpeg from a temporary file.
+    /// Audio longer than <paramref name="maxSeconds"/> is refused with <see cref="AudioTooLongException"/> before it is
+    /// decoded when the header gives the length (WAV, FLAC), else once ffmpeg has decoded just past the limit.
+    /// </summary>
+    public static AudioClip Decode(byte[] bytes, string name, double maxSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (bytes.Length == 0) throw new AudioFormatException(name, "empty file (0 bytes)");
+        var container = Detect(bytes);
+        if (container == AudioContainer.Wav)
+        {
+            var layout = WavReader.ReadLayout(bytes, name);   // a broken header fails here as in Read(path)
+            if (layout.Format != WavSampleFormat.Other)
+            {
+                CheckLength(name, layout.SampleRate > 0 ? (double)layout.Frames / layout.SampleRate : 0, maxSeconds);
+                return WavReader.Read(bytes, name);
+            }
+        }
+        if (container == AudioContainer.Flac)
+        {
+            var info = FlacDecoder.ReadStreamInfo(bytes, name);
+            if (info.TotalSamples > 0) CheckLength(name, (double)info.TotalSamples / info.SampleRate, maxSeconds);
+            var flac = FlacDecoder.Decode(bytes, name);
+            CheckLength(name, flac.DurationSeconds, maxSeconds);
+            return flac;
+        }
+        var folder = Directory.CreateTempSubdirectory("sentire-upload-");
+        try
+        {
+            // the name's extension guides ffmpeg's format probe as it does for the file on disk
+            var extension = Path.GetExtension(name);
+            var path = Path.Combine(folder.FullName, "upload" + (extension.Length <= 8 && extension.Skip(1).All(char.IsAsciiLetterOrDigit) ? extension : ""));
+            File.WriteAllBytes(path, bytes);
+            AudioClip clip;
+            // a quarter second past the limit tells a clip longer than the limit from one just as long
+            try { clip = FfmpegDecoder.Default.Decode(path, double.IsFinite(maxSeconds) ? maxSeconds + CutMargin : null); }
+            catch (AudioFormatException e) { throw new AudioFormatException(name, e.Reason.Replace(path, name, StringComparison.Ordinal), e); }
+            if (clip.DurationSeconds > maxSeconds)
+                throw new AudioTooLongException(name, clip.DurationSeconds < maxSeconds + CutMargin - 0.01 ? clip.DurationSeconds : null, maxSeconds);
+            return new AudioClip(clip.Samples, clip.SampleRate, clip.Channels, name, AudioContainer.Ffmpeg);
+        }
+        finally { folder.Delete(recursive: true); }
+    }
+
+    const double CutMargin = 0.25;
+
+    static void CheckLength(string name, double seconds, double maxSeconds)
+    {
+        if (seconds > maxSeconds) throw new AudioTooLongException(name, seconds, maxSeconds);
+    }
+
     /// <summary>The container named by the first bytes: Wav, Flac, or Ffmpeg for anything else.</summary>
     public static AudioContainer Detect(ReadOnlySpan<byte> header)
     {

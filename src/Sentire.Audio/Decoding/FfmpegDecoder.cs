@@ -17,9 +17,10 @@ public sealed class FfmpegDecoder
 
     public bool IsAvailable => Executable is not null && File.Exists(Executable);
 
-    /// <summary>Decodes the audio file at <paramref name="path"/> (its first audio stream).</summary>
+    /// <summary>Decodes the audio file at <paramref name="path"/> (its first audio stream); with
+    /// <paramref name="maxSeconds"/>, ffmpeg stops after that much audio (<c>-t</c>), so a clip that long was cut.</summary>
     /// <exception cref="AudioFormatException">ffmpeg is missing or cannot decode the file.</exception>
-    public AudioClip Decode(string path)
+    public AudioClip Decode(string path, double? maxSeconds = null)
     {
         if (!IsAvailable)
             throw new AudioFormatException(path,
@@ -30,7 +31,8 @@ public sealed class FfmpegDecoder
 
         var result = ExternalProcess.Run(Executable!,
             ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", Path.GetFullPath(path),
-             "-map", "0:a:0", "-vn", "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"]);
+             "-map", "0:a:0", "-vn", .. (maxSeconds is { } t ? new[] { "-t", t.ToString("R", System.Globalization.CultureInfo.InvariantCulture) } : []),
+             "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"]);
         if (result.ExitCode != 0 || result.StandardOutput.Length == 0)
             throw new AudioFormatException(path, $"ffmpeg could not decode it (exit code {result.ExitCode}): {result.LastErrorLine}");
         var clip = WavReader.Read(result.StandardOutput, path);

@@ -33,22 +33,14 @@ public static class AnalyzeCommand
         batch.AddTo(command);
         command.SetAction(parse =>
         {
-            IReadOnlyList<string>? labelList = null;
-            if (parse.GetValue(labels) is { } l)
-            {
-                labelList = EmotionLabels.Parse(l, out var repeated);
-                if (labelList.Count == 0) return Usage("--labels is empty: give at least one label, e.g. --labels happy,sad");
-                if (repeated.Count > 0)
-                    Console.Error.WriteLine($"sentire analyze: warning: --labels repeats {string.Join(", ", repeated)} (labels are compared ignoring case); using {string.Join(",", labelList)}");
-            }
-            var promptTemplate = parse.GetValue(template);
-            if (promptTemplate is not null && !promptTemplate.Contains("{label}", StringComparison.Ordinal))
-                return Usage($"--template '{promptTemplate}' has no {{label}} placeholder");
+            if (AnalysisOptions.Parse(parse.GetValue(labels), parse.GetValue(template), parse.GetValue(lang), out var problem, out var repeated) is not { } options)
+                return Usage(problem!);
+            var (labelList, promptTemplate, language) = (options.Labels, options.PromptTemplate, options.Language);
+            if (repeated.Count > 0)
+                Console.Error.WriteLine($"sentire analyze: warning: --labels repeats {string.Join(", ", repeated)} (labels are compared ignoring case); using {string.Join(",", labelList!)}");
             int topCount = parse.GetValue(top);
             if (topCount < 1) return Usage($"--top must be at least 1, got {topCount}");
             if (parse.GetValue(json) && parse.GetValue(csv)) return Usage("choose one of --json and --csv");
-            var language = parse.GetValue(lang)!;
-            if (language is not ("en" or "zh")) return Usage($"--lang must be en or zh, got '{language}'");
             if (parse.GetValue(caption) && parse.GetValue(csv)) return Usage("--caption works with text and --json output, not --csv");
 
             List<string> named = [.. parse.GetValue(inputs) ?? []];
@@ -79,7 +71,7 @@ public static class AnalyzeCommand
             }
 
             var output = parse.GetValue(json) ? Format.Json : parse.GetValue(csv) ? Format.Csv : Format.Text;
-            if (recognizer.DimensionsProblem is { } problem && recognizer is not EmotionRecognizer { Config.Dimensions: null } && !published)
+            if (recognizer.DimensionsProblem is { } dimensionsProblem && recognizer is not EmotionRecognizer { Config.Dimensions: null } && !published)
                 Console.Error.WriteLine($"sentire analyze: warning: no arousal/valence/dominance: {problem}");
             if (plan.Options is { } batchOptions)
             {

@@ -43,7 +43,7 @@ public static class CaptionCommand
         command.SetAction(parse =>
         {
             var language = parse.GetValue(lang)!;
-            if (language is not ("en" or "zh")) return Usage($"--lang must be en or zh, got '{language}'");
+            if (Models.Analysis.AnalysisOptions.LanguageProblem(language) is { } badLanguage) return Usage(badLanguage);
             var options = new CaptionOptions
             {
                 Decoding = new GenerationOptions

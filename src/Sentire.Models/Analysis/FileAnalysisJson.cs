@@ -60,20 +60,24 @@ public static class FileAnalysisJson
         if (a.Segments.Count > 0)
         {
             var segments = new JsonArray();
-            foreach (var s in a.Segments)
-            {
-                var segment = new JsonObject
-                {
-                    ["start"] = Number(s.StartSeconds, 2),
-                    ["end"] = Number(s.EndSeconds, 2),
-                    ["emotions"] = Emotions(s),
-                };
-                AddDimensions(segment, s.Dimensions);
-                segments.Add(segment);
-            }
+            foreach (var s in a.Segments) segments.Add(Segment(s));
             obj["segments"] = segments;
         }
         return obj;
+    }
+
+    /// <summary>One stretch of a timeline (a segment of a long file, a window of a live stream): start, end, emotions,
+    /// [arousal, valence, dominance].</summary>
+    public static JsonObject Segment(EmotionPrediction s)
+    {
+        var segment = new JsonObject
+        {
+            ["start"] = Number(s.StartSeconds, 2),
+            ["end"] = Number(s.EndSeconds, 2),
+            ["emotions"] = Emotions(s),
+        };
+        AddDimensions(segment, s.Dimensions);
+        return segment;
     }
 
     /// <summary>The status of a file that could not be analysed.</summary>

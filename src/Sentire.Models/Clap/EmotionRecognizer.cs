@@ -117,9 +117,13 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
 
     /// <summary>Decodes and analyses one file under the rules of <see cref="FileSegmentation"/>; the overall prediction of
     /// a long recording scores the mean of its segments' embeddings.</summary>
-    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null) =>
+        AnalyzeClip(AudioFile.Read(path), labels, promptTemplate);
+
+    public FileAnalysis AnalyzeClip(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
-        var (samples, truncation) = FileSegmentation.Read(path, frontEnd);
+        var path = clip.Source;
+        var (samples, truncation) = (frontEnd.Condition(clip), clip.Truncation);
         int rate = Config.FrontEnd.SampleRate;
         var list = labels ?? Config.Labels;
         var template = promptTemplate ?? Config.PromptTemplate;

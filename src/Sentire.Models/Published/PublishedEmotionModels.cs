@@ -133,10 +133,13 @@ public sealed class PublishedEmotionAnalyzer : IEmotionAnalyzer
         return Prediction(0, (double)samples.Length / SampleRate, Model.Score(samples));
     }
 
-    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null) =>
+        AnalyzeClip(AudioFile.Read(path), labels, promptTemplate);
+
+    public FileAnalysis AnalyzeClip(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
         CheckClosedSet(labels, promptTemplate);
-        var clip = AudioFile.Read(path);
+        var path = clip.Source;
         var samples = conditioner.Apply(clip);
         int rate = SampleRate;
         return FileSegmentation.Analyze(path, samples, rate, _ => Prediction(0, (double)samples.Length / rate, Model.Score(samples)), speech =>

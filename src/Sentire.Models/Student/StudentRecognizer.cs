@@ -44,10 +44,14 @@ public sealed class StudentRecognizer : IEmotionAnalyzer
         return Predict(samples, 0, samples.Length, Columns(labels, promptTemplate));
     }
 
-    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null) =>
+        AnalyzeClip(AudioFile.Read(path), labels, promptTemplate);
+
+    public FileAnalysis AnalyzeClip(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
         var columns = Columns(labels, promptTemplate);
-        var (samples, truncation) = FileSegmentation.Read(path, Student.FrontEnd);
+        var path = clip.Source;
+        var (samples, truncation) = (Student.FrontEnd.Condition(clip), clip.Truncation);
         int rate = SampleRate;
         return FileSegmentation.Analyze(path, samples, rate, _ => Predict(samples, 0, samples.Length, columns), speech =>
         {
