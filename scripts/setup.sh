@@ -2,8 +2,9 @@
 # Installs the system packages Sentire uses on a Debian machine (idempotent; needs root or sudo).
 # libopenblas0-pthread: fast GEMM (a managed SIMD GEMM is used when it is absent).
 # ffmpeg, flac: decoding of non-WAV/FLAC formats and the bit-exactness tests of our FLAC decoder.
+# chromium: the browser test of the `sentire serve` page (driven by PuppeteerSharp; no browser is downloaded).
 set -euo pipefail
-pkgs=(libopenblas0-pthread ffmpeg flac)
+pkgs=(libopenblas0-pthread ffmpeg flac chromium)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -123,19 +123,24 @@ function renderAnalysis(a, name) {
 }
 
 // Emotion-over-time chart: one line per label that ever ranks in the top three, x = time, y = probability.
-function drawChart(points) {
+// Live mode shows the last 30 s on an axis at least 10 s long, so the first points do not fill the whole width.
+function drawChart(points, live) {
   $('timeline').hidden = false;
   const svg = $('chart');
   const W = 640, H = 180, pad = 22;
   svg.dataset.points = String(points.length);
-  if (!points.length) { svg.innerHTML = ''; return; }
-  const t0 = points[0].start, t1 = Math.max(points[points.length - 1].end, t0 + 1);
+  if (!points.length) { svg.innerHTML = ''; $('legend').textContent = ''; return; }
+  const last = points[points.length - 1].end;
+  const t0 = live ? Math.max(0, last - 30) : points[0].start;
+  const t1 = live ? Math.max(last, t0 + 10) : Math.max(last, t0 + 1);
+  if (live) points = points.filter(p => p.start >= t0);
   const x = (t) => pad + (W - 2 * pad) * (t - t0) / (t1 - t0);
   const y = (p) => H - pad - (H - 2 * pad) * p;
   const labels = new Set();
   for (const pt of points) pt.emotions.slice(0, 3).forEach(e => labels.add(e.label));
   let html = '';
   for (const g of [0, 0.5, 1]) html += `<line class="grid-line" x1="${pad}" x2="${W - pad}" y1="${y(g)}" y2="${y(g)}"/>`;
+  html += `<text class="axis" x="${pad + 2}" y="${y(1) - 5}">100%</text>`;
   html += `<text class="axis" x="${pad}" y="${H - 5}">${t0.toFixed(0)} s</text><text class="axis" x="${W - pad}" y="${H - 5}" text-anchor="end">${t1.toFixed(0)} s</text>`;
   for (const label of labels) {
     const coords = points.map(pt => {
@@ -175,14 +180,19 @@ async function startLive() {
   socket.onerror = () => setStatus('The live connection failed.', true);
   socket.onclose = () => { if (state.live && state.live.socket === socket) finishLive(); };
   node.port.onmessage = (ev) => { if (socket.readyState === WebSocket.OPEN) socket.send(ev.data); };
+  // a silent path to the output keeps the worklet pulled by the audio graph in every browser
+  const mute = audio.createGain();
+  mute.gain.value = 0;
   source.connect(node);
+  node.connect(mute).connect(audio.destination);
   $('live').classList.add('on');
   $('live-text').textContent = 'Stop recording';
   $('result').hidden = false;
   $('source').textContent = 'Live microphone';
   $('caption').hidden = true;
   $('timeline').hidden = false;
-  drawChart([]);
+  drawChart([], true);
+  $('prosody').textContent = 'Pitch, loudness and rate come with the summary when you stop.';
   setStatus('Listening… speak for a couple of seconds.');
 }
 
@@ -195,7 +205,7 @@ function onStreamMessage(m) {
       renderEmotions(m.emotions);
       renderDimensions(m);
       live.points.push(m);
-      drawChart(live.points.slice(-120));
+      drawChart(live.points, true);
       setStatus('Listening…');
     } else setStatus('Listening… (no voice in the last window)');
   } else if (m.type === 'summary') {
