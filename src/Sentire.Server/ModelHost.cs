@@ -39,7 +39,7 @@ public sealed class ModelHost
             if (Options.CaptionModelFolder is { } captions) Captioner = EmotionCaptioner.Load(captions);
             Analyzer = analyzer;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             LoadError = e.Message;
         }
