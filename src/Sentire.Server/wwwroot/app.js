@@ -50,7 +50,7 @@ async function analyzeFile(file) {
       return;
     }
     renderAnalysis(body, file.name);
-    setStatus(body.status === 'ok' ? 'Done.' : (body.status === 'silent' ? 'The file is silent.' : 'The file is too short to judge.'));
+    setStatus(body.status === 'ok' ? (body.warning ? 'Done. ' + body.warning : 'Done.') : (body.status === 'silent' ? 'The file is silent.' : 'The file is too short to judge.'));
   } catch (e) { setStatus('The request failed: ' + e.message, true); }
 }
 
@@ -101,10 +101,11 @@ function renderDimensions(o) {
 function describeProsody(p) {
   if (!p) return 'No prosody for this clip.';
   const parts = [];
-  if (p.pitch_hz != null) parts.push(`<b>${p.pitch_level}</b> pitch (${Math.round(p.pitch_hz)} Hz${p.pitch_variation_semitones != null ? `, varying by ${p.pitch_variation_semitones.toFixed(1)} semitones` : ''})`);
+  const level = (l) => l ? `<b>${l}</b> ` : '';
+  if (p.pitch_hz != null) parts.push(`${level(p.pitch_level)}pitch (${Math.round(p.pitch_hz)} Hz${p.pitch_variation_semitones != null ? `, varying by ${p.pitch_variation_semitones.toFixed(1)} semitones` : ''})`);
   else parts.push('no voiced pitch');
-  if (p.loudness_dbfs != null) parts.push(`<b>${p.loudness_level}</b> loudness (${p.loudness_dbfs.toFixed(1)} dBFS)`);
-  if (p.syllables_per_second != null) parts.push(`a <b>${p.rate_level}</b> rate (${p.syllables_per_second.toFixed(1)} syllables/s)`);
+  if (p.loudness_dbfs != null) parts.push(`${level(p.loudness_level)}loudness (${p.loudness_dbfs.toFixed(1)} dBFS)`);
+  if (p.articulation_rate != null) parts.push(`a ${level(p.rate_level)}rate (${p.articulation_rate.toFixed(1)} syllables/s while speaking)`);
   const sentence = 'A voice with ' + parts.join(', ') + '.';
   return p.words && p.words.length ? `${sentence} In a word: ${p.words.join(', ')}.` : sentence;
 }
