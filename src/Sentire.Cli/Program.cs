@@ -4,6 +4,7 @@ using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Sentire.Cli.Commands;
+using Spectre.Console;
 
 namespace Sentire.Cli;
 
@@ -39,6 +40,10 @@ public static class Program
             root.Subcommands.Add(command);
         // `sentire --version` prints what `sentire version` prints.
         foreach (var option in root.Options.OfType<VersionOption>()) option.Action = new PrintVersion();
+        // Tables, progress and colour: codes only on a terminal without NO_COLOR, the width of COLUMNS or the terminal.
+        AnsiConsole.Console = Terminal.ForStandardOutput();
+        foreach (var option in root.Options.OfType<HelpOption>())
+            if (option.Action is HelpAction help) help.MaxWidth = Math.Min(Terminal.Width(!Console.IsOutputRedirected, Environment.GetEnvironmentVariable), 200);
         try
         {
             var parse = root.Parse(args);

@@ -39,7 +39,7 @@ public interface IEmotionAnalyzer
     string? RequestProblem(IReadOnlyList<string>? labels, string? promptTemplate)
     {
         if (labels is null) return null;
-        try { Analysis.EmotionLabels.EnsureValid(labels); return null; }
+        try { Analysis.LabelList.EnsureValid(labels); return null; }
         catch (ArgumentException e) { return e.Message; }
     }
 

@@ -57,7 +57,7 @@ public static class CaptionCommand
             if (ConsensusChooser(parse.GetValue(consensusBy)!, language, out var chooser) is { } bad) return Usage(bad);
             options = options with { ConsensusChooser = chooser };
             try { options.Decoding.Validate(); }
-            catch (ArgumentException e) { return Usage(e.Message); }
+            catch (ArgumentException e) { return Usage(UsageMessages.Of(e, DecodingOptionNames)); }
             var expansion = InputExpansion.Expand(parse.GetValue(inputs)!);
             EmotionCaptioner captioner;
             try { captioner = EmotionCaptioner.Load(ResolveModel(parse.GetValue(model))); }
@@ -79,6 +79,13 @@ public static class CaptionCommand
         });
         return command;
     }
+
+    /// <summary>The option that sets each <see cref="GenerationOptions"/> property, for its errors.</summary>
+    public static readonly IReadOnlyDictionary<string, string> DecodingOptionNames = new Dictionary<string, string>
+    {
+        ["MaxNewTokens"] = "--max-tokens", ["BeamSize"] = "--beam", ["Temperature"] = "--temperature", ["TopP"] = "--top-p",
+        ["TopK"] = "--top-k", ["RepetitionPenalty"] = "--repetition-penalty",
+    };
 
     /// <summary>The --consensus-by choice as a <see cref="CaptionOptions.ConsensusChooser"/> (null for SECap's embedding vote);
     /// returns an error message for an unknown name.</summary>

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Sentire.Audio.Corpus;
 using Sentire.Evaluation.Emotion;
+using Sentire.Models;
+using Sentire.Models.Analysis;
 using Sentire.Models.Clap;
 using Sentire.Training;
 using Sentire.Training.Clap;
@@ -36,35 +38,47 @@ public static class EvalCommand
             if (names.Length == 0) return Usage("--corpus is empty: name at least one corpus folder, e.g. --corpus ravdess");
             var missing = names.Where(n => !File.Exists(Path.Combine(root, n, ManifestReader.FileName))).ToList();
             if (missing.Count > 0) return Usage($"no {ManifestReader.FileName} in {string.Join(", ", missing.Select(n => Path.Combine(root, n)))} (--corpora, --corpus)");
-            var labelList = parse.GetValue(labels) is { } l ? l.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : null;
-            if (labelList is { Length: 0 }) return Usage("--labels is empty: give at least one label");
+            IReadOnlyList<string>? labelList = null;
+            if (parse.GetValue(labels) is { } l)
+            {
+                labelList = LabelList.Parse(l, out var repeated);
+                if (labelList.Count == 0) return Usage("--labels is empty: give at least one label");
+                if (repeated.Count > 0)
+                    Console.Error.WriteLine($"sentire eval: warning: --labels repeats {string.Join(", ", repeated)} (labels are compared ignoring case); using {string.Join(",", labelList)}");
+            }
 
-            EmotionRecognizer recognizer;
-            try { recognizer = EmotionRecognizer.Load(ModelLocator.Resolve(parse.GetValue(model))); }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
+            IEmotionAnalyzer recognizer;   // the teacher, the student or a published model, as analyze takes them
+            try { recognizer = EmotionModels.Load(ModelLocator.Resolve(parse.GetValue(model))); }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException) { return Usage(e.Message); }
             IReadOnlyList<string> evaluated = labelList ?? recognizer.Labels;
+            if (recognizer.RequestProblem(evaluated, null) is { } requestProblem) return Usage(requestProblem);
 
             var utterances = CorpusSet.Load(names.Select(n => Path.Combine(root, n))).Utterances;
             var splitName = parse.GetValue(split)!;
             IReadOnlyList<Utterance> test;
             try { test = splitName == "all" ? utterances : ClapTrainer.Split(utterances, splitName, parse.GetValue(seed)).Test; }
-            catch (Exception e) when (e is RecipeException or ArgumentException) { return Usage($"--split {splitName}: {e.Message}"); }
+            catch (Exception e) when (e is RecipeException or ArgumentException)
+            {
+                return Usage($"--split must be ravdess-17-20, fold:K/N with 1 <= K <= N, ravdess-17-20+fold:K/N or all; got '{splitName}'");
+            }
 
+            if (parse.GetValue(featureCache) is not null && recognizer is not EmotionRecognizer)
+                return Usage($"--feature-cache holds the log-mel frames of a CLAP model's front end; {recognizer.Name} does not read them");
             ItemPredictions predictions = null!;
             AnsiConsole.Progress().Start(ctx =>
             {
                 var task = ctx.AddTask($"scoring {test.Count} clips", maxValue: Math.Max(1, test.Count));
                 var report = new SynchronousProgress<int>(n => task.Value = n);
-                if (parse.GetValue(featureCache) is { } cache)
+                if (parse.GetValue(featureCache) is { } cache && recognizer is EmotionRecognizer teacher)
                 {
                     // Whole corpora go through the cache (one file per corpus, shared with training); the test clips are scored.
                     var tested = test.Select(u => u.Corpus).ToHashSet(StringComparer.Ordinal);
-                    var frames = EmotionClipSet.Frames(utterances.Where(u => tested.Contains(u.Corpus)).ToList(), new Models.Speech.LogMelFrontEnd(recognizer.Config.FrontEnd), null, cache.FullName);
-                    predictions = EmotionEvaluator.Predict(recognizer, test.Select(u => (u, frames[u.Id])).ToList(), evaluated, report);
+                    var frames = EmotionClipSet.Frames(utterances.Where(u => tested.Contains(u.Corpus)).ToList(), new Models.Speech.LogMelFrontEnd(teacher.Config.FrontEnd), null, cache.FullName);
+                    predictions = EmotionEvaluator.Predict(teacher, test.Select(u => (u, frames[u.Id])).ToList(), evaluated, report);
                 }
                 else predictions = EmotionEvaluator.Predict(recognizer, test, evaluated, progress: report);
             });
-            var title = $"{recognizer.Config.Name} on {string.Join("+", names)}, split {splitName}";
+            var title = $"{recognizer.Name} on {string.Join("+", names)}, split {splitName}";
             var report = new EmotionReport(title, predictions, evaluated, predictions.Skipped);
             Console.Write(report.ToMarkdown());
             if (parse.GetValue(output) is { } dir)

@@ -24,7 +24,7 @@ public static class ExportCommand
             {
                 var (config, model) = StudentPackage.Load(folder);
                 StandaloneWeights.Write(output, config, model);
-                return $"{model.ParameterCount():N0} parameters";
+                return $"{model.ParameterCount().ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} parameters";
             }));
         return export;
     }

@@ -150,7 +150,13 @@ public static class FeaturesCommand
                 Console.WriteLine($"{outPath}: {chosen}, {features.Rows} frames × {features.Columns} features at {rate} Hz (hop {hop} samples)");
                 return 0;
             }
-            catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException or UnauthorizedAccessException)
+            catch (ArgumentException e)
+            {
+                // a bad option value (--n-fft 0, --window nope): a usage error
+                Console.Error.WriteLine($"sentire features: {UsageMessages.Of(e)}");
+                return Program.UsageExit;
+            }
+            catch (Exception e) when (e is IOException or NotSupportedException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"sentire features: {e.Message}");
                 return 1;
@@ -159,8 +165,10 @@ public static class FeaturesCommand
         return command;
     }
 
+    /// <summary>An option with a default; help shows the default once (System.CommandLine's "[default: ...]", which it
+    /// leaves out for flags, so a flag's default goes in its description).</summary>
     static Option<T> Opt<T>(string name, T defaultValue, string description) =>
-        new(name) { Description = $"{description} Default: {Format(defaultValue)}.", DefaultValueFactory = _ => defaultValue };
+        new(name) { Description = defaultValue is bool ? $"{description} Default: {Format(defaultValue)}." : description, DefaultValueFactory = _ => defaultValue };
 
     static string Format<T>(T value) => value switch
     {

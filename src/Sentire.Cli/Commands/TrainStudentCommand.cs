@@ -17,7 +17,7 @@ public static class TrainStudentCommand
         var recipe = new Option<FileInfo>("--recipe") { Description = "Recipe YAML file.", DefaultValueFactory = _ => new FileInfo(Path.Combine("recipes", "student-tiny.yaml")) };
         var overrides = new Option<string[]>("--set") { Description = "Override a recipe value, e.g. --set optim.epochs=5 (repeatable).", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder (checkpoint, metrics.csv, best/). Default: runs/<recipe name>." };
-        var command = new Command("student", "Distil a teacher into a ~72K-parameter log-mel student (Wav2Small-style).") { teacher, recipe, overrides, corpora, output };
+        var command = new Command("student", $"Distil a teacher into a log-mel student (Wav2Small-style; {new Models.Student.TinyStudentConfig().ParameterCount().ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} parameters at the default sizes).") { teacher, recipe, overrides, corpora, output };
         command.SetAction((parse, cancel) =>
         {
             var recipePath = parse.GetValue(recipe)!.FullName;

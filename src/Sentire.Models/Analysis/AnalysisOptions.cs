@@ -19,7 +19,7 @@ public sealed record AnalysisOptions(IReadOnlyList<string>? Labels, string? Prom
     {
         problem = null;
         repeated = [];
-        var labelList = labels is null ? null : EmotionLabels.Parse(labels, out repeated);
+        var labelList = labels is null ? null : LabelList.Parse(labels, out repeated);
         if (labelList is { Count: 0 }) problem = "--labels is empty: give at least one label, e.g. --labels happy,sad";
         else if (template is not null && !template.Contains("{label}", StringComparison.Ordinal))
             problem = $"--template '{template}' has no {{label}} placeholder";

@@ -108,7 +108,7 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
         if (promptTemplate is not null && !promptTemplate.Contains("{label}", StringComparison.Ordinal))
             return $"prompt template '{promptTemplate}' has no {{label}} placeholder";
         if (labels is null) return null;
-        try { Analysis.EmotionLabels.EnsureValid(labels); return null; }
+        try { Analysis.LabelList.EnsureValid(labels); return null; }
         catch (ArgumentException e) { return e.Message; }
     }
 
@@ -210,7 +210,7 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
     /// <summary>Probabilities over <paramref name="labels"/> for a clip embedding from <see cref="EmbedFeatures"/>.</summary>
     public float[] Score(Tensor clipEmbedding, IReadOnlyList<string> labels, string promptTemplate)
     {
-        Analysis.EmotionLabels.EnsureValid(labels);
+        Analysis.LabelList.EnsureValid(labels);
         if (!promptTemplate.Contains("{label}", StringComparison.Ordinal))
             throw new ArgumentException($"prompt template '{promptTemplate}' has no {{label}} placeholder");
         var prompts = labels.Select(l => promptTemplate.Replace("{label}", l, StringComparison.Ordinal)).ToList();

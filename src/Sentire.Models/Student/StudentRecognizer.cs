@@ -91,7 +91,7 @@ public sealed class StudentRecognizer : IEmotionAnalyzer
         if (promptTemplate is not null)
             throw new ArgumentException($"{Name} is a fixed-label student, not a zero-shot model: it takes no prompt template");
         if (labels is null) return Enumerable.Range(0, Labels.Count).ToArray();
-        Analysis.EmotionLabels.EnsureValid(labels);
+        Analysis.LabelList.EnsureValid(labels);
         var unknown = labels.Where(l => !index.ContainsKey(l)).ToList();
         if (unknown.Count > 0)
             throw new ArgumentException($"{Name} is a fixed-label student, not a zero-shot model: it knows only {string.Join(", ", Labels)}, not {string.Join(", ", unknown)}");

@@ -3,7 +3,8 @@ using Sentire.Tensors.Nn;
 
 namespace Sentire.Models.Student;
 
-/// <summary>Sizes of <see cref="TinyStudent"/>. The defaults give 73,643 parameters, the budget of Wav2Small (72K).</summary>
+/// <summary>Sizes of <see cref="TinyStudent"/>. The defaults give 73,643 parameters (<see cref="ParameterCount"/>), the
+/// budget of Wav2Small (72K).</summary>
 public sealed record TinyStudentConfig(
     int NMels = 80,
     int Channels = 96,
@@ -25,6 +26,10 @@ public sealed record TinyStudentConfig(
             throw new ArgumentException($"block kernel must be odd so a block keeps the frame count (got block kernel: {BlockKernel})");
         if (BlockDilations.Any(d => d <= 0)) throw new ArgumentException($"dilations must be positive, got [{string.Join(", ", BlockDilations)}]");
     }
+
+    /// <summary>Parameters of a student of these sizes, counted from the model itself (the one figure help, docs and
+    /// exports quote).</summary>
+    public long ParameterCount() => new TinyStudent(this, new Generator(0)).ParameterCount();
 
     /// <summary>Student frames made from <paramref name="melFrames"/> log-mel frames (the stem's output length).</summary>
     public int OutputFrames(int melFrames) => (melFrames + 2 * (StemKernel / 2) - StemKernel) / StemStride + 1;
@@ -62,7 +67,7 @@ public sealed class TinyStudentBlock : Module<Tensor, Tensor>
 }
 
 /// <summary>
-/// A ~72K-parameter student for speech emotion, distilled from a large teacher in the manner of Wav2Small
+/// A 73,643-parameter (default sizes) student for speech emotion, distilled from a large teacher in the manner of Wav2Small
 /// (Kounadis-Bastian et al., 2024, "Wav2Small: Distilling Wav2Vec2 to 72K parameters for low-resource speech
 /// emotion recognition"). Taken from Wav2Small: the log-mel input instead of raw-waveform convolutions, the
 /// parameter budget, and training on nothing but the teacher's outputs over all audio (labelled or not).

@@ -5,7 +5,7 @@ namespace Sentire.Models.Analysis;
 /// emotion, and scoring both would split its probability between two prompts), so a list may not repeat one.
 /// <see cref="Parse"/> reads the comma-separated form of <c>--labels</c> and drops repeats, keeping the first spelling.
 /// </summary>
-public static class EmotionLabels
+public static class LabelList
 {
     public static readonly StringComparer Comparer = StringComparer.OrdinalIgnoreCase;
 
