@@ -50,7 +50,10 @@ public static class PublishedEmotionModels
     public static readonly PublishedEmotionFamily Emotion2Vec = new("emotion2vec (FunASR)",
         Emotion2VecModel.IsEmotion2VecFolder, folder => new Emotion2VecPublished(Emotion2VecModel.Load(folder)));
 
-    public static IReadOnlyList<PublishedEmotionFamily> Families { get; } = [HuggingFaceSpeech, Emotion2Vec];
+    /// <summary>Any ONNX export: model.onnx with a sentire.json naming its input and outputs (OnnxEmotionModel.cs).</summary>
+    public static readonly PublishedEmotionFamily Onnx = new("ONNX model (model.onnx + sentire.json)", OnnxEmotionModel.Claims, OnnxEmotionModel.Load);
+
+    public static IReadOnlyList<PublishedEmotionFamily> Families { get; } = [Onnx, HuggingFaceSpeech, Emotion2Vec];
 
     /// <summary>config.json's model_type when the folder has a Hugging Face config (no Sentire "format"), else null.</summary>
     public static string? HuggingFaceModelType(string folder)

@@ -1,4 +1,5 @@
 using Sentire.Audio.Decoding;
+using Sentire.Models.Published;
 using Sentire.Models.Student;
 using Sentire.Standalone;
 using Sentire.Tensors;
@@ -8,8 +9,8 @@ using Sentire.Tests.Common;
 namespace Sentire.Models.Tests.Student;
 
 /// <summary>The shipped student outside the engine: the dependency-free class (export/standalone, compiled into this
-/// test project) and the ONNX graph re-imported with our reader and run by our interpreter, both against the engine
-/// on the demo clips (RAVDESS actors 17-20, held out from distillation).</summary>
+/// test project) and the exported ONNX graph run by ONNX Runtime as a published ONNX emotion model, both against the
+/// engine on the demo clips (RAVDESS actors 17-20, held out from distillation).</summary>
 public sealed class StudentExportTests
 {
     static readonly string ModelFolder = Path.Combine(RepoPaths.Root, "models", "emotion-student-tiny");
@@ -50,7 +51,7 @@ public sealed class StudentExportTests
     }
 
     [Fact]
-    public void ExportedOnnxGraphReImportedAndInterpretedReproducesTheEngine()
+    public void ExportedOnnxGraphRunInOnnxRuntimeReproducesTheEngine()
     {
         var (config, model) = StudentPackage.Load(ModelFolder);
         var bytes = OnnxFile.Serialize(TinyStudentOnnx.Export(config, model));
@@ -59,14 +60,31 @@ public sealed class StudentExportTests
         Assert.Equal(["log_mel"], onnx.Graph.Inputs.Select(i => i.Name));
         Assert.Equal(["logits", "probabilities", "dimensions"], onnx.Graph.Outputs.Select(o => o.Name));
         Assert.Equal(string.Join(",", config.Labels), onnx.Metadata["labels"]);
-        var interpreter = new OnnxInterpreter(onnx);
+
+        // The export as an ONNX emotion-model folder: model.onnx + sentire.json naming Sentire's log-mel front end.
+        var folder = Directory.CreateTempSubdirectory("sentire-student-onnx").FullName;
+        File.WriteAllBytes(Path.Combine(folder, OnnxEmotionModel.ModelFileName), bytes);
+        var f = config.FrontEnd;
+        string Json(string output) => $$"""
+            {"input": {"name": "log_mel", "kind": "log_mel", "sample_rate": {{f.SampleRate}}, "n_fft": {{f.NFft}}, "hop_length": {{f.HopLength}}, "n_mels": {{f.NMels}}, "log_floor": {{f.LogFloor.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}}},
+             "output": {{output}}}
+            """;
+        File.WriteAllText(Path.Combine(folder, OnnxEmotionConfig.FileName), Json($$"""{"name": "probabilities", "values": "probabilities", "labels": [{{string.Join(", ", config.Labels.Select(l => $"\"{l}\""))}}]}"""));
+        using var categorical = OnnxEmotionModel.Load(folder);
+        File.WriteAllText(Path.Combine(folder, OnnxEmotionConfig.FileName), Json("""{"name": "dimensions", "dimensions": ["arousal", "valence", "dominance"]}"""));
+        using var dimensional = OnnxEmotionModel.Load(folder);
+        var analyzer = Assert.IsType<PublishedEmotionAnalyzer>(EmotionModels.Load(folder));
         foreach (var file in Clips)
         {
-            var logMel = Engine.Value.FrontEnd.LogMel(AudioFile.Read(file));
-            var expected = Engine.Value.Predict(logMel);
-            var outputs = interpreter.Run(new Dictionary<string, Tensor> { ["log_mel"] = new Tensor(logMel.Data, 1, logMel.Rows, logMel.Columns) });
-            for (int i = 0; i < expected.Probabilities.Length; i++) Assert.Equal(expected.Probabilities[i], outputs["probabilities"].Data[i], 1e-4f);
-            for (int i = 0; i < 3; i++) Assert.Equal(expected.Dimensions[i], outputs["dimensions"].Data[i], 1e-4f);
+            var samples = Engine.Value.FrontEnd.Condition(AudioFile.Read(file));
+            var expected = Engine.Value.Predict(Engine.Value.FrontEnd.LogMel(samples));
+            var logProbabilities = categorical.Score(samples);
+            for (int i = 0; i < expected.Probabilities.Length; i++) Assert.Equal(expected.Probabilities[i], MathF.Exp(logProbabilities[i]), 1e-4f);
+            var dimensions = dimensional.Score(samples);
+            for (int i = 0; i < 3; i++) Assert.Equal(expected.Dimensions[i], dimensions[i], 1e-4f);
+            var analyzed = analyzer.Analyze(AudioFile.Read(file)).Dimensions!;
+            Assert.Equal(expected.Dimensions[0], analyzed.Arousal, 1e-4);
+            Assert.Equal(expected.Dimensions[1], analyzed.Valence, 1e-4);
         }
     }
 }

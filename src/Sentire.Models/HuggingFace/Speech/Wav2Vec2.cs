@@ -303,7 +303,7 @@ public sealed class Wav2Vec2Model : Module, ISpeechEncoder
         $"{samples} samples are shorter than the feature encoder's receptive field ({Config.ReceptiveField} samples, {1000.0 * Config.ReceptiveField / SampleRate:0.#} ms at {SampleRate} Hz)";
 
     /// <summary>(x - mean) / sqrt(var + 1e-7) per row (Wav2Vec2FeatureExtractor.zero_mean_unit_var_norm), in double.</summary>
-    static Tensor Normalized(Tensor x)
+    internal static Tensor Normalized(Tensor x)
     {
         int rows = x.Dim(0), n = x.Dim(1);
         var y = Tensor.Zeros(rows, n);
