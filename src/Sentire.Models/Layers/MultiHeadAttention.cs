@@ -17,14 +17,15 @@ public sealed class MultiHeadAttention : Module
     public Linear VProj { get; }
     public Linear OutProj { get; }
 
-    public MultiHeadAttention(int dim, int heads, Generator? rng, bool bias = true)
+    /// <param name="keyBias">whether k_proj has a bias (default: as <paramref name="bias"/>; Whisper's has none)</param>
+    public MultiHeadAttention(int dim, int heads, Generator? rng, bool bias = true, bool? keyBias = null)
     {
         if (heads <= 0 || dim % heads != 0)
             throw new ArgumentException($"dim must be divisible by heads (got dim: {dim} and heads: {heads})");
         Dim = dim;
         Heads = heads;
         QProj = RegisterModule("q_proj", new Linear(dim, dim, rng, bias));
-        KProj = RegisterModule("k_proj", new Linear(dim, dim, rng, bias));
+        KProj = RegisterModule("k_proj", new Linear(dim, dim, rng, keyBias ?? bias));
         VProj = RegisterModule("v_proj", new Linear(dim, dim, rng, bias));
         OutProj = RegisterModule("out_proj", new Linear(dim, dim, rng, bias));
     }

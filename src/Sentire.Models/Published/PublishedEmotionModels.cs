@@ -53,7 +53,12 @@ public static class PublishedEmotionModels
     /// <summary>Any ONNX export: model.onnx with a sentire.json naming its input and outputs (OnnxEmotionModel.cs).</summary>
     public static readonly PublishedEmotionFamily Onnx = new("ONNX model (model.onnx + sentire.json)", OnnxEmotionModel.Claims, OnnxEmotionModel.Load);
 
-    public static IReadOnlyList<PublishedEmotionFamily> Families { get; } = [Onnx, HuggingFaceSpeech, Emotion2Vec];
+    /// <summary>WhisperForAudioClassification (Whisper.cs), by config.json model_type "whisper".</summary>
+    public static readonly PublishedEmotionFamily Whisper = new("Whisper audio classifier",
+        folder => HuggingFaceModelType(folder) == "whisper",
+        folder => new WhisperClassifierModel(WhisperForAudioClassification.Load(folder)));
+
+    public static IReadOnlyList<PublishedEmotionFamily> Families { get; } = [Onnx, HuggingFaceSpeech, Emotion2Vec, Whisper];
 
     /// <summary>config.json's model_type when the folder has a Hugging Face config (no Sentire "format"), else null.</summary>
     public static string? HuggingFaceModelType(string folder)
@@ -87,6 +92,18 @@ public sealed class Emotion2VecPublished(Emotion2VecModel model) : IPublishedEmo
     public IReadOnlyList<string> Outputs => model.Labels;
     public EmotionOutputKind OutputKind => EmotionOutputKind.Categorical;
     public int SampleRate => Emotion2VecModel.SampleRate;
+    public float[] Score(float[] samples) => model.Predict(samples);
+    public PublishedModelFacts Facts { get; } = new(model.ParameterCount(), model.StoredPrecision, model.UnusedKeys);
+}
+
+/// <summary>A <see cref="WhisperForAudioClassification"/> as a published emotion model: one 30 s window per clip.</summary>
+public sealed class WhisperClassifierModel(WhisperForAudioClassification model) : IPublishedEmotionModel
+{
+    public WhisperForAudioClassification Model => model;
+    public string Family => model.Head.Architecture ?? "WhisperForAudioClassification";
+    public IReadOnlyList<string> Outputs => model.Head.Labels;
+    public EmotionOutputKind OutputKind => model.Head.Output;
+    public int SampleRate => WhisperFeatureExtractor.SampleRate;
     public float[] Score(float[] samples) => model.Predict(samples);
     public PublishedModelFacts Facts { get; } = new(model.ParameterCount(), model.StoredPrecision, model.UnusedKeys);
 }
