@@ -78,7 +78,7 @@ public sealed class WhisperTests
         // The stored positions are whisper's sinusoids.
         var table = Tensor.Zeros(1500, 16);
         WhisperEncoder.Sinusoids(table);
-        AssertClose(table, encoder.EmbedPositions.Weight.Data, "embed_positions", 1e-5f);   // torch forms the angles in float32
+        AssertClose(table, encoder.EmbedPositions.Weight.Data, "embed_positions", 1e-4f);   // torch forms angles up to 1500 in float32
         // A bare encoder is no emotion model: the reason is given.
         Assert.Contains("no classification head", Assert.Throws<InvalidDataException>(() => WhisperForAudioClassification.Load(Folder("encoder"))).Message);
     }
