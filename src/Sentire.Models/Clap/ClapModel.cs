@@ -64,13 +64,22 @@ public sealed class ClapModel : Module
         return ProjectAudio(input, Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask));
     }
 
-    /// <summary>normalize(P_a(pooled)), or normalize(P_a([pooled; ProsodyStatistics(input)])) with prosody statistics on:
-    /// the audio embeddings (B, P) of windows <paramref name="input"/> whose pooled encoder output is <paramref name="pooled"/> (B, D).</summary>
-    public Tensor ProjectAudio(Tensor input, Tensor pooled)
+    /// <summary>The one audio-embedding path (training, inference and cached-feature training all call it):
+    /// normalize(P_a(pooled)), or normalize(P_a([pooled; ProsodyStatistics(input)])) with prosody statistics on:
+    /// the audio embeddings (B, P) of windows <paramref name="input"/> whose pooled encoder output is <paramref name="pooled"/> (B, D).
+    /// <paramref name="input"/> may be null only where the model has no prosody statistics (cached pretrained-encoder layers).</summary>
+    public Tensor ProjectAudio(Tensor? input, Tensor pooled)
     {
-        if (ProsodyStatistics is not null) pooled = Tensor.Concat([pooled, ProsodyStatistics.Forward(input)], -1);
+        if (ProsodyStatistics is not null)
+        {
+            if (input is null) throw new ArgumentException("this model appends prosody statistics of its input windows to the pooled encoder output: pass the windows, found none");
+            pooled = Tensor.Concat([pooled, ProsodyStatistics.Forward(input)], -1);
+        }
         return AudioProjection.Forward(pooled).Normalize(dim: -1);
     }
+
+    /// <summary>A clip's embedding (1, P) from its windows' embeddings (W, P): normalize(mean_w a_w).</summary>
+    public static Tensor ClipEmbedding(Tensor windowEmbeddings) => windowEmbeddings.Mean(0, keepDim: true).Normalize(dim: -1);
 
     /// <summary>L2-normalised text embeddings (B, P) of tokenised prompts (each row starting with BOS).</summary>
     public Tensor EmbedText(int[][] ids) => TextProjection.Forward(TextEncoder.Pooled(ids)).Normalize(dim: -1);

@@ -204,7 +204,7 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
         var encoded = model.AudioEncoder.Encode(batch, null);
         var pooled = Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask);          // (W, D)
         var embedding = model.ProjectAudio(batch, pooled);                                      // (W, P), as ClapModel.EmbedAudio
-        return new ClipEncoding(embedding.Mean(0, keepDim: true).Normalize(dim: -1), pooled.Mean(0, keepDim: true));
+        return new ClipEncoding(ClapModel.ClipEmbedding(embedding), pooled.Mean(0, keepDim: true));
     }
 
     /// <summary>Probabilities over <paramref name="labels"/> for a clip embedding from <see cref="EmbedFeatures"/>.</summary>

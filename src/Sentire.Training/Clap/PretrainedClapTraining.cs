@@ -51,7 +51,7 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
         {
             var picks = sampler.Sample(recipe.Optim.BatchSize, rng).Select(i => trainClips[i]).ToList();
             var batch = features.Batch(picks.Select(c => (c.Windows, rng.NextInt(c.Windows.Rows))).ToList());
-            var audio = model.AudioProjection.Forward(tower.Combine(batch)).Normalize(dim: -1);   // ClapModel.EmbedAudio on cached layers
+            var audio = model.ProjectAudio(null, tower.Combine(batch));                           // ClapModel.EmbedAudio on cached layers
             return (audio, picks.Select(c => c.Label).ToArray(), picks.Select(c => c.Gender).ToArray());
         }, () => Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), model, features, validClips), progress, cancel);
     }
@@ -72,7 +72,7 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
         var tower = (PretrainedAudioTower)model.AudioEncoder;
         using var _ = Autograd.NoGrad();
         var batch = features.Batch(Enumerable.Range(0, windows.Rows).Select(r => (windows, r)).ToList());
-        return model.AudioProjection.Forward(tower.Combine(batch)).Normalize(dim: -1).Mean(0, keepDim: true).Normalize(dim: -1);
+        return ClapModel.ClipEmbedding(model.ProjectAudio(null, tower.Combine(batch)));
     }
 
     /// <summary>Zero-shot predictions of the clips over the recipe's labels, from cached features.</summary>
