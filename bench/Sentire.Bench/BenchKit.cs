@@ -40,6 +40,34 @@ static class BenchKit
         return (ms, cpu);
     }
 
+    /// <summary>This process's resident set now, in MB, from /proc/self/statm (as the reference scripts read it).</summary>
+    public static double RssMb() =>
+        long.Parse(File.ReadAllText("/proc/self/statm").Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize / (1024.0 * 1024.0);
+
+    /// <summary>Samples <see cref="RssMb"/> every 5 ms on a background thread until disposed: the peak resident set
+    /// while some work runs, which a process-lifetime peak would mix with loading (a mapped checkpoint's pages).</summary>
+    public sealed class RssSampler : IDisposable
+    {
+        readonly Thread thread;
+        volatile bool stop;
+        double max;
+
+        public RssSampler()
+        {
+            max = RssMb();
+            thread = new Thread(() => { while (!stop) { max = Math.Max(max, RssMb()); Thread.Sleep(5); } }) { IsBackground = true };
+            thread.Start();
+        }
+
+        public double MaxMb { get { stop = true; thread.Join(); return Math.Max(max, RssMb()); } }
+
+        public void Dispose()
+        {
+            stop = true;
+            thread.Join();
+        }
+    }
+
     /// <summary>tools/bench/<paramref name="name"/> in the first folder above the bench's binaries that has it, or null.</summary>
     public static string? FindScript(string name)
     {

@@ -15,15 +15,18 @@ namespace Sentire.Bench;
 /// sides hold the same weights) with the input and its hidden states, and times its forward; then this bench checks
 /// our hidden states against torchaudio's and times ours: median wall and CPU time of the forward that returns every
 /// hidden state (grad mode off), on the ordinary heap and inside one <see cref="TensorArena"/> scope, and of the
-/// convolutional feature encoder alone.
-/// Args: [--seconds 10] [--iters 5] [--warmup 1] [--dir DIR] (default: a temporary folder, deleted afterwards)
+/// convolutional feature encoder alone. Memory: each process's resident set once the model is loaded, and its peak
+/// while the timed forwards run (sampled every 5 ms from /proc/self/statm on both sides).
+/// <c>--size large</c>: wav2vec2-large's layout (layer-norm feature encoder with bias, 1024 wide, 24 pre-norm layers,
+/// 16 heads, FF 4096; 315 M parameters).
+/// Args: [--size base|large] [--seconds 10] [--iters 5] [--warmup 1] [--dir DIR] (default: a temporary folder, deleted afterwards)
 /// </summary>
 public sealed class Wav2Vec2Bench : IBenchmark
 {
     public string Name => "wav2vec2";
-    public string Description => "wav2vec2-base-sized HF encoder on 10 s of audio vs torchaudio";
+    public string Description => "wav2vec2-base (or --size large) HF encoder on 10 s of audio vs torchaudio";
 
-    sealed record Options(double Seconds, int Iters, int Warmup, string? Dir);
+    sealed record Options(double Seconds, int Iters, int Warmup, string? Dir, string Size = "base");
 
     public int Run(string[] args)
     {
@@ -31,11 +34,13 @@ public sealed class Wav2Vec2Bench : IBenchmark
         var dir = o.Dir ?? Directory.CreateTempSubdirectory("sentire-wav2vec2-bench").FullName;
         try
         {
-            Console.WriteLine($"wav2vec2-base-sized encoder, {o.Seconds} s of 16 kHz audio; engine: gemm {Gemm.BackendName}, {Parallelism.MaxThreads} threads, {Environment.ProcessorCount} cores");
+            Console.WriteLine($"wav2vec2-{o.Size}-sized encoder, {o.Seconds} s of 16 kHz audio; engine: gemm {Gemm.BackendName}, {Parallelism.MaxThreads} threads, {Environment.ProcessorCount} cores");
             var torch = RunPyTorch(o, dir);
             if (torch is null) return 1;
 
             var model = PretrainedSpeechEncoder.Load(dir);
+            GC.Collect();
+            double loadedMb = BenchKit.RssMb();
             var io = SafeTensors.Read(Path.Combine(dir, "input.safetensors"));
             var input = io["input"];
             Console.WriteLine($"model: {model.ParameterCount() / 1e6:F1} M parameters, {model.Config.OutputFrames(input.Dim(1))} frames");
@@ -55,11 +60,13 @@ public sealed class Wav2Vec2Bench : IBenchmark
             }
             Console.WriteLine($"check: max |ours - torchaudio| over all {hidden.Count} hidden states {worst:G3} (max |value| {scale:G3})");
 
+            var sampler = new BenchKit.RssSampler();
             var plain = Measure(o, () =>
             {
                 using var _ = Autograd.NoGrad();
                 model.Encode(input, null);
             });
+            double peakMb = sampler.MaxMb;
             var arena = new TensorArena();
             var pooled = Measure(o, () =>
             {
@@ -77,6 +84,7 @@ public sealed class Wav2Vec2Bench : IBenchmark
             Console.WriteLine($"  of which the convolutional feature encoder: median {features.Median:F0} ms (cpu {features.Cpu:F0})");
             Console.WriteLine($"torchaudio      median {t.Median,8:F0} ms (cpu {t.Cpu:F0}; runs {string.Join(", ", t.Runs.Select(r => r.ToString("F0")))})");
             Console.WriteLine($"ratio ours/torchaudio, wall: {plain.Median / t.Median:F2} (arena {pooled.Median / t.Median:F2}); cpu: {plain.Cpu / t.Cpu:F2}; real-time factor ours {o.Seconds * 1000 / plain.Median:F1}x");
+            Console.WriteLine($"RSS: ours loaded {loadedMb:F0} MB, peak while timed {peakMb:F0} MB; torchaudio loaded {t.LoadedMb:F0} MB, peak while timed {t.PeakMb:F0} MB");
             return 0;
         }
         finally
@@ -96,13 +104,14 @@ public sealed class Wav2Vec2Bench : IBenchmark
                 "--iters" => o with { Iters = int.Parse(BenchKit.ValueAfter(args, ref i), System.Globalization.CultureInfo.InvariantCulture) },
                 "--warmup" => o with { Warmup = int.Parse(BenchKit.ValueAfter(args, ref i), System.Globalization.CultureInfo.InvariantCulture) },
                 "--dir" => o with { Dir = BenchKit.ValueAfter(args, ref i) },
+                "--size" => o with { Size = BenchKit.ValueAfter(args, ref i) is "base" or "large" ? args[i] : throw new ArgumentException("--size is base or large") },
                 _ => throw new ArgumentException($"unknown argument {args[i]}"),
             };
         }
         return o;
     }
 
-    sealed record Timing(double Median, double Cpu, double[] Runs);
+    sealed record Timing(double Median, double Cpu, double[] Runs, double PeakMb = 0, double LoadedMb = 0);
 
     static Timing Measure(Options o, Action body)
     {
@@ -121,7 +130,7 @@ public sealed class Wav2Vec2Bench : IBenchmark
             return null;
         }
         var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { script, dir, "--seconds", $"{o.Seconds}", "--iters", $"{o.Iters}", "--warmup", $"{o.Warmup}", "--threads", $"{Parallelism.MaxThreads}" })
+        foreach (var a in new[] { script, dir, "--size", o.Size, "--seconds", $"{o.Seconds}", "--iters", $"{o.Iters}", "--warmup", $"{o.Warmup}", "--threads", $"{Parallelism.MaxThreads}" })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
@@ -135,6 +144,7 @@ public sealed class Wav2Vec2Bench : IBenchmark
         using var json = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
         var r = json.RootElement;
         return new Timing(r.GetProperty("median_ms").GetDouble(), r.GetProperty("cpu_ms").GetDouble(),
-            r.GetProperty("runs_ms").EnumerateArray().Select(e => e.GetDouble()).ToArray());
+            r.GetProperty("runs_ms").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
+            r.GetProperty("rss_peak_mb").GetDouble(), r.GetProperty("rss_loaded_mb").GetDouble());
     }
 }

@@ -7,14 +7,19 @@ with seeded random weights, and writes it to DIR as a Hugging Face checkpoint fo
 model.safetensors with Hugging Face's names, preprocessor_config.json) so that Sentire loads exactly the same
 weights, plus DIR/input.safetensors ("input": 10 s of audio, "hidden.L": every hidden state torchaudio computes).
 Then times the forward that returns every hidden state (Hugging Face's output_hidden_states) under
-torch.inference_mode() with --threads threads, and prints one JSON line: {"median_ms", "cpu_ms", "runs_ms", ...}.
+torch.inference_mode() with --threads threads, and prints one JSON line: {"median_ms", "cpu_ms", "runs_ms",
+"rss_loaded_mb", "rss_peak_mb", ...}: the resident set before the timed runs and its peak during them (sampled every 5 ms
+from /proc/self/statm, as the C# side does).
+--size large builds wav2vec2-large's layout instead (wav2vec2-large-lv60 / -robust: layer-norm feature encoder with
+conv bias, 1024 wide, 24 pre-norm layers, 16 heads, FF 4096; 315 M parameters).
 
-    /usr/bin/python3 tools/bench/wav2vec2_torch.py DIR [--seconds 10] [--iters 5] [--warmup 1] [--threads 2]
+    /usr/bin/python3 tools/bench/wav2vec2_torch.py DIR [--size base|large] [--seconds 10] [--iters 5] [--warmup 1] [--threads 2]
 """
 import argparse
 import json
 import os
 import statistics
+import threading
 import struct
 import time
 
@@ -47,7 +52,40 @@ def hidden_states(model, x):
     for layer in model.encoder.transformer.layers:
         h = layer(h)
         out.append(h)
+    if not model.encoder.transformer.layer_norm_first:  # torchaudio's Transformer flag is the inverse of the encoder's:
+        out[-1] = model.encoder.transformer.layer_norm(h)  # pre-norm layers end with the encoder's layer norm
     return out
+
+
+SIZES = {  # embed, layers, heads, FF, pre-norm, feature encoder norm
+    "base": dict(d=768, layers=12, heads=12, ff=3072, first=False, mode="group_norm"),
+    "large": dict(d=1024, layers=24, heads=16, ff=4096, first=True, mode="layer_norm"),
+}
+
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+class RssSampler:
+    """The peak of rss_mb() while a block runs, sampled every 5 ms on a thread."""
+
+    def __enter__(self):
+        self.peak, self.done = rss_mb(), False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self
+
+    def run(self):
+        while not self.done:
+            self.peak = max(self.peak, rss_mb())
+            time.sleep(0.005)
+
+    def __exit__(self, *exc):
+        self.done = True
+        self.thread.join()
+        self.peak = max(self.peak, rss_mb())
 
 
 def main():
@@ -57,16 +95,18 @@ def main():
     ap.add_argument("--iters", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--size", choices=sorted(SIZES), default="base")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
 
+    s = SIZES[a.size]
     model = wav2vec2_model(
-        extractor_mode="group_norm", extractor_conv_layer_config=CONV, extractor_conv_bias=False,
-        encoder_embed_dim=768, encoder_projection_dropout=0.0, encoder_pos_conv_kernel=128, encoder_pos_conv_groups=16,
-        encoder_num_layers=12, encoder_num_heads=12, encoder_attention_dropout=0.0, encoder_ff_interm_features=3072,
-        encoder_ff_interm_dropout=0.0, encoder_dropout=0.0, encoder_layer_norm_first=False, encoder_layer_drop=0.0,
-        aux_num_out=None).eval()
+        extractor_mode=s["mode"], extractor_conv_layer_config=CONV, extractor_conv_bias=s["mode"] == "layer_norm",
+        encoder_embed_dim=s["d"], encoder_projection_dropout=0.0, encoder_pos_conv_kernel=128, encoder_pos_conv_groups=16,
+        encoder_num_layers=s["layers"], encoder_num_heads=s["heads"], encoder_attention_dropout=0.0,
+        encoder_ff_interm_features=s["ff"], encoder_ff_interm_dropout=0.0, encoder_dropout=0.0,
+        encoder_layer_norm_first=s["first"], encoder_layer_drop=0.0, aux_num_out=None).eval()
     with torch.no_grad():  # torchaudio's std 0.02 init leaves the layers near identity; use fan-in scaled weights
         for name, p in model.named_parameters():
             if p.dim() == 2:
@@ -81,10 +121,11 @@ def main():
             k = k[len("encoder."):]
         state[k] = v
     write_safetensors(os.path.join(a.dir, "model.safetensors"), state)
-    config = {"model_type": "wav2vec2", "architectures": ["Wav2Vec2Model"], "feat_extract_norm": "group", "conv_bias": False,
-              "conv_dim": [c[0] for c in CONV], "conv_kernel": [c[1] for c in CONV], "conv_stride": [c[2] for c in CONV],
-              "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072,
-              "num_conv_pos_embeddings": 128, "num_conv_pos_embedding_groups": 16, "do_stable_layer_norm": False,
+    large = s["mode"] == "layer_norm"
+    config = {"model_type": "wav2vec2", "architectures": ["Wav2Vec2Model"], "feat_extract_norm": "layer" if large else "group",
+              "conv_bias": large, "conv_dim": [c[0] for c in CONV], "conv_kernel": [c[1] for c in CONV], "conv_stride": [c[2] for c in CONV],
+              "hidden_size": s["d"], "num_hidden_layers": s["layers"], "num_attention_heads": s["heads"], "intermediate_size": s["ff"],
+              "num_conv_pos_embeddings": 128, "num_conv_pos_embedding_groups": 16, "do_stable_layer_norm": s["first"],
               "layer_norm_eps": 1e-5, "hidden_act": "gelu", "feat_extract_activation": "gelu"}
     with open(os.path.join(a.dir, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
@@ -98,18 +139,24 @@ def main():
         hs = hidden_states(model, xn)
     write_safetensors(os.path.join(a.dir, "input.safetensors"),
                       {"input": x, **{f"hidden.{i}": h for i, h in enumerate(hs)}})
+    frames = hs[-1].shape[1]
 
+    del hs
+    loaded = rss_mb()
     runs, cpu = [], []
-    for i in range(a.warmup + a.iters):
-        t0, c0 = time.perf_counter(), time.process_time()
-        with torch.inference_mode():
-            xn = (x - x.mean()) / torch.sqrt(x.var(unbiased=False) + 1e-7)
-            hidden_states(model, xn)
-        if i >= a.warmup:
-            runs.append((time.perf_counter() - t0) * 1000)
-            cpu.append((time.process_time() - c0) * 1000)
+    with RssSampler() as sampler:
+        for i in range(a.warmup + a.iters):
+            t0, c0 = time.perf_counter(), time.process_time()
+            with torch.inference_mode():
+                xn = (x - x.mean()) / torch.sqrt(x.var(unbiased=False) + 1e-7)
+                hidden_states(model, xn)
+            if i >= a.warmup:
+                runs.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
     print(json.dumps({"median_ms": statistics.median(runs), "cpu_ms": statistics.median(cpu), "runs_ms": runs,
-                      "threads": torch.get_num_threads(), "frames": hs[-1].shape[1], "torch": torch.__version__}))
+                      "threads": torch.get_num_threads(), "frames": frames, "torch": torch.__version__,
+                      "rss_loaded_mb": loaded, "rss_peak_mb": sampler.peak,
+                      "parameters": sum(p.numel() for p in model.parameters())}))
 
 
 if __name__ == "__main__":
