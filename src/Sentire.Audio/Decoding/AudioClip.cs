@@ -7,6 +7,8 @@ public enum AudioContainer
     None,
     Wav,
     Flac,
+    /// <summary>Ogg Opus, decoded in process (<see cref="OggOpusDecoder"/>).</summary>
+    OggOpus,
     /// <summary>Any other format, decoded through ffmpeg.</summary>
     Ffmpeg,
 }

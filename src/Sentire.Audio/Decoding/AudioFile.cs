@@ -3,7 +3,7 @@ namespace Sentire.Audio.Decoding;
 /// <summary>
 /// Reads any audio file into an <see cref="AudioClip"/>, choosing the decoder from the file's first bytes
 /// (never its extension): RIFF/RF64 WAVE with PCM or float samples → <see cref="WavReader"/>, fLaC (optionally after an ID3v2 tag)
-/// → <see cref="FlacDecoder"/>, anything else → ffmpeg (<see cref="FfmpegDecoder"/>).
+/// → <see cref="FlacDecoder"/>, Ogg Opus → <see cref="OggOpusDecoder"/>, anything else → ffmpeg (<see cref="FfmpegDecoder"/>).
 /// </summary>
 public static class AudioFile
 {
@@ -23,11 +23,12 @@ public static class AudioFile
                 => FfmpegDecoder.Default.Decode(path),
             AudioContainer.Wav => WavReader.Read(bytes, path),
             AudioContainer.Flac => FlacDecoder.Decode(bytes, path),
+            AudioContainer.OggOpus => OggOpusDecoder.Decode(bytes, path),
             _ => FfmpegDecoder.Default.Decode(path),
         };
     }
 
-    /// <summary>Decodes WAV or FLAC bytes held in memory; <paramref name="name"/> names them in errors.
+    /// <summary>Decodes WAV, FLAC or Ogg Opus bytes held in memory; <paramref name="name"/> names them in errors.
     /// Other formats need a file path (they go through ffmpeg) and are refused here.</summary>
     public static AudioClip Read(byte[] bytes, string name)
     {
@@ -36,14 +37,15 @@ public static class AudioFile
         {
             AudioContainer.Wav => WavReader.Read(bytes, name),
             AudioContainer.Flac => FlacDecoder.Decode(bytes, name),
+            AudioContainer.OggOpus => OggOpusDecoder.Decode(bytes, name),
             _ => throw new AudioFormatException(name,
-                $"neither WAV nor FLAC (starts with {DescribeMagic(bytes)}); other formats are decoded by ffmpeg from a file path, use AudioFile.Read(path)"),
+                $"neither WAV, FLAC nor Ogg Opus (starts with {DescribeMagic(bytes)}); other formats are decoded by ffmpeg from a file path, use AudioFile.Read(path)"),
         };
     }
 
     /// <summary>
     /// Decodes a whole file held in memory (an upload) as <see cref="Read(string)"/> decodes it from disk, with the same
-    /// errors naming <paramref name="name"/>: WAV and FLAC in memory, anything else through ffmpeg from a temporary file.
+    /// errors naming <paramref name="name"/>: WAV, FLAC and Ogg Opus in memory, anything else through ffmpeg from a temporary file.
     /// Audio longer than <paramref name="maxSeconds"/> is refused with <see cref="AudioTooLongException"/> before it is
     /// decoded when the header gives the length (WAV, FLAC), else once ffmpeg has decoded just past the limit.
     /// </summary>
@@ -68,6 +70,12 @@ public static class AudioFile
             var flac = FlacDecoder.Decode(bytes, name);
             CheckLength(name, flac.DurationSeconds, maxSeconds);
             return flac;
+        }
+        if (container == AudioContainer.OggOpus)
+        {
+            var opus = OggOpusDecoder.Decode(bytes, name);
+            CheckLength(name, opus.DurationSeconds, maxSeconds);
+            return opus;
         }
         var folder = Directory.CreateTempSubdirectory("sentire-upload-");
         try
@@ -94,7 +102,7 @@ public static class AudioFile
         if (seconds > maxSeconds) throw new AudioTooLongException(name, seconds, maxSeconds);
     }
 
-    /// <summary>The container named by the first bytes: Wav, Flac, or Ffmpeg for anything else.</summary>
+    /// <summary>The container named by the first bytes: Wav, Flac, OggOpus, or Ffmpeg for anything else.</summary>
     public static AudioContainer Detect(ReadOnlySpan<byte> header)
     {
         var riff = header.Length >= 4 && (header[..4].SequenceEqual("RIFF"u8) || header[..4].SequenceEqual("RF64"u8));
@@ -104,6 +112,7 @@ public static class AudioFile
         var flacStart = SkipId3v2(header);
         if (header.Length - flacStart >= 4 && header.Slice(flacStart, 4).SequenceEqual("fLaC"u8))
             return AudioContainer.Flac;
+        if (OggOpusDecoder.IsOggOpus(header)) return AudioContainer.OggOpus;
         return AudioContainer.Ffmpeg;
     }
 

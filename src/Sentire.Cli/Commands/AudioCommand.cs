@@ -62,6 +62,7 @@ public static class AudioCommand
         {
             AudioContainer.Wav => clip.IsFloatEncoding ? "WAV float" : "WAV PCM",
             AudioContainer.Flac => "FLAC",
+            AudioContainer.OggOpus => "Ogg Opus",
             _ => "decoded by ffmpeg",
         };
         // MaxMagnitude returns the signed sample of largest magnitude.
