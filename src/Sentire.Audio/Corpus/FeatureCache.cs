@@ -218,6 +218,9 @@ public sealed unsafe class CachedFeatures : IDisposable
 
     public bool Contains(string id) => _index.ContainsKey(id);
 
+    /// <summary>The utterance ids held, in no particular order.</summary>
+    public IEnumerable<string> Ids => _index.Keys;
+
     /// <summary>Shape of an utterance's features.</summary>
     public (int Rows, int Columns) Shape(string id)
     {

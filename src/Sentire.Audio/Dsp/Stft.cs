@@ -25,6 +25,10 @@ public sealed record StftOptions
 
     public WindowKind Window { get; init; } = WindowKind.Hann;
 
+    /// <summary>torch.hann_window's periodic flag: true (torch.stft's usual window) divides by the length, false gives the
+    /// symmetric window (periodic=False) some models were trained with.</summary>
+    public bool PeriodicWindow { get; init; } = true;
+
     /// <summary>Pad n_fft/2 on both sides so frame t is centred on sample t·hop.</summary>
     public bool Center { get; init; } = true;
 
@@ -32,7 +36,7 @@ public sealed record StftOptions
 }
 
 /// <summary>
-/// torch.stft (onesided, periodic window, not normalized): frame t of the (padded) signal starts at t·hop,
+/// torch.stft (onesided, not normalized; periodic window unless <see cref="StftOptions.PeriodicWindow"/> is false): frame t of the (padded) signal starts at t·hop,
 /// X_t[k] = Σ_n w[n]·x[t·hop + n]·e^{−2πi·kn/n_fft}; <see cref="Spectrogram"/> returns |X|^power as
 /// torchaudio.transforms.Spectrogram. Window and FFT plan are built once per settings; frames are
 /// transformed in place in per-thread buffers (no allocation per frame), in parallel for long signals.
@@ -54,7 +58,7 @@ public sealed class Stft
         if (HopLength < 1) throw new ArgumentOutOfRangeException(nameof(options), $"hop_length must be at least 1, got {HopLength}.");
         Center = options.Center;
         PadMode = options.PadMode;
-        _window = Window.Create(options.Window, WinLength, periodic: true);
+        _window = Window.Create(options.Window, WinLength, options.PeriodicWindow);
         _windowOffset = (NFft - WinLength) / 2;
         _fft = new RealFft(NFft);
     }

@@ -59,6 +59,7 @@ public static class TrainCommand
         train.Subcommands.Add(TrainStudentCommand.Create(corpora));
         train.Subcommands.Add(TrainDimsCommand.Create(corpora));
         foreach (var command in TrainSecapCommand.Create(corpora)) train.Subcommands.Add(command);
+        foreach (var command in TrainTeacherCommand.Create(corpora)) train.Subcommands.Add(command);
         return train;
     }
 

@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Globalization;
+using Sentire.Audio.Corpus;
+using Sentire.Evaluation.Classification;
+using Sentire.Training;
+using Sentire.Training.Baselines;
+using Sentire.Training.Clap;
+using Sentire.Training.Distillation;
+using Spectre.Console;
+
+namespace Sentire.Cli.Commands;
+
+/// <summary>
+/// The AudioSet teacher (EfficientAT mn04_as) as a training input:
+/// <c>sentire train teacher-targets</c> caches its embedding and logits for every clip of the corpora (resumable per corpus),
+/// <c>sentire train probe</c> evaluates the baseline "logistic regression on teacher embedding + MFCC statistics" on a
+/// speaker-disjoint split, per corpus.
+/// </summary>
+public static class TrainTeacherCommand
+{
+    /// <summary>The shared teacher checkpoint, beside the corpora folder.</summary>
+    public static string DefaultTeacher(string corporaRoot) =>
+        Path.Combine(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(corporaRoot)))!, "teachers", "efficientat-mn04", "mn04_as_mAP_432.pt");
+
+    public static IEnumerable<Command> Create(Option<DirectoryInfo> corpora)
+    {
+        yield return Targets(corpora);
+        yield return Probe(corpora);
+    }
+
+    static Option<FileInfo?> TeacherOption() => new("--teacher") { Description = "Teacher checkpoint (default: ../teachers/efficientat-mn04/mn04_as_mAP_432.pt beside the corpora folder)." };
+    static Option<DirectoryInfo> CacheOption() => new("--cache") { Description = "Cache folder of the teacher targets.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("cache", "teacher")) };
+
+    static Command Targets(Option<DirectoryInfo> corpora)
+    {
+        var teacher = TeacherOption();
+        var cache = CacheOption();
+        var corpusNames = new Option<string?>("--corpus-list") { Description = "Comma-separated corpus folders (default: every corpus in --corpora)." };
+        var command = new Command("teacher-targets", "Cache the AudioSet teacher's clip embedding (384) and logits (527) for every clip, as distillation targets.") { corpora, teacher, cache, corpusNames };
+        command.SetAction((parse, cancel) =>
+        {
+            if (!Open(parse, corpora, teacher, cache, corpusNames, out var set, out var teacherPath, out var cacheFolder)) return Task.FromResult(2);
+            try
+            {
+                using var targets = Compute(set, teacherPath, cacheFolder, cancel);
+                foreach (var path in targets.FilePaths) Console.WriteLine(path);
+                AnsiConsole.MarkupLineInterpolated($"done: teacher targets of {targets.Count} clips in {cacheFolder}");
+                return Task.FromResult(0);
+            }
+            catch (OperationCanceledException) { return Task.FromResult(TrainingProgressView.Stopped(AnsiConsole.Console)); }
+            catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or FormatException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return Task.FromResult(2);
+            }
+        });
+        return command;
+    }
+
+    static Command Probe(Option<DirectoryInfo> corpora)
+    {
+        var teacher = TeacherOption();
+        var cache = CacheOption();
+        var validation = new Option<string>("--validation") { Description = "ravdess-17-20 or fold:K/N (speaker-disjoint, per corpus).", DefaultValueFactory = _ => "ravdess-17-20" };
+        var corpusNames = new Option<string?>("--corpus-list") { Description = "Comma-separated corpus folders.", DefaultValueFactory = _ => "ravdess,emovo,ased,urdu,nemo,tess" };
+        var labels = new Option<string>("--labels") { Description = "Comma-separated label vocabulary.", DefaultValueFactory = _ => "neutral,calm,happy,sad,angry,fearful,disgust,surprised" };
+        var command = new Command("probe", "Baseline: logistic regression on the teacher's embedding + MFCC statistics, UAR per corpus on a speaker-disjoint split.")
+            { corpora, teacher, cache, validation, corpusNames, labels };
+        command.SetAction((parse, cancel) =>
+        {
+            if (!Open(parse, corpora, teacher, cache, corpusNames, out var set, out var teacherPath, out var cacheFolder)) return Task.FromResult(2);
+            var labelList = parse.GetValue(labels)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var index = labelList.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i);
+            var usable = set.Utterances.Where(u => u.Emotion is { } e && index.ContainsKey(e)).ToList();
+            DataSplit split;
+            try { split = ClapTrainer.Split(usable, parse.GetValue(validation)!, seed: 1234); }
+            catch (Training.Recipes.RecipeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return Task.FromResult(2); }
+            try
+            {
+                using var targets = Compute(new CorpusSet(usable), teacherPath, cacheFolder, cancel);
+                double[][] train = [], test = [];
+                AnsiConsole.Progress().Start(ctx =>
+                {
+                    var task = ctx.AddTask("MFCC statistics", maxValue: usable.Count);
+                    var report = new SynchronousProgress<int>(_ => task.Increment(1));
+                    train = TeacherProbeBaseline.Extract(split.Train, targets, report);
+                    test = TeacherProbeBaseline.Extract(split.Test, targets, report);
+                });
+                var model = TeacherProbeBaseline.Fit(train, split.Train.Select(u => index[u.Emotion!]).ToList(), labelList);
+                Console.WriteLine($"validation {split.Name}: {split.Train.Count} training and {split.Test.Count} test clips");
+                Console.WriteLine("| corpus | test clips | classes | UAR | WAR |");
+                Console.WriteLine("|---|---|---|---|---|");
+                // each corpus is scored over the labels it has, as docs/results.md does
+                foreach (var group in split.Test.Select((u, i) => (u, i)).GroupBy(x => x.u.Corpus).OrderBy(g => g.Key, StringComparer.Ordinal))
+                {
+                    var allowed = usable.Where(u => u.Corpus == group.Key).Select(u => index[u.Emotion!]).ToHashSet();
+                    var predicted = model.Predict(group.Select(x => test[x.i]).ToList(), allowed);
+                    var matrix = ConfusionMatrix.From(labelList, group.Select((x, k) => (x.u.Emotion!, labelList[predicted[k]])));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {group.Key} | {matrix.Total} | {allowed.Count} | {matrix.Uar:F3} | {matrix.War:F3} |"));
+                }
+                return Task.FromResult(0);
+            }
+            catch (OperationCanceledException) { return Task.FromResult(TrainingProgressView.Stopped(AnsiConsole.Console)); }
+            catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or FormatException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return Task.FromResult(2);
+            }
+        });
+        return command;
+    }
+
+    static bool Open(ParseResult parse, Option<DirectoryInfo> corpora, Option<FileInfo?> teacher, Option<DirectoryInfo> cache, Option<string?> corpusNames,
+        out CorpusSet set, out string teacherPath, out string cacheFolder)
+    {
+        set = new CorpusSet([]);
+        var root = parse.GetValue(corpora)!.FullName;
+        teacherPath = parse.GetValue(teacher)?.FullName ?? DefaultTeacher(root);
+        cacheFolder = parse.GetValue(cache)!.FullName;
+        if (!Directory.Exists(root)) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] corpora folder {root} not found (--corpora)"); return false; }
+        if (!File.Exists(teacherPath)) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] teacher checkpoint {teacherPath} not found (--teacher)"); return false; }
+        var names = parse.GetValue(corpusNames);
+        try
+        {
+            set = names is null ? CorpusSet.LoadRoot(root) : CorpusSet.Load(names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(c => Path.Combine(root, c)));
+            return true;
+        }
+        catch (Exception e) when (e is IOException or FormatException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return false;
+        }
+    }
+
+    static TeacherEmbeddings Compute(CorpusSet set, string teacherPath, string cacheFolder, CancellationToken cancel)
+    {
+        TeacherEmbeddings? result = null;
+        AnsiConsole.Progress().Start(ctx =>
+        {
+            var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+            var report = new SynchronousProgress<(string Corpus, int Done, int Total)>(p =>
+            {
+                if (!tasks.TryGetValue(p.Corpus, out var task)) tasks[p.Corpus] = task = ctx.AddTask($"teacher: {p.Corpus}", maxValue: p.Total);
+                task.Value = p.Done;
+            });
+            result = TeacherEmbeddings.Open(cacheFolder, teacherPath, set, report, cancel);
+        });
+        return result!;
+    }
+}
