@@ -151,17 +151,25 @@ public static class FileSegmentation
         Truncation? truncation = null)
     {
         double duration = (double)samples.Length / rate;
-        if (duration < MinSeconds) return new FileAnalysis(path, duration, AnalysisStatus.TooShort, null, [], Truncation: truncation);
-        var tracks = ProsodyAnalyzer.Track(samples, rate);
-        var speech = Speech(samples, rate);
-        if (speech.Count == 0 && VoicedSeconds(tracks) < MinSeconds)
-            return new FileAnalysis(path, duration, AnalysisStatus.Silent, null, [], Truncation: truncation);
+        var (status, screened, speech) = Screen(samples, rate);
+        if (screened is not { } tracks) return new FileAnalysis(path, duration, status, null, [], Truncation: truncation);
         var prosody = ProsodyAnalyzer.Summarize(tracks, duration);
         var levels = ProsodyLevels.Of(prosody);
         if (duration <= LongFileSeconds) return new FileAnalysis(path, duration, AnalysisStatus.Ok, whole(tracks.Pitch), [], prosody, levels, truncation);
         if (speech.Count == 0) speech = EqualParts(samples.Length, rate);
         var (segments, overall) = segmented(speech);
         return new FileAnalysis(path, duration, AnalysisStatus.Ok, overall, segments, prosody, levels, truncation);
+    }
+
+    /// <summary>The one gate of every output that describes a voice (emotions, captions): <see cref="AnalysisStatus.TooShort"/>,
+    /// <see cref="AnalysisStatus.Silent"/> (the policy above) or <see cref="AnalysisStatus.Ok"/>, with the prosody tracks
+    /// (null unless Ok) and the speech segments it looked at.</summary>
+    public static (AnalysisStatus Status, ProsodyTracks? Tracks, IReadOnlyList<Segment> Speech) Screen(float[] samples, int rate)
+    {
+        if ((double)samples.Length / rate < MinSeconds) return (AnalysisStatus.TooShort, null, []);
+        var tracks = ProsodyAnalyzer.Track(samples, rate);
+        var speech = Speech(samples, rate);
+        return speech.Count == 0 && VoicedSeconds(tracks) < MinSeconds ? (AnalysisStatus.Silent, null, speech) : (AnalysisStatus.Ok, tracks, speech);
     }
 
     /// <summary>The speech segments (at least <see cref="MinSeconds"/>, at most <see cref="SegmentSeconds"/> each) the

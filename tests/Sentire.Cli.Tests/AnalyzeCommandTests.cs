@@ -16,7 +16,7 @@ public sealed class AnalyzeCommandTests
         var clip = Path.Combine(Samples, "03-01-05-02-01-01-18.flac");
         var captionModel = Path.Combine(RepoPaths.Root, "models", "secap-small");
         var captioner = Models.Secap.EmotionCaptioner.Load(captionModel);
-        string en = captioner.CaptionFile(clip, "en"), zh = captioner.CaptionFile(clip, "zh");
+        string en = captioner.CaptionFile(clip, "en").Caption!, zh = captioner.CaptionFile(clip, "zh").Caption!;
         Assert.False(string.IsNullOrWhiteSpace(en));
 
         var (exit, output, _) = CliRunner.Run("analyze", clip, "--json", "--caption", "--caption-model", captionModel);

@@ -101,8 +101,9 @@ public static class AnalyzeCommand
                 try
                 {
                     result = recognizer.AnalyzeFile(file, labelList, promptTemplate);
-                    // silent and too-short clips have nothing to caption
-                    if (captioner is not null && result.Overall is not null) text = captioner.CaptionFile(file, language);
+                    // silent and too-short clips have nothing to caption; the caption agrees with the levels printed beside it
+                    if (captioner is not null && result.Status == AnalysisStatus.Ok && result.Overall is not null)
+                        text = captioner.CaptionFile(file, language, new Models.Secap.CaptionOptions { Prosody = result.ProsodyLevels }).Caption;
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {

@@ -1,5 +1,9 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Sentire.Models;
+using Sentire.Models.Analysis;
+using Sentire.Models.Clap;
 using Sentire.Evaluation.Captioning;
 using ScoringTokenizer = Sentire.Evaluation.Captioning.CaptionTokenizer;   // Sentire.Models.Secap has a CaptionTokenizer too
 using Sentire.Models.Generation;
@@ -11,7 +15,8 @@ namespace Sentire.Cli.Commands;
 /// <c>sentire caption FILE|FOLDER|GLOB... [--lang zh|en] [--json] [decoding options]</c>: one sentence describing the
 /// emotion in each file's voice (SECap). Greedy by default; --beam N, or --temperature/--top-p/--top-k with --seed to
 /// sample, --consensus N for SECap's sample-and-vote (--consensus-by cider: minimum Bayes risk under CIDEr-D instead).
-/// A file that cannot be read is reported and the batch goes on.
+/// A file that cannot be read is reported and the batch goes on; a too-short or silent file gets its status, never an
+/// invented speaker (the gate of <c>analyze</c>). English captions agree with the prosody levels <c>analyze</c> shows.
 /// </summary>
 public static class CaptionCommand
 {
@@ -22,7 +27,7 @@ public static class CaptionCommand
         var inputs = new Argument<string[]>("inputs") { Description = "Audio files, folders (searched recursively) or globs.", Arity = ArgumentArity.OneOrMore };
         var model = new Option<string?>("--model") { Description = "Captioning model folder (default: the shipped secap-small, or SENTIRE_CAPTION_MODEL)." };
         var lang = new Option<string>("--lang") { Description = "Caption language: en or zh.", DefaultValueFactory = _ => "en" };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line per file: file, language, caption (or error)." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line per file: file, language, status (ok, too_short, silent) and caption, or error." };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most new tokens per caption.", DefaultValueFactory = _ => 48 };
         var beam = new Option<int>("--beam") { Description = "Beam size (1 = greedy).", DefaultValueFactory = _ => 1 };
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature (0 = greedy/beam).", DefaultValueFactory = _ => 0f };
@@ -64,14 +69,14 @@ public static class CaptionCommand
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
             bool asJson = parse.GetValue(json);
             int failed = 0;
-            foreach (var (input, problem) in expansion.Problems) { failed++; Print(asJson, input, language, null, problem); }
+            foreach (var (input, problem) in expansion.Problems) { failed++; PrintError(asJson, input, language, problem); }
             foreach (var file in expansion.Files)
             {
-                try { Print(asJson, file, language, captioner.CaptionFile(file, language, options), null); }
+                try { Print(asJson, captioner.CaptionFile(file, language, options), language); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or Audio.Decoding.AudioFormatException or InvalidDataException)
                 {
                     failed++;
-                    Print(asJson, file, language, null, e.Message);
+                    PrintError(asJson, file, language, e.Message);
                 }
                 catch (ArgumentException e) { return Usage(e.Message); }
             }
@@ -104,17 +109,30 @@ public static class CaptionCommand
         return candidate;
     }
 
-    static void Print(bool asJson, string file, string language, string? caption, string? error)
+    /// <summary>A caption, or the status that stopped it: the gate of <c>analyze</c> (too_short, silent), said in
+    /// words in text output and as <c>status</c> in JSON (no <c>caption</c> field then).</summary>
+    static void Print(bool asJson, FileCaption c, string language)
     {
+        string status = FileAnalysisJson.StatusName(c.Status);
         if (asJson)
         {
-            var o = new Dictionary<string, string> { ["file"] = file, ["language"] = language };
-            if (caption is not null) o["caption"] = caption;
-            if (error is not null) o["error"] = error;
-            Console.WriteLine(JsonSerializer.Serialize(o, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+            var o = new JsonObject { ["file"] = c.File, ["language"] = language, ["status"] = status };
+            if (c.Caption is not null) o["caption"] = c.Caption;
+            Console.WriteLine(FileAnalysisJson.Serialize(o));
         }
-        else if (error is not null) Console.Error.WriteLine($"{file}: error: {error}");
-        else Console.WriteLine($"{file}: {caption}");
+        else if (c.Caption is not null) Console.WriteLine($"{c.File}: {c.Caption}");
+        else
+        {
+            var why = c.Status == AnalysisStatus.TooShort
+                ? string.Create(CultureInfo.InvariantCulture, $"too short to caption (< {FileSegmentation.MinSeconds} s)") : "silent, nothing to caption";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.File} ({c.DurationSeconds:F2} s): {why}"));
+        }
+    }
+
+    static void PrintError(bool asJson, string file, string language, string error)
+    {
+        if (asJson) Console.WriteLine(FileAnalysisJson.Serialize(new JsonObject { ["file"] = file, ["language"] = language, ["error"] = error }));
+        else Console.Error.WriteLine($"{file}: error: {error}");
     }
 
     static int Usage(string message)

@@ -92,7 +92,7 @@ public static class EvalCaptionsCommand
                     // Table 2 models read the transcript too: it comes from the reference line.
                     if (SecapModel.NeedsTranscript(captioner.Modality) && string.IsNullOrWhiteSpace(r.Transcript))
                         return Usage($"{refFile}: reference {r.Id ?? r.File} has no 'transcript', which this captioner ('{captioner.Config.InputModality}' input) needs");
-                    captions.Add(captioner.CaptionFile(r.File, language, new CaptionOptions { Transcript = r.Transcript, ConsensusSamples = parse.GetValue(consensus), ConsensusChooser = chooser }));
+                    captions.Add(captioner.CaptionFile(r.File, language, new CaptionOptions { Transcript = r.Transcript, ConsensusSamples = parse.GetValue(consensus), ConsensusChooser = chooser }).Caption ?? "");
                 }
                 WriteCandidates(captions);
             }

@@ -29,6 +29,9 @@ public sealed record GenerationOptions
     public bool StopOnEos { get; init; } = true;
     /// <summary>Reuse keys and values through a KV cache (true) or recompute the whole sequence each step (same tokens, slower).</summary>
     public bool UseCache { get; init; } = true;
+    /// <summary>Constraints on each row's next token (transformers' LogitsProcessorList), applied in order after the
+    /// repetition penalty and before temperature, top-k and top-p; empty = none.</summary>
+    public IReadOnlyList<ILogitsProcessor> Processors { get; init; } = [];
 
     public void Validate()
     {

@@ -1,6 +1,16 @@
 namespace Sentire.Models.Generation;
 
 /// <summary>
+/// A constraint on the next token of one row (transformers' LogitsProcessor): given the row's logits (V) and the tokens
+/// it has generated so far (without the prefix), sets the logits of forbidden tokens to -inf, in place. A row whose every
+/// logit is -inf after the processors ends there, as if it had produced EOS.
+/// </summary>
+public interface ILogitsProcessor
+{
+    void Process(Span<float> logits, IReadOnlyList<int> generated);
+}
+
+/// <summary>
 /// The per-row transformations of next-token scores, in the order transformers applies them: repetition penalty,
 /// then temperature, top-k and top-p. Each works in place on one row of logits; removed tokens become -inf.
 /// </summary>
@@ -16,6 +26,15 @@ public static class LogitsProcessors
             ref float l = ref logits[token];
             l = l > 0 ? l / penalty : l * penalty;
         }
+    }
+
+    /// <summary>Runs <paramref name="processors"/> in order; false when they leave no token allowed.</summary>
+    public static bool Apply(Span<float> logits, IReadOnlyList<int> generated, IReadOnlyList<ILogitsProcessor> processors)
+    {
+        if (processors.Count == 0) return true;
+        foreach (var p in processors) p.Process(logits, generated);
+        foreach (float l in logits) if (!float.IsNegativeInfinity(l)) return true;
+        return false;
     }
 
     /// <summary>Keeps the <paramref name="k"/> largest logits (and any tied with the k-th), as TopKLogitsWarper.</summary>

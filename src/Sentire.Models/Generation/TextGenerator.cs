@@ -62,6 +62,12 @@ public static class TextGenerator
                 if (finished[b]) { tokens[b] = eos.Length > 0 ? eos[0] : 0; continue; }
                 logits.Data.Slice(b * vocab, vocab).CopyTo(row);
                 LogitsProcessors.RepetitionPenalty(row, generated[b], o.RepetitionPenalty);
+                if (!LogitsProcessors.Apply(row, generated[b], o.Processors))
+                {
+                    finished[b] = true;   // nothing allowed: the row ends here
+                    tokens[b] = eos.Length > 0 ? eos[0] : 0;
+                    continue;
+                }
                 int token = o.Temperature == 0 ? LogitsProcessors.ArgMax(row) : Draw(row, o, rng);
                 tokens[b] = token;
                 if (o.StopOnEos && Array.IndexOf(eos, token) >= 0) finished[b] = true;
@@ -137,10 +143,12 @@ public static class TextGenerator
                     if (double.IsNegativeInfinity(scores[r])) continue;
                     logits.Data.Slice(r * vocab, vocab).CopyTo(row);
                     LogitsProcessors.RepetitionPenalty(row, beams[r], o.RepetitionPenalty);
+                    if (!LogitsProcessors.Apply(row, beams[r], o.Processors)) continue;   // a beam with no allowed token has no extension
                     var logp = LogitsProcessors.LogSoftmax(row);
                     for (int v = 0; v < vocab; v++)
                     {
                         double s = scores[r] + logp[v];
+                        if (double.IsNegativeInfinity(s)) continue;   // masked by a processor
                         if (heap.Count < 2 * k) heap.Enqueue((s, j, v), s);
                         else if (s > heap.Peek().Item1) heap.EnqueueDequeue((s, j, v), s);
                     }

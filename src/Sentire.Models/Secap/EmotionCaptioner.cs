@@ -1,4 +1,5 @@
 using Sentire.Audio.Decoding;
+using Sentire.Audio.Prosody;
 using Sentire.Models.Clap;
 using Sentire.Models.Decoders;
 using Sentire.Models.Generation;
@@ -25,7 +26,17 @@ public sealed record CaptionOptions
     public string? Instruction { get; init; }
     /// <summary>The transcript, for models trained with a transcript input modality.</summary>
     public string? Transcript { get; init; }
+    /// <summary>The prosody levels measured on the clip, which an English caption must agree with; null with
+    /// <see cref="EmotionCaptioner.Caption"/> = measured there, with <see cref="EmotionCaptioner.CaptionFrames"/> = none.</summary>
+    public ProsodyLevels? Prosody { get; init; }
+    /// <summary>Decode under <see cref="CaptionConstraint"/> (one well-formed sentence in the language, agreeing with
+    /// <see cref="Prosody"/>); false = the raw decoder, only for comparisons.</summary>
+    public bool Constrained { get; init; } = true;
 }
+
+/// <summary>The caption of one file, or why it has none: <see cref="AnalysisStatus.TooShort"/> and
+/// <see cref="AnalysisStatus.Silent"/> files get no caption (the gate of <see cref="FileSegmentation.Screen"/>).</summary>
+public sealed record FileCaption(string File, double DurationSeconds, AnalysisStatus Status, string? Caption, ProsodyLevels? Prosody);
 
 /// <summary>
 /// Speech emotion captioning with a packaged SECap model: speech encoder frames -> Q-Former -> projection -> frozen LM
@@ -43,6 +54,7 @@ public sealed class EmotionCaptioner
     readonly LogMelEncoder encoder;
     readonly LogMelFrontEnd frontEnd;
     readonly int windowFrames, maxFrames;
+    readonly Lazy<CaptionVocabulary> vocabulary;
 
     public SecapPackageConfig Config { get; }
     public SecapModel Model { get; }
@@ -61,6 +73,7 @@ public sealed class EmotionCaptioner
         LanguageModel = lm;
         Tokenizer = tokenizer;
         Modality = SecapModel.ParseModality(config.InputModality);
+        vocabulary = new(() => new CaptionVocabulary(tokenizer));
     }
 
     public static EmotionCaptioner Load(string folder)
@@ -77,9 +90,33 @@ public sealed class EmotionCaptioner
     /// <summary>Frozen speech-encoder frames (T', D) of a clip.</summary>
     public Audio.Dsp.FeatureMatrix Frames(AudioClip clip) => SecapSpeechFrames.Encode(encoder, frontEnd.LogMel(clip), windowFrames, maxFrames);
 
-    public string CaptionFile(string path, string language, CaptionOptions? options = null) => Caption(AudioFile.Read(path), language, options);
+    /// <summary>Tokens and per-language masks of the LM's vocabulary, for <see cref="CaptionConstraint"/>.</summary>
+    public CaptionVocabulary Vocabulary => vocabulary.Value;
 
-    public string Caption(AudioClip clip, string language, CaptionOptions? options = null) => CaptionFrames(Frames(clip), language, options ?? new CaptionOptions());
+    /// <summary>Caption of a file behind the analysis gate: a too-short or silent file gets its status and no caption;
+    /// otherwise the caption agrees with the prosody levels measured on the file (returned beside it).</summary>
+    public FileCaption CaptionFile(string path, string language, CaptionOptions? options = null)
+    {
+        var samples = frontEnd.Condition(AudioFile.Read(path));
+        int rate = frontEnd.Config.SampleRate;
+        double duration = (double)samples.Length / rate;
+        var (status, tracks, _) = FileSegmentation.Screen(samples, rate);
+        if (tracks is null) return new FileCaption(path, duration, status, null, null);
+        options ??= new CaptionOptions();
+        var levels = options.Prosody ?? ProsodyLevels.Of(ProsodyAnalyzer.Summarize(tracks, duration));
+        return new FileCaption(path, duration, AnalysisStatus.Ok, CaptionSamples(samples, language, options with { Prosody = levels }), levels);
+    }
+
+    /// <summary>Caption of a clip, agreeing with the prosody levels measured on it (or given in the options). No gate:
+    /// see <see cref="CaptionFile"/>.</summary>
+    public string Caption(AudioClip clip, string language, CaptionOptions? options = null) => CaptionSamples(frontEnd.Condition(clip), language, options ?? new CaptionOptions());
+
+    string CaptionSamples(float[] samples, string language, CaptionOptions options)
+    {
+        if (options.Constrained && options.Prosody is null && samples.Length > 0)
+            options = options with { Prosody = ProsodyLevels.Of(ProsodyAnalyzer.Summarize(samples, frontEnd.Config.SampleRate)) };
+        return CaptionFrames(SecapSpeechFrames.Encode(encoder, frontEnd.LogMel(samples), windowFrames, maxFrames), language, options);
+    }
 
     /// <summary>Caption of precomputed speech-encoder frames.</summary>
     public string CaptionFrames(Audio.Dsp.FeatureMatrix frames, string language, CaptionOptions options)
@@ -91,21 +128,58 @@ public sealed class EmotionCaptioner
             throw new ArgumentException($"this captioner was trained with the '{Config.InputModality}' input modality and needs a transcript");
         using var _ = Autograd.NoGrad();
         var (embeds, mask) = Prefix(frames, instruction, options.Transcript);
+        var decoding = options.Decoding;
+        CaptionConstraint? constraint = null;
+        if (options.Constrained)
+        {
+            constraint = new CaptionConstraint(Vocabulary, language);
+            decoding = decoding with { Processors = [.. decoding.Processors, constraint] };
+        }
         if (options.ConsensusSamples <= 1)
-            return Decode(TextGenerator.Generate(LanguageModel, embeds, mask, options.Decoding)[0]);
+            return Finish(TextGenerator.Generate(LanguageModel, embeds, mask, decoding)[0], embeds, language, constraint, options.Prosody);
         var candidates = new List<string>();
         for (int i = 0; i < options.ConsensusSamples; i++)
         {
-            var sampling = options.Decoding with { Temperature = options.ConsensusTemperature, TopP = options.ConsensusTopP, BeamSize = 1, Seed = options.Decoding.Seed + (ulong)i };
-            candidates.Add(Decode(TextGenerator.Generate(LanguageModel, embeds, mask, sampling)[0]));
+            var sampling = decoding with { Temperature = options.ConsensusTemperature, TopP = options.ConsensusTopP, BeamSize = 1, Seed = options.Decoding.Seed + (ulong)i };
+            candidates.Add(Finish(TextGenerator.Generate(LanguageModel, embeds, mask, sampling)[0], embeds, language, constraint, options.Prosody));
         }
         return options.ConsensusChooser is { } choose ? choose(candidates) : Consensus(candidates);
     }
 
+    /// <summary>
+    /// The caption of generated ids. Unconstrained: their text. Constrained Chinese: the text with its full stop (human
+    /// Chinese captions mostly have none, so the LM ends them with EOS). Constrained English: the LM's emotion clause,
+    /// then the prosody phrase of the measured levels that the LM scores highest after it (mean log-probability of the
+    /// whole caption and EOS), then a full stop; without measured levels the clause alone.
+    /// </summary>
+    string Finish(int[] ids, Tensor prompt, string language, CaptionConstraint? constraint, ProsodyLevels? prosody)
+    {
+        var text = Tokenizer.Decode(ids).Trim();
+        if (constraint is null) return text;
+        if (language == "zh") return text.Length > 0 && !CaptionText.Terminators(language).Contains(text[^1]) ? text + "。" : text;
+        var clause = constraint.Clause(text);
+        if (clause.Length == 0) return "";
+        if (prosody is null) return clause + ".";
+        var candidates = CaptionProsodyPhrases.English(prosody, CaptionProsodyPhrases.Possessive(clause)).Select(p => clause + p + ".").ToList();
+        return candidates.Count == 1 ? candidates[0] : candidates.MaxBy(c => MeanLogProbability(prompt, c))!;
+    }
+
+    /// <summary>Mean log-probability per token of <paramref name="caption"/> and EOS after the prompt (1, T, D).</summary>
+    double MeanLogProbability(Tensor prompt, string caption)
+    {
+        var ids = Tokenizer.Encode(caption);
+        int t = prompt.Dim(1), n = ids.Length + 1;
+        var embeds = Tensor.Concat([prompt, LanguageModel.EmbedTokens([ids])], 1);               // (1, T + L, D)
+        var hidden = LanguageModel.Hidden(embeds).Narrow(1, t - 1, n);                            // (1, L + 1, D)
+        var logp = LanguageModel.Logits(hidden.Reshape(n, hidden.Dim(2))).LogSoftmax(-1);         // (L + 1, V)
+        double sum = 0;
+        int v = logp.Dim(1);
+        for (int i = 0; i < n; i++) sum += logp.Data[i * v + (i < ids.Length ? ids[i] : Tokenizer.EosId)];
+        return sum / n;
+    }
+
     (Tensor Embeds, Tensor Mask) Prefix(Audio.Dsp.FeatureMatrix frames, string instruction, string? transcript) =>
         Model.Prompt(LanguageModel, Tokenizer, Modality, frames, instruction, transcript);
-
-    string Decode(int[] ids) => Tokenizer.Decode(ids).Trim();
 
     /// <summary>Pooled C-Embedding (1, d_q) of a sentence: the Q-Former's text mode, our sentence encoder.</summary>
     public Tensor EmbedSentence(string text)
