@@ -2,11 +2,12 @@
 # Installs the system packages Sentire uses on a Debian machine (idempotent; needs root or sudo).
 # libopenblas0-pthread: fast GEMM (a managed SIMD GEMM is used when it is absent).
 # ffmpeg, flac: decoding of non-WAV/FLAC formats and the bit-exactness tests of our FLAC decoder.
+# espeak-ng: synthetic speech for the caption check (tests/Sentire.Training.Tests/Secap/CaptionCorpusCheckTests.cs).
 # chromium: the browser test of the `sentire serve` page (driven by PuppeteerSharp; no browser is downloaded).
 # When another apt or dpkg process holds the lock (unattended upgrades on a fresh machine), apt-get waits for it
 # for up to 10 minutes instead of failing at once.
 set -euo pipefail
-pkgs=(libopenblas0-pthread ffmpeg flac chromium)
+pkgs=(libopenblas0-pthread ffmpeg flac chromium espeak-ng)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -25,6 +25,54 @@ public sealed class CaptionCommandTests
     }
 
     [Fact]
+    public void SilentAndTooShortFilesGetTheirStatusAndNoInventedSpeaker()
+    {
+        var folder = Directory.CreateTempSubdirectory("caption-gate-").FullName;
+        try
+        {
+            const int rate = 16000;
+            var silence = Path.Combine(folder, "silence.wav");
+            var tone = Path.Combine(folder, "tone.wav");
+            Audio.Decoding.WavWriter.Write(silence, new Audio.Decoding.AudioClip(new float[2 * rate], rate, 1, silence));
+            Audio.Decoding.WavWriter.Write(tone, new Audio.Decoding.AudioClip([.. Enumerable.Range(0, rate / 10).Select(i => 0.5f * MathF.Sin(2 * MathF.PI * 440 * i / rate))], rate, 1, tone));
+            var (exit, output, _) = CliRunner.Run("caption", silence, tone, "--json");
+            Assert.Equal(0, exit);
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.Equal(["silent", "too_short"], lines.Select(o => o.GetProperty("status").GetString()));
+            Assert.All(lines, o => Assert.False(o.TryGetProperty("caption", out _)));
+            (exit, output, _) = CliRunner.Run("caption", silence, tone);
+            Assert.Equal(0, exit);
+            Assert.Contains("silence.wav (2.00 s): silent, nothing to caption", output);
+            Assert.Contains("tone.wav (0.10 s): too short to caption", output);
+            // analyze --caption applies the same gate
+            (exit, output, _) = CliRunner.Run("analyze", silence, "--json", "--caption");
+            Assert.Equal(0, exit);
+            var analysis = JsonDocument.Parse(output).RootElement;
+            Assert.Equal("silent", analysis.GetProperty("status").GetString());
+            Assert.False(analysis.TryGetProperty("caption", out _));
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    [Fact]
+    public void CaptionsAreOneSentenceInTheLanguageAndStateTheProsodyAnalyzeShows()
+    {
+        var clip = Path.Combine(RepoPaths.Root, "samples", "03-01-05-02-01-01-18.flac");
+        var (exit, output, _) = CliRunner.Run("analyze", clip, "--json", "--caption");
+        Assert.Equal(0, exit);
+        var o = JsonDocument.Parse(output).RootElement;
+        var caption = o.GetProperty("caption").GetString()!;
+        var p = o.GetProperty("prosody");
+        Audio.Prosody.ProsodyLevel Level(string field) => Enum.Parse<Audio.Prosody.ProsodyLevel>(p.GetProperty(field).GetString()!, ignoreCase: true);
+        var shown = new Audio.Prosody.ProsodyLevels(Level("pitch_level"), Audio.Prosody.ProsodyLevel.Medium, Level("loudness_level"), Level("rate_level"), Audio.Prosody.ProsodyLevel.Medium);
+        Assert.DoesNotContain(Models.Secap.CaptionProsodyWords.Contradictions(caption, shown), c => c.Measure != Models.Secap.ProsodyMeasure.PitchVariation);
+        Assert.Empty(Evaluation.Captioning.CaptionWellFormedness.Problems(caption, "en"));
+        (exit, output, _) = CliRunner.Run("caption", clip, "--json", "--lang", "zh");
+        Assert.Equal(0, exit);
+        Assert.Empty(Evaluation.Captioning.CaptionWellFormedness.Problems(JsonDocument.Parse(output).RootElement.GetProperty("caption").GetString()!, "zh"));
+    }
+
+    [Fact]
     public void ConsensusKeepsOneOfItsSamplesAndCiderPicksTheMostCentral()
     {
         var clip = Path.Combine(RepoPaths.Root, "samples", "03-01-05-02-01-01-18.flac");

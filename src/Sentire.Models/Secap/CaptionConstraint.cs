@@ -162,8 +162,8 @@ public sealed class CaptionVocabulary
 ///    phrase ("with a low,", "speaks in a,"); a lower-case start in English;
 /// 4) the instruction's own words ("Describe ... in one sentence" leaking into the caption);
 /// 5) English prosody words (<see cref="CaptionProsodyWords"/>) in the emotion clause: prosody is stated by the phrase
-///    of the measured levels, never guessed. A partial word that can only grow into a forbidden word is forbidden too,
-///    unless the vocabulary holds an allowed word it begins.
+///    of the measured levels, never guessed. A partial word of 3 letters or more that can only grow into a forbidden
+///    word is forbidden too, unless the vocabulary holds an allowed word it begins.
 /// </summary>
 public sealed class CaptionConstraint : ILogitsProcessor
 {
@@ -235,7 +235,7 @@ public sealed class CaptionConstraint : ILogitsProcessor
     {
         if (piece.Length == 0) return false;
         string head = piece.TrimStart();
-        if (head.Length == 0) return trimmed.Length > 0 && text.Length == trimmed.Length;   // a space, once, after text
+        if (head.Length == 0) return text.Length == 0 || !char.IsWhiteSpace(text[^1]);   // one space at a time ("▁" then "A")
         bool startsWithSpace = head.Length < piece.Length;
         if (IsPunctuation(head[0]) && (trimmed.Length == 0 || IsPunctuation(last) || startsWithSpace || text.Length > trimmed.Length))
             return false;
@@ -257,8 +257,9 @@ public sealed class CaptionConstraint : ILogitsProcessor
             int s = i;
             while (i < tail.Length && CaptionText.IsWordChar(tail[i])) i++;
             string word = tail[s..i].ToLowerInvariant();
-            if (i == tail.Length)   // still partial: forbidden when it can only become a forbidden word
-                return !forbiddenWords.Any(f => f.StartsWith(word, StringComparison.Ordinal))
+            if (i == tail.Length)   // still partial: forbidden when it can only become a forbidden word (prefixes of
+                                    // under 3 letters begin too many words to judge)
+                return word.Length < 3 || !forbiddenWords.Any(f => f.StartsWith(word, StringComparison.Ordinal))
                     || vocabulary.WholeWords.Any(w => w.StartsWith(word, StringComparison.Ordinal) && !forbiddenWords.Contains(w));
             if (forbiddenWords.Contains(word)) return false;
             if (EnglishClauseEnds.Contains(tail[i]) && EnglishDanglingWords.Contains(word)) return false;
@@ -313,7 +314,7 @@ public static class CaptionProsodyPhrases
     /// <summary>The possessive of the grammar's subject the clause names: "Her", "His", or "Their".</summary>
     public static string Possessive(string clause)
     {
-        var words = CaptionText.Words(clause).ToHashSet(StringComparer.Ordinal);
+        var words = CaptionText.Words(clause).Select(w => w.EndsWith("'s", StringComparison.Ordinal) ? w[..^2] : w).ToHashSet(StringComparer.Ordinal);
         return words.Overlaps(["woman", "female", "her", "she"]) ? "Her" : words.Overlaps(["man", "male", "his", "he"]) ? "His" : "Their";
     }
 

@@ -62,6 +62,28 @@ public static class DerivedCaptionGrammar
         return Words(own).Distinct().Except(Words(other.Concat(UnknownSubjects)));
     }
 
+    /// <summary>Every word a derived caption can hold (lower case), the lexicon of the well-formedness check
+    /// (<see cref="CaptionWellFormedness"/>): the words of many generated captions over every emotion, intensity, gender
+    /// and prosody level, so that it cannot drift from <see cref="Generate"/>.</summary>
+    public static IReadOnlySet<string> Lexicon => lexicon.Value;
+
+    static readonly Lazy<IReadOnlySet<string>> lexicon = new(() =>
+    {
+        var levels = Enum.GetValues<ProsodyLevel>();
+        var rng = new Generator(15);
+        var words = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var emotion in Emotions.Keys)
+            foreach (var intensity in new string?[] { null, "normal", "strong" })
+                foreach (var gender in new Gender?[] { Gender.Female, Gender.Male, null })
+                    for (int k = 0; k < 81; k++)
+                        for (int draw = 0; draw < 12; draw++)
+                        {
+                            var prosody = new ProsodyLevels(levels[k % 3], levels[k / 3 % 3], levels[k / 9 % 3], levels[k / 27 % 3], ProsodyLevel.Medium);
+                            words.UnionWith(Models.Secap.CaptionText.Words(Generate(new CaptionFacts(emotion, intensity, gender, prosody), rng)));
+                        }
+        return words;
+    });
+
     static T Pick<T>(IReadOnlyList<T> items, Generator rng) => items[rng.NextInt(items.Count)];
 
     /// <summary>One derived caption of <paramref name="facts"/>; different draws of <paramref name="rng"/> give paraphrases.</summary>

@@ -38,6 +38,26 @@ public sealed class TextGeneratorTests
         [0.25, 0.25, 0.25, 0.25],
     ];
 
+    /// <summary>Forbids the tokens it names, at every step.</summary>
+    sealed class Forbid(params int[] tokens) : ILogitsProcessor
+    {
+        public void Process(Span<float> logits, IReadOnlyList<int> generated) { foreach (var t in tokens) logits[t] = float.NegativeInfinity; }
+    }
+
+    [Fact]
+    public void ProcessorsRemoveTokensBeforeTheSearchAndARowWithNoTokenLeftEnds()
+    {
+        var options = new GenerationOptions { MaxNewTokens = 3, EosTokenIds = [0] };
+        // greedy without A: B (0.4), then EOS (0.9)
+        Assert.Equal([[2]], TextGenerator.Decode(new BigramSession(Next, 1), Logits([Start]), options with { Processors = [new Forbid(1)] }));
+        // without A, C and EOS only B is left, until MaxNewTokens
+        Assert.Equal([[2, 2, 2]], TextGenerator.Decode(new BigramSession(Next, 1), Logits([Start]), options with { Processors = [new Forbid(1), new Forbid(0, 3)] }));
+        // nothing allowed: the row ends at once
+        Assert.Equal([[]], TextGenerator.Decode(new BigramSession(Next, 1), Logits([Start]), options with { Processors = [new Forbid(0, 1, 2, 3)] }));
+        // beam search sees the same constraint: the best sequence without A is B EOS
+        Assert.Equal([[2]], TextGenerator.Decode(new BigramSession(Next, 1), Logits([Start]), options with { BeamSize = 2, Processors = [new Forbid(1)] }));
+    }
+
     [Fact]
     public void BeamSearchFindsTheMoreProbableSequenceGreedyMisses()
     {
