@@ -81,7 +81,7 @@ public static class AnalyzeCommand
                     try
                     {
                         var result = recognizer.AnalyzeFile(file, labelList, promptTemplate);
-                        var text = captioner is not null && result.Overall is not null ? captioner.CaptionFile(file, language) : null;
+                        var text = CaptionOf(captioner, result, language);
                         return Batch.BatchRecord.Of(result, text);
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
@@ -101,9 +101,7 @@ public static class AnalyzeCommand
                 try
                 {
                     result = recognizer.AnalyzeFile(file, labelList, promptTemplate);
-                    // silent and too-short clips have nothing to caption; the caption agrees with the levels printed beside it
-                    if (captioner is not null && result.Status == AnalysisStatus.Ok && result.Overall is not null)
-                        text = captioner.CaptionFile(file, language, new Models.Secap.CaptionOptions { Prosody = result.ProsodyLevels }).Caption;
+                    text = CaptionOf(captioner, result, language);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -118,6 +116,13 @@ public static class AnalyzeCommand
         });
         return command;
     }
+
+    /// <summary>The --caption of an analysed file: none for silent and too-short files (the gate the analysis applied), and
+    /// agreeing with the prosody levels printed beside it (they are passed to the captioner).</summary>
+    static string? CaptionOf(Models.Secap.EmotionCaptioner? captioner, FileAnalysis result, string language) =>
+        captioner is not null && result.Status == AnalysisStatus.Ok && result.Overall is not null
+            ? captioner.CaptionFile(result.File, language, new Models.Secap.CaptionOptions { Prosody = result.ProsodyLevels }).Caption
+            : null;
 
     enum Format { Text, Json, Csv }
 

@@ -48,7 +48,11 @@ public sealed class CaptionProsodyGrammarTests
         var measured = new ProsodyLevels(ProsodyLevel.Low, ProsodyLevel.Medium, ProsodyLevel.High, ProsodyLevel.Medium, ProsodyLevel.Medium);
         // the contradiction: "a high, varied pitch" beside a low, medium-variation pitch
         var contradictions = CaptionProsodyWords.Contradictions("A man speaks in a joyful tone, with a high, varied pitch.", measured);
-        Assert.Equal([(ProsodyMeasure.Pitch, ProsodyLevel.High, ProsodyLevel.Low), (ProsodyMeasure.PitchVariation, ProsodyLevel.High, ProsodyLevel.Medium)], contradictions);
+        Assert.Equal([(ProsodyMeasure.Pitch, ProsodyLevel.High, (ProsodyLevel?)ProsodyLevel.Low), (ProsodyMeasure.PitchVariation, ProsodyLevel.High, ProsodyLevel.Medium)], contradictions);
+        // a pitch that could not be measured is never stated
+        var unvoiced = measured with { Pitch = null, PitchVariation = null };
+        Assert.Equal([(ProsodyMeasure.Pitch, ProsodyLevel.Low, (ProsodyLevel?)null)], CaptionProsodyWords.Contradictions("A man sounds calm, with a low pitch.", unvoiced));
+        Assert.Equal([""], CaptionProsodyPhrases.English(unvoiced with { Loudness = ProsodyLevel.Medium }, "His"));
         Assert.Equal([ProsodyMeasure.Pitch, ProsodyMeasure.Loudness], CaptionProsodyWords.Omissions("A man sounds calm.", measured));
         // emotion phrases with a prosody word state no prosody
         Assert.Empty(CaptionProsodyWords.Stated("A woman is flat and unemotional."));
