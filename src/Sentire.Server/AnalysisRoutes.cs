@@ -35,7 +35,7 @@ public static class AnalysisRoutes
             var clip = AudioFile.Decode(bytes, name, models.Options.MaxDurationSeconds);
             var analysis = analyzer.AnalyzeClip(clip, options.Labels, options.PromptTemplate);
             // silent and too-short clips have nothing to caption (as in the command)
-            var text = caption && analysis.Overall is not null ? captioner!.Caption(clip, options.Language) : null;
+            var text = caption && analysis.Overall is not null ? captioner!.Caption(clip, options.Language, new CaptionOptions { Prosody = analysis.ProsodyLevels }) : null;
             metrics.AudioSeconds.WithLabels("upload").Inc(analysis.DurationSeconds);
             return FileAnalysisJson.ToJson(analysis, text);
         });
@@ -66,9 +66,12 @@ public static class AnalysisRoutes
         var result = await RunUpload(context, models.Options, pool, (bytes, name) =>
         {
             var clip = AudioFile.Decode(bytes, name, models.Options.MaxDurationSeconds);
-            var text = captioner.Caption(clip, language, new CaptionOptions { Decoding = decoding });
+            // the gate of analyze and `sentire caption`: too-short or silent audio gets its status and no caption
+            var c = captioner.CaptionClip(name, clip, language, new CaptionOptions { Decoding = decoding });
             metrics.AudioSeconds.WithLabels("upload").Inc(clip.DurationSeconds);
-            return new JsonObject { ["file"] = name, ["language"] = language, ["caption"] = text };
+            var o = new JsonObject { ["file"] = name, ["language"] = language, ["status"] = FileAnalysisJson.StatusName(c.Status) };
+            if (c.Caption is not null) o["caption"] = c.Caption;
+            return o;
         });
         await WriteJson(context, result);
     }

@@ -91,12 +91,19 @@ public sealed class AnalyzeRouteTests(TeacherServer server) : IClassFixture<Teac
     public async Task CaptionRouteIsTheCaptionersSentence()
     {
         var clip = TestServers.SampleClips[0];
-        var expected = Models.Secap.EmotionCaptioner.Load(TestServers.CaptionModel).CaptionFile(clip, "zh");
+        var expected = Models.Secap.EmotionCaptioner.Load(TestServers.CaptionModel).CaptionFile(clip, "zh").Caption;
         using var response = await server.Client.PostAsync("/v1/caption?lang=zh", TestServers.Audio(clip), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Json();
         Assert.Equal(expected, body["caption"]!.GetValue<string>());
         Assert.Equal("zh", body["language"]!.GetValue<string>());
+        Assert.Equal("ok", body["status"]!.GetValue<string>());
+        // the gate of analyze and `sentire caption`: two seconds of silence get their status and no invented speaker
+        var silence = new ByteArrayContent(Audio.Decoding.WavWriter.ToBytes(new Audio.Decoding.AudioClip(new float[32000], 16000, 1, "silence.wav")));
+        silence.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("audio/wav");
+        var silent = await (await server.Client.PostAsync("/v1/caption", silence, TestContext.Current.CancellationToken)).Json();
+        Assert.Equal("silent", silent["status"]!.GetValue<string>());
+        Assert.Null(silent["caption"]);
         using var bad = await server.Client.PostAsync("/v1/caption?beam=0", TestServers.Audio(clip), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }

@@ -95,9 +95,13 @@ public sealed class EmotionCaptioner
 
     /// <summary>Caption of a file behind the analysis gate: a too-short or silent file gets its status and no caption;
     /// otherwise the caption agrees with the prosody levels measured on the file (returned beside it).</summary>
-    public FileCaption CaptionFile(string path, string language, CaptionOptions? options = null)
+    public FileCaption CaptionFile(string path, string language, CaptionOptions? options = null) => CaptionClip(path, AudioFile.Read(path), language, options);
+
+    /// <summary><see cref="CaptionFile"/> of audio already decoded (an upload), reported under <paramref name="name"/>.</summary>
+    public FileCaption CaptionClip(string name, AudioClip clip, string language, CaptionOptions? options = null)
     {
-        var samples = frontEnd.Condition(AudioFile.Read(path));
+        var path = name;
+        var samples = frontEnd.Condition(clip);
         int rate = frontEnd.Config.SampleRate;
         double duration = (double)samples.Length / rate;
         var (status, tracks, _) = FileSegmentation.Screen(samples, rate);
