@@ -51,30 +51,11 @@ public sealed class FfmpegDecoder
         if (paths.Count == 0) return [];
         if (!IsAvailable) return [Decode(paths[0])];   // throws the how-to-install message
         var clips = new AudioClip[paths.Count];
-        var folder = Directory.CreateTempSubdirectory("sentire-ffmpeg-");
-        try
+        RunBatched(paths, filesPerProcess, ["-c:a", "pcm_f32le", "-f", "wav"], "could not decode", (i, bytes) =>
         {
-            for (int first = 0; first < paths.Count; first += filesPerProcess)
-            {
-                int count = Math.Min(filesPerProcess, paths.Count - first);
-                var arguments = new List<string> { "-nostdin", "-hide_banner", "-loglevel", "error", "-y" };
-                for (int i = 0; i < count; i++) arguments.AddRange(["-i", Path.GetFullPath(paths[first + i])]);
-                for (int i = 0; i < count; i++)
-                    arguments.AddRange(["-map", $"{i}:a:0", "-c:a", "pcm_f32le", "-f", "wav", Path.Combine(folder.FullName, $"{first + i}.wav")]);
-                var result = ExternalProcess.Run(Executable!, arguments);
-                if (result.ExitCode != 0)
-                    throw new AudioFormatException(paths[first], $"ffmpeg could not decode files {first}..{first + count - 1} of the batch (exit code {result.ExitCode}): {result.LastErrorLine}");
-                for (int i = first; i < first + count; i++)
-                {
-                    var clip = WavReader.Read(File.ReadAllBytes(Path.Combine(folder.FullName, $"{i}.wav")), paths[i]);
-                    clips[i] = new AudioClip(clip.Samples, clip.SampleRate, clip.Channels, paths[i], AudioContainer.Ffmpeg);
-                }
-            }
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+            var clip = WavReader.Read(bytes, paths[i]);
+            clips[i] = new AudioClip(clip.Samples, clip.SampleRate, clip.Channels, paths[i], AudioContainer.Ffmpeg);
+        });
         return clips;
     }
 
@@ -87,8 +68,19 @@ public sealed class FfmpegDecoder
     {
         if (bits is not (16 or 32)) throw new ArgumentOutOfRangeException(nameof(bits), bits, "ffmpeg integer output is 16 or 32 bits");
         if (!IsAvailable) throw new InvalidOperationException("ffmpeg is not installed");
-        const int filesPerProcess = 100;
         var results = new int[paths.Count][];
+        RunBatched(paths, 100, ["-f", bits == 16 ? "s16le" : "s32le"], "failed on", (i, raw) =>
+            results[i] = bits == 16
+                ? Array.ConvertAll(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(raw).ToArray(), s => (int)s)
+                : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(raw).ToArray());
+        return results;
+    }
+
+    /// <summary>One ffmpeg process per <paramref name="filesPerProcess"/> files (one input and one output each, written
+    /// with <paramref name="outputFormat"/> to a temporary folder); <paramref name="read"/> gets each file's index and
+    /// output bytes. A failing process is reported against the first file of its group.</summary>
+    void RunBatched(IReadOnlyList<string> paths, int filesPerProcess, string[] outputFormat, string failure, Action<int, byte[]> read)
+    {
         var folder = Directory.CreateTempSubdirectory("sentire-ffmpeg-");
         try
         {
@@ -98,23 +90,16 @@ public sealed class FfmpegDecoder
                 var arguments = new List<string> { "-nostdin", "-hide_banner", "-loglevel", "error", "-y" };
                 for (int i = 0; i < count; i++) arguments.AddRange(["-i", Path.GetFullPath(paths[first + i])]);
                 for (int i = 0; i < count; i++)
-                    arguments.AddRange(["-map", $"{i}:a:0", "-f", bits == 16 ? "s16le" : "s32le", Path.Combine(folder.FullName, $"{first + i}.raw")]);
+                    arguments.AddRange(["-map", $"{i}:a:0", .. outputFormat, Path.Combine(folder.FullName, $"{first + i}.out")]);
                 var result = ExternalProcess.Run(Executable!, arguments);
                 if (result.ExitCode != 0)
-                    throw new AudioFormatException(paths[first], $"ffmpeg failed on files {first}..{first + count - 1} (exit code {result.ExitCode}): {result.LastErrorLine}");
-                for (int i = first; i < first + count; i++)
-                {
-                    var raw = File.ReadAllBytes(Path.Combine(folder.FullName, $"{i}.raw"));
-                    results[i] = bits == 16
-                        ? Array.ConvertAll(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(raw).ToArray(), s => (int)s)
-                        : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(raw).ToArray();
-                }
+                    throw new AudioFormatException(paths[first], $"ffmpeg {failure} files {first}..{first + count - 1} of the batch (exit code {result.ExitCode}): {result.LastErrorLine}");
+                for (int i = first; i < first + count; i++) read(i, File.ReadAllBytes(Path.Combine(folder.FullName, $"{i}.out")));
             }
         }
         finally
         {
             folder.Delete(recursive: true);
         }
-        return results;
     }
 }
