@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
+using Sentire.Tensors;
 
 namespace Sentire.Server;
 
 /// <summary>
-/// The bounded budget every analysis goes through. <see cref="Workers"/> dedicated threads run the work (the engine's
-/// grad-mode flag is per thread, and a work item runs start to end on one thread, so concurrent requests never share
-/// it); at most <see cref="Capacity"/> = workers + queue length callers hold an <see cref="Admission"/> at a time. A
+/// The bounded budget every analysis goes through. <see cref="Workers"/> dedicated threads run the work, each item start
+/// to end on one thread inside a scope of that thread's own <see cref="TensorArena"/> (grad mode off): the engine's
+/// per-thread state (the open arena, the grad-mode flag) is never shared by concurrent requests, and a steady stream of
+/// same-shaped analyses reuses its tensor storage instead of loading the garbage collector (an arena that has gathered
+/// more than <see cref="ArenaLimitFloats"/> from requests of many shapes is trimmed after its item). At most <see cref="Capacity"/> = workers + queue length callers hold an <see cref="Admission"/> at a time. A
 /// request holds one while it waits and runs; a live stream holds one for its whole life and runs its windows one
 /// after another, so it never has more than one item queued. Past the capacity <see cref="TryAdmit"/> fails at once:
 /// the caller answers 503 instead of piling up memory.
@@ -15,6 +18,9 @@ public sealed class WorkerPool : IDisposable
     readonly BlockingCollection<Action> queue = new(new ConcurrentQueue<Action>());
     readonly Thread[] threads;
     int admitted, busy;
+
+    /// <summary>Floats (64 MB) a worker's arena may keep pooled between items; past it the pool is dropped.</summary>
+    public const long ArenaLimitFloats = 16 << 20;
 
     public WorkerPool(int workers, int queueLength)
     {
@@ -47,7 +53,8 @@ public sealed class WorkerPool : IDisposable
         return null;
     }
 
-    /// <summary>Runs <paramref name="work"/> on a worker thread; skipped (cancelled) when <paramref name="cancel"/> fires
+    /// <summary>Runs <paramref name="work"/> on a worker thread, inside a scope of its arena: nothing made of the engine's
+    /// tensors may outlive <paramref name="work"/> (return plain values, such as the JSON of an analysis); skipped (cancelled) when <paramref name="cancel"/> fires
     /// before a worker takes it. A running item is not interrupted: the engine has no safe point to stop at.</summary>
     public Task<T> Run<T>(Func<T> work, CancellationToken cancel = default)
     {
@@ -63,10 +70,15 @@ public sealed class WorkerPool : IDisposable
 
     void Work()
     {
+        var arena = new TensorArena();
         foreach (var item in queue.GetConsumingEnumerable())
         {
             Interlocked.Increment(ref busy);
-            try { item(); }
+            try
+            {
+                using (arena.Enter()) item();
+                if (arena.FloatsHeld > ArenaLimitFloats) arena.Trim();
+            }
             finally { Interlocked.Decrement(ref busy); }
         }
     }

@@ -224,7 +224,10 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
         lock (cacheLock)
         {
             if (promptCache.TryGetValue(prompt, out var cached)) return cached;
-            var embedding = model.EmbedText([model.PromptIds(prompt, tokenizer)]);
+            var made = model.EmbedText([model.PromptIds(prompt, tokenizer)]);
+            // copied to ordinary memory: the first call for a prompt may run inside a TensorArena scope (a serving
+            // worker), whose storage is recycled when the scope ends
+            var embedding = new Tensor(made.Data.ToArray(), made.ShapeArray());
             promptCache[prompt] = embedding;
             return embedding;
         }
