@@ -210,7 +210,7 @@ public sealed class ServeBench : IBenchmark
 
     static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    static string FindRoot()
+    internal static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Sentire.slnx"))) return dir.FullName;

@@ -9,6 +9,8 @@ using Sentire.Audio.Decoding;
 using Sentire.Audio.Segmentation;
 using Sentire.Models;
 using Sentire.Models.Analysis;
+using Sentire.Models.Clap;
+using Sentire.Models.Speech;
 
 namespace Sentire.Server;
 
@@ -174,14 +176,17 @@ public sealed class StreamSession
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested) { }
     }
 
-    /// <summary>One message per window, in order, each analysed on a worker as soon as it is complete.</summary>
+    /// <summary>One message per window, in order, each analysed on a worker as soon as it is complete. A log-mel model
+    /// gets each window's frames from a <see cref="StreamingLogMel"/>, which computes the frames that overlapping windows
+    /// share once (the same numbers as analysing the window alone); other models analyse each window's samples.</summary>
     async Task AnalyseWindows(ChannelReader<(int Index, long Received)> ready, StreamSettings settings, int window, int hop, CancellationToken cancel)
     {
+        var frontEnd = analyzer is EmotionRecognizer { SampleRate: StreamSettings.SampleRate } recognizer ? recognizer.StreamFrontEnd(window, hop) : null;
         await foreach (var (index, received) in ready.ReadAllAsync(cancel))
         {
             float[] slice;
             lock (samplesLock) slice = samples.AsSpan(index * hop, window).ToArray();
-            var message = await pool.Run(() => WindowMessage(index, slice, (double)index * hop / StreamSettings.SampleRate, settings), cancel);
+            var message = await pool.Run(() => WindowMessage(index, slice, (long)index * hop, settings, frontEnd), cancel);
             await Send(message, cancel);
             metrics.WindowLatency.Observe(Stopwatch.GetElapsedTime(received).TotalSeconds);
             metrics.AudioSeconds.WithLabels("stream").Inc((double)hop / StreamSettings.SampleRate);
@@ -190,17 +195,17 @@ public sealed class StreamSession
 
     /// <summary>The window's voice activity (the file rules' silence level and a voice-activity detector) and, when
     /// there is voice, its emotions and dimensions.</summary>
-    JsonObject WindowMessage(int index, float[] window, double startSeconds, StreamSettings settings)
+    JsonObject WindowMessage(int index, float[] window, long start, StreamSettings settings, StreamingLogMel? frontEnd)
     {
         double meanSquare = 0;
         foreach (var v in window) meanSquare += (double)v * v;
         bool voice = 10 * Math.Log10(meanSquare / window.Length + 1e-20) >= FileSegmentation.SilenceDbfs
                      && new EnergyVad().Detect(window, StreamSettings.SampleRate).Any(s => s.DurationSeconds >= FileSegmentation.MinSeconds);
-        double end = startSeconds + (double)window.Length / StreamSettings.SampleRate;
+        double startSeconds = (double)start / StreamSettings.SampleRate, end = startSeconds + (double)window.Length / StreamSettings.SampleRate;
         var message = new JsonObject { ["type"] = "window", ["index"] = index, ["voice"] = voice };
-        var prediction = voice
-            ? analyzer.Analyze(AudioClip.FromMono(window, StreamSettings.SampleRate, "stream"), settings.Labels, settings.PromptTemplate)
-            : new Sentire.Models.Clap.EmotionPrediction(0, 0, []);
+        var prediction = !voice ? new EmotionPrediction(0, 0, [])
+            : frontEnd is not null ? ((EmotionRecognizer)analyzer).AnalyzeFrames(frontEnd.Window(window, start), startSeconds, end, settings.Labels, settings.PromptTemplate)
+            : analyzer.Analyze(AudioClip.FromMono(window, StreamSettings.SampleRate, "stream"), settings.Labels, settings.PromptTemplate);
         foreach (var (key, value) in FileAnalysisJson.Segment(prediction with { StartSeconds = startSeconds, EndSeconds = end }))
             message[key] = value?.DeepClone();
         return message;

@@ -47,6 +47,10 @@ public sealed record PitchTrack(float[] FrequencyHz, float[] Aperiodicity, doubl
     public bool IsVoiced(int frame) => FrequencyHz[frame] > 0;
 }
 
+/// <summary>One YIN frame before the track-wide decisions: the F0 of its first dip (0 when d' has none below the
+/// threshold), d' there (or its minimum), and the mean power of its integration window.</summary>
+public readonly record struct YinFrame(float FrequencyHz, float Aperiodicity, double Energy);
+
 /// <summary>YIN fundamental-frequency estimator with voicing decision.
 /// Source: A. de Cheveigné and H. Kawahara, "YIN, a fundamental frequency estimator for speech and music",
 /// JASA 111(4), 2002. Steps (numbered as in the paper):
@@ -70,33 +74,66 @@ public static class YinPitchTracker
     {
         options ??= new PitchOptions();
         options.Validate(sampleRate);
-        var grid = FrameGrid.For(signal.Length, sampleRate, options.HopSeconds);
+        var frames = new YinFrame[FrameGrid.For(signal.Length, sampleRate, options.HopSeconds).FrameCount];
+        AnalyseFrames(signal, sampleRate, options, 0, frames);
+        return Decide(frames, signal, sampleRate, options);
+    }
+
+    /// <summary>Samples frame t reads: [t × hop − SpanLength / 2, t × hop + SpanLength − SpanLength / 2) of the signal
+    /// (the integration window W and the longest lag). A frame's <see cref="YinFrame"/> depends on these samples only,
+    /// so a live stream can analyse each frame once and share it between overlapping windows.</summary>
+    public static int SpanLength(int sampleRate, PitchOptions options)
+    {
+        var (_, maxLag, window) = Lags(sampleRate, options);
+        return window + maxLag + 2;
+    }
+
+    static (int MinLag, int MaxLag, int Window) Lags(int sampleRate, PitchOptions options)
+    {
         var minLag = Math.Max(2, (int)Math.Floor(sampleRate / options.MaxF0Hz));
         var maxLag = (int)Math.Ceiling(sampleRate / options.MinF0Hz);
-        var window = Math.Max(maxLag, (int)Math.Round(options.WindowSeconds * sampleRate)); // W
+        return (minLag, maxLag, Math.Max(maxLag, (int)Math.Round(options.WindowSeconds * sampleRate)));   // W
+    }
+
+    /// <summary>Steps 2-5 of frames <paramref name="first"/> .. first + frames.Length of <paramref name="signal"/> (samples
+    /// outside it read as zero), before the decisions that look at the whole track (<see cref="Decide"/>).</summary>
+    public static void AnalyseFrames(ReadOnlySpan<float> signal, int sampleRate, PitchOptions options, int first, Span<YinFrame> frames)
+    {
+        options.Validate(sampleRate);
+        var hop = FrameGrid.For(0, sampleRate, options.HopSeconds).HopSamples;
+        var (minLag, maxLag, window) = Lags(sampleRate, options);
         var span = new float[window + maxLag + 2];
         var energyPrefix = new double[span.Length + 1];
-        var frequency = new float[grid.FrameCount];
-        var aperiodicity = new float[grid.FrameCount];
-        var energy = new double[grid.FrameCount];
-
-        for (var t = 0; t < grid.FrameCount; t++)
+        var grid = new FrameGrid(sampleRate, hop, first + frames.Length);
+        for (var i = 0; i < frames.Length; i++)
         {
-            FrameGrid.CopyWindow(signal, grid.CentredStart(t, span.Length), span);
-            for (var i = 0; i < span.Length; i++) energyPrefix[i + 1] = energyPrefix[i] + (double)span[i] * span[i];
+            FrameGrid.CopyWindow(signal, grid.CentredStart(first + i, span.Length), span);
+            for (var j = 0; j < span.Length; j++) energyPrefix[j + 1] = energyPrefix[j] + (double)span[j] * span[j];
             var centred = (span.Length - window) / 2;
-            energy[t] = (energyPrefix[centred + window] - energyPrefix[centred]) / window;
+            var energy = (energyPrefix[centred + window] - energyPrefix[centred]) / window;
             var dPrime = CumulativeMeanNormalisedDifference(span, energyPrefix, window, maxLag + 1);   // d'_t(τ), τ = 0..maxLag+1
             var lag = FirstDip(dPrime, minLag, maxLag, options.Threshold);
             if (lag >= 0) lag = PreferDoubleLag(dPrime, lag, maxLag, options.OctaveRatio);
-            if (lag < 0)
-            {
-                aperiodicity[t] = MinimumAt(dPrime, minLag, maxLag, out _);
-                continue;
-            }
-            aperiodicity[t] = dPrime[lag];
-            frequency[t] = (float)(sampleRate / RefineLag(dPrime, lag));
+            frames[i] = lag < 0
+                ? new YinFrame(0, MinimumAt(dPrime, minLag, maxLag, out _), energy)
+                : new YinFrame((float)(sampleRate / RefineLag(dPrime, lag)), dPrime[lag], energy);
         }
+    }
+
+    /// <summary>The decisions over the whole track of <paramref name="signal"/> from its frames (<see cref="AnalyseFrames"/>,
+    /// one per frame of the signal): silence against the loudest frame, octave jumps against the neighbours (d' of a
+    /// suspect frame computed again from the signal), short voiced runs dropped.</summary>
+    public static PitchTrack Decide(ReadOnlySpan<YinFrame> frames, ReadOnlySpan<float> signal, int sampleRate, PitchOptions options)
+    {
+        options.Validate(sampleRate);
+        var grid = FrameGrid.For(signal.Length, sampleRate, options.HopSeconds);
+        if (frames.Length != grid.FrameCount)
+            throw new ArgumentException($"{signal.Length} samples make {grid.FrameCount} pitch frames, got {frames.Length}");
+        var (minLag, maxLag, window) = Lags(sampleRate, options);
+        var frequency = new float[frames.Length];
+        var aperiodicity = new float[frames.Length];
+        var energy = new double[frames.Length];
+        for (var t = 0; t < frames.Length; t++) (frequency[t], aperiodicity[t], energy[t]) = frames[t];
 
         // Silence: RMS more than SilenceDb below the loudest frame.
         var loudest = energy.Length == 0 ? 0 : energy.Max();

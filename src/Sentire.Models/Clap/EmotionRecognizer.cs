@@ -170,6 +170,16 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
     public EmotionPrediction AnalyzeSamples(float[] samples, int start, int end, IReadOnlyList<string>? labels = null, string? promptTemplate = null) =>
         Predict(samples.AsSpan(start, end - start).ToArray(), start, labels, promptTemplate, defaultPitch: null);
 
+    /// <summary>The front end of a live stream cut into windows of <paramref name="windowSamples"/> every
+    /// <paramref name="hopSamples"/> (mono, model rate), which computes each frame once (<see cref="StreamingLogMel"/>);
+    /// null when this model reads the waveform or the windows are off its frame grid (analyse each with <see cref="Analyze"/>).</summary>
+    public StreamingLogMel? StreamFrontEnd(int windowSamples, int hopSamples) =>
+        !Waveform && StreamingLogMel.Fits(Config.FrontEnd, windowSamples, hopSamples) ? new StreamingLogMel(frontEnd, windowSamples, hopSamples) : null;
+
+    /// <summary>Prediction of one stream window's frames from <see cref="StreamFrontEnd"/>: <see cref="Analyze"/> of its samples.</summary>
+    public EmotionPrediction AnalyzeFrames(Audio.Dsp.FeatureMatrix frames, double startSeconds, double endSeconds, IReadOnlyList<string>? labels = null, string? promptTemplate = null) =>
+        Prediction(startSeconds, endSeconds, labels ?? Config.Labels, Encode(frames), promptTemplate ?? Config.PromptTemplate);
+
     /// <summary>Prediction of <paramref name="slice"/>, which starts at sample <paramref name="start"/> of its file; a pitch
     /// track of the slice made for the prosody summary is reused by the front end (<see cref="LogMelFrontEnd.LogMel"/>).</summary>
     EmotionPrediction Predict(float[] slice, int start, IReadOnlyList<string>? labels, string? promptTemplate, Audio.Prosody.PitchTrack? defaultPitch)

@@ -43,16 +43,23 @@ public sealed class LogMelFrontEnd
     /// <paramref name="defaultPitch"/>: a YIN track of the same samples with default <see cref="PitchOptions"/> (what
     /// <see cref="ProsodyAnalyzer.Track"/> makes for the prosody summary), reused for the channels when their options
     /// are those defaults, so a file is not pitch-tracked twice; otherwise ignored.</summary>
-    public FeatureMatrix LogMel(float[] samples, PitchTrack? defaultPitch = null)
+    public FeatureMatrix LogMel(float[] samples, PitchTrack? defaultPitch = null) =>
+        Frames(mel.Compute(samples), () => defaultPitch is not null && ProsodyChannels.PitchOptions(Config.SampleRate, Config.HopLength) == new PitchOptions()
+            ? defaultPitch
+            : YinPitchTracker.Track(samples, Config.SampleRate, ProsodyChannels.PitchOptions(Config.SampleRate, Config.HopLength)));
+
+    /// <summary>The power mel spectrogram this front end computes (centred frames).</summary>
+    internal MelSpectrogram Mel => mel;
+
+    /// <summary>Steps 4-5 on a power mel spectrogram of some samples (changed in place): log(power + floor), then the
+    /// prosody channels from <paramref name="pitch"/>, a track of the same samples with <see cref="ProsodyChannels.PitchOptions"/>
+    /// (asked for only when the channels are on).</summary>
+    internal FeatureMatrix Frames(FeatureMatrix power, Func<PitchTrack> pitch)
     {
-        var m = mel.Compute(samples);
-        var d = m.Data.AsSpan();
+        var d = power.Data.AsSpan();
         System.Numerics.Tensors.TensorPrimitives.Add(d, Config.LogFloor, d);
         System.Numerics.Tensors.TensorPrimitives.Log(d, d);
-        if (!Config.Prosody) return m;
-        return defaultPitch is not null && ProsodyChannels.PitchOptions(Config.SampleRate, Config.HopLength) == new PitchOptions()
-            ? ProsodyChannels.Append(m, defaultPitch)
-            : ProsodyChannels.Append(m, samples, Config.SampleRate, Config.HopLength);
+        return Config.Prosody ? ProsodyChannels.Append(power, pitch()) : power;
     }
 
     public FeatureMatrix LogMel(AudioClip clip) => LogMel(Condition(clip));

@@ -83,4 +83,31 @@ public sealed class YinPitchTrackerTests
         Assert.Contains("MaxF0Hz must exceed MinF0Hz", error.Message);
         Assert.Contains("Threshold must be in (0, 1)", error.Message);
     }
+
+    [Fact]
+    public void A_frame_depends_only_on_its_span_and_the_track_is_its_frames_decided()
+    {
+        // a glide with a pause: voiced, silent and octave-checked frames
+        var signal = Harmonics(t => 110 + 200 * t, 1.0, 0.5, 0.3, 0.1);
+        Array.Clear(signal, 6000, 2000);
+        var options = new PitchOptions();
+        int hop = 160, half = YinPitchTracker.SpanLength(SampleRate, options) / 2;
+        var all = new YinFrame[(signal.Length - 1) / hop + 1];
+        YinPitchTracker.AnalyseFrames(signal, SampleRate, options, 0, all);
+
+        // frames 40..59 analysed from a slice that starts at frame 37's centre (its frames 3..22) and holds their spans
+        int from = 37 * hop;
+        Assert.True(3 * hop - half >= 0 && 22 * hop - half + 2 * half + 1 <= 4000);
+        var part = new YinFrame[20];
+        YinPitchTracker.AnalyseFrames(signal.AsSpan(from, 4000), SampleRate, options, 3, part);
+        Assert.Equal(all.AsSpan(40, 20).ToArray(), part);
+
+        var track = YinPitchTracker.Track(signal, SampleRate, options);
+        var decided = YinPitchTracker.Decide(all, signal, SampleRate, options);
+        Assert.Equal(track.FrequencyHz, decided.FrequencyHz);
+        Assert.Equal(track.Aperiodicity, decided.Aperiodicity);
+        Assert.Contains(track.FrequencyHz, f => f > 0);
+        Assert.Contains(track.FrequencyHz, f => f == 0);
+        Assert.Throws<ArgumentException>(() => YinPitchTracker.Decide(all.AsSpan(1).ToArray(), signal, SampleRate, options));
+    }
 }
