@@ -186,7 +186,7 @@ public sealed class StreamSession
         {
             float[] slice;
             lock (samplesLock) slice = samples.AsSpan(index * hop, window).ToArray();
-            var message = await pool.Run(() => WindowMessage(index, slice, (long)index * hop, settings, frontEnd), cancel);
+            var message = await pool.Run(() => WindowMessage(index, slice, (long)index * hop, settings, frontEnd), cancel, WorkerPool.Priority.Live);
             await Send(message, cancel);
             metrics.WindowLatency.Observe(Stopwatch.GetElapsedTime(received).TotalSeconds);
             metrics.AudioSeconds.WithLabels("stream").Inc((double)hop / StreamSettings.SampleRate);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Sentire.Tensors;
 
 namespace Sentire.Server;
@@ -11,13 +10,19 @@ namespace Sentire.Server;
 /// more than <see cref="ArenaLimitFloats"/> from requests of many shapes is trimmed after its item). At most <see cref="Capacity"/> = workers + queue length callers hold an <see cref="Admission"/> at a time. A
 /// request holds one while it waits and runs; a live stream holds one for its whole life and runs its windows one
 /// after another, so it never has more than one item queued. Past the capacity <see cref="TryAdmit"/> fails at once:
-/// the caller answers 503 instead of piling up memory.
+/// the caller answers 503 instead of piling up memory. A live stream's windows are <see cref="Priority.Live"/>: a free
+/// worker takes them before any waiting upload, so a stream's latency is one analysis at most behind, not a queue.
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
-    readonly BlockingCollection<Action> queue = new(new ConcurrentQueue<Action>());
+    readonly object gate = new();   // guards the two queues and closed; workers wait on it
+    readonly Queue<Action> live = new(), batch = new();
     readonly Thread[] threads;
     int admitted, busy;
+    bool closed;
+
+    /// <summary>Which queue an item waits in: every <see cref="Live"/> item goes before any <see cref="Batch"/> one.</summary>
+    public enum Priority { Batch, Live }
 
     /// <summary>Floats (64 MB) a worker's arena may keep pooled between items; past it the pool is dropped.</summary>
     public const long ArenaLimitFloats = 16 << 20;
@@ -41,7 +46,10 @@ public sealed class WorkerPool : IDisposable
     /// <summary>Admissions held now (requests waiting or running, open streams).</summary>
     public int Admitted => Volatile.Read(ref admitted);
     /// <summary>Items waiting for a worker.</summary>
-    public int QueueDepth => queue.Count;
+    public int QueueDepth
+    {
+        get { lock (gate) return live.Count + batch.Count; }
+    }
     /// <summary>Workers running an item.</summary>
     public int Busy => Volatile.Read(ref busy);
 
@@ -56,22 +64,38 @@ public sealed class WorkerPool : IDisposable
     /// <summary>Runs <paramref name="work"/> on a worker thread, inside a scope of its arena: nothing made of the engine's
     /// tensors may outlive <paramref name="work"/> (return plain values, such as the JSON of an analysis); skipped (cancelled) when <paramref name="cancel"/> fires
     /// before a worker takes it. A running item is not interrupted: the engine has no safe point to stop at.</summary>
-    public Task<T> Run<T>(Func<T> work, CancellationToken cancel = default)
+    public Task<T> Run<T>(Func<T> work, CancellationToken cancel = default, Priority priority = Priority.Batch)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        queue.Add(() =>
+        void Item()
         {
             if (cancel.IsCancellationRequested) { done.TrySetCanceled(cancel); return; }
             try { done.TrySetResult(work()); }
             catch (Exception e) { done.TrySetException(e); }
-        });
+        }
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(closed, this);
+            (priority == Priority.Live ? live : batch).Enqueue(Item);
+            Monitor.Pulse(gate);
+        }
         return done.Task;
+    }
+
+    /// <summary>The next item, live ones first; null once the pool is closed and both queues are empty.</summary>
+    Action? Next()
+    {
+        lock (gate)
+        {
+            while (live.Count == 0 && batch.Count == 0 && !closed) Monitor.Wait(gate);
+            return live.TryDequeue(out var item) || batch.TryDequeue(out item) ? item : null;
+        }
     }
 
     void Work()
     {
         var arena = new TensorArena();
-        foreach (var item in queue.GetConsumingEnumerable())
+        while (Next() is { } item)
         {
             Interlocked.Increment(ref busy);
             try
@@ -83,11 +107,15 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>Takes no more items; the workers finish those queued and stop.</summary>
     public void Dispose()
     {
-        queue.CompleteAdding();
+        lock (gate)
+        {
+            closed = true;
+            Monitor.PulseAll(gate);
+        }
         foreach (var t in threads) t.Join(TimeSpan.FromSeconds(5));
-        queue.Dispose();
     }
 
     /// <summary>One place in the budget, given back by <see cref="Dispose"/> (once).</summary>
