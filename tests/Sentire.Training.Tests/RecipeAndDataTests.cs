@@ -23,7 +23,7 @@ public sealed class RecipeLoaderTests
     public void ReadsNestedSnakeCaseKeysAndKeepsDefaults()
     {
         var r = RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml");
-        Assert.Equal("sl-gemo-clap", r.Variant);
+        Assert.Equal(ClapVariant.SlGemoClap, r.Variant);
         Assert.Equal(0.8f, r.Alpha);
         Assert.Equal(3, r.Optim.Epochs);
         Assert.Equal(0.002, r.Optim.LearningRate);
@@ -46,9 +46,16 @@ public sealed class RecipeLoaderTests
         var unknown = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>("optim:\n  epoch: 3\n", "bad.yaml"));
         Assert.Contains("bad.yaml", unknown.Message);
         Assert.Contains("epoch", unknown.Message);
-        var invalid = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["variant=clip", "alpha=2"]).Validate("t.yaml"));
-        Assert.Contains("variant 'clip'", invalid.Message);
+        var invalid = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["alpha=2", "optim.batch_size=1"]).Validate("t.yaml"));
         Assert.Contains("alpha must be in [0, 1]", invalid.Message);
+        Assert.Contains("optim.batch_size must be at least 2", invalid.Message);
+        // closed option sets are checked as the file is read, naming the key, the value and every allowed spelling
+        var option = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["variant=clip", "encoder.subsampling=pool"]));
+        Assert.StartsWith("t.yaml: ", option.Message);
+        Assert.Contains("variant 'clip' is not one of emo-clap, sl-gemo-clap, ml-gemo-clap", option.Message);
+        Assert.Contains("encoder.subsampling 'pool' is not one of stack, conv", option.Message);
+        // and written back in the same spelling
+        Assert.Contains("variant: sl-gemo-clap", RecipeLoader.ToYaml(RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml")));
         Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["no-equals-sign"]));
         // Prosody channels widen our log-mel encoder's input; a pretrained encoder reads the waveform.
         var both = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["encoder.prosody=true", "encoder.pretrained=/m/hubert"]).Validate("t.yaml"));

@@ -37,7 +37,7 @@ public sealed class RecipeScheduleValidationTests
         Assert.Contains("optim.warmup_steps 11 exceeds the run's 10 steps", e.Message);
         Assert.Contains("optim.min_learning_rate must be in [0, optim.learning_rate",
             Invalid<SecapLmRecipe>("secap-lm.yaml", (r, p) => r.Validate(p), "optim.learning_rate=0.001", "optim.min_learning_rate=0.01").Message);
-        Assert.Contains("prefix_hint 'echo' is not 'copy' or 'paraphrase'", Invalid<SecapLmRecipe>("secap-lm.yaml", (r, p) => r.Validate(p), "prefix_hint=echo").Message);
+        Assert.Contains("prefix_hint 'echo' is not one of copy, paraphrase", Invalid<SecapLmRecipe>("secap-lm.yaml", (r, p) => r.Validate(p), "prefix_hint=echo").Message);
     }
 
     [Fact]
@@ -76,5 +76,20 @@ public sealed class RecipeScheduleValidationTests
             Invalid<StudentRecipe>("student-tiny.yaml", (r, p) => r.Validate(p), "optim.warmup_steps=-1").Message);
         Assert.Contains("optim.min_learning_rate must be in",
             Invalid<StudentRecipe>("student-tiny.yaml", (r, p) => r.Validate(p), "optim.min_learning_rate=1").Message);
+    }
+
+    [Fact]
+    public void Stage1ScheduleDefaultsAreTheFormerConstantsAndCanBeSet()
+    {
+        var path = Path.Combine(RepoPaths.Root, "recipes", "secap-small.yaml");
+        var shipped = RecipeLoader.Load<SecapRecipe>(path).Stage1;                           // 10 epochs x 50 steps
+        Assert.Equal(50, shipped.Warmup);                                                    // min(50, 500 / 10)
+        Assert.Equal(3e-4 / 20, shipped.MinLearningRateOrDefault);
+        var small = RecipeLoader.Load<SecapRecipe>(path, ["stage1.epochs=2", "stage1.steps_per_epoch=30"]).Stage1;
+        Assert.Equal(6, small.Warmup);                                                       // min(50, 60 / 10)
+        var set = RecipeLoader.Load<SecapRecipe>(path, ["stage1.warmup_steps=7", "stage1.min_learning_rate=1e-6"]);
+        Assert.Equal(7, set.Stage1.Warmup);
+        Assert.Equal(1e-6, set.Stage1.MinLearningRateOrDefault);
+        Assert.Contains("stage1.warmup_steps", Invalid<SecapRecipe>("secap-small.yaml", (r, p) => r.Validate(p), "stage1.warmup_steps=501").Message);
     }
 }

@@ -37,7 +37,7 @@ public sealed class SplitAndBaselineTests
         }
         Assert.Equal(all.Count, tested.Count);
         Assert.Throws<RecipeException>(() => ClapTrainer.Split(all, "fold:0/5", 1));
-        Assert.Null(ClapTrainer.ParseFold("fold:3"));
+        Assert.Null(HeldOutSpeakers.ParseFold("fold:3"));
     }
 
     [Fact]
@@ -64,8 +64,8 @@ public sealed class SplitAndBaselineTests
         Assert.Equal([2, 2, 2], sample.GroupBy(u => u.Corpus).Select(g => g.Count()));
         Assert.Equal(sample, ClapTrainer.ValidationSample(split.Test, 2, 1234));
         Assert.Same(split.Test, ClapTrainer.ValidationSample(split.Test, 0, 1234));
-        Assert.True(ClapTrainer.IsValidation("ravdess-17-20+fold:2/5"));
-        Assert.False(ClapTrainer.IsValidation("ravdess-17-20+fold:6/5"));
+        Assert.NotNull(HeldOutSpeakers.Parse("ravdess-17-20+fold:2/5"));
+        Assert.Null(HeldOutSpeakers.Parse("ravdess-17-20+fold:6/5"));
         var lone = all.Append(new Utterance("solo/1", "", 1, "solo", "en", "solo/1", Gender.Male, "sad")).ToList();
         Assert.Contains("corpus 'solo' has 1 speaker(s)", Assert.Throws<RecipeException>(() => ClapTrainer.Split(lone, "fold:1/5", 1)).Message);
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sentire.IO;
 using System.Globalization;
 using Sentire.Evaluation.Emotion;
 using Sentire.Training;
@@ -66,7 +67,7 @@ public static class ResultsCommand
             var command = $"./sentire results emotion --recipe {Path.GetRelativePath(Environment.CurrentDirectory, recipePath)} --folds {k}"
                 + string.Concat(sets.Select(s => $" --set {s}")) + $" --out {Path.GetRelativePath(Environment.CurrentDirectory, parse.GetValue(output)!.FullName)}";
             var summary = string.Create(CultureInfo.InvariantCulture,
-                $"Recipe `{Path.GetRelativePath(Environment.CurrentDirectory, recipePath)}` for every CLAP variant: {r.Encoder.Subsampling} front end, {r.Encoder.Layers} transformer layers of width {r.Encoder.HiddenSize}, " +
+                $"Recipe `{Path.GetRelativePath(Environment.CurrentDirectory, recipePath)}` for every CLAP variant: {OptionNames.Of(r.Encoder.Subsampling)} front end, {r.Encoder.Layers} transformer layers of width {r.Encoder.HiddenSize}, " +
                 $"{r.Optim.Epochs * r.Optim.StepsPerEpoch} steps of {r.Optim.BatchSize} windows of {r.Data.CropSeconds} s, alpha {r.Alpha}")
                 + (r.Optim.EmaDecay > 0 ? string.Create(CultureInfo.InvariantCulture, $", the scored weights an exponential moving average of the training weights (`optim.ema_decay` {r.Optim.EmaDecay})") : "")
                 + (r.Encoder.Prosody ? ", prosody on (`encoder.prosody`, our addition to the paper's audio tower: frame F0 and voicing beside the log-mel, and each window's energy and pitch statistics beside the pooled encoder output in the audio projection)" : "")

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sentire.IO;
 using Sentire.Training;
 using Sentire.Training.Clap;
 using Sentire.Training.Recipes;
@@ -39,7 +40,7 @@ public static class TrainCommand
             if (!Directory.Exists(corporaRoot)) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] corpora folder {corporaRoot} not found (--corpora)"); return Task.FromResult(2); }
             var runFolder = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);
             var trainer = new ClapTrainer(r, RecipeLoader.ToYaml(r), corporaRoot, runFolder);
-            AnsiConsole.MarkupLineInterpolated($"training [bold]{r.Name}[/] ({r.Variant}) into {runFolder}");
+            AnsiConsole.MarkupLineInterpolated($"training [bold]{r.Name}[/] ({OptionNames.Of(r.Variant)}) into {runFolder}");
             try
             {
                 TrainingProgressView.Run(AnsiConsole.Console, "features", p => trainer.Run(p, cancel));

@@ -54,7 +54,7 @@ public sealed record Emotion2VecConfig
         ConvKernel = FeatureEncoder.Select(c => c.Kernel).ToArray(),
         ConvStride = FeatureEncoder.Select(c => c.Stride).ToArray(),
         ConvBias = false,
-        FeatExtractNorm = "layer",
+        FeatExtractNorm = FeatExtractNorm.Layer,
         HiddenSize = EmbedDim,
         NumHiddenLayers = Depth,
         NumAttentionHeads = NumHeads,

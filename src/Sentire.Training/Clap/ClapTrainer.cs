@@ -3,6 +3,7 @@ using System.Globalization;
 using Sentire.Audio.Corpus;
 using Sentire.Evaluation.Classification;
 using Sentire.Evaluation.Emotion;
+using Sentire.IO;
 using Sentire.Models.Clap;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
@@ -14,9 +15,6 @@ using Sentire.Training.Losses;
 using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Clap;
-
-/// <summary>Where a run stands, for progress displays.</summary>
-public sealed record TrainingProgress(string Phase, int Epoch, int Epochs, int Step, int Steps, double Loss, double LearningRate);
 
 /// <summary>One line of metrics.csv.</summary>
 public sealed record EpochMetrics(int Epoch, long Step, double TrainLoss, double ValidUar, double ValidWar, double LearningRate, double Seconds)
@@ -54,7 +52,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             Encoder = new LogMelEncoderConfig(recipe.Encoder.NMels, recipe.Encoder.StackFrames, recipe.Encoder.HiddenSize, recipe.Encoder.Heads,
                 recipe.Encoder.Layers, recipe.Encoder.FfnSize, recipe.Encoder.Dropout,
                 MaxFrames: (int)Math.Ceiling(recipe.Data.MaxSeconds * frontEnd.FramesPerSecond / recipe.Encoder.StackFrames) + 1,
-                Subsampling: recipe.Encoder.Subsampling, ProsodyChannels: recipe.Encoder.Prosody ? ProsodyChannels.Count : 0),
+                Subsampling: OptionNames.Of(recipe.Encoder.Subsampling), ProsodyChannels: recipe.Encoder.Prosody ? ProsodyChannels.Count : 0),
             TextEncoder = new TextEncoderConfig(vocabSize, recipe.Text.HiddenSize, recipe.Text.Heads, recipe.Text.Layers, recipe.Text.FfnSize, recipe.Text.Dropout, recipe.Text.MaxTokens, recipe.Text.Pretrained),
             Head = new ClapHeadConfig(recipe.Head.ProjectionSize, recipe.Head.Temperature, recipe.Head.LearnableTemperature, ProsodyStatistics: recipe.Encoder.Prosody),
             Labels = recipe.Data.Labels,
@@ -64,41 +62,35 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         };
     }
 
-    const string RavdessValidation = "ravdess-17-20";
-
-    /// <summary>Training/validation split of the labelled utterances, as the recipe names it: "ravdess-17-20";
-    /// "fold:K/N", fold K of N speaker-disjoint folds made within each corpus (<see cref="SpeakerKFold"/>) and
-    /// joined, so every fold holds out about 1/N of the speakers of every corpus (a corpus with fewer than N speakers,
+    /// <summary>Training/validation split of the labelled utterances, as the recipe names it (<see cref="HeldOutSpeakers"/>):
+    /// "ravdess-17-20"; "fold:K/N", fold K of N speaker-disjoint folds made within each corpus (<see cref="SpeakerKFold"/>)
+    /// and joined, so every fold holds out about 1/N of the speakers of every corpus (a corpus with fewer than N speakers,
     /// such as TESS with two, is split into as many folds as it has speakers and holds out fold ((K - 1) mod that) + 1);
     /// or "ravdess-17-20+fold:K/N", RAVDESS actors 17-20 and fold K of N of every other corpus, so that every corpus has
     /// held-out speakers and the RAVDESS figure stays comparable with earlier models.</summary>
     public static DataSplit Split(IReadOnlyList<Utterance> utterances, string validation, ulong seed)
     {
-        if (validation == RavdessValidation)
+        var heldOut = HeldOutSpeakers.Parse(validation) ?? throw new RecipeException($"data.validation '{validation}' is not {HeldOutSpeakers.Forms}");
+        if (heldOut.Fold is not var (fold, folds))
         {
             var ravdess = RavdessTestSplit.Split(utterances);
             return new DataSplit(validation, ravdess.Train, ravdess.Test);
         }
-        bool ravdessFixed = validation.StartsWith(RavdessValidation + "+", StringComparison.Ordinal);
-        if (ParseFold(ravdessFixed ? validation[(RavdessValidation.Length + 1)..] : validation) is var (fold, folds))
+        var test = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var corpus in utterances.GroupBy(u => u.Corpus).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var test = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var corpus in utterances.GroupBy(u => u.Corpus).OrderBy(g => g.Key, StringComparer.Ordinal))
+            if (heldOut.RavdessActors && corpus.Key == RavdessTestSplit.Corpus)
             {
-                if (ravdessFixed && corpus.Key == RavdessTestSplit.Corpus)
-                {
-                    test.UnionWith(RavdessTestSplit.Split(corpus.ToList()).Test.Select(u => u.Id));
-                    continue;
-                }
-                int speakers = corpus.Select(u => u.Speaker).Distinct().Count();
-                int n = Math.Min(folds, speakers);
-                if (n < 2) throw new RecipeException($"data.validation '{validation}': corpus '{corpus.Key}' has {speakers} speaker(s), speaker-disjoint folds need at least 2");
-                test.UnionWith(SpeakerKFold.Split(corpus.ToList(), n, (int)(seed % int.MaxValue))[(fold - 1) % n].Test.Select(u => u.Id));
+                test.UnionWith(RavdessTestSplit.Split(corpus.ToList()).Test.Select(u => u.Id));
+                continue;
             }
-            var name = ravdessFixed ? $"ravdess actors 17-20 + fold {fold}/{folds} of the other corpora (seed {seed})" : $"fold {fold}/{folds} (per corpus, seed {seed})";
-            return new DataSplit(name, utterances.Where(u => !test.Contains(u.Id)).ToList(), utterances.Where(u => test.Contains(u.Id)).ToList());
+            int speakers = corpus.Select(u => u.Speaker).Distinct().Count();
+            int n = Math.Min(folds, speakers);
+            if (n < 2) throw new RecipeException($"data.validation '{validation}': corpus '{corpus.Key}' has {speakers} speaker(s), speaker-disjoint folds need at least 2");
+            test.UnionWith(SpeakerKFold.Split(corpus.ToList(), n, (int)(seed % int.MaxValue))[(fold - 1) % n].Test.Select(u => u.Id));
         }
-        throw new RecipeException($"data.validation '{validation}' is not 'ravdess-17-20', 'fold:K/N' or 'ravdess-17-20+fold:K/N' with 1 <= K <= N");
+        var name = heldOut.RavdessActors ? $"ravdess actors 17-20 + fold {fold}/{folds} of the other corpora (seed {seed})" : $"fold {fold}/{folds} (per corpus, seed {seed})";
+        return new DataSplit(name, utterances.Where(u => !test.Contains(u.Id)).ToList(), utterances.Where(u => test.Contains(u.Id)).ToList());
     }
 
     /// <summary>At most <paramref name="perCorpus"/> clips of each corpus (0: all), a seeded random draw kept in the input order.</summary>
@@ -114,17 +106,6 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         }
         return test.Where(u => kept.Contains(u.Id)).ToList();
     }
-
-    /// <summary>True when <see cref="Split"/> understands <paramref name="validation"/>.</summary>
-    public static bool IsValidation(string validation) =>
-        validation == RavdessValidation || ParseFold(validation) is not null
-        || (validation.StartsWith(RavdessValidation + "+", StringComparison.Ordinal) && ParseFold(validation[(RavdessValidation.Length + 1)..]) is not null);
-
-    /// <summary>(K, N) of "fold:K/N", or null when the text is not of that form.</summary>
-    public static (int Fold, int Folds)? ParseFold(string validation) =>
-        validation.StartsWith("fold:", StringComparison.Ordinal) && validation[5..].Split('/') is [var k, var n]
-        && int.TryParse(k, CultureInfo.InvariantCulture, out int fold) && int.TryParse(n, CultureInfo.InvariantCulture, out int folds) && fold >= 1 && fold <= folds && folds >= 2
-            ? (fold, folds) : null;
 
     /// <summary>Tokenizer trained on the recipe's prompts and a few other templates of the same shape.</summary>
     public BpeTokenizer TrainTokenizer() =>
@@ -228,10 +209,11 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
                 var text = model.EmbedText(labels.Select(l => labelIds[l]).ToArray());
                 var loss = recipe.Variant switch
                 {
-                    "sl-gemo-clap" => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.SoftLabelTargets(labels, genders, recipe.Alpha)),
-                    "ml-gemo-clap" => EmoClapLoss.MultiTask(audio, text, model.EmbedText(genders.Select(g => genderIds[g]).ToArray()),
+                    ClapVariant.SlGemoClap => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.SoftLabelTargets(labels, genders, recipe.Alpha)),
+                    ClapVariant.MlGemoClap => EmoClapLoss.MultiTask(audio, text, model.EmbedText(genders.Select(g => genderIds[g]).ToArray()),
                         model.LogitScaleAudio, model.LogitScaleText, labels, genders, recipe.Alpha),
-                    _ => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.EqualityTargets(labels)),
+                    ClapVariant.EmoClap => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.EqualityTargets(labels)),
+                    _ => throw new ArgumentOutOfRangeException(nameof(recipe), recipe.Variant, "unknown variant"),
                 };
                 lossSum += OptimizerStep(model, optimizer, loss, recipe.Optim.GradClip);
                 average?.Update();

@@ -16,26 +16,23 @@ public sealed class DimensionsRecipe
     public DimensionsEncoderRecipe Encoder { get; init; } = new();
     public DimensionsOptimRecipe Optim { get; init; } = new();
 
-    public void Validate(string source)
+    public void Validate(string source) => RecipeErrors.Check(source, errors =>
     {
-        var errors = new List<string>();
-        if (Data.Corpora.Count == 0) errors.Add("data.corpora is empty");
-        if (Targets.NormalFactor is <= 0 or > 1 || Targets.StrongFactor is <= 0 or > 1)
-            errors.Add($"targets.normal_factor and targets.strong_factor must be in (0, 1], got {Targets.NormalFactor} and {Targets.StrongFactor}");
-        if (Targets.OrdinalWeight < 0) errors.Add($"targets.ordinal_weight must be >= 0, got {Targets.OrdinalWeight}");
-        if (!(Targets.OrdinalScale > 0)) errors.Add($"targets.ordinal_scale must be positive, got {Targets.OrdinalScale}");
-        if (Targets.OrdinalBatchSize < 2) errors.Add($"targets.ordinal_batch_size must be at least 2 (pairs), got {Targets.OrdinalBatchSize}");
-        if (!Clap.ClapTrainer.IsValidation(Data.Validation))
-            errors.Add($"data.validation '{Data.Validation}' is not 'ravdess-17-20', 'fold:K/N' or 'ravdess-17-20+fold:K/N' with 1 <= K <= N");
-        if (Head.HiddenSize <= 0) errors.Add($"head.hidden_size must be positive, got {Head.HiddenSize}");
-        if (Head.Dropout is < 0 or >= 1) errors.Add($"head.dropout must be in [0, 1), got {Head.Dropout}");
-        if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 (CCC is a batch statistic), got {Optim.BatchSize}");
+        errors.If(Data.Corpora.Count == 0, "data.corpora is empty");
+        errors.If(Targets.NormalFactor is <= 0 or > 1 || Targets.StrongFactor is <= 0 or > 1,
+            $"targets.normal_factor and targets.strong_factor must be in (0, 1], got {Targets.NormalFactor} and {Targets.StrongFactor}");
+        errors.If(Targets.OrdinalWeight < 0, $"targets.ordinal_weight must be >= 0, got {Targets.OrdinalWeight}");
+        errors.If(!(Targets.OrdinalScale > 0), $"targets.ordinal_scale must be positive, got {Targets.OrdinalScale}");
+        errors.If(Targets.OrdinalBatchSize < 2, $"targets.ordinal_batch_size must be at least 2 (pairs), got {Targets.OrdinalBatchSize}");
+        errors.HeldOut("data.validation", Data.Validation);
+        errors.If(Head.HiddenSize <= 0, $"head.hidden_size must be positive, got {Head.HiddenSize}");
+        errors.If(Head.Dropout is < 0 or >= 1, $"head.dropout must be in [0, 1), got {Head.Dropout}");
+        errors.If(Optim.BatchSize < 2, $"optim.batch_size must be at least 2 (CCC is a batch statistic), got {Optim.BatchSize}");
         // steps per epoch follow from the data (or encoder.steps_per_epoch), and the trainer caps the warm-up at the total
-        RecipeChecks.Schedule(errors, "optim", Optim.Epochs, null, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
-        if (Encoder.FineTune && Encoder.LearningRate <= 0) errors.Add($"encoder.learning_rate must be positive when fine-tuning, got {Encoder.LearningRate}");
-        if (Encoder.FineTune && Encoder.StepsPerEpoch <= 0) errors.Add($"encoder.steps_per_epoch must be positive when fine-tuning, got {Encoder.StepsPerEpoch}");
-        if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
-    }
+        errors.Schedule("optim", Optim.Epochs, null, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
+        errors.If(Encoder.FineTune && Encoder.LearningRate <= 0, $"encoder.learning_rate must be positive when fine-tuning, got {Encoder.LearningRate}");
+        errors.If(Encoder.FineTune && Encoder.StepsPerEpoch <= 0, $"encoder.steps_per_epoch must be positive when fine-tuning, got {Encoder.StepsPerEpoch}");
+    });
 }
 
 public sealed class DimensionsDataRecipe

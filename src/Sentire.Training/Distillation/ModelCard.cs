@@ -25,7 +25,7 @@ public static class ModelCard
         sb.AppendLine(c, $"| parameters | {parameters:N0} (float32 weights: {parameters * 4 / 1024.0:F0} KiB) |");
         sb.AppendLine(c, $"| front end | {config.FrontEnd.SampleRate} Hz, n_fft {config.FrontEnd.NFft}, hop {config.FrontEnd.HopLength}, {config.FrontEnd.NMels} HTK mels, ln(power + {config.FrontEnd.LogFloor:G}) |");
         sb.AppendLine(c, $"| dimensions | {(config.DimensionsTrained ? "distilled from the teacher's arousal/valence/dominance" : "**untrained**: the teacher had no dimensional head; ignore the dimension outputs")} |");
-        sb.AppendLine(c, $"| distillation audio | {distillationClips} clips of {string.Join(", ", recipe.Data.Corpora)} (labels unused; RAVDESS actors 17-20 {(recipe.Data.Exclude == "none" ? "**included**" : "excluded")}) |");
+        sb.AppendLine(c, $"| distillation audio | {distillationClips} clips of {string.Join(", ", recipe.Data.Corpora)} (labels unused; RAVDESS actors 17-20 {(recipe.Data.Exclude == DistillationExclude.None ? "**included**" : "excluded")}) |");
         sb.AppendLine(c, $"| best epoch | {epoch} of {recipe.Optim.Epochs} (lowest distillation loss on a {recipe.Data.ValidationFraction:P0} random share of the distillation clips) |");
         sb.AppendLine();
         sb.AppendLine(c, $"## Held-out evaluation: RAVDESS actors 17-20 ({scores.Clips} clips)");

@@ -86,10 +86,10 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         var held = corpora.Utterances.Where(u => u.Corpus == RavdessTestSplit.Corpus && u.Speaker is { } s && RavdessTestSplit.TestSpeakers.Contains(s)).ToList();
         if (held.Count == 0) throw new RecipeException($"{recipePath}: no RAVDESS actor 17-20 clips among data.corpora: nothing to evaluate on");
         var heldIds = held.Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
-        var distill = recipe.Data.Exclude == "none" ? corpora.Utterances.ToList() : corpora.Utterances.Where(u => !heldIds.Contains(u.Id)).ToList();
+        var distill = recipe.Data.Exclude == DistillationExclude.None ? corpora.Utterances.ToList() : corpora.Utterances.Where(u => !heldIds.Contains(u.Id)).ToList();
 
         var frontEnd = new LogMelFrontEnd(teacher.FrontEnd);
-        var all = recipe.Data.Exclude == "none" ? distill : [.. distill, .. held];
+        var all = recipe.Data.Exclude == DistillationExclude.None ? distill : [.. distill, .. held];
         var clips = LoadClips(all, frontEnd, recipe.Data.MaxSeconds, new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, epochs, n, all.Count, 0, 0))));
         var byId = clips.ToDictionary(c => c.Utterance.Id, StringComparer.Ordinal);
         var targets = TeacherCache.Ensure(recipe.Data.TeacherCache, teacher, clips.Select(c => (c.Utterance.Id, c.LogMel)).ToList(),

@@ -2,6 +2,9 @@ using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Distillation;
 
+/// <summary>Clips never distilled on: the RAVDESS test actors 17-20 (so the evaluation is held out), or none.</summary>
+public enum DistillationExclude { [System.Text.Json.Serialization.JsonStringEnumMemberName("ravdess-17-20")] RavdessActors17To20, None }
+
 /// <summary>
 /// Everything that defines a distillation run of <see cref="Models.Student.TinyStudent"/> (recipes/student-tiny.yaml).
 /// The student sees only the teacher's outputs, never a corpus label.
@@ -15,22 +18,19 @@ public sealed class StudentRecipe
     public StudentLossRecipe Loss { get; init; } = new();
     public StudentOptimRecipe Optim { get; init; } = new();
 
-    public void Validate(string source)
+    public void Validate(string source) => RecipeErrors.Check(source, errors =>
     {
-        var errors = new List<string>();
-        if (Data.Corpora.Count == 0) errors.Add("data.corpora is empty");
-        if (Data.Exclude is not ("ravdess-17-20" or "none")) errors.Add($"data.exclude '{Data.Exclude}' is not one of ravdess-17-20, none");
-        if (Data.ValidationFraction is <= 0 or >= 0.5) errors.Add($"data.validation_fraction must be in (0, 0.5), got {Data.ValidationFraction}");
-        if (Data.MaxSeconds <= 0) errors.Add($"data.max_seconds must be positive, got {Data.MaxSeconds}");
-        if (Model.BlockKernel % 2 == 0) errors.Add($"model.block_kernel must be odd, got {Model.BlockKernel}");
-        if (Model.Channels <= 0 || Model.Dilations.Count == 0 || Model.Dilations.Any(d => d <= 0)) errors.Add("model.channels and model.dilations must be positive and non-empty");
-        if (Loss.Temperature <= 0) errors.Add($"loss.temperature must be positive, got {Loss.Temperature}");
-        if (Loss.CategoryWeight < 0 || Loss.DimensionMseWeight < 0 || Loss.DimensionCccWeight < 0) errors.Add("loss weights must be >= 0");
-        if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 (the CCC loss needs a batch), got {Optim.BatchSize}");
+        errors.If(Data.Corpora.Count == 0, "data.corpora is empty");
+        errors.If(Data.ValidationFraction is <= 0 or >= 0.5, $"data.validation_fraction must be in (0, 0.5), got {Data.ValidationFraction}");
+        errors.If(Data.MaxSeconds <= 0, $"data.max_seconds must be positive, got {Data.MaxSeconds}");
+        errors.If(Model.BlockKernel % 2 == 0, $"model.block_kernel must be odd, got {Model.BlockKernel}");
+        errors.If(Model.Channels <= 0 || Model.Dilations.Count == 0 || Model.Dilations.Any(d => d <= 0), "model.channels and model.dilations must be positive and non-empty");
+        errors.If(Loss.Temperature <= 0, $"loss.temperature must be positive, got {Loss.Temperature}");
+        errors.If(Loss.CategoryWeight < 0 || Loss.DimensionMseWeight < 0 || Loss.DimensionCccWeight < 0, "loss weights must be >= 0");
+        errors.If(Optim.BatchSize < 2, $"optim.batch_size must be at least 2 (the CCC loss needs a batch), got {Optim.BatchSize}");
         // steps per epoch follow from the data, and the distiller caps the warm-up at the total
-        RecipeChecks.Schedule(errors, "optim", Optim.Epochs, null, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
-        if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
-    }
+        errors.Schedule("optim", Optim.Epochs, null, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
+    });
 }
 
 public sealed class StudentDataRecipe
@@ -38,7 +38,7 @@ public sealed class StudentDataRecipe
     /// <summary>Every corpus folder whose audio the teacher labels; labelled or not (SECap has no categories).</summary>
     public List<string> Corpora { get; init; } = ["ravdess", "emovo", "ased", "urdu", "secap"];
     /// <summary>Clips never distilled on: "ravdess-17-20" keeps the RAVDESS test actors out so the evaluation is held out.</summary>
-    public string Exclude { get; init; } = "ravdess-17-20";
+    public DistillationExclude Exclude { get; init; } = DistillationExclude.RavdessActors17To20;
     /// <summary>Random share of the distillation clips held back to pick the best epoch (agreement with the teacher, no labels).</summary>
     public double ValidationFraction { get; init; } = 0.05;
     /// <summary>Longer clips are cut to their first max_seconds for both teacher and student.</summary>

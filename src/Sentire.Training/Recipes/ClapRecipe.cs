@@ -1,5 +1,12 @@
 namespace Sentire.Training.Recipes;
 
+/// <summary>Which objective trains the model (Pan et al., 2023): Emo-CLAP's contrastive loss with equality targets, or
+/// GEmo-CLAP's soft-label (SL) or multi-task (ML) use of gender.</summary>
+public enum ClapVariant { EmoClap, SlGemoClap, MlGemoClap }
+
+/// <summary>How 10 ms log-mel frames become encoder frames (<see cref="Models.Speech.LogMelEncoderConfig.Subsampling"/>).</summary>
+public enum Subsampling { Stack, Conv }
+
 /// <summary>
 /// Everything that defines an Emo-CLAP / GEmo-CLAP training run (Pan et al., 2023), one YAML file in recipes/.
 /// Defaults are for our from-scratch log-mel encoder on 2 cores; the paper's values for SSL encoders are noted.
@@ -9,7 +16,7 @@ public sealed class ClapRecipe
     public string Name { get; init; } = "emo-clap";
     public ulong Seed { get; init; } = 1234;
     /// <summary>emo-clap | sl-gemo-clap | ml-gemo-clap</summary>
-    public string Variant { get; init; } = "emo-clap";
+    public ClapVariant Variant { get; init; } = ClapVariant.EmoClap;
     /// <summary>GEmo-CLAP's alpha: weight of emotion against gender (SL: in the soft target; ML: in the loss). Paper: 0.9 (SL), 0.8 (ML).</summary>
     public float Alpha { get; init; } = 0.9f;
     public ClapDataRecipe Data { get; init; } = new();
@@ -19,34 +26,29 @@ public sealed class ClapRecipe
     public ClapHeadRecipe Head { get; init; } = new();
     public ClapOptimRecipe Optim { get; init; } = new();
 
-    public void Validate(string source)
+    public void Validate(string source) => RecipeErrors.Check(source, errors =>
     {
-        var errors = new List<string>();
-        if (Variant is not ("emo-clap" or "sl-gemo-clap" or "ml-gemo-clap")) errors.Add($"variant '{Variant}' is not one of emo-clap, sl-gemo-clap, ml-gemo-clap");
-        if (Alpha is < 0f or > 1f) errors.Add($"alpha must be in [0, 1], got {Alpha}");
-        if (Data.Labels.Count < 2) errors.Add("data.labels needs at least two labels");
-        if (!Data.PromptTemplate.Contains("{label}", StringComparison.Ordinal)) errors.Add($"data.prompt_template '{Data.PromptTemplate}' has no {{label}}");
-        if (Data.CropSeconds <= 0 || Data.CropSeconds > Data.MaxSeconds) errors.Add($"data.crop_seconds must be in (0, max_seconds = {Data.MaxSeconds}], got {Data.CropSeconds}");
-        if (Encoder.Layer != "all" && !(int.TryParse(Encoder.Layer, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
-            errors.Add($"encoder.layer '{Encoder.Layer}' is not 'all' or a hidden-state index");
-        if (Encoder.Prosody && Encoder.Pretrained is not null) errors.Add("encoder.prosody adds channels to our log-mel encoder's input; a pretrained encoder reads the waveform");
-        if (Augment.SpeedProbability is < 0 or > 1) errors.Add($"augment.speed_probability must be in [0, 1], got {Augment.SpeedProbability}");
-        if (Augment.SpeedRange is < 0 or >= 0.5f) errors.Add($"augment.speed_range must be in [0, 0.5), got {Augment.SpeedRange}");
-        if (Augment.SpeedProbability > 0 && Encoder.Pretrained is not null) errors.Add("augment.speed_probability perturbs our log-mel frames; a pretrained encoder's features are cached per window");
-        if (Encoder.Subsampling is not ("stack" or "conv")) errors.Add($"encoder.subsampling '{Encoder.Subsampling}' is not one of stack, conv");
-        if (!Clap.ClapTrainer.IsValidation(Data.Validation))
-            errors.Add($"data.validation '{Data.Validation}' is not 'ravdess-17-20', 'fold:K/N' or 'ravdess-17-20+fold:K/N' with 1 <= K <= N");
-        if (Data.ValidationClipsPerCorpus < 0) errors.Add($"data.validation_clips_per_corpus must be >= 0 (0: all), got {Data.ValidationClipsPerCorpus}");
+        errors.If(Alpha is < 0f or > 1f, $"alpha must be in [0, 1], got {Alpha}");
+        errors.If(Data.Labels.Count < 2, "data.labels needs at least two labels");
+        errors.If(!Data.PromptTemplate.Contains("{label}", StringComparison.Ordinal), $"data.prompt_template '{Data.PromptTemplate}' has no {{label}}");
+        errors.If(Data.CropSeconds <= 0 || Data.CropSeconds > Data.MaxSeconds, $"data.crop_seconds must be in (0, max_seconds = {Data.MaxSeconds}], got {Data.CropSeconds}");
+        errors.If(Encoder.Layer != "all" && !int.TryParse(Encoder.Layer, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _),
+            $"encoder.layer '{Encoder.Layer}' is not 'all' or a hidden-state index");
+        errors.If(Encoder.Prosody && Encoder.Pretrained is not null, "encoder.prosody adds channels to our log-mel encoder's input; a pretrained encoder reads the waveform");
+        errors.If(Augment.SpeedProbability is < 0 or > 1, $"augment.speed_probability must be in [0, 1], got {Augment.SpeedProbability}");
+        errors.If(Augment.SpeedRange is < 0 or >= 0.5f, $"augment.speed_range must be in [0, 0.5), got {Augment.SpeedRange}");
+        errors.If(Augment.SpeedProbability > 0 && Encoder.Pretrained is not null, "augment.speed_probability perturbs our log-mel frames; a pretrained encoder's features are cached per window");
+        errors.HeldOut("data.validation", Data.Validation);
+        errors.If(Data.ValidationClipsPerCorpus < 0, $"data.validation_clips_per_corpus must be >= 0 (0: all), got {Data.ValidationClipsPerCorpus}");
         foreach (var (corpus, weight) in Data.CorpusWeights)
         {
-            if (!Data.Corpora.Contains(corpus)) errors.Add($"data.corpus_weights names '{corpus}', which is not in data.corpora");
-            if (!(weight > 0) || double.IsInfinity(weight)) errors.Add($"data.corpus_weights.{corpus} must be a positive number, got {weight}");
+            errors.If(!Data.Corpora.Contains(corpus), $"data.corpus_weights names '{corpus}', which is not in data.corpora");
+            errors.If(!(weight > 0) || double.IsInfinity(weight), $"data.corpus_weights.{corpus} must be a positive number, got {weight}");
         }
-        if (Optim.EmaDecay is < 0f or >= 1f) errors.Add($"optim.ema_decay must be in [0, 1), got {Optim.EmaDecay}");
-        if (Optim.BatchSize < 2) errors.Add($"optim.batch_size must be at least 2 for a contrastive loss, got {Optim.BatchSize}");
-        RecipeChecks.Schedule(errors, "optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
-        if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
-    }
+        errors.If(Optim.EmaDecay is < 0f or >= 1f, $"optim.ema_decay must be in [0, 1), got {Optim.EmaDecay}");
+        errors.If(Optim.BatchSize < 2, $"optim.batch_size must be at least 2 for a contrastive loss, got {Optim.BatchSize}");
+        errors.Schedule("optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
+    });
 }
 
 public sealed class ClapDataRecipe
@@ -102,7 +104,7 @@ public sealed class ClapEncoderRecipe
     public int NMels { get; init; } = 80;
     /// <summary>How 10 ms log-mel frames become encoder frames: "stack" (k frames concatenated, one linear map) or "conv"
     /// (Whisper-style strided 1-D convolutions); both reduce the frame rate by stack_frames.</summary>
-    public string Subsampling { get; init; } = "stack";
+    public Subsampling Subsampling { get; init; } = Subsampling.Stack;
     public int StackFrames { get; init; } = 4;
     public int HiddenSize { get; init; } = 192;
     public int Heads { get; init; } = 4;

@@ -1,4 +1,7 @@
+using System.Reflection;
+using Sentire.IO;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -11,7 +14,8 @@ public sealed class RecipeException(string message, Exception? inner = null) : E
 /// <summary>
 /// Reads YAML recipes (snake_case keys) into typed recipe classes, applying command-line overrides of the form
 /// <c>section.key=value</c> first, so a run is fully described by the file plus its overrides. Unknown keys are
-/// errors, never silently ignored.
+/// errors, never silently ignored. Enum fields are closed option sets spelled as <see cref="OptionNames"/> says
+/// (variant: sl-gemo-clap); a value outside the set is an error that names the key and every allowed value.
 /// </summary>
 public static class RecipeLoader
 {
@@ -29,10 +33,13 @@ public static class RecipeLoader
         var root = stream.Documents.Count == 0 ? new YamlMappingNode() : stream.Documents[0].RootNode as YamlMappingNode
             ?? throw new RecipeException($"{source}: the recipe must be a mapping of keys to values");
         foreach (var o in overrides ?? []) Apply(root, o, source);
+        var badOptions = new List<string>();
+        CheckOptions(root, typeof(T), "", badOptions);
+        if (badOptions.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", badOptions));
 
         var writer = new StringWriter();
         new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
-        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
+        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).WithTypeConverter(OptionConverter.Instance).Build();
         try { return deserializer.Deserialize<T>(writer.ToString()) ?? new T(); }
         catch (YamlException e)
         {
@@ -43,7 +50,43 @@ public static class RecipeLoader
 
     /// <summary>Canonical YAML of a recipe object (what a checkpoint records).</summary>
     public static string ToYaml<T>(T recipe) =>
-        new SerializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build().Serialize(recipe!);
+        new SerializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).WithTypeConverter(OptionConverter.Instance).Build().Serialize(recipe!);
+
+    /// <summary>Every enum-typed key under <paramref name="node"/> (a mapping read into <paramref name="type"/>) whose
+    /// value is not one of the enum's spellings, as "section.key 'value' is not one of a, b (line N)".</summary>
+    static void CheckOptions(YamlMappingNode node, Type type, string prefix, List<string> problems)
+    {
+        foreach (var (keyNode, value) in node.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { } key }) continue;
+            var property = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .FirstOrDefault(p => UnderscoredNamingConvention.Instance.Apply(p.Name) == key);
+            if (property is null) continue;                                       // the typed load reports unknown keys
+            var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (propertyType.IsEnum && value is YamlScalarNode { Value: var text } && OptionNames.Parse(propertyType, text ?? "") is null)
+                problems.Add($"{prefix}{key} '{text}' is not one of {OptionNames.Allowed(propertyType)} (line {value.Start.Line})");
+            else if (value is YamlMappingNode section && propertyType.IsClass && propertyType != typeof(string))
+                CheckOptions(section, propertyType, $"{prefix}{key}.", problems);
+        }
+    }
+
+    /// <summary>Reads and writes enum fields in their <see cref="OptionNames"/> spelling.</summary>
+    sealed class OptionConverter : IYamlTypeConverter
+    {
+        public static readonly OptionConverter Instance = new();
+
+        public bool Accepts(Type type) => type.IsEnum;
+
+        public object? ReadYaml(IParser parser, Type type, ObjectDeserializer rootDeserializer)
+        {
+            var scalar = parser.Consume<Scalar>();
+            return OptionNames.Parse(type, scalar.Value)
+                ?? throw new YamlException(scalar.Start, scalar.End, $"'{scalar.Value}' is not one of {OptionNames.Allowed(type)}");
+        }
+
+        public void WriteYaml(IEmitter emitter, object? value, Type type, ObjectSerializer serializer) =>
+            emitter.Emit(new Scalar(OptionNames.Of(type, value!)));
+    }
 
     static void Apply(YamlMappingNode root, string assignment, string source)
     {

@@ -81,7 +81,7 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
                     var clip = pool[rng.NextInt(pool.Count)];
                     var caption = clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)];
                     var hint = rng.NextDouble() < recipe.PrefixHintProbability
-                        ? recipe.PrefixHint == "copy" ? caption : clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)] : null;
+                        ? recipe.PrefixHint == CaptionHint.Copy ? caption : clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)] : null;
                     rows[b] = Row(tokenizer, CaptionInstructions.Draw(clip.Language, rng), caption, config.MaxPositionEmbeddings, hint).Ids;
                 }
                 optimizer.SetLearningRateFactor(schedule.Factor(step));
@@ -102,7 +102,7 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
             double ValidLoss(string language, bool hinted)
             {
                 var rows = valid.Where(c => c.Language == language).Select(c => Row(tokenizer, CaptionInstructions.For(language)[0], c.Reference, config.MaxPositionEmbeddings,
-                    !hinted ? null : recipe.PrefixHint == "copy" ? c.Reference : c.TrainingCaptions.FirstOrDefault(t => t != c.Reference) ?? c.Reference)).ToArray();
+                    !hinted ? null : recipe.PrefixHint == CaptionHint.Copy ? c.Reference : c.TrainingCaptions.FirstOrDefault(t => t != c.Reference) ?? c.Reference)).ToArray();
                 if (rows.Length == 0) return double.NaN;
                 using var _ = Autograd.NoGrad();
                 double total = 0;

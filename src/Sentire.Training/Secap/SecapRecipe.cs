@@ -3,6 +3,12 @@ using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Secap;
 
+/// <summary>Where stage 2's Q-Former starts: the stage-1 weights, or fresh ones (the "no stage 1" ablation).</summary>
+public enum Stage2Init { Stage1, Scratch }
+
+/// <summary>The text hint of a caption-LM pre-training row: the row's own caption, or another paraphrase of the clip.</summary>
+public enum CaptionHint { Copy, Paraphrase }
+
 /// <summary>
 /// SECap (Xu et al., AAAI 2024) Bridge-Net training, stages 1 and 2, one YAML file in recipes/ (secap-small.yaml).
 /// The frozen speech encoder is a packaged emotion model's audio encoder; the frozen language model and its tokenizer
@@ -26,23 +32,21 @@ public sealed class SecapRecipe
 
     public static IReadOnlyList<string> Modalities { get; } = ["q", "t", "transcript", "transcript+q", "t+q"];
 
-    public void Validate(string source)
+    public void Validate(string source) => RecipeErrors.Check(source, errors =>
     {
-        var errors = new List<string>();
-        if (Qformer.NumQueryTokens <= 0 || Qformer.HiddenSize <= 0 || Qformer.Layers <= 0) errors.Add($"qformer sizes must be positive");
-        if (Qformer.Heads <= 0 || Qformer.HiddenSize % Qformer.Heads != 0) errors.Add($"qformer.hidden_size {Qformer.HiddenSize} is not divisible by qformer.heads {Qformer.Heads}");
-        if (Stage1.Categories < 2 || Stage1.SamplesPerCategory < 1) errors.Add($"stage1 needs categories >= 2 and samples_per_category >= 1 (got {Stage1.Categories}, {Stage1.SamplesPerCategory})");
-        if (!Modalities.Contains(Stage2.InputModality)) errors.Add($"stage2.input_modality '{Stage2.InputModality}' is not one of {string.Join(", ", Modalities)}");
-        if (Stage2.Init is not ("stage1" or "scratch")) errors.Add($"stage2.init '{Stage2.Init}' is not 'stage1' or 'scratch'");
-        // stage 1's warm-up is derived (min(50, total / 10)), so only its sizes can be wrong
-        if (Stage1.LearningRate <= 0) errors.Add($"stage1.learning_rate must be positive, got {Stage1.LearningRate}");
-        if (Stage1.Epochs < 0) errors.Add($"stage1.epochs must be >= 0 (0 skips stage 1), got {Stage1.Epochs}");
-        if (Stage1.StepsPerEpoch <= 0) errors.Add($"stage1.steps_per_epoch must be positive, got {Stage1.StepsPerEpoch}");
-        if (Stage2.BatchSize <= 0) errors.Add($"stage2.batch_size must be positive, got {Stage2.BatchSize}");
-        if (LanguageModelPrecision is not ("f32" or "bf16")) errors.Add($"language_model_precision '{LanguageModelPrecision}' is not 'f32' or 'bf16'");
-        RecipeChecks.Schedule(errors, "stage2", Stage2.Epochs, Stage2.StepsPerEpoch, Stage2.WarmupSteps, Stage2.LearningRate, Stage2.MinLearningRate);
-        if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
-    }
+        errors.If(Qformer.NumQueryTokens <= 0 || Qformer.HiddenSize <= 0 || Qformer.Layers <= 0, "qformer sizes must be positive");
+        errors.If(Qformer.Heads <= 0 || Qformer.HiddenSize % Qformer.Heads != 0, $"qformer.hidden_size {Qformer.HiddenSize} is not divisible by qformer.heads {Qformer.Heads}");
+        errors.If(Stage1.Categories < 2 || Stage1.SamplesPerCategory < 1, $"stage1 needs categories >= 2 and samples_per_category >= 1 (got {Stage1.Categories}, {Stage1.SamplesPerCategory})");
+        errors.If(!Modalities.Contains(Stage2.InputModality), $"stage2.input_modality '{Stage2.InputModality}' is not one of {string.Join(", ", Modalities)}");
+        errors.If(Stage1.Epochs < 0, $"stage1.epochs must be >= 0 (0 skips stage 1), got {Stage1.Epochs}");
+        errors.If(Stage1.StepsPerEpoch <= 0, $"stage1.steps_per_epoch must be positive, got {Stage1.StepsPerEpoch}");
+        // 0 epochs skips stage 1, so its schedule is checked only when it runs
+        if (Stage1.Epochs > 0) errors.Schedule("stage1", Stage1.Epochs, Stage1.StepsPerEpoch, Stage1.Warmup, Stage1.LearningRate, Stage1.MinLearningRateOrDefault);
+        else errors.If(Stage1.LearningRate <= 0, $"stage1.learning_rate must be positive, got {Stage1.LearningRate}");
+        errors.If(Stage2.BatchSize <= 0, $"stage2.batch_size must be positive, got {Stage2.BatchSize}");
+        errors.If(LanguageModelPrecision is not ("f32" or "bf16"), $"language_model_precision '{LanguageModelPrecision}' is not 'f32' or 'bf16'");
+        errors.Schedule("stage2", Stage2.Epochs, Stage2.StepsPerEpoch, Stage2.WarmupSteps, Stage2.LearningRate, Stage2.MinLearningRate);
+    });
 }
 
 /// <summary>Q-Former sizes (paper: BERT-base, 12 layers of 768, 32 queries).</summary>
@@ -72,6 +76,10 @@ public sealed class SecapStage1Recipe
     public int Categories { get; init; } = 4;
     public int SamplesPerCategory { get; init; } = 4;
     public double LearningRate { get; init; } = 3e-4;
+    /// <summary>Floor of the cosine decay; null: learning_rate / 20.</summary>
+    public double? MinLearningRate { get; init; }
+    /// <summary>Linear warm-up steps; null: min(50, epochs x steps_per_epoch / 10).</summary>
+    public int? WarmupSteps { get; init; }
     public double WeightDecay { get; init; } = 0.01;
     public double GradClip { get; init; } = 1.0;
     /// <summary>w_T1 (STMIL) and w_T2 (SCCL); 0 turns a term off (the STMIL-only / SCCL-only ablations).</summary>
@@ -85,6 +93,12 @@ public sealed class SecapStage1Recipe
     /// <summary>Hidden width of vCLUB's mean and log-variance networks, and their own learning rate.</summary>
     public int ClubHiddenSize { get; init; } = 128;
     public double ClubLearningRate { get; init; } = 1e-3;
+
+    public long TotalSteps => (long)Epochs * StepsPerEpoch;
+    /// <summary>warmup_steps, or its default min(50, total / 10).</summary>
+    public long Warmup => WarmupSteps ?? Math.Min(50, TotalSteps / 10);
+    /// <summary>min_learning_rate, or its default learning_rate / 20.</summary>
+    public double MinLearningRateOrDefault => MinLearningRate ?? LearningRate / 20;
 }
 
 /// <summary>Stage 2, eq. 7: teacher-forced cross-entropy on the caption tokens through the frozen LM.</summary>
@@ -102,7 +116,7 @@ public sealed class SecapStage2Recipe
     /// transcript+q, t+q.</summary>
     public string InputModality { get; init; } = "q";
     /// <summary>stage1: start from the stage-1 Q-Former; scratch: fresh weights (the "no stage 1" ablation).</summary>
-    public string Init { get; init; } = "stage1";
+    public Stage2Init Init { get; init; } = Stage2Init.Stage1;
     /// <summary>Train only the projection, keeping the stage-1 Q-Former frozen (an ablation).</summary>
     public bool FreezeQformer { get; init; }
     public int MaxCaptionTokens { get; init; } = 64;
@@ -128,25 +142,22 @@ public sealed class SecapLmRecipe
     /// drawn from several paraphrases, so it learns to copy from it; memorising the training captions does not help),
     /// or <c>paraphrase</c>, another caption of the same clip (only its facts carry over). A 3-layer LM trained with
     /// paraphrase hints for 500 steps ignored even a verbatim hint on held-out clips (valid hinted loss = plain loss).</summary>
-    public string PrefixHint { get; init; } = "copy";
+    public CaptionHint PrefixHint { get; init; } = CaptionHint.Copy;
     public SecapLmModelRecipe Model { get; init; } = new();
     public SecapLmOptimRecipe Optim { get; init; } = new();
 
-    public void Validate(string source)
+    public void Validate(string source) => RecipeErrors.Check(source, errors =>
     {
-        var errors = new List<string>();
-        if (VocabSize <= 260) errors.Add($"vocab_size must exceed the 260 byte and special tokens, got {VocabSize}");
-        if (PrefixHintProbability is < 0 or > 1) errors.Add($"prefix_hint_probability must be in [0, 1], got {PrefixHintProbability}");
-        if (PrefixHint is not ("copy" or "paraphrase")) errors.Add($"prefix_hint '{PrefixHint}' is not 'copy' or 'paraphrase'");
+        errors.If(VocabSize <= 260, $"vocab_size must exceed the 260 byte and special tokens, got {VocabSize}");
+        errors.If(PrefixHintProbability is < 0 or > 1, $"prefix_hint_probability must be in [0, 1], got {PrefixHintProbability}");
         var m = Model;
-        if (m.HiddenSize <= 0 || m.IntermediateSize <= 0 || m.NumHiddenLayers <= 0 || m.MaxPositionEmbeddings <= 0)
-            errors.Add($"model.hidden_size, intermediate_size, num_hidden_layers and max_position_embeddings must be positive, got {m.HiddenSize}, {m.IntermediateSize}, {m.NumHiddenLayers}, {m.MaxPositionEmbeddings}");
-        if (m.NumAttentionHeads <= 0 || m.NumKeyValueHeads <= 0 || m.HiddenSize % m.NumAttentionHeads != 0 || m.NumAttentionHeads % m.NumKeyValueHeads != 0)
-            errors.Add($"model.hidden_size {m.HiddenSize} must be divisible by model.num_attention_heads {m.NumAttentionHeads}, and that by model.num_key_value_heads {m.NumKeyValueHeads}");
-        if (Optim.BatchSize <= 0) errors.Add($"optim.batch_size must be positive, got {Optim.BatchSize}");
-        RecipeChecks.Schedule(errors, "optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
-        if (errors.Count > 0) throw new RecipeException($"{source}: " + string.Join("; ", errors));
-    }
+        errors.If(m.HiddenSize <= 0 || m.IntermediateSize <= 0 || m.NumHiddenLayers <= 0 || m.MaxPositionEmbeddings <= 0,
+            $"model.hidden_size, intermediate_size, num_hidden_layers and max_position_embeddings must be positive, got {m.HiddenSize}, {m.IntermediateSize}, {m.NumHiddenLayers}, {m.MaxPositionEmbeddings}");
+        errors.If(m.NumAttentionHeads <= 0 || m.NumKeyValueHeads <= 0 || m.HiddenSize % m.NumAttentionHeads != 0 || m.NumAttentionHeads % m.NumKeyValueHeads != 0,
+            $"model.hidden_size {m.HiddenSize} must be divisible by model.num_attention_heads {m.NumAttentionHeads}, and that by model.num_key_value_heads {m.NumKeyValueHeads}");
+        errors.If(Optim.BatchSize <= 0, $"optim.batch_size must be positive, got {Optim.BatchSize}");
+        errors.Schedule("optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
+    });
 }
 
 /// <summary>LlamaConfig sizes, Hugging Face names.</summary>

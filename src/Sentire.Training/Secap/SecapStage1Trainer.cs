@@ -61,9 +61,8 @@ public sealed class SecapStage1Trainer(SecapRecipe recipe, string recipeText, Se
         var model = new SecapStage1Model(qformer, new VClubEstimator(recipe.Qformer.HiddenSize, recipe.Qformer.HiddenSize, s1.ClubHiddenSize, new Generator(recipe.Seed + 2)));
         var optimizer = new AdamW(ParamGroup.SplitWeightDecay(qformer.NamedParameters(), s1.WeightDecay), s1.LearningRate);
         var clubOptimizer = new AdamW(model.Club.NamedParameters(), s1.ClubLearningRate, weightDecay: 0);
-        long totalSteps = (long)s1.Epochs * s1.StepsPerEpoch;
         progress?.Report(new TrainingProgress($"Q-Former: {initialisation}", 0, s1.Epochs, 0, s1.StepsPerEpoch, 0, 0));
-        var schedule = new LrSchedule(s1.LearningRate, Math.Min(50, totalSteps / 10), Math.Max(1, totalSteps), LrDecay.Cosine, s1.LearningRate / 20);
+        var schedule = new LrSchedule(s1.LearningRate, s1.Warmup, Math.Max(1, s1.TotalSteps), LrDecay.Cosine, s1.MinLearningRateOrDefault);
         var loss = new SpeechCaptionContrastiveLoss(s1.ScclW1, s1.ScclW2, s1.ScclW3, s1.ScclMargin);
 
         var checkpointPath = Path.Combine(folder, "checkpoint.safetensors");
@@ -170,42 +169,5 @@ public sealed class SecapStage1Trainer(SecapRecipe recipe, string recipeText, Se
             total = total + u * s1.StmilWeight;
         }
         return (total, uValue, scclValue);
-    }
-}
-
-/// <summary>What every SECap stage shares: the caption data, its tokenizer and the cached speech frames.</summary>
-public sealed class SecapContext(IReadOnlyList<CaptionClip> clips, CaptionTokenizer tokenizer, IReadOnlyDictionary<string, FeatureMatrix> frames, int encoderHiddenSize)
-{
-    public IReadOnlyList<CaptionClip> Clips { get; } = clips;
-    public CaptionTokenizer Tokenizer { get; } = tokenizer;
-    public IReadOnlyDictionary<string, FeatureMatrix> Frames { get; } = frames;
-    public int EncoderHiddenSize { get; } = encoderHiddenSize;
-
-    /// <summary>Per-dimension mean and standard deviation over every frame of <paramref name="clips"/>.</summary>
-    public (float[] Mean, float[] Std) FrameStatistics(IEnumerable<CaptionClip> clips)
-    {
-        var sum = new double[EncoderHiddenSize];
-        var sumSq = new double[EncoderHiddenSize];
-        long n = 0;
-        foreach (var c in clips)
-        {
-            var f = Frames[c.Id];
-            for (int r = 0; r < f.Rows; r++)
-            {
-                var row = f.Row(r);
-                for (int d = 0; d < row.Length; d++) { sum[d] += row[d]; sumSq[d] += (double)row[d] * row[d]; }
-                n++;
-            }
-        }
-        var mean = sum.Select(s => (float)(s / n)).ToArray();
-        var std = sumSq.Select((s, d) => (float)Math.Sqrt(Math.Max(s / n - (double)mean[d] * mean[d], 1e-6))).ToArray();
-        return (mean, std);
-    }
-
-    /// <summary>BOS + tokens + EOS, cut to <paramref name="maxTokens"/> (keeping BOS).</summary>
-    public int[] Encode(string text, int maxTokens)
-    {
-        var ids = Tokenizer.Encode(text, addBos: true, addEos: true);
-        return ids.Length <= maxTokens ? ids : ids[..maxTokens];
     }
 }

@@ -40,7 +40,7 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
         var modality = SecapModel.ParseModality(s2.InputModality);
         var model = new SecapModel(SecapStage1Trainer.QFormerConfigOf(recipe, context.Tokenizer.VocabSize, context.EncoderHiddenSize), lm.Config.HiddenSize,
             new Generator(recipe.Seed + 11), new Generator(recipe.Seed + 10));
-        if (s2.Init == "stage1")
+        if (s2.Init == Stage2Init.Stage1)
         {
             var path = Path.Combine(stage1Folder, SecapStage1Trainer.QFormerFile);
             if (!File.Exists(path)) throw new Recipes.RecipeException($"stage2.init is 'stage1' but {path} does not exist: run --stage 1 first, or set stage2.init=scratch");

@@ -102,11 +102,13 @@ public sealed class DistillationTests
         recipe.Validate(path);
         Assert.Equal([1, 2, 4, 1, 2], recipe.Model.Dilations);
         Assert.Contains("secap", recipe.Data.Corpora);
-        Assert.Equal("ravdess-17-20", recipe.Data.Exclude);
-        var bad = RecipeLoader.Load<StudentRecipe>(path, ["loss.temperature=0", "optim.batch_size=1", "data.exclude=some"]);
+        Assert.Equal(DistillationExclude.RavdessActors17To20, recipe.Data.Exclude);
+        Assert.Equal(DistillationExclude.None, RecipeLoader.Load<StudentRecipe>(path, ["data.exclude=none"]).Data.Exclude);
+        var bad = RecipeLoader.Load<StudentRecipe>(path, ["loss.temperature=0", "optim.batch_size=1"]);
         var e = Assert.Throws<RecipeException>(() => bad.Validate(path));
         Assert.Contains("loss.temperature", e.Message);
         Assert.Contains("optim.batch_size", e.Message);
-        Assert.Contains("data.exclude", e.Message);
+        var exclude = Assert.Throws<RecipeException>(() => RecipeLoader.Load<StudentRecipe>(path, ["data.exclude=some"]));
+        Assert.Contains("data.exclude 'some' is not one of ravdess-17-20, none", exclude.Message);
     }
 }

@@ -81,7 +81,7 @@ public sealed class SecapHfDecoderTests
                 LanguageModel = decoder,
                 LanguageModelPrecision = precision,
                 Qformer = new SecapQFormerRecipe { NumQueryTokens = 2, HiddenSize = 32, Heads = 2, Layers = 1, IntermediateSize = 64, Dropout = 0, MaxTokens = 48 },
-                Stage2 = new SecapStage2Recipe { Epochs = 3, StepsPerEpoch = 12, BatchSize = 4, LearningRate = 3e-3, WarmupSteps = 3, Init = "scratch" },
+                Stage2 = new SecapStage2Recipe { Epochs = 3, StepsPerEpoch = 12, BatchSize = 4, LearningRate = 3e-3, WarmupSteps = 3, Init = Stage2Init.Scratch },
             };
             recipe.Validate("test");
             var context = new SecapContext(clips, tokenizer, frames, 192);

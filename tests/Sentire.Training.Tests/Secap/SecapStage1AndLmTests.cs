@@ -87,7 +87,7 @@ public sealed class SecapStage1AndLmTests
         try
         {
             // Stage 2 with the Q-Former frozen: its packaged Q-Former must be exactly the stage-1 file, every tensor.
-            var recipe = Recipe(new SecapStage2Recipe { Epochs = 1, StepsPerEpoch = 2, BatchSize = 2, LearningRate = 1e-3, WarmupSteps = 0, Init = "stage1", FreezeQformer = true, ValidDecodeClips = 0 });
+            var recipe = Recipe(new SecapStage2Recipe { Epochs = 1, StepsPerEpoch = 2, BatchSize = 2, LearningRate = 1e-3, WarmupSteps = 0, Init = Stage2Init.Stage1, FreezeQformer = true, ValidDecodeClips = 0 });
             recipe.Validate("test");
             var context = Context(out _, out var tokenizer);
             string stage1 = Path.Combine(folder, "stage1"), stage2 = Path.Combine(folder, "stage2"), lmFolder = Path.Combine(folder, "lm");

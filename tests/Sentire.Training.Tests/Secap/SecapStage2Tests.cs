@@ -66,7 +66,7 @@ public sealed class SecapStage2Tests
             {
                 Seed = 1,
                 Qformer = new SecapQFormerRecipe { NumQueryTokens = 2, HiddenSize = 32, Heads = 2, Layers = 1, IntermediateSize = 64, Dropout = 0, MaxTokens = 48 },
-                Stage2 = new SecapStage2Recipe { Epochs = 3, StepsPerEpoch = 40, BatchSize = 4, LearningRate = 3e-3, WarmupSteps = 5, Init = "scratch" },
+                Stage2 = new SecapStage2Recipe { Epochs = 3, StepsPerEpoch = 40, BatchSize = 4, LearningRate = 3e-3, WarmupSteps = 5, Init = Stage2Init.Scratch },
             };
             recipe.Validate("test");
             var context = new SecapContext(clips.Where(c => c.Split == CaptionDataset.Train).Concat(clips.Where(c => c.Split == CaptionDataset.Valid)).ToList(), CaptionTokenizer.For(tokenizer), frames, 192);

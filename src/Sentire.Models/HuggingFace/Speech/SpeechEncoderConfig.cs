@@ -1,4 +1,9 @@
+using Sentire.IO;
+
 namespace Sentire.Models.HuggingFace.Speech;
+
+/// <summary>Normalisation of the convolutional feature encoder (Hugging Face <c>feat_extract_norm</c>).</summary>
+public enum FeatExtractNorm { Group, Layer }
 
 /// <summary>Which Hugging Face model family a checkpoint is (config.json <c>model_type</c>).</summary>
 public enum SpeechEncoderFamily
@@ -26,8 +31,8 @@ public sealed record SpeechEncoderConfig
     public int[] ConvKernel { get; init; } = [10, 3, 3, 3, 3, 2, 2];
     public int[] ConvStride { get; init; } = [5, 2, 2, 2, 2, 2, 2];
     public bool ConvBias { get; init; }
-    /// <summary>"group": GroupNorm(C, C) after the first convolution only (base models); "layer": LayerNorm over channels after every convolution (large models, data2vec).</summary>
-    public string FeatExtractNorm { get; init; } = "group";
+    /// <summary>feat_extract_norm "group": GroupNorm(C, C) after the first convolution only (base models); "layer": LayerNorm over channels after every convolution (large models, data2vec).</summary>
+    public FeatExtractNorm FeatExtractNorm { get; init; } = FeatExtractNorm.Group;
     public int HiddenSize { get; init; } = 768;
     public int NumHiddenLayers { get; init; } = 12;
     public int NumAttentionHeads { get; init; } = 12;
@@ -84,7 +89,7 @@ public sealed record SpeechEncoderConfig
         {
             long cin = i == 0 ? 1 : ConvDim[i - 1], cout = ConvDim[i];
             n += cin * cout * ConvKernel[i] + (ConvBias ? cout : 0);
-            if (FeatExtractNorm == "layer" || i == 0) n += 2 * cout;                   // LayerNorm, or GroupNorm(C, C) on conv 0
+            if (FeatExtractNorm == FeatExtractNorm.Layer || i == 0) n += 2 * cout;                   // LayerNorm, or GroupNorm(C, C) on conv 0
         }
         long c = ConvDim[^1];
         n += (FeatProjLayerNorm ? 2 * c : 0) + c * d + d;                               // feature_projection
@@ -104,6 +109,8 @@ public sealed record SpeechEncoderConfig
     public static SpeechEncoderConfig From(HfConfig config, SpeechEncoderFamily family)
     {
         var d = new SpeechEncoderConfig { Family = family };
+        var normName = config.String("feat_extract_norm", OptionNames.Of(d.FeatExtractNorm));
+        var featExtractNorm = (FeatExtractNorm?)OptionNames.Parse(typeof(FeatExtractNorm), normName);
         var c = d with
         {
             ConvDim = config.Ints("conv_dim", d.ConvDim),
@@ -111,7 +118,7 @@ public sealed record SpeechEncoderConfig
             ConvStride = config.Ints("conv_stride", d.ConvStride),
             ConvBias = config.Bool("conv_bias", d.ConvBias),
             // Data2VecAudioFeatureEncoder always uses layer-norm convolutions (its config has no such switch).
-            FeatExtractNorm = family == SpeechEncoderFamily.Data2VecAudio ? "layer" : config.String("feat_extract_norm", d.FeatExtractNorm),
+            FeatExtractNorm = family == SpeechEncoderFamily.Data2VecAudio ? FeatExtractNorm.Layer : featExtractNorm ?? d.FeatExtractNorm,
             HiddenSize = config.Int("hidden_size", d.HiddenSize),
             NumHiddenLayers = config.Int("num_hidden_layers", d.NumHiddenLayers),
             NumAttentionHeads = config.Int("num_attention_heads", d.NumAttentionHeads),
@@ -129,6 +136,7 @@ public sealed record SpeechEncoderConfig
         };
 
         var problems = new List<string>();
+        if (featExtractNorm is null) problems.Add($"'feat_extract_norm' is \"{normName}\", but has to be one of [{OptionNames.Allowed(typeof(FeatExtractNorm))}]");
         foreach (var key in new[] { "feat_extract_activation", "hidden_act" })
             if (config.String(key, "gelu") != "gelu") problems.Add($"'{key}' is \"{config.String(key, "gelu")}\", only \"gelu\" is supported");
         if (config.Bool("add_adapter", false)) problems.Add("'add_adapter' is true: the adapter after the encoder is not supported");
@@ -155,8 +163,6 @@ public sealed record SpeechEncoderConfig
             p.Add($"conv_dim, conv_kernel and conv_stride need the same non-zero length (got {ConvDim.Length}, {ConvKernel.Length}, {ConvStride.Length})");
         if (ConvDim.Any(v => v <= 0) || ConvKernel.Any(v => v <= 0) || ConvStride.Any(v => v <= 0))
             p.Add("conv_dim, conv_kernel and conv_stride must be positive");
-        if (FeatExtractNorm is not ("group" or "layer"))
-            p.Add($"feat_extract_norm is \"{FeatExtractNorm}\", but has to be one of [\"group\", \"layer\"]");
         if (HiddenSize <= 0 || NumHiddenLayers <= 0 || IntermediateSize <= 0 || NumAttentionHeads <= 0)
             p.Add($"sizes must be positive (hidden_size {HiddenSize}, num_hidden_layers {NumHiddenLayers}, intermediate_size {IntermediateSize}, num_attention_heads {NumAttentionHeads})");
         else if (HiddenSize % NumAttentionHeads != 0)

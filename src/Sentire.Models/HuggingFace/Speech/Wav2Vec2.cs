@@ -24,12 +24,12 @@ public sealed class Wav2Vec2ConvLayer : Module
     readonly GroupNorm? groupNorm;
     readonly LayerNorm? layerNorm;
 
-    /// <param name="norm">"group", "layer" or null (no normalisation).</param>
-    public Wav2Vec2ConvLayer(int inChannels, int outChannels, int kernel, int stride, bool bias, string? norm)
+    /// <param name="norm">GroupNorm(C, C), LayerNorm over channels, or null (no normalisation).</param>
+    public Wav2Vec2ConvLayer(int inChannels, int outChannels, int kernel, int stride, bool bias, FeatExtractNorm? norm)
     {
         Conv = RegisterModule("conv", new Conv1d(inChannels, outChannels, kernel, null, stride: stride, bias: bias));
-        if (norm == "group") groupNorm = RegisterModule("layer_norm", new GroupNorm(outChannels, outChannels));
-        else if (norm == "layer") layerNorm = RegisterModule("layer_norm", new LayerNorm(outChannels));
+        if (norm == FeatExtractNorm.Group) groupNorm = RegisterModule("layer_norm", new GroupNorm(outChannels, outChannels));
+        else if (norm == FeatExtractNorm.Layer) layerNorm = RegisterModule("layer_norm", new LayerNorm(outChannels));
     }
 
     /// <param name="x">(N, Cin, L)</param>
@@ -53,7 +53,7 @@ public sealed class Wav2Vec2FeatureEncoder : Module
         ConvLayers = RegisterModule("conv_layers", new ModuleList<Wav2Vec2ConvLayer>());
         for (int i = 0; i < config.ConvDim.Length; i++)
         {
-            string? norm = config.FeatExtractNorm == "layer" ? "layer" : i == 0 ? "group" : null;
+            FeatExtractNorm? norm = config.FeatExtractNorm == FeatExtractNorm.Layer ? FeatExtractNorm.Layer : i == 0 ? FeatExtractNorm.Group : null;
             ConvLayers.Add(new Wav2Vec2ConvLayer(i == 0 ? 1 : config.ConvDim[i - 1], config.ConvDim[i], config.ConvKernel[i],
                 config.ConvStride[i], config.ConvBias, norm));
         }

@@ -43,7 +43,7 @@ public sealed class ParameterCountTests
     {
         var encoder = new SpeechEncoderConfig
         {
-            Family = SpeechEncoderFamily.Wav2Vec2, ConvBias = false, FeatExtractNorm = "group", HiddenSize = 768, NumHiddenLayers = 12,
+            Family = SpeechEncoderFamily.Wav2Vec2, ConvBias = false, FeatExtractNorm = FeatExtractNorm.Group, HiddenSize = 768, NumHiddenLayers = 12,
             NumAttentionHeads = 12, IntermediateSize = 3072, NumConvPosEmbeddings = 128, NumConvPosEmbeddingGroups = 16, DoStableLayerNorm = false,
         };
         var head = new SpeechHeadConfig
@@ -66,7 +66,7 @@ public sealed class ParameterCountTests
     {
         var encoder = new SpeechEncoderConfig
         {
-            Family = SpeechEncoderFamily.Wav2Vec2, ConvBias = true, FeatExtractNorm = "layer", HiddenSize = 1024, NumHiddenLayers = 12,
+            Family = SpeechEncoderFamily.Wav2Vec2, ConvBias = true, FeatExtractNorm = FeatExtractNorm.Layer, HiddenSize = 1024, NumHiddenLayers = 12,
             NumAttentionHeads = 16, IntermediateSize = 4096, NumConvPosEmbeddings = 128, NumConvPosEmbeddingGroups = 16, DoStableLayerNorm = true,
         };
         var head = new SpeechHeadConfig { Kind = SpeechHeadKind.DenseTanh, Labels = ["arousal", "dominance", "valence"], Output = EmotionOutputKind.Dimensional };

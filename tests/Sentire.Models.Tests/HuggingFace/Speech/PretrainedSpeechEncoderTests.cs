@@ -99,7 +99,7 @@ public sealed class PretrainedSpeechEncoderTests
         var large = PretrainedSpeechEncoder.Load(Folder("wav2vec2-large"));
         Assert.Equal(SpeechEncoderFamily.Wav2Vec2, large.Config.Family);
         Assert.True(large.Config.DoStableLayerNorm);
-        Assert.Equal("layer", large.Config.FeatExtractNorm);
+        Assert.Equal(FeatExtractNorm.Layer, large.Config.FeatExtractNorm);
         Assert.True(large.NormalizeInput);
         Assert.Equal(16000, large.SampleRate);
         Assert.Equal(320, large.Config.FrameStride);
@@ -165,6 +165,7 @@ public sealed class PretrainedSpeechEncoderTests
         var bad = Assert.Throws<InvalidDataException>(() => PretrainedSpeechEncoder.Load(dir.Path));
         Assert.Contains("config.json", bad.Message);
         Assert.Contains("\"batch\"", bad.Message);
+        Assert.Contains("one of [group, layer]", bad.Message);
     }
 
     [Fact]
