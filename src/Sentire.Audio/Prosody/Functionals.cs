@@ -16,7 +16,9 @@ public sealed record Functionals(int Count, double Mean, double StandardDeviatio
     /// <summary>Statistics of the finite values in <paramref name="values"/> (NaN and infinities are skipped).</summary>
     public static Functionals Of(IEnumerable<double> values)
     {
-        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        // Sorted in place (not LINQ's Order, which holds keys and a map beside the values: 100 MB on 10 hours of frames).
+        var sorted = values.Where(double.IsFinite).ToArray();
+        Array.Sort(sorted);
         if (sorted.Length == 0) return Empty;
         var mean = sorted.Average();
         var variance = sorted.Sum(v => (v - mean) * (v - mean)) / sorted.Length;

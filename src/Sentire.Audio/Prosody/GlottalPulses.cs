@@ -31,27 +31,38 @@ public static class GlottalPulses
     public static IReadOnlyList<PulseChain> Find(ReadOnlySpan<float> signal, int sampleRate, PitchTrack pitch)
     {
         var chains = new List<PulseChain>();
-        var hop = pitch.HopSeconds * sampleRate;
         var t = 0;
         while (t < pitch.FrameCount)
         {
             if (!pitch.IsVoiced(t)) { t++; continue; }
             var end = t;
             while (end < pitch.FrameCount && pitch.IsVoiced(end)) end++;
-            var from = Math.Max(0, (int)Math.Floor((t - 0.5) * hop));
-            var to = Math.Min(signal.Length, (int)Math.Ceiling((end - 0.5) * hop));
-            TrackRun(signal, sampleRate, pitch, from, to, chains);
+            FindInRun(new SignalPiece(signal, 0, signal.Length), sampleRate, new PitchPiece(pitch.FrequencyHz, 0, pitch.FrameCount, pitch.HopSeconds), t, end, chains);
             t = end;
         }
         return chains;
     }
 
-    static void TrackRun(ReadOnlySpan<float> signal, int sampleRate, PitchTrack pitch, int from, int to, List<PulseChain> chains)
+    /// <summary>The chains of the voiced run of frames [<paramref name="start"/>, <paramref name="end"/>): what
+    /// <see cref="Find"/> does for each run, given the run's samples (from half a frame before it to one sample past
+    /// half a frame before its end) and its pitch frames (with one frame either side).</summary>
+    internal static void FindInRun(SignalPiece signal, int sampleRate, PitchPiece pitch, int start, int end, List<PulseChain> chains)
+    {
+        var hop = pitch.HopSeconds * sampleRate;
+        var from = Math.Max(0, (int)Math.Floor((start - 0.5) * hop));
+        var to = Math.Min(signal.Length, (int)Math.Ceiling((end - 0.5) * hop));
+        TrackRun(signal, sampleRate, pitch, from, to, chains);
+    }
+
+    /// <summary>First sample of the run of frames starting at <paramref name="start"/> that <see cref="FindInRun"/> reads.</summary>
+    internal static int RunFirstSample(int start, double hopSamples) => Math.Max(0, (int)Math.Floor((start - 0.5) * hopSamples));
+
+    static void TrackRun(SignalPiece signal, int sampleRate, PitchPiece pitch, int from, int to, List<PulseChain> chains)
     {
         if (to - from < 4) return;
         // 1) Polarity: track positive peaks of y = sign * x.
         float max = float.MinValue, min = float.MaxValue;
-        foreach (var v in signal[from..to]) { max = Math.Max(max, v); min = Math.Min(min, v); }
+        foreach (var v in signal.Slice(from, to - from)) { max = Math.Max(max, v); min = Math.Min(min, v); }
         var sign = max >= -min ? 1f : -1f;
 
         var times = new List<double>();
@@ -86,19 +97,19 @@ public static class GlottalPulses
         }
     }
 
-    static double LocalPeriod(PitchTrack pitch, int sampleRate, double sample)
+    static double LocalPeriod(PitchPiece pitch, int sampleRate, double sample)
     {
         var frame = Math.Clamp((int)Math.Round(sample / (pitch.HopSeconds * sampleRate)), 0, pitch.FrameCount - 1);
         // Nearest voiced frame (the run edges may round to an unvoiced neighbour).
         for (var offset = 0; offset < pitch.FrameCount; offset++)
         {
-            if (frame - offset >= 0 && pitch.IsVoiced(frame - offset)) return sampleRate / pitch.FrequencyHz[frame - offset];
-            if (frame + offset < pitch.FrameCount && pitch.IsVoiced(frame + offset)) return sampleRate / pitch.FrequencyHz[frame + offset];
+            if (frame - offset >= 0 && pitch.IsVoiced(frame - offset)) return sampleRate / pitch.FrequencyHz(frame - offset);
+            if (frame + offset < pitch.FrameCount && pitch.IsVoiced(frame + offset)) return sampleRate / pitch.FrequencyHz(frame + offset);
         }
         throw new InvalidOperationException("pulse tracking needs at least one voiced frame");
     }
 
-    static int HighestPeak(ReadOnlySpan<float> signal, float sign, int from, int to)
+    static int HighestPeak(SignalPiece signal, float sign, int from, int to)
     {
         to = Math.Min(to, signal.Length);
         var best = from;
@@ -107,9 +118,7 @@ public static class GlottalPulses
         return best;
     }
 
-    /// <summary>Position in [lo, hi] whose window (±half) best matches the window around <paramref name="centre"/>,
-    /// refined between samples by a parabola through the normalised cross-correlation.</summary>
-    static (double Position, double Correlation) BestMatch(ReadOnlySpan<float> signal, int centre, int half, int lo, int hi)
+    static (double Position, double Correlation) BestMatch(SignalPiece signal, int centre, int half, int lo, int hi)
     {
         var reference = signal.Slice(centre - half, 2 * half + 1);
         double referenceEnergy = 0;
@@ -144,10 +153,35 @@ public static class GlottalPulses
     }
 
     /// <summary>3) Highest value of y = sign * x in [from, to), refined by a parabola through its neighbours.</summary>
-    static double PeakHeight(ReadOnlySpan<float> signal, float sign, int from, int to)
+    static double PeakHeight(SignalPiece signal, float sign, int from, int to)
     {
         var i = HighestPeak(signal, sign, from, to);
         if (i == 0 || i + 1 >= signal.Length) return sign * signal[i];
         return ParabolicPeak(sign * signal[i - 1], sign * signal[i], sign * signal[i + 1]).Height;
     }
+}
+
+/// <summary>Samples [<paramref name="offset"/>, offset + samples.Length) of a signal of <paramref name="length"/> samples,
+/// indexed by their position in the whole signal.</summary>
+internal readonly ref struct SignalPiece(ReadOnlySpan<float> samples, int offset, int length)
+{
+    readonly ReadOnlySpan<float> samples = samples;
+
+    /// <summary>Samples in the whole signal.</summary>
+    public int Length => length;
+
+    public float this[int index] => samples[index - offset];
+
+    public ReadOnlySpan<float> Slice(int start, int count) => samples.Slice(start - offset, count);
+}
+
+/// <summary>F0 of frames [<paramref name="offset"/>, offset + frequencyHz.Length) of a pitch track of
+/// <paramref name="frameCount"/> frames, indexed by frame in the whole track.</summary>
+internal readonly struct PitchPiece(float[] frequencyHz, int offset, int frameCount, double hopSeconds)
+{
+    public int FrameCount => frameCount;
+    public double HopSeconds => hopSeconds;
+    public bool IsVoiced(int frame) => FrequencyHz(frame) > 0;
+    public float FrequencyHz(int frame) => frame - offset is var i && (uint)i < (uint)frequencyHz.Length ? frequencyHz[i]
+        : throw new InvalidOperationException($"pulse tracking read frame {frame}, outside the frames {offset}..{offset + frequencyHz.Length - 1} it was given");
 }

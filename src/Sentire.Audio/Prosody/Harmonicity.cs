@@ -43,7 +43,15 @@ public static class Harmonicity
     const double MaxCorrelation = 1 - 1e-9;
 
     /// <summary>HNR in dB per frame on the prosody frame grid; NaN where the frame is silent or aperiodic.</summary>
-    public static float[] Track(ReadOnlySpan<float> signal, int sampleRate, HarmonicityOptions? options = null)
+    public static float[] Track(ReadOnlySpan<float> signal, int sampleRate, HarmonicityOptions? options = null) =>
+        Track(signal, sampleRate, options, globalPeak: null);
+
+    /// <summary>The signal's peak magnitude, against which frames count as silent.</summary>
+    internal static float Peak(ReadOnlySpan<float> signal) => signal.Length == 0 ? 0f : Math.Abs(TensorPrimitives.MaxMagnitude(signal));
+
+    /// <param name="globalPeak">the peak of the whole recording (<see cref="Peak"/>) when <paramref name="signal"/> is a
+    /// piece of it; null takes the peak of <paramref name="signal"/>.</param>
+    internal static float[] Track(ReadOnlySpan<float> signal, int sampleRate, HarmonicityOptions? options, float? globalPeak)
     {
         options ??= new HarmonicityOptions();
         options.Validate(sampleRate);
@@ -56,7 +64,7 @@ public static class Harmonicity
         var windowCorrelation = Autocorrelation(window, maxLag + 1);
 
         // MaxMagnitude returns the signed element of largest magnitude.
-        var globalPeak = signal.Length == 0 ? 0f : Math.Abs(TensorPrimitives.MaxMagnitude(signal));
+        var signalPeak = globalPeak ?? Peak(signal);
         var frame = new float[length];
         var correlation = new double[maxLag + 2];
         var hnr = new float[grid.FrameCount];
@@ -65,7 +73,7 @@ public static class Harmonicity
             hnr[t] = float.NaN;
             FrameGrid.CopyWindow(signal, grid.CentredStart(t, length), frame);
             var localPeak = Math.Abs(TensorPrimitives.MaxMagnitude<float>(frame));
-            if (localPeak == 0 || localPeak < options.SilenceThreshold * globalPeak) continue;
+            if (localPeak == 0 || localPeak < options.SilenceThreshold * signalPeak) continue;
             // 1) remove the mean, taper.
             var mean = TensorPrimitives.Sum<float>(frame) / length;
             TensorPrimitives.Subtract(frame, mean, frame);

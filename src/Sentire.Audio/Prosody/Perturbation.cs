@@ -15,11 +15,30 @@ public static class Perturbation
     public const double MaxAmplitudeFactor = 1.6;
 
     /// <summary>Local jitter as a fraction (0.01 = 1 %); NaN when no valid pair of periods exists.</summary>
-    public static double JitterLocal(IReadOnlyList<PulseChain> chains)
+    public static double JitterLocal(IReadOnlyList<PulseChain> chains) => SumsOf(chains).JitterLocal;
+
+    /// <summary>Local shimmer in dB; NaN when no valid pair of periods exists. The amplitude of period i is the
+    /// peak at the pulse that opens it.</summary>
+    public static double ShimmerLocalDb(IReadOnlyList<PulseChain> chains) => SumsOf(chains).ShimmerLocalDb;
+
+    static Sums SumsOf(IReadOnlyList<PulseChain> chains)
     {
-        double periodSum = 0, differenceSum = 0;
-        int periodCount = 0, pairCount = 0;
-        foreach (var chain in chains)
+        var sums = new Sums();
+        foreach (var chain in chains) sums.Add(chain);
+        return sums;
+    }
+
+    /// <summary>The running sums behind both measures, fed chain by chain in time order (a long recording's chains are
+    /// added as they are found and need not be kept).</summary>
+    internal sealed class Sums
+    {
+        double periodSum, differenceSum, shimmerSum;
+        int periodCount, pairCount, shimmerCount;
+
+        public double JitterLocal => pairCount == 0 ? double.NaN : differenceSum / pairCount / (periodSum / periodCount);
+        public double ShimmerLocalDb => shimmerCount == 0 ? double.NaN : shimmerSum / shimmerCount;
+
+        public void Add(PulseChain chain)
         {
             var periods = chain.Periods();
             for (var i = 0; i < periods.Length; i++)
@@ -31,31 +50,12 @@ public static class Perturbation
                 if (Ratio(periods[i], periods[i - 1]) > MaxPeriodFactor) continue;
                 differenceSum += Math.Abs(periods[i] - periods[i - 1]);
                 pairCount++;
-            }
-        }
-        return pairCount == 0 ? double.NaN : differenceSum / pairCount / (periodSum / periodCount);
-    }
-
-    /// <summary>Local shimmer in dB; NaN when no valid pair of periods exists. The amplitude of period i is the
-    /// peak at the pulse that opens it.</summary>
-    public static double ShimmerLocalDb(IReadOnlyList<PulseChain> chains)
-    {
-        double sum = 0;
-        var count = 0;
-        foreach (var chain in chains)
-        {
-            var periods = chain.Periods();
-            for (var i = 1; i < periods.Length; i++)
-            {
-                if (!IsValidPeriod(periods[i]) || !IsValidPeriod(periods[i - 1])) continue;
-                if (Ratio(periods[i], periods[i - 1]) > MaxPeriodFactor) continue;
                 double a = chain.Amplitudes[i - 1], b = chain.Amplitudes[i];
                 if (a <= 0 || b <= 0 || Ratio(a, b) > MaxAmplitudeFactor) continue;
-                sum += Math.Abs(20 * Math.Log10(b / a));
-                count++;
+                shimmerSum += Math.Abs(20 * Math.Log10(b / a));
+                shimmerCount++;
             }
         }
-        return count == 0 ? double.NaN : sum / count;
     }
 
     static bool IsValidPeriod(double period) => period is >= ShortestPeriodSeconds and <= LongestPeriodSeconds;

@@ -47,15 +47,21 @@ public static class SpeakingRate
     {
         options ??= new SpeakingRateOptions();
         options.Validate();
-        var duration = (double)signal.Length / sampleRate;
         // 1)
         var intensity = FrameEnergy.RmsDb(signal, sampleRate, pitch.HopSeconds, options.IntensityWindowSeconds);
+        return Detect(intensity, (double)signal.Length / sampleRate, pitch.HopSeconds, pitch.FrameCount, pitch.IsVoiced, options);
+    }
+
+    /// <summary>Steps 2-5 on the intensity contour of step 1 (<paramref name="intensity"/>, one value per frame of the
+    /// pitch track's grid) and the track's voicing.</summary>
+    internal static SyllableNuclei Detect(float[] intensity, double duration, double hopSeconds, int pitchFrames, Func<int, bool> isVoiced, SpeakingRateOptions options)
+    {
         if (intensity.Length < 3) return new SyllableNuclei([], duration, 0);
         // 2)
         var sorted = (float[])intensity.Clone();
         Array.Sort(sorted);
         var threshold = Math.Max(sorted[0], sorted[(int)Math.Floor(0.99 * (sorted.Length - 1))] + options.SilenceDb);
-        var phonation = intensity.Count(v => v > threshold) * pitch.HopSeconds;
+        var phonation = intensity.Count(v => v > threshold) * hopSeconds;
 
         var nuclei = new List<double>();
         var previous = -1; // index of the last kept peak
@@ -69,12 +75,12 @@ public static class SpeakingRate
             if (previous >= 0 && intensity[t] - dip < options.MinDipDb)
             {
                 // Same nucleus: keep whichever of the two peaks is higher as its location.
-                if (intensity[t] > intensity[previous]) { previous = t; nuclei[^1] = t * pitch.HopSeconds; }
+                if (intensity[t] > intensity[previous]) { previous = t; nuclei[^1] = t * hopSeconds; }
                 continue;
             }
             // 5)
-            if (t >= pitch.FrameCount || !pitch.IsVoiced(t)) continue;
-            nuclei.Add(t * pitch.HopSeconds);
+            if (t >= pitchFrames || !isVoiced(t)) continue;
+            nuclei.Add(t * hopSeconds);
             previous = t;
         }
         return new SyllableNuclei(nuclei.ToArray(), duration, phonation);

@@ -70,13 +70,43 @@ public static class YinPitchTracker
     /// <summary>First dips shallower than this d' are never replaced by the double lag.</summary>
     const float MinDipForOctaveCheck = 0.05f;
 
-    public static PitchTrack Track(ReadOnlySpan<float> signal, int sampleRate, PitchOptions? options = null)
+    public static PitchTrack Track(ReadOnlySpan<float> signal, int sampleRate, PitchOptions? options = null) =>
+        Track(signal, sampleRate, options, loudestEnergy: null);
+
+    /// <param name="loudestEnergy">the loudest frame energy of the whole recording (<see cref="FrameEnergies"/>) when
+    /// <paramref name="signal"/> is a piece of it; null takes the loudest frame of <paramref name="signal"/>.</param>
+    internal static PitchTrack Track(ReadOnlySpan<float> signal, int sampleRate, PitchOptions? options, double? loudestEnergy)
     {
         options ??= new PitchOptions();
         options.Validate(sampleRate);
         var frames = new YinFrame[FrameGrid.For(signal.Length, sampleRate, options.HopSeconds).FrameCount];
         AnalyseFrames(signal, sampleRate, options, 0, frames);
-        return Decide(frames, signal, sampleRate, options);
+        return Decide(frames, signal, sampleRate, options, loudestEnergy);
+    }
+
+    /// <summary>The mean-square energy of every frame's centred window W (<see cref="YinFrame"/>'s energy), whose maximum
+    /// sets the silence threshold: a long recording's first pass takes the maximum over the whole file before tracking
+    /// it piece by piece.</summary>
+    internal static double[] FrameEnergies(ReadOnlySpan<float> signal, int sampleRate, PitchOptions options)
+    {
+        options.Validate(sampleRate);
+        var grid = FrameGrid.For(signal.Length, sampleRate, options.HopSeconds);
+        var (_, maxLag, window) = Lags(sampleRate, options);
+        var span = new float[window + maxLag + 2];
+        var energyPrefix = new double[span.Length + 1];
+        var energy = new double[grid.FrameCount];
+        for (var t = 0; t < energy.Length; t++) energy[t] = CentredEnergy(signal, grid, t, span, energyPrefix, window);
+        return energy;
+    }
+
+    /// <summary>Copies frame t's span (W + lags + 2 samples centred on the frame) with its energy prefix sums; returns the
+    /// mean-square energy of the centred window W.</summary>
+    static double CentredEnergy(ReadOnlySpan<float> signal, FrameGrid grid, int t, float[] span, double[] energyPrefix, int window)
+    {
+        FrameGrid.CopyWindow(signal, grid.CentredStart(t, span.Length), span);
+        for (var j = 0; j < span.Length; j++) energyPrefix[j + 1] = energyPrefix[j] + (double)span[j] * span[j];
+        var centred = (span.Length - window) / 2;
+        return (energyPrefix[centred + window] - energyPrefix[centred]) / window;
     }
 
     /// <summary>Samples frame t reads: [t × hop − SpanLength / 2, t × hop + SpanLength − SpanLength / 2) of the signal
@@ -107,10 +137,7 @@ public static class YinPitchTracker
         var grid = new FrameGrid(sampleRate, hop, first + frames.Length);
         for (var i = 0; i < frames.Length; i++)
         {
-            FrameGrid.CopyWindow(signal, grid.CentredStart(first + i, span.Length), span);
-            for (var j = 0; j < span.Length; j++) energyPrefix[j + 1] = energyPrefix[j] + (double)span[j] * span[j];
-            var centred = (span.Length - window) / 2;
-            var energy = (energyPrefix[centred + window] - energyPrefix[centred]) / window;
+            var energy = CentredEnergy(signal, grid, first + i, span, energyPrefix, window);
             var dPrime = CumulativeMeanNormalisedDifference(span, energyPrefix, window, maxLag + 1);   // d'_t(τ), τ = 0..maxLag+1
             var lag = FirstDip(dPrime, minLag, maxLag, options.Threshold);
             if (lag >= 0) lag = PreferDoubleLag(dPrime, lag, maxLag, options.OctaveRatio);
@@ -123,7 +150,12 @@ public static class YinPitchTracker
     /// <summary>The decisions over the whole track of <paramref name="signal"/> from its frames (<see cref="AnalyseFrames"/>,
     /// one per frame of the signal): silence against the loudest frame, octave jumps against the neighbours (d' of a
     /// suspect frame computed again from the signal), short voiced runs dropped.</summary>
-    public static PitchTrack Decide(ReadOnlySpan<YinFrame> frames, ReadOnlySpan<float> signal, int sampleRate, PitchOptions options)
+    public static PitchTrack Decide(ReadOnlySpan<YinFrame> frames, ReadOnlySpan<float> signal, int sampleRate, PitchOptions options) =>
+        Decide(frames, signal, sampleRate, options, loudestEnergy: null);
+
+    /// <param name="loudestEnergy">the loudest frame energy of the whole recording when <paramref name="signal"/> is a
+    /// piece of it; null takes the loudest of <paramref name="frames"/>.</param>
+    static PitchTrack Decide(ReadOnlySpan<YinFrame> frames, ReadOnlySpan<float> signal, int sampleRate, PitchOptions options, double? loudestEnergy)
     {
         options.Validate(sampleRate);
         var grid = FrameGrid.For(signal.Length, sampleRate, options.HopSeconds);
@@ -136,7 +168,7 @@ public static class YinPitchTracker
         for (var t = 0; t < frames.Length; t++) (frequency[t], aperiodicity[t], energy[t]) = frames[t];
 
         // Silence: RMS more than SilenceDb below the loudest frame.
-        var loudest = energy.Length == 0 ? 0 : energy.Max();
+        var loudest = loudestEnergy ?? (energy.Length == 0 ? 0 : energy.Max());
         var silenceEnergy = loudest * Math.Pow(10, -options.SilenceDb / 10);
         for (var t = 0; t < frequency.Length; t++)
             if (energy[t] <= silenceEnergy || energy[t] == 0)

@@ -40,27 +40,41 @@ public sealed class EnergyVad(VadOptions? options = null)
     /// <summary>Speech segments of a mono signal, in time order.</summary>
     public IReadOnlyList<Segment> Detect(ReadOnlySpan<float> signal, int sampleRate)
     {
-        var o = Options;
-        var frame = Math.Max(2, (int)Math.Round(o.FrameSeconds * sampleRate));
-        var hop = Math.Max(1, (int)Math.Round(o.HopSeconds * sampleRate));
+        var (frame, hop) = FrameLayout(sampleRate);
         if (signal.Length < frame) return [];
         var frames = 1 + (signal.Length - frame) / hop;
         var energyDb = new double[frames];
-        var zeroCrossings = new double[frames];
-        for (var t = 0; t < frames; t++)
+        var zeroCrossings = new int[frames];
+        for (var t = 0; t < frames; t++) (energyDb[t], zeroCrossings[t]) = FrameFeatures(signal.Slice(t * hop, frame));
+        return Segments(energyDb, zeroCrossings, signal.Length, sampleRate);
+    }
+
+    /// <summary>Frame length and hop in samples; frame t covers samples [t hop, t hop + frame).</summary>
+    internal (int Frame, int Hop) FrameLayout(int sampleRate) =>
+        (Math.Max(2, (int)Math.Round(Options.FrameSeconds * sampleRate)), Math.Max(1, (int)Math.Round(Options.HopSeconds * sampleRate)));
+
+    /// <summary>E_t (dB) and the zero crossings of one frame.</summary>
+    internal static (double EnergyDb, int Crossings) FrameFeatures(ReadOnlySpan<float> window)
+    {
+        double sum = 0;
+        var crossings = 0;
+        for (var i = 0; i < window.Length; i++)
         {
-            var window = signal.Slice(t * hop, frame);
-            double sum = 0;
-            var crossings = 0;
-            for (var i = 0; i < window.Length; i++)
-            {
-                sum += (double)window[i] * window[i];
-                if (i > 0 && (window[i] >= 0) != (window[i - 1] >= 0)) crossings++;
-            }
-            energyDb[t] = 10 * Math.Log10(sum / frame + 1e-20);
-            zeroCrossings[t] = (double)crossings / (frame - 1);
+            sum += (double)window[i] * window[i];
+            if (i > 0 && (window[i] >= 0) != (window[i - 1] >= 0)) crossings++;
         }
-        var sorted = (double[])energyDb.Clone();
+        return (10 * Math.Log10(sum / window.Length + 1e-20), crossings);
+    }
+
+    /// <summary>The segments of a signal of <paramref name="length"/> samples from its frames' E_t and zero crossings
+    /// (the noise floor is a percentile of all of them).</summary>
+    internal IReadOnlyList<Segment> Segments(IReadOnlyList<double> energyDb, IReadOnlyList<int> zeroCrossings, long length, int sampleRate)
+    {
+        var o = Options;
+        var (frame, hop) = FrameLayout(sampleRate);
+        var frames = energyDb.Count;
+        if (frames == 0) return [];
+        var sorted = energyDb.ToArray();
         Array.Sort(sorted);
         var noiseFloor = sorted[(int)Math.Clamp(o.NoisePercentile / 100 * (frames - 1), 0, frames - 1)];
 
@@ -69,7 +83,7 @@ public sealed class EnergyVad(VadOptions? options = null)
         int runStart = -1, lastSpeech = -1;
         for (var t = 0; t <= frames; t++)
         {
-            var speech = t < frames && IsSpeech(energyDb[t], zeroCrossings[t], noiseFloor);
+            var speech = t < frames && IsSpeech(energyDb[t], (double)zeroCrossings[t] / (frame - 1), noiseFloor);
             if (speech)
             {
                 if (runStart < 0) runStart = t;
@@ -78,8 +92,8 @@ public sealed class EnergyVad(VadOptions? options = null)
             else if (runStart >= 0 && (t == frames || t - lastSpeech > hangoverFrames))
             {
                 // The run covers frames runStart..lastSpeech plus the hangover.
-                long start = (long)runStart * hop, end = Math.Min(signal.Length, (long)lastSpeech * hop + frame + (long)hangoverFrames * hop);
-                AddSegment(segments, start, end, signal.Length, sampleRate);
+                long start = (long)runStart * hop, end = Math.Min(length, (long)lastSpeech * hop + frame + (long)hangoverFrames * hop);
+                AddSegment(segments, start, end, length, sampleRate);
                 runStart = -1;
             }
         }

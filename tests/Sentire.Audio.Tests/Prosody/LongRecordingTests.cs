@@ -1,0 +1,74 @@
+using Sentire.Audio.Conditioning;
+using Sentire.Audio.Decoding;
+using Sentire.Audio.Prosody;
+using Sentire.Audio.Segmentation;
+using Sentire.Tests.Common;
+
+namespace Sentire.Audio.Tests.Prosody;
+
+/// <summary>The two passes over a long recording (<see cref="RecordingScan"/>, <see cref="ProsodyStream"/>) give exactly
+/// what the whole-signal functions give: the same speech segments as <see cref="EnergyVad.Detect"/> and the same prosody
+/// summary, to the last bit, as <see cref="ProsodyAnalyzer.Summarize(ProsodyTracks, double)"/> of the whole signal's tracks.
+/// The signal is real speech (the four samples at several gains, with pauses and a faint noise floor) cut into 3-second
+/// pieces and pushed in odd-sized chunks, so many piece and chunk edges fall inside voiced runs.</summary>
+public sealed class LongRecordingTests
+{
+    const int Rate = 16000;
+
+    /// <summary>About 40 s: the samples at gains 1, 0.3 and 2 (clipped), 0.6 s pauses, noise at -70 dBFS.</summary>
+    internal static float[] SpeechWithPauses()
+    {
+        var conditioner = new Conditioner(new ConditioningOptions { SampleRate = Rate });
+        var clips = Directory.GetFiles(Path.Combine(RepoPaths.Root, "samples"), "*.flac").Order(StringComparer.Ordinal)
+            .Select(f => conditioner.Apply(AudioFile.Read(f))).ToList();
+        var signal = new List<float>();
+        var random = new Random(20);
+        void Pause(int samples) { for (var i = 0; i < samples; i++) signal.Add((float)((random.NextDouble() - 0.5) * 0.0011)); }
+        foreach (var gain in new[] { 1f, 0.3f, 2f, 1f })
+            foreach (var clip in clips)
+            {
+                Pause((int)(0.6 * Rate));
+                foreach (var v in clip) signal.Add(Math.Clamp(v * gain, -1f, 1f));
+            }
+        Pause((int)(0.37 * Rate));
+        return [.. signal];
+    }
+
+    [Fact]
+    public void Two_passes_over_pieces_equal_the_whole_signal_analysis()
+    {
+        var samples = SpeechWithPauses();
+        var vad = new EnergyVad(new VadOptions { MaxSegmentSeconds = 10 });
+        var wholeSpeech = vad.Detect(samples, Rate);
+        var wholeTracks = ProsodyAnalyzer.Track(samples, Rate);
+        var whole = ProsodyAnalyzer.Summarize(wholeTracks, (double)samples.Length / Rate);
+
+        var scan = new RecordingScan(Rate, vad, coreFrames: 300);
+        foreach (var chunk in samples.Chunk(7777)) scan.Push(chunk);
+        var statistics = scan.Finish();
+        var stream = new ProsodyStream(statistics, coreFrames: 300);
+        foreach (var chunk in samples.Chunk(12345)) stream.Push(chunk);
+        var streamed = stream.Finish();
+
+        Assert.Equal(samples.Length, statistics.Samples);
+        Assert.Equal(wholeSpeech, statistics.Speech);
+        Assert.True(wholeSpeech.Count >= 10, $"{wholeSpeech.Count} speech segments");
+        Assert.True(whole.F0Hz.Count > 1000 && whole.JitterLocal > 0, "the signal is voiced speech with pulses");
+        Assert.Equal(whole, streamed.Summary);
+        var loudVoiced = Enumerable.Range(0, wholeTracks.Pitch.FrameCount)
+            .Count(t => wholeTracks.Pitch.IsVoiced(t) && wholeTracks.EnergyDb[t] >= -60) * wholeTracks.Pitch.HopSeconds;
+        Assert.Equal(loudVoiced, streamed.LoudVoicedSeconds);
+    }
+
+    [Fact]
+    public void A_recording_of_one_piece_equals_the_whole_signal_analysis()
+    {
+        var samples = SpeechWithPauses()[..(7 * Rate + 123)];
+        var vad = new EnergyVad(new VadOptions { MaxSegmentSeconds = 10 });
+        var scan = new RecordingScan(Rate, vad);
+        scan.Push(samples);
+        var stream = new ProsodyStream(scan.Finish());
+        stream.Push(samples);
+        Assert.Equal(ProsodyAnalyzer.Summarize(samples, Rate), stream.Finish().Summary);
+    }
+}
