@@ -39,6 +39,31 @@ public sealed class Conditioner(ConditioningOptions options)
 
     public ConditioningOptions Options => options;
 
+    /// <summary>Steps 1 and 2 as a stream: the mono samples at <see cref="ConditioningOptions.SampleRate"/> of a file read in
+    /// chunks, handed to <paramref name="sink"/> as they are made; together they are <see cref="Apply"/> of the whole clip.
+    /// Trimming, normalisation and cropping need the whole signal and are refused here.</summary>
+    public void Read(AudioStreamReader reader, SampleSink sink)
+    {
+        if (options.Trim is not null || options.Normalization != NormalizationKind.None || options.MaxSeconds is not null)
+            throw new NotSupportedException("trimming, gain normalisation and cropping need the whole signal; decode it with AudioFile.Read and use Apply");
+        var resampler = reader.SampleRate == options.SampleRate ? null
+            : _resamplers.GetOrAdd(reader.SampleRate, rate => new Resampler(rate, options.SampleRate, options.Resampler)).Stream();
+        var mono = reader.Channels == 1 ? null : new float[16384];
+        reader.ReadAll(chunk =>
+        {
+            if (mono is not null)
+            {
+                var frames = chunk.Length / reader.Channels;
+                if (mono.Length < frames) mono = new float[frames];
+                AudioClip.MixDown(chunk, reader.Channels, mono.AsSpan(0, frames));
+                chunk = mono.AsSpan(0, frames);
+            }
+            if (resampler is null) sink(chunk);
+            else resampler.Push(chunk, sink);
+        });
+        resampler?.Finish(sink);
+    }
+
     /// <summary>Mono samples at <see cref="ConditioningOptions.SampleRate"/>; <paramref name="random"/> only for random crops.</summary>
     public float[] Apply(AudioClip clip, Random? random = null)
     {

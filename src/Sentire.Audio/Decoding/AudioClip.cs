@@ -87,18 +87,22 @@ public sealed class AudioClip
     public AudioClip ToMono()
     {
         if (Channels == 1) return this;
-        var frames = Frames;
-        var mono = new float[frames];
-        var scale = 1f / Channels;
-        var samples = Samples.AsSpan();
-        for (int t = 0; t < frames; t++)
+        var mono = new float[Frames];
+        MixDown(Samples, Channels, mono);
+        return new AudioClip(mono, SampleRate, 1, Source, Container, BitsPerSample, IsFloatEncoding);
+    }
+
+    /// <summary>Channel mean of each frame of <paramref name="interleaved"/> into <paramref name="mono"/> (one value per frame).</summary>
+    public static void MixDown(ReadOnlySpan<float> interleaved, int channels, Span<float> mono)
+    {
+        var scale = 1f / channels;
+        for (int t = 0; t < mono.Length; t++)
         {
-            var frame = samples.Slice(t * Channels, Channels);
+            var frame = interleaved.Slice(t * channels, channels);
             float sum = 0;
             foreach (var s in frame) sum += s;
             mono[t] = sum * scale;
         }
-        return new AudioClip(mono, SampleRate, 1, Source, Container, BitsPerSample, IsFloatEncoding);
     }
 
     public override string ToString() =>

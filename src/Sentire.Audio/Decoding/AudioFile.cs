@@ -28,6 +28,44 @@ public static class AudioFile
         };
     }
 
+    /// <summary>Opens the file at <paramref name="path"/> for reading in chunks (<see cref="AudioStreamReader"/>): the
+    /// samples <see cref="Read(string)"/> decodes, without holding the file or its decoded signal.</summary>
+    /// <exception cref="AudioFormatException">The file is not decodable; the message names it and says why.</exception>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    public static AudioStreamReader Open(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        try
+        {
+            var length = stream.Length;
+            if (length == 0) throw new AudioFormatException(path, "empty file (0 bytes)");
+            Span<byte> header = stackalloc byte[(int)Math.Min(length, 64)];
+            stream.ReadExactly(header);
+            var container = Detect(header);
+            stream.Position = 0;
+            switch (container)
+            {
+                case AudioContainer.Wav:
+                    if (length >= 12 && WavReader.OpenStream(stream, path, length, AudioContainer.Wav) is { } wav) return wav;
+                    break;
+                case AudioContainer.Flac:
+                    return FlacDecoder.OpenStream(stream, path);
+                case AudioContainer.Ffmpeg:
+                    stream.Dispose();
+                    return FfmpegDecoder.Default.Open(path);
+            }
+            stream.Dispose();
+            // a WAV header beyond the first bytes or an encoding for ffmpeg, Ogg Opus: decoded whole
+            return new ClipStreamReader(Read(path));
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Decodes WAV, FLAC or Ogg Opus bytes held in memory; <paramref name="name"/> names them in errors.
     /// Other formats need a file path (they go through ffmpeg) and are refused here.</summary>
     public static AudioClip Read(byte[] bytes, string name)

@@ -26,6 +26,34 @@ public static class ExternalProcess
         return null;
     }
 
+    /// <summary>Starts <paramref name="executable"/> with its standard output and error redirected (standard input closed),
+    /// for a caller that reads the output as it is written; <see cref="Stop"/> ends it.</summary>
+    public static Process Start(string executable, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
+        process.StandardInput.Close();
+        return process;
+    }
+
+    /// <summary>Kills a started process that has not exited (a reader that stopped early) and waits for it.</summary>
+    public static void Stop(Process process)
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        catch (InvalidOperationException) { } // never started or already reaped
+    }
+
     /// <summary>Runs <paramref name="executable"/> to completion (arguments passed as they are, no shell),
     /// feeding <paramref name="standardInput"/> and collecting both output streams.</summary>
     public static ProcessResult Run(string executable, IEnumerable<string> arguments, byte[]? standardInput = null)

@@ -17,10 +17,78 @@ public sealed class FfmpegDecoder
 
     public bool IsAvailable => Executable is not null && File.Exists(Executable);
 
-    /// <summary>Decodes the audio file at <paramref name="path"/> (its first audio stream); with
-    /// <paramref name="maxSeconds"/>, ffmpeg stops after that much audio (<c>-t</c>), so a clip that long was cut.</summary>
+    /// <summary>Starts decoding the audio file at <paramref name="path"/> (its first audio stream) for reading in chunks from
+    /// ffmpeg's pipe: the samples of <see cref="Decode"/>, never held whole.</summary>
     /// <exception cref="AudioFormatException">ffmpeg is missing or cannot decode the file.</exception>
-    public AudioClip Decode(string path, double? maxSeconds = null)
+    public AudioStreamReader Open(string path)
+    {
+        RequireAvailable(path);
+        var process = ExternalProcess.Start(Executable!, DecodeArguments(path, null));
+        try
+        {
+            var pipe = new FfmpegPipe(process, path);
+            return WavReader.OpenStream(pipe, path, length: null, AudioContainer.Ffmpeg) ?? throw pipe.Failure();
+        }
+        catch (Exception e) when (e is AudioFormatException or IOException)
+        {
+            ExternalProcess.Stop(process);
+            throw;
+        }
+    }
+
+    static string[] DecodeArguments(string path, double? maxSeconds) =>
+        ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", Path.GetFullPath(path),
+         "-map", "0:a:0", "-vn", .. (maxSeconds is { } t ? new[] { "-t", t.ToString("R", System.Globalization.CultureInfo.InvariantCulture) } : []),
+         "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"];
+
+    /// <summary>ffmpeg's standard output; at its end, a failed decode (exit code, or nothing written) is the error
+    /// <see cref="Decode"/> gives.</summary>
+    sealed class FfmpegPipe(System.Diagnostics.Process process, string path) : Stream
+    {
+        readonly Stream output = process.StandardOutput.BaseStream;
+        readonly Task<string> errors = process.StandardError.ReadToEndAsync();
+        long written;
+
+        public AudioFormatException Failure()
+        {
+            process.WaitForExit();
+            return new AudioFormatException(path, $"ffmpeg could not decode it (exit code {process.ExitCode}): {new ProcessResult(process.ExitCode, [], errors.Result).LastErrorLine}");
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = output.Read(buffer, offset, count);
+            written += n;
+            if (n == 0 && count > 0)
+            {
+                process.WaitForExit();
+                if (process.ExitCode != 0 || written == 0) throw Failure();
+            }
+            return n;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                ExternalProcess.Stop(process);
+                process.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => written; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    void RequireAvailable(string path)
     {
         if (!IsAvailable)
             throw new AudioFormatException(path,
@@ -28,11 +96,15 @@ public sealed class FfmpegDecoder
                 (Executable is null ? "" : $" at {Executable}") +
                 ". Install it (Debian/Ubuntu: sudo apt-get install ffmpeg; Fedora: sudo dnf install ffmpeg; macOS: brew install ffmpeg; " +
                 "Windows: winget install ffmpeg) so that `ffmpeg` is on PATH, or convert the file to WAV or FLAC first.");
+    }
 
-        var result = ExternalProcess.Run(Executable!,
-            ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", Path.GetFullPath(path),
-             "-map", "0:a:0", "-vn", .. (maxSeconds is { } t ? new[] { "-t", t.ToString("R", System.Globalization.CultureInfo.InvariantCulture) } : []),
-             "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"]);
+    /// <summary>Decodes the audio file at <paramref name="path"/> (its first audio stream); with
+    /// <paramref name="maxSeconds"/>, ffmpeg stops after that much audio (<c>-t</c>), so a clip that long was cut.</summary>
+    /// <exception cref="AudioFormatException">ffmpeg is missing or cannot decode the file.</exception>
+    public AudioClip Decode(string path, double? maxSeconds = null)
+    {
+        RequireAvailable(path);
+        var result = ExternalProcess.Run(Executable!, DecodeArguments(path, maxSeconds));
         if (result.ExitCode != 0 || result.StandardOutput.Length == 0)
             throw new AudioFormatException(path, $"ffmpeg could not decode it (exit code {result.ExitCode}): {result.LastErrorLine}");
         var clip = WavReader.Read(result.StandardOutput, path);

@@ -52,7 +52,6 @@ public static class FlacDecoder
         where T : unmanaged
     {
         info = ReadMetadata(data, name, out var position);
-        float scale = 1f / (1L << (info.BitsPerSample - 1));
         int channels = info.Channels;
         long claimed = info.TotalSamples * channels;
         if (claimed > Array.MaxLength)
@@ -63,24 +62,10 @@ public static class FlacDecoder
         long plausible = (claimed > 0 ? 8L : 1L) * data.Length + 65536L * channels;
         var output = new T[Math.Min(claimed > 0 ? Math.Min(claimed, plausible) : plausible, Array.MaxLength)];
         long written = 0;
-
-        var buffers = new FrameBuffers(channels);
-        using var md5 = verifyMd5 && info.HasMd5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
-        byte[] md5Bytes = [];
-
-        while (position < data.Length)
+        using var frames = new FrameLoop(info, name, verifyMd5, trace);
+        int blockSize;
+        while ((blockSize = frames.Next(data, 0, ref position)) > 0)
         {
-            if (info.TotalSamples > 0 && written >= claimed) break; // trailing bytes (tags, padding) after the last frame
-            if (data.Length - position < 2 || data[position] != 0xFF || (data[position + 1] & 0xFE) != 0xF8)
-            {
-                if (info.TotalSamples == 0 && IsTrailingTag(data[position..])) break;
-                throw new AudioFormatException(name,
-                    $"expected a frame sync code (FF F8/F9) at byte {position}, found {Convert.ToHexString(data.Slice(position, Math.Min(2, data.Length - position)))}" +
-                    $" after {written / channels} of {(info.TotalSamples > 0 ? info.TotalSamples.ToString() : "an unknown number of")} samples");
-            }
-            int blockSize;
-            position = DecodeFrame(data, position, info, buffers, name, trace, out blockSize);
-
             long needed = written + (long)blockSize * channels;
             if (needed > output.Length)
             {
@@ -88,35 +73,189 @@ public static class FlacDecoder
                     throw new AudioFormatException(name, $"decoded audio exceeds the largest array ({Array.MaxLength} samples)");
                 Array.Resize(ref output, (int)Math.Min(Array.MaxLength, Math.Max(needed, 2L * output.Length)));
             }
-            var frameOut = output.AsSpan((int)written, blockSize * channels);
-            Interleave(buffers, blockSize, frameOut, scale);
+            frames.Interleave(output.AsSpan((int)written, blockSize * channels));
+            written = needed;
+        }
+        frames.Finish();
+        if (output.Length != written) Array.Resize(ref output, (int)written);
+        return output;
+    }
+
+    /// <summary>The frames of a stream one at a time, as <see cref="Decode(ReadOnlySpan{byte}, string, bool)"/> reads them
+    /// and as <see cref="OpenStream"/> reads them in chunks: sync codes, trailing tags, the STREAMINFO sample count and
+    /// the MD5 of the decoded audio are checked the same way.</summary>
+    sealed class FrameLoop(FlacStreamInfo info, string name, bool verifyMd5, FlacTrace? trace) : IDisposable
+    {
+        readonly FrameBuffers buffers = new(info.Channels);
+        readonly IncrementalHash? md5 = verifyMd5 && info.HasMd5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+        readonly float scale = 1f / (1L << (info.BitsPerSample - 1));
+        byte[] md5Bytes = [];
+        int blockSize;
+
+        /// <summary>Sample frames decoded so far, times channels.</summary>
+        public long Written { get; private set; }
+
+        long Claimed => info.TotalSamples * info.Channels;
+
+        /// <summary>Whether STREAMINFO gives the length (else the audio ends at a tag or the end of the file).</summary>
+        public bool KnowsLength => info.TotalSamples > 0;
+
+        /// <summary>Decodes the frame at data[position..] (data is the file from byte <paramref name="origin"/> on: all of
+        /// the rest of it, or more than a frame); returns its block size, 0 when the audio has ended.</summary>
+        public int Next(ReadOnlySpan<byte> data, long origin, ref int position)
+        {
+            if (position >= data.Length) return 0;
+            if (info.TotalSamples > 0 && Written >= Claimed) return 0; // trailing bytes (tags, padding) after the last frame
+            if (!IsSyncAt(data, position))
+            {
+                if (info.TotalSamples == 0 && IsTrailingTag(data[position..])) return 0;
+                throw new AudioFormatException(name,
+                    $"expected a frame sync code (FF F8/F9) at byte {origin + position}, found {Convert.ToHexString(data.Slice(position, Math.Min(2, data.Length - position)))}" +
+                    $" after {Written / info.Channels} of {(info.TotalSamples > 0 ? info.TotalSamples.ToString() : "an unknown number of")} samples");
+            }
+            position = DecodeFrame(data, position, origin, info, buffers, name, trace, out blockSize);
             if (md5 is not null)
             {
                 int bytesPerSample = (info.BitsPerSample + 7) / 8;
-                if (md5Bytes.Length < frameOut.Length * bytesPerSample) md5Bytes = new byte[frameOut.Length * bytesPerSample];
-                var packed = md5Bytes.AsSpan(0, frameOut.Length * bytesPerSample);
-                PackLittleEndian(buffers, blockSize, bytesPerSample, packed);
-                md5.AppendData(packed);
+                var length = blockSize * info.Channels * bytesPerSample;
+                if (md5Bytes.Length < length) md5Bytes = new byte[length];
+                PackLittleEndian(buffers, blockSize, bytesPerSample, md5Bytes.AsSpan(0, length));
+                md5.AppendData(md5Bytes.AsSpan(0, length));
             }
-            written = needed;
+            Written += (long)blockSize * info.Channels;
+            return blockSize;
         }
 
-        if (info.TotalSamples > 0 && written != claimed)
-            throw new AudioFormatException(name, written < claimed
-                ? $"truncated: STREAMINFO says {info.TotalSamples} samples per channel, the frames hold {written / channels}"
-                : $"the frames hold {written / channels} samples per channel, STREAMINFO says {info.TotalSamples}");
-        if (written == 0) throw new AudioFormatException(name, "no audio frames after the metadata");
-        if (output.Length != written) Array.Resize(ref output, (int)written);
+        /// <summary>The last frame decoded, interleaved (blockSize x channels).</summary>
+        public void Interleave<T>(Span<T> output) where T : unmanaged => FlacDecoder.Interleave(buffers, blockSize, output, scale);
 
-        if (md5 is not null)
+        /// <summary>The audio has ended: its length against STREAMINFO, and its MD5.</summary>
+        public void Finish()
         {
-            Span<byte> digest = stackalloc byte[16];
-            md5.GetHashAndReset(digest);
-            if (!digest.SequenceEqual(info.Md5))
-                throw new AudioFormatException(name,
-                    $"MD5 of the decoded audio is {Convert.ToHexString(digest)}, STREAMINFO says {Convert.ToHexString(info.Md5)}");
+            if (info.TotalSamples > 0 && Written != Claimed)
+                throw new AudioFormatException(name, Written < Claimed
+                    ? $"truncated: STREAMINFO says {info.TotalSamples} samples per channel, the frames hold {Written / info.Channels}"
+                    : $"the frames hold {Written / info.Channels} samples per channel, STREAMINFO says {info.TotalSamples}");
+            if (Written == 0) throw new AudioFormatException(name, "no audio frames after the metadata");
+            if (md5 is not null)
+            {
+                Span<byte> digest = stackalloc byte[16];
+                md5.GetHashAndReset(digest);
+                if (!digest.SequenceEqual(info.Md5))
+                    throw new AudioFormatException(name,
+                        $"MD5 of the decoded audio is {Convert.ToHexString(digest)}, STREAMINFO says {Convert.ToHexString(info.Md5)}");
+            }
         }
-        return output;
+
+        public void Dispose() => md5?.Dispose();
+    }
+
+    static bool IsSyncAt(ReadOnlySpan<byte> data, int position) =>
+        data.Length - position >= 2 && data[position] == 0xFF && (data[position + 1] & 0xFE) == 0xF8;
+
+    /// <summary>Opens a FLAC stream (positioned at its start) for reading in chunks: the floats of <see cref="Decode"/>,
+    /// holding a few megabytes of the file at a time.</summary>
+    /// <param name="reserve">bytes held ahead of the next frame: more than the largest frame (tests use less)</param>
+    internal static AudioStreamReader OpenStream(Stream stream, string name, int reserve = FlacStreamReader.DefaultReserve) =>
+        new FlacStreamReader(stream, name, reserve);
+
+    sealed class FlacStreamReader : AudioStreamReader
+    {
+        /// <summary>Bytes kept ahead of the next frame: more than the largest frame FLAC allows (65535 samples of 8
+        /// channels of 32 bits, uncompressed: 2 MiB).</summary>
+        public const int DefaultReserve = 4 << 20;
+        /// <summary>Metadata (cover pictures...) up to this long is read before the audio.</summary>
+        const int MaxHeaderBytes = 256 << 20;
+
+        readonly Stream stream;
+        readonly FrameLoop frames;
+        readonly int reserve;
+        byte[] data;
+        int length, position;
+        long origin;
+        bool atEnd, finished;
+        float[] pending = [];
+        int pendingStart, pendingCount;
+
+        public FlacStreamReader(Stream stream, string name, int reserve) : this(stream, name, reserve, ReadHeader(stream, name, reserve)) { }
+
+        FlacStreamReader(Stream stream, string name, int reserve, (FlacStreamInfo Info, byte[] Data, int Length, int Position, bool AtEnd) header)
+            : base(name, header.Info.SampleRate, header.Info.Channels, AudioContainer.Flac)
+        {
+            this.stream = stream;
+            this.reserve = reserve;
+            (data, length, position, atEnd) = (header.Data, header.Length, header.Position, header.AtEnd);
+            frames = new FrameLoop(header.Info, name, verifyMd5: true, trace: null);
+        }
+
+        /// <summary>Reads until the metadata is complete (pictures can make it long).</summary>
+        static (FlacStreamInfo, byte[], int, int, bool) ReadHeader(Stream stream, string name, int reserve)
+        {
+            var data = new byte[2 * reserve];
+            var length = 0;
+            while (true)
+            {
+                var read = stream.ReadAtLeast(data.AsSpan(length), data.Length - length, throwOnEndOfStream: false);
+                length += read;
+                var atEnd = length < data.Length;
+                try { return (ReadMetadata(data.AsSpan(0, length), name, out var position), data, length, position, atEnd); }
+                catch (AudioFormatException) when (!atEnd && data.Length < MaxHeaderBytes) { Array.Resize(ref data, 2 * data.Length); }
+            }
+        }
+
+        public override int Read(Span<float> destination)
+        {
+            var written = 0;
+            while (destination.Length - written >= Channels)
+            {
+                if (pendingCount > 0)
+                {
+                    var n = Math.Min(pendingCount, (destination.Length - written) / Channels * Channels);
+                    pending.AsSpan(pendingStart, n).CopyTo(destination[written..]);
+                    (pendingStart, pendingCount, written) = (pendingStart + n, pendingCount - n, written + n);
+                    continue;
+                }
+                if (finished) break;
+                Fill(reserve);
+                // a stream of unknown length may end in a tag, told by the whole rest of the file
+                if (!frames.KnowsLength && !IsSyncAt(data.AsSpan(0, length), position)) Fill(int.MaxValue);
+                var blockSize = frames.Next(data.AsSpan(0, length), origin, ref position);
+                if (blockSize == 0)
+                {
+                    frames.Finish();
+                    finished = true;
+                    break;
+                }
+                if (pending.Length < blockSize * Channels) pending = new float[blockSize * Channels];
+                frames.Interleave(pending.AsSpan(0, blockSize * Channels));
+                (pendingStart, pendingCount) = (0, blockSize * Channels);
+            }
+            return written;
+        }
+
+        /// <summary>Holds at least <paramref name="ahead"/> bytes past the position, or the rest of the file.</summary>
+        void Fill(int ahead)
+        {
+            if (atEnd || length - position >= ahead) return;
+            Array.Copy(data, position, data, 0, length - position);
+            origin += position;
+            length -= position;
+            position = 0;
+            while (!atEnd && length - position < ahead)
+            {
+                if (length == data.Length) Array.Resize(ref data, 2 * data.Length);
+                var read = stream.Read(data, length, data.Length - length);
+                if (read == 0) atEnd = true;
+                length += read;
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (!disposing) return;
+            frames.Dispose();
+            stream.Dispose();
+        }
     }
 
     /// <summary>"fLaC", then metadata blocks (§8): 1-bit last flag, 7-bit type, 24-bit length; STREAMINFO first.</summary>
@@ -185,61 +324,61 @@ public static class FlacDecoder
     enum ChannelAssignment { Independent, LeftSide, SideRight, MidSide }
 
     /// <summary>Decodes the frame at <paramref name="start"/> into <paramref name="buffers"/>; returns the byte after it.</summary>
-    static int DecodeFrame(ReadOnlySpan<byte> data, int start, FlacStreamInfo info, FrameBuffers buffers, string name, FlacTrace? trace, out int blockSize)
+    static int DecodeFrame(ReadOnlySpan<byte> data, int start, long origin, FlacStreamInfo info, FrameBuffers buffers, string name, FlacTrace? trace, out int blockSize)
     {
         // Frame header (§9.1): sync(14) reserved(1) blocking(1) | blocksize(4) rate(4) | channels(4) depth(3) reserved(1) | coded number | extras | CRC-8.
-        if (data.Length - start < 6) throw Truncated(name, start, "frame header");
-        if ((data[start + 1] & 0x02) != 0) throw Corrupt(name, start, "reserved bit in the frame header is set");
+        if (data.Length - start < 6) throw Truncated(name, origin + start, "frame header");
+        if ((data[start + 1] & 0x02) != 0) throw Corrupt(name, origin + start, "reserved bit in the frame header is set");
         int blockCode = data[start + 2] >> 4;
         int rateCode = data[start + 2] & 0xF;
         int channelCode = data[start + 3] >> 4;
         int depthCode = (data[start + 3] >> 1) & 7;
-        if ((data[start + 3] & 1) != 0) throw Corrupt(name, start, "reserved bit after the sample size code is set");
+        if ((data[start + 3] & 1) != 0) throw Corrupt(name, origin + start, "reserved bit after the sample size code is set");
         int pos = start + 4;
 
         // Coded frame/sample number: UTF-8-like, 1 to 7 bytes.
         int first = data[pos++];
         int extraBytes = first < 0x80 ? 0 : first < 0xC0 ? -1 : first < 0xE0 ? 1 : first < 0xF0 ? 2 : first < 0xF8 ? 3 : first < 0xFC ? 4 : first < 0xFE ? 5 : first == 0xFE ? 6 : -1;
-        if (extraBytes < 0) throw Corrupt(name, start, $"invalid first byte 0x{first:X2} of the coded frame number");
-        if (data.Length - pos < extraBytes + 3) throw Truncated(name, start, "frame header");
+        if (extraBytes < 0) throw Corrupt(name, origin + start, $"invalid first byte 0x{first:X2} of the coded frame number");
+        if (data.Length - pos < extraBytes + 3) throw Truncated(name, origin + start, "frame header");
         for (int i = 0; i < extraBytes; i++)
-            if ((data[pos++] & 0xC0) != 0x80) throw Corrupt(name, start, "invalid continuation byte in the coded frame number");
+            if ((data[pos++] & 0xC0) != 0x80) throw Corrupt(name, origin + start, "invalid continuation byte in the coded frame number");
 
         blockSize = blockCode switch
         {
-            0 => throw Corrupt(name, start, "block size code 0 is reserved"),
+            0 => throw Corrupt(name, origin + start, "block size code 0 is reserved"),
             1 => 192,
             >= 2 and <= 5 => 576 << (blockCode - 2),
             6 => data[pos++] + 1,
             7 => ((data[pos++] << 8) | data[pos++]) + 1,
             _ => 256 << (blockCode - 8),
         };
-        if (data.Length - pos < 3) throw Truncated(name, start, "frame header");
+        if (data.Length - pos < 3) throw Truncated(name, origin + start, "frame header");
         switch (rateCode)
         {
             case 12: pos += 1; break;
             case 13 or 14: pos += 2; break;
-            case 15: throw Corrupt(name, start, "sample rate code 15 is invalid");
+            case 15: throw Corrupt(name, origin + start, "sample rate code 15 is invalid");
         }
         int bits = depthCode switch
         {
             0 => info.BitsPerSample,
             1 => 8, 2 => 12, 4 => 16, 5 => 20, 6 => 24, 7 => 32,
-            _ => throw Corrupt(name, start, "sample size code 3 is reserved"),
+            _ => throw Corrupt(name, origin + start, "sample size code 3 is reserved"),
         };
         if (bits != info.BitsPerSample)
-            throw Corrupt(name, start, $"frame has {bits} bits per sample, STREAMINFO says {info.BitsPerSample}");
+            throw Corrupt(name, origin + start, $"frame has {bits} bits per sample, STREAMINFO says {info.BitsPerSample}");
         int channels;
         ChannelAssignment assignment;
         if (channelCode < 8) { channels = channelCode + 1; assignment = ChannelAssignment.Independent; }
         else if (channelCode <= 10) { channels = 2; assignment = (ChannelAssignment)(channelCode - 7); }
-        else throw Corrupt(name, start, $"channel assignment {channelCode} is reserved");
+        else throw Corrupt(name, origin + start, $"channel assignment {channelCode} is reserved");
         if (channels != info.Channels)
-            throw Corrupt(name, start, $"frame has {channels} channels, STREAMINFO says {info.Channels}");
-        if (pos >= data.Length) throw Truncated(name, start, "frame header");
+            throw Corrupt(name, origin + start, $"frame has {channels} channels, STREAMINFO says {info.Channels}");
+        if (pos >= data.Length) throw Truncated(name, origin + start, "frame header");
         var headerCrc = FlacCrc.Crc8(data[start..pos]);
         if (headerCrc != data[pos])
-            throw Corrupt(name, start, $"frame header CRC-8 is 0x{data[pos]:X2}, computed 0x{headerCrc:X2}");
+            throw Corrupt(name, origin + start, $"frame header CRC-8 is 0x{data[pos]:X2}, computed 0x{headerCrc:X2}");
         pos++;
         if (trace is not null)
         {
@@ -254,15 +393,15 @@ public static class FlacDecoder
             // The side channel carries one extra bit (it is a difference of two channels).
             bool isSide = (assignment == ChannelAssignment.LeftSide && c == 1) || (assignment == ChannelAssignment.SideRight && c == 0)
                           || (assignment == ChannelAssignment.MidSide && c == 1);
-            DecodeSubframe(ref reader, buffers.Get(c, blockSize), bits + (isSide ? 1 : 0), buffers.Coefficients, name, start, c, trace);
+            DecodeSubframe(ref reader, buffers.Get(c, blockSize), bits + (isSide ? 1 : 0), buffers.Coefficients, name, origin + start, c, trace);
         }
         reader.AlignToByte();
         int crcPos = reader.BytePosition;
-        if (reader.IsPastEnd || data.Length - crcPos < 2) throw Truncated(name, start, "frame");
+        if (reader.IsPastEnd || data.Length - crcPos < 2) throw Truncated(name, origin + start, "frame");
         var frameCrc = FlacCrc.Crc16(data[start..crcPos]);
         var storedCrc = BinaryPrimitives.ReadUInt16BigEndian(data[crcPos..]);
         if (frameCrc != storedCrc)
-            throw Corrupt(name, start, $"frame CRC-16 is 0x{storedCrc:X4}, computed 0x{frameCrc:X4}");
+            throw Corrupt(name, origin + start, $"frame CRC-16 is 0x{storedCrc:X4}, computed 0x{frameCrc:X4}");
 
         if (assignment != ChannelAssignment.Independent)
             Decorrelate(assignment, buffers.Get(0, blockSize), buffers.Get(1, blockSize));
@@ -294,7 +433,7 @@ public static class FlacDecoder
     }
 
     /// <summary>Subframe (§9.2): zero bit, 6-bit type, wasted-bits flag with unary count, then the body.</summary>
-    static void DecodeSubframe(ref FlacBitReader reader, Span<long> output, int bits, long[] coefficients, string name, int frameStart, int channel, FlacTrace? trace)
+    static void DecodeSubframe(ref FlacBitReader reader, Span<long> output, int bits, long[] coefficients, string name, long frameStart, int channel, FlacTrace? trace)
     {
         if (reader.ReadBits(1) != 0) throw Corrupt(name, frameStart, $"subframe {channel} padding bit is set");
         int type = (int)reader.ReadBits(6);
@@ -349,7 +488,7 @@ public static class FlacDecoder
 
     /// <summary>Residual (§9.2.7): 2-bit coding method (4- or 5-bit Rice parameters), 4-bit partition order,
     /// then per partition a parameter or the escape code followed by a 5-bit raw width.</summary>
-    static void DecodeResidual(ref FlacBitReader reader, Span<long> output, int order, string name, int frameStart, int channel, FlacTrace? trace)
+    static void DecodeResidual(ref FlacBitReader reader, Span<long> output, int order, string name, long frameStart, int channel, FlacTrace? trace)
     {
         int method = (int)reader.ReadBits(2);
         if (method > 1) throw Corrupt(name, frameStart, $"subframe {channel}: residual coding method {method} is reserved");
@@ -479,10 +618,10 @@ public static class FlacDecoder
     static bool IsTrailingTag(ReadOnlySpan<byte> rest) =>
         rest.StartsWith("TAG"u8) || rest.StartsWith("APETAGEX"u8) || rest.IndexOfAnyExcept((byte)0) < 0;
 
-    static AudioFormatException Truncated(string name, int frameStart, string what) =>
+    static AudioFormatException Truncated(string name, long frameStart, string what) =>
         new(name, $"truncated: {what} of the frame at byte {frameStart} runs past the end of the file");
 
-    static AudioFormatException Corrupt(string name, int frameStart, string reason) =>
+    static AudioFormatException Corrupt(string name, long frameStart, string reason) =>
         new(name, $"corrupt frame at byte {frameStart}: {reason}");
 }
 

@@ -17,7 +17,7 @@ public sealed class SampleHistory
     public void Append(ReadOnlySpan<float> samples)
     {
         if ((long)End + samples.Length > int.MaxValue)
-            throw new NotSupportedException($"a recording of more than {int.MaxValue} samples at the model rate (37 hours at 16 kHz) is not supported");
+            throw new NotSupportedException($"a signal of more than {int.MaxValue} samples per channel (37 hours at 16 kHz, 12 hours at 48 kHz) is not supported");
         if (head + count + samples.Length > buffer.Length)
         {
             var target = count + samples.Length > buffer.Length ? new float[Math.Max(2 * buffer.Length, count + samples.Length)] : buffer;

@@ -58,7 +58,12 @@ public static class WavReader
     }
 
     /// <summary>Parses the chunk structure and the fmt chunk without decoding samples.</summary>
-    public static WavLayout ReadLayout(ReadOnlySpan<byte> data, string name)
+    public static WavLayout ReadLayout(ReadOnlySpan<byte> data, string name) => ReadLayout(data, name, data.Length, inMemory: true);
+
+    /// <summary>The layout of a file of <paramref name="fileLength"/> bytes from its first bytes <paramref name="data"/>,
+    /// which must hold every chunk header up to the data chunk's (else <see cref="HeaderBeyondPrefixException"/>);
+    /// <paramref name="inMemory"/> refuses data larger than one array.</summary>
+    internal static WavLayout ReadLayout(ReadOnlySpan<byte> data, string name, long fileLength, bool inMemory)
     {
         if (data.Length < 12)
             throw new AudioFormatException(name, $"truncated header: {data.Length} bytes, a WAV header needs at least 12");
@@ -73,17 +78,23 @@ public static class WavReader
         long ds64DataSize = -1;
         long claimedDataBytes = -1;
         long pos = 12;
-        while (pos + 8 <= data.Length)
+        while (pos + 8 <= fileLength)
         {
+            if (pos + 8 > data.Length)
+            {
+                if (haveFmt && dataOffset >= 0) break;   // chunks after the data (a file read in chunks)
+                throw new HeaderBeyondPrefixException();
+            }
             var id = data.Slice((int)pos, 4);
             long size = BinaryPrimitives.ReadUInt32LittleEndian(data[((int)pos + 4)..]);
             long bodyStart = pos + 8;
-            long available = data.Length - bodyStart;
+            long available = fileLength - bodyStart;
             if (id.SequenceEqual("data"u8))
             {
                 if (isRf64 && size == 0xFFFFFFFF && ds64DataSize >= 0) size = ds64DataSize;
                 // Streamed writers leave 0 or 0xFFFFFFFF; a size past the end means a truncated file: take what is there.
                 var toEnd = size == 0 || size == 0xFFFFFFFF || size > available;
+                if (bodyStart > int.MaxValue) throw new HeaderBeyondPrefixException();
                 dataOffset = (int)bodyStart;
                 dataBytes = toEnd ? available : size;
                 if (size > available && size != 0xFFFFFFFF) claimedDataBytes = size;
@@ -93,11 +104,13 @@ public static class WavReader
             {
                 if (size < 16 || size > available)
                     throw new AudioFormatException(name, $"fmt chunk of {size} bytes ({available} left in the file), expected at least 16");
+                if (bodyStart + size > data.Length) throw new HeaderBeyondPrefixException();
                 fmt = data.Slice((int)bodyStart, (int)size);
                 haveFmt = true;
             }
             else if (isRf64 && id.SequenceEqual("ds64"u8) && size >= 16 && size <= available)
             {
+                if (bodyStart + 16 > data.Length) throw new HeaderBeyondPrefixException();
                 // ds64: RIFF size (8 bytes), data size (8 bytes), sample count (8 bytes), table...
                 var value = BinaryPrimitives.ReadUInt64LittleEndian(data[((int)bodyStart + 8)..]);
                 ds64DataSize = value > long.MaxValue ? long.MaxValue : (long)value;
@@ -106,12 +119,15 @@ public static class WavReader
         }
         if (!haveFmt) throw new AudioFormatException(name, "no fmt chunk before the end of the file");
         if (dataOffset < 0) throw new AudioFormatException(name, "no data chunk");
-        var layout = ParseFormat(fmt, name, dataOffset, dataBytes);
+        var layout = ParseFormat(fmt, name, dataOffset, dataBytes, inMemory);
         return claimedDataBytes < 0 || layout.BytesPerFrame == 0 ? layout
             : layout with { Truncation = new Truncation(claimedDataBytes / layout.BytesPerFrame, layout.Frames) };
     }
 
-    static WavLayout ParseFormat(ReadOnlySpan<byte> fmt, string name, int dataOffset, long dataBytes)
+    /// <summary>A chunk header before the data lies past the bytes read so far.</summary>
+    internal sealed class HeaderBeyondPrefixException() : Exception("WAV header beyond the bytes read");
+
+    static WavLayout ParseFormat(ReadOnlySpan<byte> fmt, string name, int dataOffset, long dataBytes, bool inMemory)
     {
         int tag = BinaryPrimitives.ReadUInt16LittleEndian(fmt);
         int channels = BinaryPrimitives.ReadUInt16LittleEndian(fmt[2..]);
@@ -142,15 +158,22 @@ public static class WavReader
 
         int frameBytes = channels * (bits / 8);
         long wholeFrames = dataBytes / frameBytes;
-        if (wholeFrames * channels > Array.MaxLength)
+        if (inMemory && wholeFrames * channels > Array.MaxLength)
             throw new AudioFormatException(name, $"{wholeFrames} frames of {channels} channels exceed the largest array ({Array.MaxLength} samples)");
         return new WavLayout(format, tag, channels, (int)sampleRate, bits, validBits, extensible, dataOffset, wholeFrames * frameBytes);
     }
 
     static float[] DecodeSamples(ReadOnlySpan<byte> bytes, WavLayout layout, string name)
     {
-        var bytesPerSample = layout.BitsPerSample / 8;
-        var samples = new float[bytes.Length / bytesPerSample];
+        var samples = new float[bytes.Length / (layout.BitsPerSample / 8)];
+        DecodeSamples(bytes, layout, name, samples, firstFrame: 0);
+        return samples;
+    }
+
+    /// <summary>Samples of <paramref name="bytes"/> (whole frames, starting at frame <paramref name="firstFrame"/> of the
+    /// file) into <paramref name="samples"/>.</summary>
+    internal static void DecodeSamples(ReadOnlySpan<byte> bytes, WavLayout layout, string name, Span<float> samples, long firstFrame)
+    {
         switch (layout.Format, layout.BitsPerSample)
         {
             case (WavSampleFormat.Pcm, 8):
@@ -179,16 +202,89 @@ public static class WavReader
             default:
                 throw new AudioFormatException(name, $"unsupported WAV layout {layout.Format} {layout.BitsPerSample}-bit");
         }
-        if (layout.Format == WavSampleFormat.Float) RequireFinite(samples, layout.Channels, name);
-        return samples;
+        if (layout.Format == WavSampleFormat.Float) RequireFinite(samples, layout.Channels, name, firstFrame);
     }
 
     /// <summary>NaN or infinite samples poison every feature computed from them, so they are refused here.</summary>
-    internal static void RequireFinite(ReadOnlySpan<float> samples, int channels, string name)
+    internal static void RequireFinite(ReadOnlySpan<float> samples, int channels, string name, long firstFrame = 0)
     {
         for (int i = 0; i < samples.Length; i++)
             if (!float.IsFinite(samples[i]))
                 throw new AudioFormatException(name,
-                    $"sample {samples[i]} at frame {i / channels}, channel {i % channels}: float audio must be finite");
+                    $"sample {samples[i]} at frame {firstFrame + i / channels}, channel {i % channels}: float audio must be finite");
+    }
+
+    /// <summary>Opens a WAV stream (a file, or ffmpeg's output) for reading in chunks; <paramref name="length"/> is the
+    /// stream's length when known (a file), else null (a pipe: the data runs to the end). Null when the header is not
+    /// within the first bytes read, or the encoding is not PCM or float (the caller decodes those whole).</summary>
+    internal static WavStreamReader? OpenStream(Stream stream, string name, long? length, AudioContainer container)
+    {
+        var prefix = new byte[(int)Math.Min(length ?? WavStreamReader.HeaderBytes, WavStreamReader.HeaderBytes)];
+        var read = stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
+        WavLayout layout;
+        try { layout = ReadLayout(prefix.AsSpan(0, read), name, length ?? long.MaxValue, inMemory: false); }
+        catch (HeaderBeyondPrefixException) when (length is not null) { return null; }
+        catch (HeaderBeyondPrefixException) { throw new AudioFormatException(name, $"no WAV data chunk in the first {read} bytes"); }
+        if (layout.Format == WavSampleFormat.Other) return null;
+        return new WavStreamReader(stream, name, layout, prefix.AsSpan(layout.DataOffset, Math.Max(0, read - layout.DataOffset)), length is null, container);
+    }
+}
+
+/// <summary>PCM or float WAV samples read in chunks from a stream positioned after the first bytes (whose data part is
+/// <c>pending</c>); <c>toEnd</c> reads to the end of the stream whatever the header says (ffmpeg's streamed WAV).</summary>
+sealed class WavStreamReader : AudioStreamReader
+{
+    /// <summary>Bytes read for the header (chunks before the data: fmt, LIST, ...).</summary>
+    public const int HeaderBytes = 1 << 16;
+
+    readonly Stream stream;
+    readonly WavLayout layout;
+    readonly bool toEnd;
+    byte[] bytes = new byte[1 << 16];
+    int held;
+    long remaining, frame;
+
+    internal WavStreamReader(Stream stream, string name, WavLayout layout, ReadOnlySpan<byte> pending, bool toEnd, AudioContainer container)
+        : base(name, layout.SampleRate, layout.Channels, container)
+    {
+        this.stream = stream;
+        this.layout = layout;
+        this.toEnd = toEnd;
+        remaining = toEnd ? long.MaxValue : layout.DataBytes;
+        pending = pending[..(int)Math.Min(pending.Length, remaining)];
+        if (bytes.Length < pending.Length) bytes = new byte[pending.Length];
+        pending.CopyTo(bytes);
+        held = pending.Length;
+        remaining -= held;
+        Truncation = layout.Truncation;
+    }
+
+    public override int Read(Span<float> destination)
+    {
+        var frameBytes = layout.BytesPerFrame;
+        var frames = destination.Length / Channels;
+        if (frames == 0) throw new ArgumentException($"room for {destination.Length} samples, a frame has {Channels}");
+        var want = frames * frameBytes;
+        if (bytes.Length < want) Array.Resize(ref bytes, Math.Max(want, held));
+        while (held < want && remaining > 0)
+        {
+            var n = stream.Read(bytes, held, (int)Math.Min(want - held, remaining));
+            if (n == 0) break;
+            held += n;
+            remaining -= n;
+        }
+        var whole = Math.Min(frames, held / frameBytes);
+        if (whole == 0) return 0;   // the end (a partial last frame is dropped, as when the file is read whole)
+        var count = whole * Channels;
+        WavReader.DecodeSamples(bytes.AsSpan(0, whole * frameBytes), layout, Source, destination[..count], frame);
+        frame += whole;
+        held -= whole * frameBytes;
+        bytes.AsSpan(whole * frameBytes, held).CopyTo(bytes);
+        return count;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) stream.Dispose();
     }
 }

@@ -114,37 +114,45 @@ public sealed class Resampler
         var edge = new float[taps]; // once per chunk
         for (var j = 0; j < output.Length; j++)
         {
-            var position = (firstOutput + j) * _down; // in units of 1/L input samples
-            var sample = position / _up;
-            var remainder = position % _up;
-            var start = sample - _center;
+            var (start, remainder) = Input(firstOutput + j);
             ReadOnlySpan<float> window;
             if (start >= 0 && start + taps <= input.Length) window = input.Slice((int)start, taps);
             else
             {
-                FillMirrored(input, start, edge);
+                FillMirrored(input, 0, input.Length, start, edge);
                 window = edge;
             }
-            if (!_interpolated)
-            {
-                output[j] = System.Numerics.Tensors.TensorPrimitives.Dot(window, _filters.AsSpan((int)remainder * taps, taps));
-                continue;
-            }
-            // Phase position remainder/L in [0, 1) → between table phases p and p + 1.
-            var exact = (double)remainder * Phases / _up;
-            var phase = (int)exact;
-            var weight = (float)(exact - phase);
-            var a = System.Numerics.Tensors.TensorPrimitives.Dot(window, _filters.AsSpan(phase * taps, taps));
-            var b = System.Numerics.Tensors.TensorPrimitives.Dot(window, _filters.AsSpan((phase + 1) * taps, taps));
-            output[j] = a + (b - a) * weight;
+            output[j] = Output(window, remainder);
         }
     }
 
-    /// <summary>Samples start..start+taps−1 with swresample's edges: x[−j] = x[j] before the start; after the end
-    /// (N + 1)/2 mirrored samples x[N + j] = x[N − 1 − j] (at most taps/2), then zeros.</summary>
-    static void FillMirrored(ReadOnlySpan<float> input, long start, Span<float> window)
+    /// <summary>First input sample of output k's window, and its phase (in units of 1/L input samples).</summary>
+    (long Start, long Remainder) Input(long output)
     {
-        long n = input.Length;
+        var position = output * _down; // in units of 1/L input samples
+        return (position / _up - _center, position % _up);
+    }
+
+    /// <summary>y = Σ_i window[i] h_φ[i] for the window of T input samples and the phase <paramref name="remainder"/>/L.</summary>
+    float Output(ReadOnlySpan<float> window, long remainder)
+    {
+        var taps = Taps;
+        if (!_interpolated)
+            return System.Numerics.Tensors.TensorPrimitives.Dot(window, _filters.AsSpan((int)remainder * taps, taps));
+        // Phase position remainder/L in [0, 1) → between table phases p and p + 1.
+        var exact = (double)remainder * Phases / _up;
+        var phase = (int)exact;
+        var weight = (float)(exact - phase);
+        var a = System.Numerics.Tensors.TensorPrimitives.Dot(window, _filters.AsSpan(phase * taps, taps));
+        var b = System.Numerics.Tensors.TensorPrimitives.Dot(window, _filters.AsSpan((phase + 1) * taps, taps));
+        return a + (b - a) * weight;
+    }
+
+    /// <summary>Samples start..start+taps−1 of an input of <paramref name="n"/> samples with swresample's edges: x[−j] = x[j]
+    /// before the start; after the end (N + 1)/2 mirrored samples x[N + j] = x[N − 1 − j] (at most taps/2), then zeros.
+    /// <paramref name="held"/> holds input samples from <paramref name="heldStart"/> on, every one the window reads.</summary>
+    static void FillMirrored(ReadOnlySpan<float> held, long heldStart, long n, long start, Span<float> window)
+    {
         var reflection = (Math.Min(n, window.Length) + 1) / 2;
         for (var i = 0; i < window.Length; i++)
         {
@@ -155,7 +163,70 @@ public sealed class Resampler
                 var beyond = index - n;
                 index = beyond < reflection ? n - 1 - beyond : -1;
             }
-            window[i] = index >= 0 && index < n ? input[(int)index] : 0f;
+            window[i] = index >= 0 && index < n ? held[(int)(index - heldStart)] : 0f;
+        }
+    }
+
+    /// <summary>A resampler for a signal that arrives in chunks: <see cref="ResamplerStream.Push"/> each chunk,
+    /// then <see cref="ResamplerStream.Finish"/>; the outputs together are <see cref="Process(ReadOnlySpan{float})"/> of the
+    /// whole signal.</summary>
+    public ResamplerStream Stream() => new(this);
+
+    /// <summary>See <see cref="Stream"/>. Holds the input from one window before the next output's.</summary>
+    public sealed class ResamplerStream
+    {
+        readonly Resampler resampler;
+        readonly Decoding.SampleHistory input = new();
+        readonly float[] edge, output = new float[8192];
+        long next;
+        bool finished;
+
+        internal ResamplerStream(Resampler resampler)
+        {
+            this.resampler = resampler;
+            edge = new float[resampler.Taps];
+        }
+
+        /// <summary>Resamples what <paramref name="samples"/> completes, handing it to <paramref name="sink"/>.</summary>
+        public void Push(ReadOnlySpan<float> samples, Decoding.SampleSink sink)
+        {
+            if (finished) throw new InvalidOperationException("the stream has finished");
+            input.Append(samples);
+            Produce(sink, ended: false);
+        }
+
+        /// <summary>The input has ended: the last outputs (<see cref="OutputLength"/> of the whole input in all).</summary>
+        public void Finish(Decoding.SampleSink sink)
+        {
+            if (finished) return;
+            Produce(sink, ended: true);
+            finished = true;
+        }
+
+        void Produce(Decoding.SampleSink sink, bool ended)
+        {
+            var r = resampler;
+            long n = input.End, taps = r.Taps;
+            var total = ended ? r.OutputLength((int)n) : long.MaxValue;
+            var count = 0;
+            for (; next < total; next++)
+            {
+                var (start, remainder) = r.Input(next);
+                if (!ended && start + taps > n) break;
+                ReadOnlySpan<float> window;
+                if (r._up == r._down) window = input.Slice((int)(start + r._center), (int)(start + r._center + 1));
+                else if (start >= 0 && start + taps <= n) window = input.Slice((int)start, (int)(start + taps));
+                else
+                {
+                    FillMirrored(input.Slice(input.Start, input.End), input.Start, n, start, edge);
+                    window = edge;
+                }
+                output[count++] = r._up == r._down ? window[0] : r.Output(window, remainder);
+                if (count == output.Length) { sink(output); count = 0; }
+            }
+            if (count > 0) sink(output.AsSpan(0, count));
+            // the next window, and the mirrored samples before it that the last windows read
+            input.DropBefore((int)Math.Max(0, Math.Min(n, r.Input(next).Start - taps)));
         }
     }
 

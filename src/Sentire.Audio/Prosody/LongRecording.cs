@@ -159,11 +159,12 @@ public sealed class ProsodyStream : PieceTracker
     {
         this.statistics = statistics;
         this.options = options ?? new ProsodyOptions();
-        summary = new ProsodySummaryBuilder(this.options.PitchOrDefault.HopSeconds, loudVoicedDbfs);
+        summary = new ProsodySummaryBuilder(HopSeconds, loudVoicedDbfs);
         if (RunContextSamples > MarginSamples) throw new ArgumentException("pulse context exceeds the piece margin");
     }
 
-    double HopSeconds => options.PitchOrDefault.HopSeconds;
+    /// <summary>The grid's hop, as the whole-signal pitch track states it (<see cref="PitchTrack.HopSeconds"/>).</summary>
+    double HopSeconds => (double)Hop / SampleRate;
 
     protected override void OnPiece(ReadOnlySpan<float> piece, int pieceStart, int coreStart, int coreEnd, int firstFrame, int endFrame)
     {

@@ -115,34 +115,56 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
     /// <summary>Clips shorter than this are reported as too short (no emotion is inferred from 0.3 s).</summary>
     public const double MinSeconds = FileSegmentation.MinSeconds;
 
-    /// <summary>Decodes and analyses one file under the rules of <see cref="FileSegmentation"/>; the overall prediction of
-    /// a long recording scores the mean of its segments' embeddings.</summary>
-    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null) =>
-        AnalyzeClip(AudioFile.Read(path), labels, promptTemplate);
+    /// <summary>Decodes and analyses one file under the rules of <see cref="FileSegmentation"/> (a long file as a stream);
+    /// the overall prediction of a long recording scores the mean of its segments' embeddings.</summary>
+    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    {
+        var (list, template) = (labels ?? Config.Labels, promptTemplate ?? Config.PromptTemplate);
+        return FileSegmentation.AnalyzeFile(path, frontEnd.Conditioner, (samples, pitch) => Predict(samples, 0, list, template, pitch), () => new Timeline(this, list, template));
+    }
 
     public FileAnalysis AnalyzeClip(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
-        var path = clip.Source;
-        var (samples, truncation) = (frontEnd.Condition(clip), clip.Truncation);
-        int rate = Config.FrontEnd.SampleRate;
-        var list = labels ?? Config.Labels;
-        var template = promptTemplate ?? Config.PromptTemplate;
-        return FileSegmentation.Analyze(path, samples, rate, pitch => Predict(samples, 0, list, template, pitch), speech =>
+        var (list, template) = (labels ?? Config.Labels, promptTemplate ?? Config.PromptTemplate);
+        return FileSegmentation.Analyze(clip.Source, frontEnd.Condition(clip), Config.FrontEnd.SampleRate, (samples, pitch) => Predict(samples, 0, list, template, pitch),
+            () => new Timeline(this, list, template), clip.Truncation);
+    }
+
+    /// <summary>Segments scored one by one; the overall encoding is the mean of theirs (the embedding renormalised), summed
+    /// row by row in time order as <see cref="Tensor.Mean(int, bool)"/> of the stacked encodings sums them.</summary>
+    sealed class Timeline(EmotionRecognizer recognizer, IReadOnlyList<string> labels, string template) : ISegmentTimeline
+    {
+        float[]? embeddingSum, pooledSum;
+        int count;
+
+        public EmotionPrediction Add(Audio.Segmentation.Segment segment, float[] samples)
         {
-            var segments = new List<EmotionPrediction>();
-            var encodings = new List<ClipEncoding>();
-            foreach (var seg in speech)
-            {
-                var encoding = Encode(Features(samples.AsSpan((int)seg.StartSample, (int)seg.Length).ToArray()));
-                encodings.Add(encoding);
-                segments.Add(Prediction(seg.StartSeconds, seg.EndSeconds, list, encoding, template));
-            }
+            var encoding = recognizer.Encode(recognizer.Features(samples));
+            embeddingSum ??= new float[encoding.Embedding.Length];
+            pooledSum ??= new float[encoding.Pooled.Length];
+            System.Numerics.Tensors.TensorPrimitives.Add(embeddingSum, encoding.Embedding.Data, embeddingSum);
+            System.Numerics.Tensors.TensorPrimitives.Add(pooledSum, encoding.Pooled.Data, pooledSum);
+            count++;
+            return recognizer.Prediction(segment.StartSeconds, segment.EndSeconds, labels, encoding, template);
+        }
+
+        public EmotionPrediction Overall(double durationSeconds)
+        {
+            if (embeddingSum is null || pooledSum is null) throw new InvalidOperationException("no segment was scored");
+            var embedding = Mean(embeddingSum);
+            var pooled = Mean(pooledSum);
             ClipEncoding overall;
             using (Autograd.NoGrad())
-                overall = new ClipEncoding(Tensor.Concat(encodings.Select(e => e.Embedding).ToList(), 0).Mean(0, keepDim: true).Normalize(dim: -1),
-                    Tensor.Concat(encodings.Select(e => e.Pooled).ToList(), 0).Mean(0, keepDim: true));
-            return (segments, Prediction(0, (double)samples.Length / rate, list, overall, template));
-        }, truncation);
+                overall = new ClipEncoding(new Tensor(embedding, 1, embedding.Length).Normalize(dim: -1), new Tensor(pooled, 1, pooled.Length));
+            return recognizer.Prediction(0, durationSeconds, labels, overall, template);
+        }
+
+        float[] Mean(float[] sum)
+        {
+            var mean = (float[])sum.Clone();
+            System.Numerics.Tensors.TensorPrimitives.Divide(mean, count, mean);
+            return mean;
+        }
     }
 
     EmotionPrediction Prediction(double start, double end, IReadOnlyList<string> labels, ClipEncoding encoding, string template)

@@ -153,22 +153,40 @@ public sealed class PublishedEmotionAnalyzer : IEmotionAnalyzer
         return Prediction(0, (double)samples.Length / SampleRate, Model.Score(samples));
     }
 
-    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null) =>
-        AnalyzeClip(AudioFile.Read(path), labels, promptTemplate);
+    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    {
+        CheckClosedSet(labels, promptTemplate);
+        return FileSegmentation.AnalyzeFile(path, conditioner, (samples, _) => Prediction(0, (double)samples.Length / SampleRate, Model.Score(samples)), () => new Timeline(this));
+    }
 
     public FileAnalysis AnalyzeClip(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
         CheckClosedSet(labels, promptTemplate);
-        var path = clip.Source;
-        var samples = conditioner.Apply(clip);
-        int rate = SampleRate;
-        return FileSegmentation.Analyze(path, samples, rate, _ => Prediction(0, (double)samples.Length / rate, Model.Score(samples)), speech =>
+        return FileSegmentation.Analyze(clip.Source, conditioner.Apply(clip), SampleRate, (samples, _) => Prediction(0, (double)samples.Length / SampleRate, Model.Score(samples)),
+            () => new Timeline(this), clip.Truncation);
+    }
+
+    /// <summary>Segments scored one by one; the overall prediction is the mean of their values (probabilities or
+    /// dimensions), summed in time order as <see cref="Enumerable.Average{TSource}(IEnumerable{TSource}, Func{TSource, double})"/>.</summary>
+    sealed class Timeline(PublishedEmotionAnalyzer analyzer) : ISegmentTimeline
+    {
+        double[]? sum;
+        int count;
+
+        public EmotionPrediction Add(Audio.Segmentation.Segment segment, float[] samples)
         {
-            var outputs = speech.Select(s => Values(Model.Score(samples.AsSpan((int)s.StartSample, (int)s.Length).ToArray()))).ToList();
-            var segments = speech.Select((s, i) => FromValues(s.StartSeconds, s.EndSeconds, outputs[i])).ToList();
-            var mean = Enumerable.Range(0, outputs[0].Length).Select(k => outputs.Average(o => o[k])).ToArray();
-            return (segments, FromValues(0, (double)samples.Length / rate, mean));
-        }, clip.Truncation);
+            var values = analyzer.Values(analyzer.Model.Score(samples));
+            sum ??= new double[values.Length];
+            for (var k = 0; k < sum.Length; k++) sum[k] = count == 0 ? values[k] : sum[k] + values[k];
+            count++;
+            return analyzer.FromValues(segment.StartSeconds, segment.EndSeconds, values);
+        }
+
+        public EmotionPrediction Overall(double durationSeconds)
+        {
+            if (sum is null) throw new InvalidOperationException("no segment was scored");
+            return analyzer.FromValues(0, durationSeconds, sum.Select(v => v / count).ToArray());
+        }
     }
 
     public string? RequestProblem(IReadOnlyList<string>? labels, string? promptTemplate)

@@ -36,6 +36,9 @@ public sealed class LogMelFrontEnd
 
     public LogMelFrontEndConfig Config { get; }
 
+    /// <summary>Mixes down and resamples to the model rate (<see cref="Condition"/>, or as a stream).</summary>
+    public Conditioner Conditioner => conditioner;
+
     /// <summary>Mono samples at the model rate.</summary>
     public float[] Condition(AudioClip clip) => conditioner.Apply(clip);
 

@@ -44,24 +44,43 @@ public sealed class StudentRecognizer : IEmotionAnalyzer
         return Predict(samples, 0, samples.Length, Columns(labels, promptTemplate));
     }
 
-    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null) =>
-        AnalyzeClip(AudioFile.Read(path), labels, promptTemplate);
+    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    {
+        var columns = Columns(labels, promptTemplate);
+        return FileSegmentation.AnalyzeFile(path, Student.FrontEnd.Conditioner, (samples, _) => Predict(samples, 0, samples.Length, columns), () => new Timeline(this, columns));
+    }
 
     public FileAnalysis AnalyzeClip(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
     {
         var columns = Columns(labels, promptTemplate);
-        var path = clip.Source;
-        var (samples, truncation) = (Student.FrontEnd.Condition(clip), clip.Truncation);
-        int rate = SampleRate;
-        return FileSegmentation.Analyze(path, samples, rate, _ => Predict(samples, 0, samples.Length, columns), speech =>
+        return FileSegmentation.Analyze(clip.Source, Student.FrontEnd.Condition(clip), SampleRate, (samples, _) => Predict(samples, 0, samples.Length, columns),
+            () => new Timeline(this, columns), clip.Truncation);
+    }
+
+    /// <summary>Segments scored one by one; the overall prediction is the mean of their probabilities and dimensions,
+    /// summed in double in time order as <see cref="Enumerable.Average{TSource}(IEnumerable{TSource}, Func{TSource, float})"/>.</summary>
+    sealed class Timeline(StudentRecognizer recognizer, int[] columns) : ISegmentTimeline
+    {
+        double[]? probabilities, dimensions;
+        int count;
+
+        public EmotionPrediction Add(Audio.Segmentation.Segment segment, float[] samples)
         {
-            var outputs = speech.Select(s => Forward(samples, (int)s.StartSample, (int)(s.StartSample + s.Length))).ToList();
-            var segments = speech.Select((s, i) => Prediction(s.StartSeconds, s.EndSeconds, outputs[i], columns)).ToList();
-            var mean = new StudentPrediction(
-                Enumerable.Range(0, Labels.Count).Select(k => outputs.Average(o => o.Probabilities[k])).Select(v => (float)v).ToArray(),
-                Enumerable.Range(0, outputs[0].Dimensions.Length).Select(k => outputs.Average(o => o.Dimensions[k])).Select(v => (float)v).ToArray());
-            return (segments, Prediction(0, (double)samples.Length / rate, mean, columns));
-        }, truncation);
+            var output = recognizer.Forward(samples, 0, samples.Length);
+            probabilities ??= new double[output.Probabilities.Length];
+            dimensions ??= new double[output.Dimensions.Length];
+            for (var k = 0; k < probabilities.Length; k++) probabilities[k] = count == 0 ? output.Probabilities[k] : probabilities[k] + output.Probabilities[k];
+            for (var k = 0; k < dimensions.Length; k++) dimensions[k] = count == 0 ? output.Dimensions[k] : dimensions[k] + output.Dimensions[k];
+            count++;
+            return recognizer.Prediction(segment.StartSeconds, segment.EndSeconds, output, columns);
+        }
+
+        public EmotionPrediction Overall(double durationSeconds)
+        {
+            if (probabilities is null || dimensions is null) throw new InvalidOperationException("no segment was scored");
+            var mean = new StudentPrediction(probabilities.Select(v => (float)(v / count)).ToArray(), dimensions.Select(v => (float)(v / count)).ToArray());
+            return recognizer.Prediction(0, durationSeconds, mean, columns);
+        }
     }
 
     EmotionPrediction Predict(float[] samples, int start, int end, int[] columns) =>
