@@ -30,6 +30,14 @@ public static class ExternalProcess
     /// for a caller that reads the output as it is written; <see cref="Stop"/> ends it.</summary>
     public static Process Start(string executable, IEnumerable<string> arguments)
     {
+        var process = Launch(executable, arguments);
+        process.StandardInput.Close();
+        return process;
+    }
+
+    /// <summary>Starts <paramref name="executable"/> (arguments passed as they are, no shell) with all three streams redirected.</summary>
+    static Process Launch(string executable, IEnumerable<string> arguments)
+    {
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -38,9 +46,7 @@ public static class ExternalProcess
             UseShellExecute = false,
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
-        process.StandardInput.Close();
-        return process;
+        return Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
     }
 
     /// <summary>Kills a started process that has not exited (a reader that stopped early) and waits for it.</summary>
@@ -58,15 +64,7 @@ public static class ExternalProcess
     /// feeding <paramref name="standardInput"/> and collecting both output streams.</summary>
     public static ProcessResult Run(string executable, IEnumerable<string> arguments, byte[]? standardInput = null)
     {
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
+        using var process = Launch(executable, arguments);
         // Both pipes drain concurrently so neither program nor reader blocks on a full pipe.
         var errors = process.StandardError.ReadToEndAsync();
         var feeder = Task.Run(() =>
