@@ -52,7 +52,7 @@ public sealed class EmotionReport
         return sb.ToString();
     }
 
-    public string ToSvg() => SvgCharts.Heatmap($"{Title}: recall % (rows true, columns predicted)", Labels, Overall.RowNormalised());
+    public string ToSvg() => SvgCharts.Heatmap($"{Title}: recall (%) of each true class", Labels, Overall.RowNormalised());
 
     public string ToJson()
     {

@@ -40,13 +40,13 @@ public sealed class ReportPage
             for (int k = 0; k < dims.Count; k++)
                 summary.Add([$"{dims[k]}: CCC / Pearson r / MAE", $"{F(clean.Dimensions[k].Ccc)} / {F(clean.Dimensions[k].Pearson)} / {F(clean.Dimensions[k].Mae)}"]);
         blocks.Add(new Table(["metric", "value"], summary));
-        blocks.Add(new Chart("confusion.svg", "confusion matrix", SvgCharts.Heatmap("Recall % (rows: true, columns: predicted)", report.Labels, clean.Confusion.RowNormalised())));
+        blocks.Add(new Chart("confusion.svg", "confusion matrix", SvgCharts.Heatmap("Recall (%) of each true class", report.Labels, clean.Confusion.RowNormalised())));
         if (report.HasDimensions)
         {
             var points = report.Clean.Where(p => p.Prediction.Dimensions is not null && p.Utterance.Emotion is not null)
                 .Select(p => (p.Prediction.Dimensions!.Valence, p.Prediction.Dimensions.Arousal, p.Utterance.Emotion!)).ToList();
             blocks.Add(new Chart("arousal-valence.svg", "predicted arousal against valence, coloured by true category",
-                SvgCharts.Scatter("Predicted valence/arousal by true category", "valence", "arousal", points)));
+                SvgCharts.Scatter("Predicted valence and arousal by true category", "valence (0 = negative, 1 = positive)", "arousal (0 = calm, 1 = excited)", points)));
         }
 
         blocks.Add(new Heading(2, "Robustness"));
@@ -62,9 +62,9 @@ public sealed class ReportPage
                 for (int k = 0; k < dims.Count; k++) row.AddRange([F(c.Scores.Dimensions[k].Ccc), c.Condition == "clean" ? "" : Delta(c.DeltaCcc[k])]);
             return (IReadOnlyList<string>)row;
         }).ToList()));
-        blocks.Add(new Chart("robustness-uar.svg", "UAR per condition", SvgCharts.Bars("UAR per condition", report.Conditions.Select(c => (c.Condition, c.Scores.Uar)).ToList(), format: "0.000")));
+        blocks.Add(new Chart("robustness-uar.svg", "UAR per condition", SvgCharts.Bars("UAR per condition", report.Conditions.Select(c => (c.Condition, 100 * c.Scores.Uar)).ToList(), "UAR (%)", max: 100, format: "0.0")));
         if (report.HasDimensions)
-            blocks.Add(new Chart("robustness-ccc.svg", "mean CCC per condition", SvgCharts.Bars("Mean CCC (arousal, valence, dominance) per condition", report.Conditions.Select(c => (c.Condition, c.Scores.MeanCcc)).ToList())));
+            blocks.Add(new Chart("robustness-ccc.svg", "mean CCC per condition", SvgCharts.Bars("Mean CCC (arousal, valence, dominance) per condition", report.Conditions.Select(c => (c.Condition, c.Scores.MeanCcc)).ToList(), "mean CCC (1 = perfect agreement)")));
 
         blocks.Add(new Heading(2, "Fairness"));
         var (spread, worst, best) = report.SpeakerSpread();
@@ -79,7 +79,7 @@ public sealed class ReportPage
             return (IReadOnlyList<string>)row;
         }).ToList()));
         blocks.Add(new Chart("speakers-uar.svg", "UAR per speaker", SvgCharts.Bars("UAR per speaker", report.Groups.Where(g => g.Kind is "speaker" or "gender")
-            .Select(g => ($"{g.Kind} {g.Group}", g.Scores.Uar)).ToList())));
+            .Select(g => ($"{g.Kind} {g.Group}", 100 * g.Scores.Uar)).ToList(), "UAR (%)", max: 100, format: "0.0")));
 
         blocks.Add(new Heading(2, "Confusion matrix (counts)"));
         blocks.Add(new Paragraph("```\n" + clean.Confusion.ToTable().TrimEnd() + "\n```"));
@@ -113,10 +113,12 @@ public sealed class ReportPage
 
     public string ToHtml()
     {
-        var sb = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        var sb = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
         sb.Append("<title>").Append(WebUtility.HtmlEncode(blocks.OfType<Heading>().First().Text)).Append("</title>");
         sb.Append("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:1em 0}" +
-            "td,th{border:1px solid #ccc;padding:.2em .6em}td:not(:first-child){text-align:right}pre{background:#f6f6f6;padding:.5em;overflow-x:auto}</style></head><body>\n");
+            "td,th{border:1px solid #ccc;padding:.2em .6em}td:not(:first-child){text-align:right}pre{background:#f6f6f6;padding:.5em;overflow-x:auto}" +
+            // charts shrink to the page on a phone (their viewBox keeps the proportions); wide tables scroll instead
+            "figure{margin:1em 0}figure svg{max-width:100%;height:auto}.table{overflow-x:auto}</style></head><body>\n");
         foreach (var block in blocks)
         {
             switch (block)
@@ -126,9 +128,9 @@ public sealed class ReportPage
                     sb.Append("<pre>").Append(WebUtility.HtmlEncode(p.Text.Trim('`', '\n'))).Append("</pre>\n"); break;
                 case Paragraph p: sb.Append("<p>").Append(WebUtility.HtmlEncode(p.Text)).Append("</p>\n"); break;
                 case Table t:
-                    sb.Append("<table><tr>").Append(string.Concat(t.Header.Select(x => $"<th>{WebUtility.HtmlEncode(x)}</th>"))).Append("</tr>\n");
+                    sb.Append("<div class=\"table\"><table><tr>").Append(string.Concat(t.Header.Select(x => $"<th>{WebUtility.HtmlEncode(x)}</th>"))).Append("</tr>\n");
                     foreach (var row in t.Rows) sb.Append("<tr>").Append(string.Concat(row.Select(x => $"<td>{WebUtility.HtmlEncode(x)}</td>"))).Append("</tr>\n");
-                    sb.Append("</table>\n");
+                    sb.Append("</table></div>\n");
                     break;
                 case Chart c: sb.Append("<figure>").Append(c.Svg).Append("<figcaption>").Append(WebUtility.HtmlEncode(c.Alt)).Append("</figcaption></figure>\n"); break;
             }

@@ -1,8 +1,10 @@
+using System.Xml.Linq;
 using Sentire.Audio.Corpus;
 using Sentire.Audio.Decoding;
 using Sentire.Audio.Perturbations;
 using Sentire.Evaluation.Emotion;
 using Sentire.Evaluation.Reports;
+using Sentire.Evaluation.Tests.Charts;
 using Sentire.Models;
 using Sentire.Models.Clap;
 using Sentire.Models.Dimensions;
@@ -106,6 +108,63 @@ public sealed class ModelReportTests
         Assert.Equal(EmotionEvaluator.Confusion(report.Clean, TinyEmotionModel.Labels).Uar, report.Conditions[0].Scores.Uar, 12);
         Assert.Contains("CCC arousal", new ReportPage(report, "derived").ToMarkdown());
     }
+
+    [Fact]
+    public void Every_chart_of_the_page_fits_its_box_and_shows_uar_in_percent_as_the_tables()
+    {
+        // 8 RAVDESS classes, 4 speakers with long names, a condition that drives valence CCC below zero
+        string[] labels = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"];
+        var random = new Random(7);
+        var clean = new List<ItemPrediction>();
+        var noisy = new List<ItemPrediction>();
+        for (int s = 0; s < 4; s++)
+            foreach (var truth in labels)
+            {
+                var u = new Utterance($"r/{s}/{truth}", "", 1, "ravdess", "en", $"ravdess/speaker-with-a-long-name-{s}", s % 2 == 0 ? Gender.Female : Gender.Male, truth);
+                string guess = random.NextDouble() < 0.6 ? truth : labels[random.Next(labels.Length)];
+                clean.Add(new(u, new EmotionPrediction(0, 1, [new EmotionScore(guess, 0.9)], new EmotionDimensions(random.NextDouble(), random.NextDouble(), random.NextDouble()))));
+                noisy.Add(new(u, new EmotionPrediction(0, 1, [new EmotionScore(labels[random.Next(labels.Length)], 0.9)], new EmotionDimensions(0.5, 1 - Target(u).Valence, 0.5))));
+            }
+        static EmotionDimensions Target(Utterance u) => new(u.Emotion is "angry" or "happy" ? 0.8 : 0.3, u.Emotion is "happy" or "calm" ? 0.8 : 0.2, 0.5);
+        var (cleanScores, noisyScores) = (Scores.Of(clean, labels, Target), Scores.Of(noisy, labels, Target));
+        Assert.True(noisyScores.Dimensions[1].Ccc < 0);
+        var report = new ModelReport
+        {
+            ModelName = "a-model-with-a-long-name", TestSet = "synthetic", Labels = labels, Clean = clean, HasDimensions = true,
+            Conditions = [new("clean", cleanScores, 0, [0, 0, 0]), new("white-noise-at-minus-5db-snr", noisyScores, noisyScores.Uar - cleanScores.Uar, [0, 0, 0])],
+            Groups = [.. clean.GroupBy(p => p.Utterance.Speaker!).Select(g => new GroupResult("speaker", g.Key, g.Count(), Scores.Of([.. g], labels, Target)))],
+        };
+        var page = new ReportPage(report, "derived");
+        Assert.Equal(5, page.Charts.Count);
+        foreach (var (file, svg) in page.Charts)
+        {
+            try { SvgGeometry.AssertFits(svg); }
+            catch (Exception e) { throw new Xunit.Sdk.XunitException($"{file}: {e.Message}"); }
+        }
+
+        // UAR is a percentage in the charts as in the tables, on an axis that says so
+        var uar = XDocument.Parse(page.Charts["robustness-uar.svg"]);
+        string Pct(double v) => (100 * v).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(report.Conditions.Select(c => Pct(c.Scores.Uar)), Texts(uar, "value"));
+        Assert.Equal(["UAR (%)"], Texts(uar, "axis x"));
+        Assert.Equal("100", Texts(uar, "tick x")[^1]);
+        foreach (var c in report.Conditions) Assert.Contains($"| {c.Condition} | {Pct(c.Scores.Uar)} |", page.ToMarkdown());
+        var speakers = XDocument.Parse(page.Charts["speakers-uar.svg"]);
+        Assert.Equal(report.Groups.Select(g => Pct(g.Scores.Uar)), Texts(speakers, "value"));
+        Assert.Equal(["UAR (%)"], Texts(speakers, "axis x"));
+        // mean CCC below zero: the axis reaches below zero
+        Assert.StartsWith("-", Texts(XDocument.Parse(page.Charts["robustness-ccc.svg"]), "tick x")[0]);
+        var scatter = XDocument.Parse(page.Charts["arousal-valence.svg"]);
+        Assert.Equal(6, Texts(scatter, "tick x").Count);
+        Assert.Equal(6, Texts(scatter, "tick y").Count);
+        // the page scales charts to a phone's width and lets wide tables scroll
+        var html = page.ToHtml();
+        Assert.Contains("name=\"viewport\"", html);
+        Assert.Contains("figure svg{max-width:100%;height:auto}", html);
+    }
+
+    static List<string> Texts(XDocument doc, string role) =>
+        doc.Descendants(SvgGeometry.Svg + "text").Where(t => (string?)t.Attribute("class") == role).Select(t => t.Value).ToList();
 
     [Fact]
     public void Clip_seed_is_stable_and_depends_on_id_and_run_seed()
