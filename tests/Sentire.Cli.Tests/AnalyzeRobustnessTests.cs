@@ -91,6 +91,111 @@ public sealed class AnalyzeRobustnessTests
         foreach (var input in inputs) Assert.True(text.Contains(input + " (") || errors.Contains(input + ": error:"), input);
     }
 
+    /// <summary>One random signal of a kind: silence, white noise, a tone (any pitch and phase), clicks (random spacing
+    /// and sign), DC (either sign), noise bursts (random on/off lengths) or a mixture of tone, noise and DC.</summary>
+    static float[] RandomSignal(Random random, string kind, int length, float amplitude)
+    {
+        var x = new float[length];
+        float Noise() => amplitude * (2 * random.NextSingle() - 1);
+        switch (kind)
+        {
+            case "noise":
+                for (int i = 0; i < length; i++) x[i] = Noise();
+                break;
+            case "tone":
+            case "mixed":
+                double hz = 50 + 950 * random.NextDouble(), phase = 2 * Math.PI * random.NextDouble();
+                float dc = kind == "mixed" ? amplitude * (random.NextSingle() - 0.5f) : 0;
+                for (int i = 0; i < length; i++)
+                    x[i] = Math.Clamp(amplitude * (float)Math.Sin(2 * Math.PI * hz * i / TestAudio.Rate + phase) + (kind == "mixed" ? 0.3f * Noise() + dc : 0), -1, 1);
+                break;
+            case "clicks":
+                for (int i = random.Next(Math.Max(length, 1)); i < length; i += random.Next(20, TestAudio.Rate / 2)) x[i] = random.Next(2) == 0 ? amplitude : -amplitude;
+                break;
+            case "dc":
+                Array.Fill(x, random.Next(2) == 0 ? amplitude : -amplitude);
+                break;
+            case "bursts":
+                for (int start = 0, on = 1; start < length; start += random.Next(TestAudio.Rate / 50, TestAudio.Rate / 2), on ^= 1)
+                    for (int i = start; i < Math.Min(length, start + TestAudio.Rate / 2); i++) x[i] = on == 1 ? Noise() : 0;
+                break;
+        }
+        return x;
+    }
+
+    /// <summary>Property over seeded random awkward audio (issue 15, item 1): 7 kinds x 6 clips with random lengths (a
+    /// few samples, under the 0.3 s gate, up to 3 s) and random amplitudes (1e-4 to full scale). In JSON, CSV and text no
+    /// NaN or infinity appears, every file is reported once, and an analysed file's pitch fields are null exactly when
+    /// the pitch tracker finds no voiced frame in the audio the model hears (the file conditioned to its rate).</summary>
+    [Fact]
+    public void RandomAwkwardAudioNeverPrintsNaNAndHasNoPitchExactlyWithoutVoicedFrames()
+    {
+        var random = new Random(20261206);
+        var audio = new TestAudio();
+        var inputs = new List<string>();
+        foreach (var kind in new[] { "silence", "noise", "tone", "clicks", "dc", "bursts", "mixed" })
+            for (int k = 0; k < 6; k++)
+            {
+                int length = k switch
+                {
+                    0 => random.Next(1, 10),                                                      // a few samples
+                    1 => random.Next(10, (int)(Models.FileSegmentation.MinSeconds * TestAudio.Rate)),     // under the gate
+                    _ => (int)(TestAudio.Rate * 0.3 * Math.Pow(10, random.NextDouble())),         // 0.3-3 s, log-uniform
+                };
+                float amplitude = random.Next(4) == 0 ? 1f : (float)Math.Pow(10, -4 * random.NextDouble());
+                inputs.Add(audio.Write($"{kind}-{k}.wav", RandomSignal(random, kind, length, amplitude)));
+            }
+
+        var (jsonExit, json, jsonErrors) = CliRunner.Run(["analyze", "--json", .. inputs]);
+        var (csvExit, csv, csvErrors) = CliRunner.Run(["analyze", "--csv", .. inputs]);
+        var (textExit, text, textErrors) = CliRunner.Run(["analyze", .. inputs]);
+        Assert.Equal([0, 0, 0], new[] { jsonExit, csvExit, textExit });
+        foreach (var output in new[] { json, jsonErrors, csv, csvErrors, text, textErrors })
+            foreach (var bad in new[] { "NaN", "Infinity", "∞" })
+                Assert.DoesNotContain(bad, output);
+
+        var model = Models.EmotionModels.Load(ModelLocator.Resolve(null));
+        var conditioner = new Audio.Conditioning.Conditioner(new Audio.Conditioning.ConditioningOptions { SampleRate = model.SampleRate });
+        var objects = JsonLines(json).ToDictionary(o => o.GetProperty("file").GetString()!);
+        Assert.Equal(inputs.Order(), objects.Keys.Order());
+        var csvStatus = CsvRecords(csv).Skip(1).GroupBy(r => r[0]).ToDictionary(g => g.Key, g => g.Select(r => r[2]).Distinct().Single());
+        Assert.Equal(inputs.Order(), csvStatus.Keys.Order());
+        // text: one block per file, its first line "FILE (D s): ...", the rest indented
+        var blocks = new Dictionary<string, string>();
+        string? current = null;
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            if (!line.StartsWith(' ')) blocks[current = inputs.Single(i => line.StartsWith(i + " (", StringComparison.Ordinal))] = line;
+            else blocks[current!] += "\n" + line;
+        Assert.Equal(inputs.Order(), blocks.Keys.Order());
+
+        int ok = 0, voicedFiles = 0;
+        foreach (var input in inputs)
+        {
+            var o = objects[input];
+            string status = o.GetProperty("status").GetString()!;
+            Assert.Equal(status, csvStatus[input]);
+            if (status != "ok")
+            {
+                Assert.False(o.TryGetProperty("prosody", out _), $"{input}: {status} but has prosody");
+                Assert.DoesNotContain("  pitch ", blocks[input]);
+                continue;
+            }
+            ok++;
+            var samples = conditioner.Apply(Audio.Decoding.AudioFile.Read(input));
+            var pitch = Audio.Prosody.YinPitchTracker.Track(samples, model.SampleRate);
+            bool voiced = Enumerable.Range(0, pitch.FrameCount).Any(pitch.IsVoiced);
+            voicedFiles += voiced ? 1 : 0;
+            var prosody = o.GetProperty("prosody");
+            foreach (var field in new[] { "pitch_hz", "pitch_level" })
+                Assert.True(voiced == (prosody.GetProperty(field).ValueKind != JsonValueKind.Null), $"{input}: voiced frames {voiced}, {field} {prosody.GetProperty(field)}");
+            if (!voiced) Assert.Equal(JsonValueKind.Null, prosody.GetProperty("pitch_variation_semitones").ValueKind);
+            Assert.True(voiced != blocks[input].Contains("pitch none (no voiced frames)"), $"{input}: voiced frames {voiced}, text {blocks[input]}");
+        }
+        // the property was tested on both sides: analysed files with and without voiced frames, and gated ones
+        Assert.InRange(ok, 10, inputs.Count - 10);
+        Assert.InRange(voicedFiles, 3, ok - 3);
+    }
+
     [Fact]
     public void AFileWithNoVoicedFrameHasNoPitchInEveryFormat()
     {
