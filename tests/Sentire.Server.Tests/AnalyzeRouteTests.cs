@@ -48,6 +48,29 @@ public sealed class AnalyzeRouteTests(TeacherServer server) : IClassFixture<Teac
     }
 
     [Fact]
+    public async Task ALongRecordingGetsTheCommandLinesSegmentsTimeline()
+    {
+        // the four sample clips three times over with a second of silence after each: 40.7 s, past the 30 s at which a
+        // file is cut into speech segments
+        var conditioner = new Audio.Conditioning.Conditioner(new Audio.Conditioning.ConditioningOptions { SampleRate = 16000 });
+        var speech = TestServers.SampleClips.Select(f => conditioner.Apply(Audio.Decoding.AudioFile.Read(f))).ToList();
+        var samples = Enumerable.Range(0, 3).SelectMany(_ => speech.SelectMany(c => c.Concat(new float[16000]))).ToArray();
+        var path = Path.Combine(Directory.CreateTempSubdirectory("sentire-serve-long-").FullName, "long.wav");
+        try
+        {
+            Audio.Decoding.WavWriter.Write(path, new Audio.Decoding.AudioClip(samples, 16000, 1, path));
+            var cli = JsonNode.Parse(RunCli(path).Single())!.AsObject();
+            using var response = await server.Client.PostAsync("/v1/analyze", TestServers.Audio(path, "audio/wav"), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = await response.Json();
+            Assert.InRange(body["duration"]!.GetValue<double>(), 40, 41.5);
+            Assert.True(body["segments"]!.AsArray().Count >= 4, body["segments"]!.ToJsonString());
+            Assert.Equal(WithoutFile(cli).ToJsonString(), WithoutFile(body).ToJsonString());
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(path)!, recursive: true); }
+    }
+
+    [Fact]
     public async Task MultipartZeroShotAndCaptionMatchTheCommandLine()
     {
         var clip = TestServers.SampleClips[2];
