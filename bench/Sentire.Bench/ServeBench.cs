@@ -110,7 +110,7 @@ public sealed class ServeBench : IBenchmark
                 var latencies = Task.WhenAll(Enumerable.Range(0, streams).Select(_ => Stream(server.Address, speech, TimeSpan.FromSeconds(secondsStream)))).GetAwaiter().GetResult();
                 var all = latencies.SelectMany(l => l).Order().ToArray();
                 var posted = background.GetAwaiter().GetResult();
-                Console.WriteLine(Inv($"streams, {streams} at real time{(withClients == 0 ? "" : $" beside {withClients} clients posting clips")}, {secondsStream} s: {all.Length} windows (expected {streams * ((secondsStream * 16000 - 32000) / 8000 + 1)}), window end -> message p50 {P(all, 50):F1} ms, p95 {P(all, 95):F1} ms, p99 {P(all, 99):F1} ms, max {all.LastOrDefault():F1} ms; load average {LoadAverage()}"));
+                Console.WriteLine(Inv($"streams, {streams} at real time{(withClients == 0 ? "" : $" beside {withClients} clients posting clips")}, {secondsStream} s: {all.Length} windows (expected {streams * ((secondsStream * 16000 - 32000) / 8000 + 1)}), window end -> message p50 {P(all, 50):F1} ms, p95 {P(all, 95):F1} ms, p99 {P(all, 99):F1} ms, max {all.LastOrDefault():F1} ms; server RSS {server.Rss("VmRSS"):F0} MB, peak {server.Rss("VmHWM"):F0} MB, arenas {ArenaMb(http):F0} MB; load average {LoadAverage()}"));
                 if (posted is not null) Report($"  the clients beside them", posted, server);
             }
         }
@@ -118,9 +118,9 @@ public sealed class ServeBench : IBenchmark
         if (phases.Contains("memory"))
         {
             Console.WriteLine($"memory: {memoryRequests} analyses of {Path.GetFileName(samples[0])}, {clients} clients; the server process's RSS");
-            Console.WriteLine("| analyses | RSS MB |");
-            Console.WriteLine("|---|---|");
-            Console.WriteLine(Inv($"| 0 | {server.Rss("VmRSS"):F0} |"));
+            Console.WriteLine("| analyses | RSS MB | arenas MB |");
+            Console.WriteLine("|---|---|---|");
+            Console.WriteLine(Inv($"| 0 | {server.Rss("VmRSS"):F0} | {ArenaMb(http):F0} |"));
             int step = Math.Max(1, memoryRequests / 10), done = 0, failed = 0;
             var memorySw = Stopwatch.StartNew();
             while (done < memoryRequests)
@@ -129,7 +129,7 @@ public sealed class ServeBench : IBenchmark
                 var r = Post(http, [sampleSources[0]], clients, TimeSpan.FromHours(1), batch);
                 failed += r.Errors + r.Rejected + r.Timeouts;
                 done += batch;
-                Console.WriteLine(Inv($"| {done} | {server.Rss("VmRSS"):F0} |"));
+                Console.WriteLine(Inv($"| {done} | {server.Rss("VmRSS"):F0} | {ArenaMb(http):F0} |"));
             }
             Console.WriteLine(Inv($"memory phase: {memoryRequests / memorySw.Elapsed.TotalSeconds:F1} req/s, {failed} not ok; server peak RSS {server.Rss("VmHWM"):F0} MB; load average {LoadAverage()}"));
         }
@@ -246,6 +246,10 @@ public sealed class ServeBench : IBenchmark
         await receiver.WaitAsync(TimeSpan.FromSeconds(60));
         return latencies;
     }
+
+    /// <summary>The server's <c>sentire_arena_bytes</c> in MB.</summary>
+    static double ArenaMb(HttpClient http) =>
+        double.Parse(http.GetStringAsync("/metrics").GetAwaiter().GetResult().Split('\n').First(l => l.StartsWith("sentire_arena_bytes ", StringComparison.Ordinal)).Split(' ')[1], CultureInfo.InvariantCulture) / 1e6;
 
     static double P(double[] sorted, double percentile) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(percentile / 100 * sorted.Length) - 1)];

@@ -30,10 +30,10 @@ public static class AnalysisRoutes
         if (caption && captioner is null) throw ApiError.BadOption("this server has no captioning model (start it with --caption-model FOLDER)");
         if (analyzer.RequestProblem(options.Labels, options.PromptTemplate) is { } requestProblem) throw ApiError.BadOption(requestProblem);
 
-        var result = await RunUpload(context, models.Options, pool, (bytes, name) =>
+        var result = await RunUpload(context, models.Options, pool, (bytes, name, arena) =>
         {
             var clip = AudioFile.Decode(bytes, name, models.Options.MaxDurationSeconds);
-            var analysis = analyzer.AnalyzeClip(clip, options.Labels, options.PromptTemplate);
+            var analysis = WorkerPool.Analyse(arena, clip.DurationSeconds, () => analyzer.AnalyzeClip(clip, options.Labels, options.PromptTemplate));
             // silent and too-short clips have nothing to caption (as in the command)
             var text = caption && analysis.Overall is not null ? captioner!.Caption(clip, options.Language, new CaptionOptions { Prosody = analysis.ProsodyLevels }) : null;
             metrics.AudioSeconds.WithLabels("upload").Inc(analysis.DurationSeconds);
@@ -63,7 +63,7 @@ public static class AnalysisRoutes
         catch (ArgumentException e) { throw ApiError.BadOption(e.Message); }
         var (_, captioner) = Ready(models);
         if (captioner is null) throw ApiError.BadOption("this server has no captioning model (start it with --caption-model FOLDER)");
-        var result = await RunUpload(context, models.Options, pool, (bytes, name) =>
+        var result = await RunUpload(context, models.Options, pool, (bytes, name, _) =>
         {
             var clip = AudioFile.Decode(bytes, name, models.Options.MaxDurationSeconds);
             // the gate of analyze and `sentire caption`: too-short or silent audio gets its status and no caption
@@ -107,7 +107,7 @@ public static class AnalysisRoutes
 
     /// <summary>Admission, the upload, then <paramref name="work"/> on a worker under the timeout; the failures of
     /// decoding and analysis become their HTTP errors.</summary>
-    static async Task<JsonObject> RunUpload(HttpContext context, ServeOptions options, WorkerPool pool, Func<byte[], string, JsonObject> work)
+    static async Task<JsonObject> RunUpload(HttpContext context, ServeOptions options, WorkerPool pool, Func<byte[], string, Sentire.Tensors.TensorArena, JsonObject> work)
     {
         using var admission = pool.TryAdmit() ?? throw ApiError.QueueFull(pool.Capacity);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -115,9 +115,9 @@ public static class AnalysisRoutes
         try
         {
             var (bytes, name) = await UploadReader.ReadAsync(context.Request, options.MaxUploadBytes, timeout.Token);
-            return await pool.Run(() =>
+            return await pool.Run(arena =>
             {
-                try { return work(bytes, name); }
+                try { return work(bytes, name, arena); }
                 catch (AudioTooLongException e) { throw ApiError.TooLong(e.Message); }
                 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { throw ApiError.UnreadableAudio(e.Message); }
                 catch (ArgumentException e) { throw ApiError.BadOption(e.Message); }

@@ -42,6 +42,7 @@ public sealed class ServiceMetrics
         Gauge(text, "sentire_workers_busy", "Workers running an analysis.", pool.Busy);
         Gauge(text, "sentire_admitted", "Places of the worker budget held (requests waiting or running, open streams).", pool.Admitted);
         Gauge(text, "sentire_active_streams", "Open live streams.", Volatile.Read(ref activeStreams));
+        Gauge(text, "sentire_arena_bytes", "Tensor storage the workers' arenas hold for reuse.", pool.ArenaBytes);
         Gauge(text, "process_resident_memory_bytes", "Resident memory of the process.", Environment.WorkingSet);
         return text.ToString();
     }

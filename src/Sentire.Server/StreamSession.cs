@@ -158,7 +158,8 @@ public sealed class StreamSession
         if (ended)
         {
             var all = samples.AsSpan(0, count).ToArray();
-            var summary = await pool.Run(() => FileAnalysisJson.ToJson(analyzer.AnalyzeClip(AudioClip.FromMono(all, StreamSettings.SampleRate, "stream"), settings.Labels, settings.PromptTemplate)), cancel);
+            var summary = await pool.Run(arena => WorkerPool.Analyse(arena, (double)all.Length / StreamSettings.SampleRate,
+                () => FileAnalysisJson.ToJson(analyzer.AnalyzeClip(AudioClip.FromMono(all, StreamSettings.SampleRate, "stream"), settings.Labels, settings.PromptTemplate))), cancel);
             var message = new JsonObject { ["type"] = "summary" };
             foreach (var (key, value) in summary) message[key] = value?.DeepClone();
             await Send(message, cancel);

@@ -1,10 +1,12 @@
+using Sentire.Models;
 using Sentire.Tensors;
 
 namespace Sentire.Server;
 
 /// <summary>
 /// The bounded budget every analysis goes through. <see cref="Workers"/> dedicated threads run the work, each item start
-/// to end on one thread inside a scope of that thread's own <see cref="TensorArena"/> (grad mode off): the engine's
+/// to end on one thread, inside a scope of that thread's own <see cref="TensorArena"/> (grad mode off) where it fits
+/// (every stream window, an upload analysed whole; not a long file or a caption: <see cref="Analyse"/>): the engine's
 /// per-thread state (the open arena, the grad-mode flag) is never shared by concurrent requests, and a steady stream of
 /// same-shaped analyses reuses its tensor storage instead of loading the garbage collector (an arena that has gathered
 /// more than <see cref="ArenaLimitFloats"/> from requests of many shapes is trimmed after its item). At most <see cref="Capacity"/> = workers + queue length callers hold an <see cref="Admission"/> at a time. A
@@ -16,8 +18,9 @@ namespace Sentire.Server;
 public sealed class WorkerPool : IDisposable
 {
     readonly object gate = new();   // guards the two queues and closed; workers wait on it
-    readonly Queue<Action> live = new(), batch = new();
+    readonly Queue<Action<TensorArena>> live = new(), batch = new();
     readonly Thread[] threads;
+    readonly TensorArena[] arenas;
     int admitted, busy;
     bool closed;
 
@@ -34,9 +37,11 @@ public sealed class WorkerPool : IDisposable
         Workers = workers;
         Capacity = workers + queueLength;
         threads = new Thread[workers];
+        arenas = new TensorArena[workers];
         for (int i = 0; i < workers; i++)
         {
-            threads[i] = new Thread(Work) { IsBackground = true, Name = $"sentire-worker-{i}" };
+            var arena = arenas[i] = new TensorArena();
+            threads[i] = new Thread(() => Work(arena)) { IsBackground = true, Name = $"sentire-worker-{i}" };
             threads[i].Start();
         }
     }
@@ -64,13 +69,21 @@ public sealed class WorkerPool : IDisposable
     /// <summary>Runs <paramref name="work"/> on a worker thread, inside a scope of its arena: nothing made of the engine's
     /// tensors may outlive <paramref name="work"/> (return plain values, such as the JSON of an analysis); skipped (cancelled) when <paramref name="cancel"/> fires
     /// before a worker takes it. A running item is not interrupted: the engine has no safe point to stop at.</summary>
-    public Task<T> Run<T>(Func<T> work, CancellationToken cancel = default, Priority priority = Priority.Batch)
+    public Task<T> Run<T>(Func<T> work, CancellationToken cancel = default, Priority priority = Priority.Batch) =>
+        Run(arena =>
+        {
+            using (arena.Enter()) return work();
+        }, cancel, priority);
+
+    /// <summary>Runs <paramref name="work"/> on a worker thread, handing it the worker's arena to open a scope of where it
+    /// fits (<see cref="Analyse"/>); otherwise as <see cref="Run{T}(Func{T}, CancellationToken, Priority)"/>.</summary>
+    public Task<T> Run<T>(Func<TensorArena, T> work, CancellationToken cancel = default, Priority priority = Priority.Batch)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Item()
+        void Item(TensorArena arena)
         {
             if (cancel.IsCancellationRequested) { done.TrySetCanceled(cancel); return; }
-            try { done.TrySetResult(work()); }
+            try { done.TrySetResult(work(arena)); }
             catch (Exception e) { done.TrySetException(e); }
         }
         lock (gate)
@@ -82,8 +95,18 @@ public sealed class WorkerPool : IDisposable
         return done.Task;
     }
 
+    /// <summary><paramref name="analysis"/> of <paramref name="seconds"/> of audio, inside a scope of the worker's
+    /// <paramref name="arena"/> when the analyser takes the audio whole (<see cref="FileSegmentation.LongFileSeconds"/> or
+    /// less), else on the ordinary heap: a longer file is cut into segments, and on the heap each segment's intermediates
+    /// can go before the next, where one arena scope would hold every segment's until the end.</summary>
+    public static T Analyse<T>(TensorArena arena, double seconds, Func<T> analysis)
+    {
+        if (seconds > FileSegmentation.LongFileSeconds) return analysis();
+        using (arena.Enter()) return analysis();
+    }
+
     /// <summary>The next item, live ones first; null once the pool is closed and both queues are empty.</summary>
-    Action? Next()
+    Action<TensorArena>? Next()
     {
         lock (gate)
         {
@@ -92,15 +115,17 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
-    void Work()
+    /// <summary>Bytes the workers' arenas hold (pooled and in use), read without stopping them.</summary>
+    public long ArenaBytes => arenas.Sum(a => a.FloatsHeld) * sizeof(float);
+
+    void Work(TensorArena arena)
     {
-        var arena = new TensorArena();
         while (Next() is { } item)
         {
             Interlocked.Increment(ref busy);
             try
             {
-                using (arena.Enter()) item();
+                item(arena);
                 if (arena.FloatsHeld > ArenaLimitFloats) arena.Trim();
             }
             finally { Interlocked.Decrement(ref busy); }

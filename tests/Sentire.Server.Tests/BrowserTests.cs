@@ -10,7 +10,7 @@ namespace Sentire.Server.Tests;
 /// <summary>
 /// The page in a real browser: Debian's Chromium (apt package <c>chromium</c>, installed by scripts/setup.sh) driven by
 /// PuppeteerSharp against a Kestrel server on 127.0.0.1. Uploads a sample clip and checks the shown top label against
-/// the API's answer; then live mode with Chromium's fake microphone playing a speech file, checking that stream
+/// the API's answer (and the caption); then live mode with Chromium's fake microphone playing a speech file, checking that stream
 /// messages arrive and the chart grows. Screenshots at desktop (1280) and phone (390) widths go to
 /// artifacts/screenshots/. Every wait is bounded; the browser and the server are closed whatever happens.
 /// </summary>
@@ -33,13 +33,16 @@ public sealed class BrowserTests
         var microphone = Path.Combine(scratch.FullName, "microphone.wav");
         WavWriter.Write(microphone, AudioClip.FromMono([.. speech, .. speech, .. speech], 16000));
 
-        await using var app = await TestServers.StartOnLoopback(new ServeOptions { ModelFolder = TestServers.TeacherModel, Workers = 2, QueueLength = 4 });
+        await using var app = await TestServers.StartOnLoopback(new ServeOptions
+        {
+            ModelFolder = TestServers.TeacherModel, CaptionModelFolder = TestServers.CaptionModel, Workers = 2, QueueLength = 4,
+        });
         var address = SentireService.Address(app);
         var clip = TestServers.SampleClips[0];
         using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = Wait };
         var content = new ByteArrayContent(File.ReadAllBytes(clip));
         content.Headers.ContentType = new MediaTypeHeaderValue("audio/flac");
-        var api = JsonNode.Parse(await (await http.PostAsync("/v1/analyze", content, cancel)).Content.ReadAsStringAsync(cancel))!;
+        var api = JsonNode.Parse(await (await http.PostAsync("/v1/analyze?caption=true", content, cancel)).Content.ReadAsStringAsync(cancel))!;
         var apiTop = api["emotions"]![0]!["label"]!.GetValue<string>();
 
         var browser = await Puppeteer.LaunchAsync(new LaunchOptions
@@ -68,6 +71,9 @@ public sealed class BrowserTests
             Assert.Equal(apiTop, shown);
             var bars = await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#bars li').length");
             Assert.Equal(6, bars);
+            // the caption, as the page asks for one when the server has a captioner
+            Assert.Equal($"“{api["caption"]!.GetValue<string>()}”", await page.EvaluateExpressionAsync<string>("document.getElementById('caption').textContent"));
+            Assert.False(await page.EvaluateExpressionAsync<bool>("document.getElementById('caption').hidden"));
             await page.ScreenshotAsync(Path.Combine(Screenshots, "file-desktop.png"), new ScreenshotOptions { FullPage = true });
             await page.SetViewportAsync(Phone);
             await page.ScreenshotAsync(Path.Combine(Screenshots, "file-phone.png"), new ScreenshotOptions { FullPage = true });
