@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Sentire.Audio.Corpus;
 using Sentire.Evaluation.Classification;
@@ -8,20 +7,12 @@ using Sentire.Models.Clap;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
 using Sentire.Tensors.Optim;
-using Sentire.Tensors.Serialization;
 using Sentire.Text;
 using Sentire.Training.Data;
 using Sentire.Training.Losses;
 using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Clap;
-
-/// <summary>One line of metrics.csv.</summary>
-public sealed record EpochMetrics(int Epoch, long Step, double TrainLoss, double ValidUar, double ValidWar, double LearningRate, double Seconds)
-{
-    public static IReadOnlyList<string> Columns { get; } = ["epoch", "step", "train_loss", "valid_uar", "valid_war", "learning_rate", "seconds"];
-    public double[] ToRow() => [Epoch, Step, TrainLoss, ValidUar, ValidWar, LearningRate, Seconds];
-}
 
 /// <summary>
 /// Trains an Emo-CLAP / SL-GEmo-CLAP / ML-GEmo-CLAP model from a <see cref="ClapRecipe"/>. The run folder holds
@@ -33,7 +24,7 @@ public sealed record EpochMetrics(int Epoch, long Step, double TrainLoss, double
 /// </summary>
 public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string corporaRoot, string runFolder)
 {
-    public const string CheckpointFile = "checkpoint.safetensors", MetricsFile = "metrics.csv", BestFolder = "best", FinalFolder = "final";
+    public const string CheckpointFile = TrainingLoop.CheckpointFile, MetricsFile = TrainingLoop.MetricsFile, BestFolder = "best", FinalFolder = "final";
 
     /// <summary>Prompt wordings the tokenizer is trained on besides the recipe's own, so zero-shot templates of
     /// the same shape tokenize into known pieces.</summary>
@@ -123,7 +114,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         Directory.CreateDirectory(runFolder);
         var utterances = clips?.Clips.Select(c => c.Utterance).ToList()
             ?? CorpusSet.Load(recipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c))).Utterances;
-        if (recipe.Encoder.Pretrained is not null) { new PretrainedClapTraining(this, recipe, recipeText, runFolder).Run(utterances, progress, cancel); return; }
+        if (recipe.Encoder.Pretrained is not null) { new PretrainedClapTraining(this, recipe, runFolder).Run(utterances, progress, cancel); return; }
         var split = Split(utterances, recipe.Data.Validation, recipe.Seed);
 
         var tokenizer = TrainTokenizer();
@@ -152,7 +143,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var augment = new LogMelAugment(recipe.Augment);
         int window = (int)Math.Round(recipe.Data.CropSeconds * config.FrontEnd.FramesPerSecond), columns = config.FrontEnd.Columns;
         int batchSize = recipe.Optim.BatchSize;
-        TrainEpochs(recipe, recipeText, runFolder, config, model, tokenizer, rng =>
+        Train(config, model, tokenizer, rng =>
         {
             var picks = sampler.Sample(batchSize, rng);
             var batch = Tensor.Zeros(batchSize, window, columns);
@@ -168,117 +159,73 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     }
 
     /// <summary>
-    /// The epoch loop of every audio tower (log-mel encoder here, cached pretrained features in
-    /// <see cref="PretrainedClapTraining"/>): AdamW with warm-up and cosine decay, resumed from the run's checkpoint;
-    /// per step <paramref name="batch"/> draws a batch with that epoch's generator and returns its L2-normalised audio
-    /// embeddings, labels and genders, scored with the recipe variant's loss; after each epoch
-    /// <paramref name="validate"/> scores the model, and <see cref="FinishEpoch"/> keeps best/, metrics.csv and the
-    /// checkpoint; early stopping after <c>early_stop_patience</c> epochs without a better UAR; final/ at the end.
+    /// Training of every audio tower (log-mel encoder here, cached pretrained features in
+    /// <see cref="PretrainedClapTraining"/>) on the <see cref="TrainingLoop"/>: AdamW over the trainable parameters with
+    /// warm-up and cosine decay; per step <paramref name="batch"/> draws a batch with that epoch's generator and returns
+    /// its L2-normalised audio embeddings, labels and genders, scored with the recipe variant's objective
+    /// (<see cref="Objective"/>), after which the logit scales are clamped; after each epoch
+    /// <paramref name="validate"/> scores the model, best/ keeps the best UAR (corpus mean), early stopping after
+    /// <c>early_stop_patience</c> epochs without a better UAR; final/ at the end.
     /// </summary>
-    internal static void TrainEpochs(ClapRecipe recipe, string recipeText, string runFolder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer,
+    internal void Train(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer,
         Func<Generator, (Tensor Audio, int[] Labels, int[] Genders)> batch, Func<IReadOnlyList<ItemPrediction>> validate, IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
-        var optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters().Where(p => p.Value.RequiresGrad), recipe.Optim.WeightDecay), recipe.Optim.LearningRate);
-        long totalSteps = (long)recipe.Optim.Epochs * recipe.Optim.StepsPerEpoch;
-        var schedule = new LrSchedule(recipe.Optim.LearningRate, recipe.Optim.WarmupSteps, totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
-
-        var resume = TrainingResume.From(Path.Combine(runFolder, CheckpointFile), model, optimizer);
-        int startEpoch = resume.StartEpoch;
-        long step = resume.Step;
-        double bestUar = resume.Metric("best/uar", double.NegativeInfinity);
-        int bestEpoch = (int)resume.Metric("best/epoch", 0);
-        var metricsCsv = new MetricsCsv(Path.Combine(runFolder, MetricsFile), EpochMetrics.Columns);
-        if (resume.Resumed) metricsCsv.LoadUpTo(startEpoch - 1);
-
+        var o = recipe.Optim;
+        var trainable = model.Parameters().Where(p => p.RequiresGrad).ToList();
         var labelIds = recipe.Data.Labels.Select(l => model.PromptIds(recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal), tokenizer)).ToArray();
         var genderIds = EmotionClipSet.Genders.Select(g => model.PromptIds(recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal), tokenizer)).ToArray();
-        var average = recipe.Optim.EmaDecay > 0 ? new WeightAverage(model.Parameters().Where(p => p.RequiresGrad), recipe.Optim.EmaDecay) : null;
-        bool trained = false;
-        for (int epoch = startEpoch; epoch <= recipe.Optim.Epochs && epoch - bestEpoch <= recipe.Optim.EarlyStopPatience; epoch++)
+        var loop = new TrainingLoop
         {
-            var clock = Stopwatch.StartNew();
-            trained = true;
-            var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
-            model.Train();
-            double lossSum = 0;
-            for (int s = 0; s < recipe.Optim.StepsPerEpoch; s++)
+            Folder = runFolder,
+            Seed = recipe.Seed,
+            RecipeText = recipeText,
+            Model = model,
+            Optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters().Where(p => p.Value.RequiresGrad), o.WeightDecay), o.LearningRate),
+            Schedule = new LrSchedule(o.LearningRate, o.WarmupSteps, (long)o.Epochs * o.StepsPerEpoch, LrDecay.Cosine, o.MinLearningRate),
+            Epochs = o.Epochs,
+            StepsPerEpoch = o.StepsPerEpoch,
+            GradClip = o.GradClip,
+            ClippedParameters = trainable,
+            Columns = ["valid_uar", "valid_war"],
+            Average = o.EmaDecay > 0 ? new WeightAverage(trainable, o.EmaDecay) : null,
+            Best = new BestEpoch("best/uar", HigherIsBetter: true, _ => EmotionModelPackage.Save(Path.Combine(runFolder, BestFolder), config, model, tokenizer)),
+            EarlyStopPatience = o.EarlyStopPatience,
+            Step = (rng, _) =>
             {
-                cancel.ThrowIfCancellationRequested();
                 var (audio, labels, genders) = batch(rng);
-                optimizer.SetLearningRateFactor(schedule.Factor(step));
                 var text = model.EmbedText(labels.Select(l => labelIds[l]).ToArray());
-                var loss = recipe.Variant switch
-                {
-                    ClapVariant.SlGemoClap => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.SoftLabelTargets(labels, genders, recipe.Alpha)),
-                    ClapVariant.MlGemoClap => EmoClapLoss.MultiTask(audio, text, model.EmbedText(genders.Select(g => genderIds[g]).ToArray()),
-                        model.LogitScaleAudio, model.LogitScaleText, labels, genders, recipe.Alpha),
-                    ClapVariant.EmoClap => EmoClapLoss.Compute(audio, text, model.LogitScaleAudio, model.LogitScaleText, EmoClapLoss.EqualityTargets(labels)),
-                    _ => throw new ArgumentOutOfRangeException(nameof(recipe), recipe.Variant, "unknown variant"),
-                };
-                lossSum += OptimizerStep(model, optimizer, loss, recipe.Optim.GradClip);
-                average?.Update();
-                step++;
-                progress?.Report(new TrainingProgress("train", epoch, recipe.Optim.Epochs, s + 1, recipe.Optim.StepsPerEpoch, lossSum / (s + 1), schedule.LearningRate(step)));
-            }
-
-            model.Eval();
-            average?.Swap();   // the averaged weights are what is validated and packaged
-            var (uar, war) = CorpusMean(validate(), recipe.Data.Labels);
-            var metrics = new EpochMetrics(epoch, step, lossSum / recipe.Optim.StepsPerEpoch, uar, war, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            FinishEpoch(recipe, recipeText, runFolder, config, model, tokenizer, optimizer, average, metricsCsv, metrics, ref bestUar, ref bestEpoch, progress);
-        }
-        average?.Swap();
-        SaveFinal(runFolder, trained, config, model, tokenizer);
-    }
-
-    /// <summary>One optimiser step on <paramref name="loss"/> (gradients clipped to <paramref name="gradClip"/>); returns the loss.</summary>
-    internal static double OptimizerStep(ClapModel model, AdamW optimizer, Tensor loss, double gradClip)
-    {
-        optimizer.ZeroGrad();
-        loss.Backward();
-        GradClip.ClipGlobalNorm(model.Parameters().Where(p => p.RequiresGrad), (float)gradClip);
-        optimizer.Step();
-        // CLIP clamps the logit scale at ln(100) so the softmax cannot collapse.
-        foreach (var scale in new[] { model.LogitScaleAudio, model.LogitScaleText }) scale.Data[0] = Math.Min(scale.Data[0], MathF.Log(100));
-        return loss.Item();
-    }
-
-    /// <summary>Records a validated epoch: best/ when its UAR beats <paramref name="bestUar"/>, metrics.csv, the
-    /// checkpoint and the progress line. With <paramref name="average"/>, the model holds the averaged weights on entry
-    /// (they go to best/) and the training weights on return (they go to the checkpoint; a resumed run restarts the
-    /// average from them).</summary>
-    internal static void FinishEpoch(ClapRecipe recipe, string recipeText, string runFolder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer,
-        AdamW optimizer, WeightAverage? average, MetricsCsv metricsCsv, EpochMetrics metrics, ref double bestUar, ref int bestEpoch, IProgress<TrainingProgress>? progress)
-    {
-        if (metrics.ValidUar > bestUar)
-        {
-            bestUar = metrics.ValidUar;
-            bestEpoch = metrics.Epoch;
-            EmotionModelPackage.Save(Path.Combine(runFolder, BestFolder), config, model, tokenizer);
-        }
-        average?.Swap();
-        metricsCsv.Add(metrics.ToRow());
-        Checkpoint.Save(Path.Combine(runFolder, CheckpointFile), model, optimizer, new TrainingState
-        {
-            Epoch = metrics.Epoch,
-            Step = metrics.Step,
-            RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-            Metrics = new Dictionary<string, double> { ["train/loss"] = metrics.TrainLoss, ["valid/uar"] = metrics.ValidUar, ["valid/war"] = metrics.ValidWar, ["best/uar"] = bestUar, ["best/epoch"] = bestEpoch },
-            Recipe = recipeText,
-        });
-        progress?.Report(new TrainingProgress($"epoch {metrics.Epoch}: loss {metrics.TrainLoss:F4}, valid UAR {metrics.ValidUar:P1}, WAR {metrics.ValidWar:P1}", metrics.Epoch, recipe.Optim.Epochs, recipe.Optim.StepsPerEpoch, recipe.Optim.StepsPerEpoch, metrics.TrainLoss, metrics.LearningRate));
-    }
-
-    /// <summary>Writes final/ when this call trained, or when it is missing (a resumed run that had nothing left to do).</summary>
-    internal static void SaveFinal(string runFolder, bool trained, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer)
-    {
+                var genderText = recipe.Variant == ClapVariant.MlGemoClap ? model.EmbedText(genders.Select(g => genderIds[g]).ToArray()) : null;
+                return Objective(audio, text, genderText, model.LogitScaleAudio, model.LogitScaleText, labels, genders);
+            },
+            // CLIP clamps the logit scale at ln(100) so the softmax cannot collapse.
+            AfterStep = () => { foreach (var scale in new[] { model.LogitScaleAudio, model.LogitScaleText }) scale.Data[0] = Math.Min(scale.Data[0], MathF.Log(100)); },
+            Validate = end =>
+            {
+                var (uar, war) = CorpusMean(validate(), recipe.Data.Labels);
+                return new EpochReport([uar, war], new Dictionary<string, double> { ["train/loss"] = end.TrainLoss, ["valid/uar"] = uar, ["valid/war"] = war },
+                    $"epoch {end.Epoch}: loss {end.TrainLoss:F4}, valid UAR {uar:P1}, WAR {war:P1}", Score: uar);
+            },
+        };
+        var outcome = loop.Run(progress, cancel);
+        // final/ when this call trained, or when it is missing (a resumed run that had nothing left to do)
         var finalFolder = Path.Combine(runFolder, FinalFolder);
-        if (trained || !File.Exists(Path.Combine(finalFolder, EmotionModelPackage.WeightsFile)))
+        if (outcome.Trained || !File.Exists(Path.Combine(finalFolder, EmotionModelPackage.WeightsFile)))
         {
             model.Eval();
             EmotionModelPackage.Save(finalFolder, config, model, tokenizer);
         }
     }
+
+    /// <summary>The recipe variant's objective on a batch: Emo-CLAP's loss with equality targets, SL-GEmo-CLAP's with
+    /// soft gender-mixed targets, or ML-GEmo-CLAP's multi-task sum (<paramref name="genderText"/>: the gender prompts'
+    /// embeddings, ML only).</summary>
+    Tensor Objective(Tensor audio, Tensor text, Tensor? genderText, Tensor logScaleAudio, Tensor logScaleText, int[] labels, int[] genders) => recipe.Variant switch
+    {
+        ClapVariant.EmoClap => EmoClapLoss.Compute(audio, text, logScaleAudio, logScaleText, EmoClapLoss.EqualityTargets(labels)),
+        ClapVariant.SlGemoClap => EmoClapLoss.Compute(audio, text, logScaleAudio, logScaleText, EmoClapLoss.SoftLabelTargets(labels, genders, recipe.Alpha)),
+        ClapVariant.MlGemoClap => EmoClapLoss.MultiTask(audio, text, genderText!, logScaleAudio, logScaleText, labels, genders, recipe.Alpha),
+        _ => throw new ArgumentOutOfRangeException(nameof(recipe), recipe.Variant, "not a CLAP variant"),
+    };
 
     /// <summary>Zero-shot predictions of every clip against the clip set's labels (<see cref="EmotionEvaluator"/>).</summary>
     public static IReadOnlyList<ItemPrediction> Evaluate(EmotionRecognizer recognizer, EmotionClipSet clips) =>

@@ -24,7 +24,7 @@ public sealed record PooledClip(Utterance Utterance, int Label, int Gender, Feat
 /// metrics.csv, best/ and final/ are as in <see cref="ClapTrainer"/>; the packages name the encoder folder in
 /// config.json (<c>audio_encoder.pretrained</c>, as given) and hold only the trained weights.
 /// </summary>
-public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recipe, string recipeText, string runFolder)
+public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recipe, string runFolder)
 {
     public void Run(IReadOnlyList<Utterance> utterances, IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
@@ -47,7 +47,7 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
         var validClips = valid.Select(u => Clip(u, pooled[u.Id])).ToList();
 
         var sampler = new BalancedSampler(trainClips.Select(c => (c.Utterance.Corpus, c.Label)).ToList(), recipe.Data.CorpusWeights);
-        ClapTrainer.TrainEpochs(recipe, recipeText, runFolder, config, model, tokenizer, rng =>
+        trainer.Train(config, model, tokenizer, rng =>
         {
             var picks = sampler.Sample(recipe.Optim.BatchSize, rng).Select(i => trainClips[i]).ToList();
             var batch = features.Batch(picks.Select(c => (c.Windows, rng.NextInt(c.Windows.Rows))).ToList());

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -52,7 +51,7 @@ public sealed record DimensionsEpochMetrics(int Epoch, long Step, double TrainLo
 /// </summary>
 public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText, string corporaRoot, string modelFolder, string runFolder)
 {
-    public const string CheckpointFile = "checkpoint.safetensors", MetricsFile = "metrics.csv", CacheFile = "pooled.safetensors",
+    public const string CheckpointFile = TrainingLoop.CheckpointFile, MetricsFile = TrainingLoop.MetricsFile, CacheFile = "pooled.safetensors",
         EncoderHashFile = "encoder.sha256", FineTunedFolder = "model";
 
     /// <summary>The utterances with targets (and, with targets.ordinal_weight, those with an ordinal arousal level), in
@@ -138,38 +137,37 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
             groups.AddRange(ParamGroup.SplitWeightDecay(((Module)model.AudioEncoder).NamedParameters().Where(p => p.Value.RequiresGrad).Select(p => new KeyValuePair<string, Tensor>("encoder." + p.Key, p.Value)), recipe.Optim.WeightDecay)
                 .Select(g => new ParamGroup(g.Parameters, recipe.Encoder.LearningRate, g.WeightDecay)));
         else model.Freeze();
-        var optimizer = new AdamW(groups, recipe.Optim.LearningRate);
         int stepsPerEpoch = recipe.Encoder.FineTune ? recipe.Encoder.StepsPerEpoch : Math.Max(1, train.Count / recipe.Optim.BatchSize);
         long totalSteps = (long)recipe.Optim.Epochs * stepsPerEpoch;
-        var schedule = new LrSchedule(recipe.Optim.LearningRate, Math.Min(recipe.Optim.WarmupSteps, totalSteps), totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
         var trained = new TrainedModules(head, recipe.Encoder.FineTune ? (Module)model.AudioEncoder : null);
-
-        var checkpointPath = Path.Combine(runFolder, CheckpointFile);
-        var resume = TrainingResume.From(checkpointPath, trained, optimizer);
-        int startEpoch = resume.StartEpoch;
-        long step = resume.Step;
-        var metricsCsv = new MetricsCsv(Path.Combine(runFolder, MetricsFile), DimensionsEpochMetrics.Columns);
-        if (resume.Resumed) metricsCsv.LoadUpTo(startEpoch - 1);
-
         int window = recognizer.WindowFrames;
         int batchSize = Math.Min(recipe.Optim.BatchSize, train.Count);
-        for (int epoch = startEpoch; epoch <= recipe.Optim.Epochs; epoch++)
+        var order = Array.Empty<int>();
+        var outcome = new TrainingLoop
         {
-            var clock = Stopwatch.StartNew();
-            var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
-            var order = Enumerable.Range(0, train.Count).ToArray();
-            for (int i = order.Length - 1; i > 0; i--) { int j = rng.NextInt(i + 1); (order[i], order[j]) = (order[j], order[i]); }
-            head.Train();
-            if (recipe.Encoder.FineTune) ((Module)model.AudioEncoder).Train();
-            double lossSum = 0;
-            for (int s = 0; s < stepsPerEpoch; s++)
+            Folder = runFolder,
+            Seed = recipe.Seed,
+            RecipeText = recipeText,
+            Model = trained,
+            Optimizer = new AdamW(groups, recipe.Optim.LearningRate),
+            Schedule = new LrSchedule(recipe.Optim.LearningRate, Math.Min(recipe.Optim.WarmupSteps, totalSteps), totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate),
+            Epochs = recipe.Optim.Epochs,
+            StepsPerEpoch = stepsPerEpoch,
+            GradClip = recipe.Optim.GradClip,
+            ClippedParameters = [.. trained.Parameters()],
+            Columns = ["valid_ccc_arousal", "valid_ccc_valence", "valid_ccc_dominance", "valid_ccc_mean"],
+            TrailingColumns = ["valid_spearman_arousal_level"],
+            BeginEpoch = (_, rng) =>
             {
-                cancel.ThrowIfCancellationRequested();
+                order = Enumerable.Range(0, train.Count).ToArray();
+                for (int i = order.Length - 1; i > 0; i--) { int j = rng.NextInt(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+            },
+            Step = (rng, s) =>
+            {
                 var picks = recipe.Encoder.FineTune
                     ? Enumerable.Range(0, batchSize).Select(_ => rng.NextInt(train.Count)).ToArray()
                     : order.AsSpan(s * batchSize, batchSize).ToArray();
                 var pooled = recipe.Encoder.FineTune ? WindowBatch(picks.Select(i => trainMels![i]).ToList(), model, window, rng) : trainPooled!.IndexSelect(0, picks);
-                optimizer.SetLearningRateFactor(schedule.Factor(step));
                 var loss = CccLoss.Compute(head.Forward(pooled), trainTargets.IndexSelect(0, picks));
                 if (trainOrdinal.Count > 1)
                 {
@@ -178,35 +176,23 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
                     var arousal = head.Forward(ordinalPooled).Narrow(1, 0, 1);
                     loss = loss + OrdinalRankLoss.Compute(arousal, ordinalPicks.Select(i => trainLevels[i]).ToList(), (float)recipe.Targets.OrdinalScale) * (float)recipe.Targets.OrdinalWeight;
                 }
-                optimizer.ZeroGrad();
-                loss.Backward();
-                GradClip.ClipGlobalNorm(trained.Parameters(), (float)recipe.Optim.GradClip);
-                optimizer.Step();
-                step++;
-                lossSum += loss.Item();
-                progress?.Report(new TrainingProgress("train", epoch, recipe.Optim.Epochs, s + 1, stepsPerEpoch, lossSum / (s + 1), schedule.LearningRate(step)));
-            }
-
-            head.Eval();
-            ((Module)model.AudioEncoder).Eval();
-            var predicted = Predict(head, recipe.Encoder.FineTune ? Pool(testMels!, recognizer) : testPooled!);
-            var ccc = Enumerable.Range(0, 3).Select(k => DimensionalMetrics.Ccc(Column(predicted, k), Column(testTargets, k))).ToArray();
-            double spearman = double.NaN;
-            if (testOrdinal.Count > 1)
-                spearman = DimensionalMetrics.Spearman(Column(Predict(head, recipe.Encoder.FineTune ? Pool(testOrdinalMels!, recognizer) : testOrdinalPooled!), 0), testLevels);
-            var metrics = new DimensionsEpochMetrics(epoch, step, lossSum / stepsPerEpoch, ccc[0], ccc[1], ccc[2], schedule.LearningRate(step), clock.Elapsed.TotalSeconds, spearman);
-            metricsCsv.Add(metrics.ToRow());
-            Checkpoint.Save(checkpointPath, trained, optimizer, new TrainingState
+                return loss;
+            },
+            Validate = end =>
             {
-                Epoch = epoch,
-                Step = step,
-                RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-                Metrics = new Dictionary<string, double> { ["train/loss"] = metrics.TrainLoss, ["valid/spearman_arousal_level"] = spearman, ["valid/ccc_arousal"] = ccc[0], ["valid/ccc_valence"] = ccc[1], ["valid/ccc_dominance"] = ccc[2] },
-                Recipe = recipeText,
-            });
-            progress?.Report(new TrainingProgress(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch}: loss {metrics.TrainLoss:F4}, held-out CCC arousal {ccc[0]:F3} valence {ccc[1]:F3} dominance {ccc[2]:F3}, Spearman arousal/level {spearman:F3}"), epoch, recipe.Optim.Epochs, stepsPerEpoch, stepsPerEpoch, metrics.TrainLoss, metrics.LearningRate));
-        }
+                ((Module)model.AudioEncoder).Eval();
+                var predicted = Predict(head, recipe.Encoder.FineTune ? Pool(testMels!, recognizer) : testPooled!);
+                var ccc = Enumerable.Range(0, 3).Select(k => DimensionalMetrics.Ccc(Column(predicted, k), Column(testTargets, k))).ToArray();
+                double spearman = double.NaN;
+                if (testOrdinal.Count > 1)
+                    spearman = DimensionalMetrics.Spearman(Column(Predict(head, recipe.Encoder.FineTune ? Pool(testOrdinalMels!, recognizer) : testOrdinalPooled!), 0), testLevels);
+                var m = new DimensionsEpochMetrics(end.Epoch, end.Step, end.TrainLoss, ccc[0], ccc[1], ccc[2], end.LearningRate, 0, spearman);
+                return new EpochReport([m.CccArousal, m.CccValence, m.CccDominance, m.CccMean],
+                    new Dictionary<string, double> { ["train/loss"] = end.TrainLoss, ["valid/spearman_arousal_level"] = spearman, ["valid/ccc_arousal"] = ccc[0], ["valid/ccc_valence"] = ccc[1], ["valid/ccc_dominance"] = ccc[2] },
+                    string.Create(CultureInfo.InvariantCulture, $"epoch {end.Epoch}: loss {end.TrainLoss:F4}, held-out CCC arousal {ccc[0]:F3} valence {ccc[1]:F3} dominance {ccc[2]:F3}, Spearman arousal/level {spearman:F3}"),
+                    TrailingColumns: [spearman]);
+            },
+        }.Run(progress, cancel);
 
         if (recipe.Encoder.FineTune)
         {
@@ -215,7 +201,7 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
             EmotionModelPackage.SaveDimensionalHead(target, head);
         }
         else EmotionModelPackage.SaveDimensionalHead(modelFolder, head);
-        return DimensionsEpochMetrics.FromRow(metricsCsv.Rows[^1]);
+        return DimensionsEpochMetrics.FromRow(outcome.Rows[^1]);
     }
 
     /// <summary>Spearman correlation of the model's dimensional head before this run with the held-out ordinal arousal levels

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Sentire.Audio.Corpus;
@@ -22,15 +21,6 @@ namespace Sentire.Training.Distillation;
 /// <summary>One clip of distillation audio: its manifest entry and log-mel frames (cut to the recipe's max_seconds).</summary>
 public sealed record DistillationClip(Utterance Utterance, FeatureMatrix LogMel);
 
-/// <summary>One line of the student's metrics.csv.</summary>
-public sealed record StudentEpochMetrics(int Epoch, long Step, double TrainLoss, double ValidLoss, double ValidAgreement,
-    double EvalUar, double EvalWar, double EvalAgreement, double EvalDimensionCcc, double LearningRate, double Seconds)
-{
-    public static IReadOnlyList<string> Columns { get; } =
-        ["epoch", "step", "train_loss", "valid_loss", "valid_agreement", "eval_uar", "eval_war", "eval_agreement", "eval_dimension_ccc", "learning_rate", "seconds"];
-    public double[] ToRow() => [Epoch, Step, TrainLoss, ValidLoss, ValidAgreement, EvalUar, EvalWar, EvalAgreement, EvalDimensionCcc, LearningRate, Seconds];
-}
-
 /// <summary>Scores of the student and the teacher on the held-out clips: against the corpus labels, against each other,
 /// and the CCC of arousal/valence/dominance (A, V, D order) against the teacher and against the derived targets
 /// (Training/Dimensions/DerivedDimensions: category placement scaled by intensity, not human ratings).</summary>
@@ -50,7 +40,7 @@ public sealed record StudentEvaluation(int Clips, double Uar, double War, double
 /// </summary>
 public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, string recipePath, IEmotionTeacher teacher, string corporaRoot, string runFolder)
 {
-    public const string CheckpointFile = "checkpoint.safetensors", MetricsFile = "metrics.csv", BestFolder = "best", TeacherFile = "teacher-hash.txt";
+    public const string CheckpointFile = TrainingLoop.CheckpointFile, MetricsFile = TrainingLoop.MetricsFile, BestFolder = "best", TeacherFile = "teacher-hash.txt";
 
     public StudentModelConfig ModelConfig() => new()
     {
@@ -115,72 +105,50 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         var (mean, std) = FeatureMatrix.ColumnStatistics(train.Select(c => c.LogMel));
         model.SetFeatureStatistics(mean, std);
 
-        var optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters(), recipe.Optim.WeightDecay), recipe.Optim.LearningRate);
         var batches = LengthBatches(train, recipe.Optim.BatchSize);
         long totalSteps = (long)epochs * batches.Count;
-        var schedule = new LrSchedule(recipe.Optim.LearningRate, Math.Min(recipe.Optim.WarmupSteps, totalSteps), totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate);
 
-        var checkpointPath = Path.Combine(runFolder, CheckpointFile);
         // A checkpoint belongs to one teacher: resuming it against other teacher outputs would mix two targets.
         var teacherFile = Path.Combine(runFolder, TeacherFile);
-        if (File.Exists(checkpointPath) && File.Exists(teacherFile) && File.ReadAllText(teacherFile).Trim() != teacher.WeightsHash)
+        if (File.Exists(Path.Combine(runFolder, CheckpointFile)) && File.Exists(teacherFile) && File.ReadAllText(teacherFile).Trim() != teacher.WeightsHash)
             throw new RecipeException($"{runFolder} holds a run distilled from teacher {File.ReadAllText(teacherFile).Trim()}, but {teacher.Name} is now {teacher.WeightsHash}: delete the folder or pass another --out");
         var hashBytes = Encoding.UTF8.GetBytes(teacher.WeightsHash + "\n");
         AtomicFile.Write(teacherFile, s => s.Write(hashBytes));
-        var resume = TrainingResume.From(checkpointPath, model, optimizer);
-        int startEpoch = resume.StartEpoch;
-        long step = resume.Step;
-        double bestValid = resume.Metric("best/valid_loss", double.PositiveInfinity);
-        var metricsCsv = new MetricsCsv(Path.Combine(runFolder, MetricsFile), StudentEpochMetrics.Columns);
-        if (resume.Resumed) metricsCsv.LoadUpTo(startEpoch - 1);
 
-        for (int epoch = startEpoch; epoch <= epochs; epoch++)
+        var epochOrder = Array.Empty<int>();
+        StudentEvaluation? scores = null;
+        new TrainingLoop
         {
-            var clock = Stopwatch.StartNew();
-            var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
-            var epochOrder = Enumerable.Range(0, batches.Count).ToArray();
-            for (int i = epochOrder.Length - 1; i > 0; i--) { int j = rng.NextInt(i + 1); (epochOrder[i], epochOrder[j]) = (epochOrder[j], epochOrder[i]); }
-            model.Train();
-            double lossSum = 0;
-            for (int s = 0; s < epochOrder.Length; s++)
+            Folder = runFolder,
+            Seed = recipe.Seed,
+            RecipeText = recipeText,
+            Model = model,
+            Optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters(), recipe.Optim.WeightDecay), recipe.Optim.LearningRate),
+            Schedule = new LrSchedule(recipe.Optim.LearningRate, Math.Min(recipe.Optim.WarmupSteps, totalSteps), totalSteps, LrDecay.Cosine, recipe.Optim.MinLearningRate),
+            Epochs = epochs,
+            StepsPerEpoch = batches.Count,
+            GradClip = recipe.Optim.GradClip,
+            ClippedParameters = [.. model.Parameters()],
+            Columns = ["valid_loss", "valid_agreement", "eval_uar", "eval_war", "eval_agreement", "eval_dimension_ccc"],
+            Best = new BestEpoch("best/valid_loss", HigherIsBetter: false, epoch => StudentPackage.Save(Path.Combine(runFolder, BestFolder), config, model,
+                ModelCard.Write(config, model, recipe, recipePath, scores!, train.Count + valid.Count, epoch))),
+            BeginEpoch = (_, rng) =>
             {
-                cancel.ThrowIfCancellationRequested();
-                var batch = batches[epochOrder[s]];
-                optimizer.SetLearningRateFactor(schedule.Factor(step));
-                var loss = BatchLoss(model, batch, targets, withDimensions);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                GradClip.ClipGlobalNorm(model.Parameters(), (float)recipe.Optim.GradClip);
-                optimizer.Step();
-                step++;
-                lossSum += loss.Item();
-                progress?.Report(new TrainingProgress("train", epoch, epochs, s + 1, epochOrder.Length, lossSum / (s + 1), schedule.LearningRate(step)));
-            }
-
-            model.Eval();
-            var (validLoss, validAgreement) = ValidationLoss(model, valid, targets, withDimensions);
-            var scores = Evaluate(EmotionStudent.FromModel(config, model), evaluation, targets);
-            var metrics = new StudentEpochMetrics(epoch, step, lossSum / epochOrder.Length, validLoss, validAgreement, scores.Uar, scores.War,
-                scores.TeacherAgreement, scores.MeanDimensionCcc, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            if (validLoss < bestValid)
+                epochOrder = Enumerable.Range(0, batches.Count).ToArray();
+                for (int i = epochOrder.Length - 1; i > 0; i--) { int j = rng.NextInt(i + 1); (epochOrder[i], epochOrder[j]) = (epochOrder[j], epochOrder[i]); }
+            },
+            Step = (_, s) => BatchLoss(model, batches[epochOrder[s]], targets, withDimensions),
+            Validate = end =>
             {
-                bestValid = validLoss;
-                var card = ModelCard.Write(config, model, recipe, recipePath, scores, train.Count + valid.Count, epoch);
-                StudentPackage.Save(Path.Combine(runFolder, BestFolder), config, model, card);
-            }
-            metricsCsv.Add(metrics.ToRow());
-            Checkpoint.Save(checkpointPath, model, optimizer, new TrainingState
-            {
-                Epoch = epoch,
-                Step = step,
-                RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-                Metrics = new Dictionary<string, double> { ["train/loss"] = metrics.TrainLoss, ["valid/loss"] = validLoss, ["best/valid_loss"] = bestValid },
-                Recipe = recipeText,
-            });
-            progress?.Report(new TrainingProgress(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch}: loss {metrics.TrainLoss:F4}, valid {validLoss:F4} (agreement {validAgreement:P1}); held-out UAR {scores.Uar:P1} (teacher {scores.TeacherUar:P1}), agreement {scores.TeacherAgreement:P1}"),
-                epoch, epochs, epochOrder.Length, epochOrder.Length, metrics.TrainLoss, metrics.LearningRate));
-        }
+                var (validLoss, validAgreement) = ValidationLoss(model, valid, targets, withDimensions);
+                scores = Evaluate(EmotionStudent.FromModel(config, model), evaluation, targets);
+                return new EpochReport([validLoss, validAgreement, scores.Uar, scores.War, scores.TeacherAgreement, scores.MeanDimensionCcc],
+                    new Dictionary<string, double> { ["train/loss"] = end.TrainLoss, ["valid/loss"] = validLoss },
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"epoch {end.Epoch}: loss {end.TrainLoss:F4}, valid {validLoss:F4} (agreement {validAgreement:P1}); held-out UAR {scores.Uar:P1} (teacher {scores.TeacherUar:P1}), agreement {scores.TeacherAgreement:P1}"),
+                    Score: validLoss);
+            },
+        }.Run(progress, cancel);
     }
 
     /// <summary>Batches of clips of similar length (sorted by frame count), so little of a batch is padding.</summary>

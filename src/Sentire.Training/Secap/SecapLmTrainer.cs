@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sentire.Models.Decoders;
 using Sentire.Models.Secap;
 using Sentire.Tensors;
@@ -53,27 +52,42 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
         var train = clips.Where(c => c.Split == CaptionDataset.Train).GroupBy(c => c.Language).ToDictionary(g => g.Key, g => g.ToList());
         var valid = clips.Where(c => c.Split == CaptionDataset.Valid).ToList();
 
-        var optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters(), o.WeightDecay), o.LearningRate);
-        long totalSteps = (long)o.Epochs * o.StepsPerEpoch;
-        var schedule = new LrSchedule(o.LearningRate, o.WarmupSteps, totalSteps, LrDecay.Cosine, o.MinLearningRate);
-        var checkpointPath = Path.Combine(runFolder, "checkpoint.safetensors");
-        var metrics = new MetricsCsv(Path.Combine(runFolder, "metrics.csv"), ["epoch", "step", "train_loss", "valid_loss_en", "valid_loss_zh", "valid_hinted_loss_en", "valid_hinted_loss_zh", "learning_rate", "seconds"]);
-        var resume = TrainingResume.From(checkpointPath, model, optimizer);
-        int startEpoch = resume.StartEpoch;
-        long step = resume.Step;
-        double best = resume.Metric("best/valid_loss", double.PositiveInfinity);
-        metrics.LoadUpTo(startEpoch - 1);
         var languages = train.Keys.Order(StringComparer.Ordinal).ToArray();
 
-        for (int epoch = startEpoch; epoch <= o.Epochs; epoch++)
+        // Caption tokens only, as stage 2 scores them: plain ("BOS instruction caption") and hinted ("BOS hint
+        // instruction caption", the hint as in training: the caption itself, or another paraphrase of it). Hinted well below plain means
+        // the LM reads the prefix slot; if they are equal, stage 2 has nothing to steer and its captions collapse.
+        double ValidLoss(string language, bool hinted)
         {
-            var clock = Stopwatch.StartNew();
-            var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
-            model.Train();
-            double sum = 0;
-            for (int s = 0; s < o.StepsPerEpoch; s++)
+            var rows = valid.Where(c => c.Language == language).Select(c => Row(tokenizer, CaptionInstructions.For(language)[0], c.Reference, config.MaxPositionEmbeddings,
+                !hinted ? null : recipe.PrefixHint == CaptionHint.Copy ? c.Reference : c.TrainingCaptions.FirstOrDefault(t => t != c.Reference) ?? c.Reference)).ToArray();
+            if (rows.Length == 0) return double.NaN;
+            using var _ = Autograd.NoGrad();
+            double total = 0;
+            for (int i = 0; i < rows.Length; i += ValidBatch)
             {
-                cancel.ThrowIfCancellationRequested();
+                var part = rows[i..Math.Min(rows.Length, i + ValidBatch)];
+                total += NextTokenLoss(model, [.. part.Select(r => r.Ids)], tokenizer.PadId, [.. part.Select(r => r.CaptionStart)]).Item() * part.Length;
+            }
+            return total / rows.Length;
+        }
+
+        new TrainingLoop
+        {
+            Folder = runFolder,
+            Seed = recipe.Seed,
+            RecipeText = recipeText,
+            Model = model,
+            Optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters(), o.WeightDecay), o.LearningRate),
+            Schedule = new LrSchedule(o.LearningRate, o.WarmupSteps, (long)o.Epochs * o.StepsPerEpoch, LrDecay.Cosine, o.MinLearningRate),
+            Epochs = o.Epochs,
+            StepsPerEpoch = o.StepsPerEpoch,
+            GradClip = o.GradClip,
+            ClippedParameters = [.. model.Parameters()],
+            Columns = ["valid_loss_en", "valid_loss_zh", "valid_hinted_loss_en", "valid_hinted_loss_zh"],
+            Best = new BestEpoch("best/valid_loss", HigherIsBetter: false, _ => CaptionLanguageModel.Save(Path.Combine(runFolder, ModelFolder), model, tokenizer)),
+            Step = (rng, _) =>
+            {
                 var rows = new int[o.BatchSize][];
                 for (int b = 0; b < o.BatchSize; b++)
                 {
@@ -84,58 +98,25 @@ public sealed class SecapLmTrainer(SecapLmRecipe recipe, string recipeText, stri
                         ? recipe.PrefixHint == CaptionHint.Copy ? caption : clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)] : null;
                     rows[b] = Row(tokenizer, CaptionInstructions.Draw(clip.Language, rng), caption, config.MaxPositionEmbeddings, hint).Ids;
                 }
-                optimizer.SetLearningRateFactor(schedule.Factor(step));
-                var loss = NextTokenLoss(model, rows, tokenizer.PadId);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                GradClip.ClipGlobalNorm(model.Parameters(), (float)o.GradClip);
-                optimizer.Step();
-                step++;
-                sum += loss.Item();
-                progress?.Report(new TrainingProgress("train", epoch, o.Epochs, s + 1, o.StepsPerEpoch, sum / (s + 1), schedule.LearningRate(step)));
-            }
-
-            model.Eval();
-            // Caption tokens only, as stage 2 scores them: plain ("BOS instruction caption") and hinted ("BOS hint
-            // instruction caption", the hint as in training: the caption itself, or another paraphrase of it). Hinted well below plain means
-            // the LM reads the prefix slot; if they are equal, stage 2 has nothing to steer and its captions collapse.
-            double ValidLoss(string language, bool hinted)
+                return NextTokenLoss(model, rows, tokenizer.PadId);
+            },
+            Validate = end =>
             {
-                var rows = valid.Where(c => c.Language == language).Select(c => Row(tokenizer, CaptionInstructions.For(language)[0], c.Reference, config.MaxPositionEmbeddings,
-                    !hinted ? null : recipe.PrefixHint == CaptionHint.Copy ? c.Reference : c.TrainingCaptions.FirstOrDefault(t => t != c.Reference) ?? c.Reference)).ToArray();
-                if (rows.Length == 0) return double.NaN;
-                using var _ = Autograd.NoGrad();
-                double total = 0;
-                for (int i = 0; i < rows.Length; i += 32)
-                {
-                    var part = rows[i..Math.Min(rows.Length, i + 32)];
-                    total += NextTokenLoss(model, [.. part.Select(r => r.Ids)], tokenizer.PadId, [.. part.Select(r => r.CaptionStart)]).Item() * part.Length;
-                }
-                return total / rows.Length;
-            }
-            double en = ValidLoss("en", false), zh = ValidLoss("zh", false), hintedEn = ValidLoss("en", true), hintedZh = ValidLoss("zh", true);
-            // The model kept is the one that reads the prefix best (hinted loss), since that is what stage 2 needs: the
-            // plain Chinese loss rises after a few epochs (350 training captions are memorised) and would otherwise pick
-            // an early LM that ignores the prefix.
-            double[] selection = recipe.PrefixHintProbability > 0 ? [hintedEn, hintedZh] : [en, zh];
-            double score = selection.Where(double.IsFinite).DefaultIfEmpty(double.PositiveInfinity).Average();
-            metrics.Add(epoch, step, sum / o.StepsPerEpoch, en, zh, hintedEn, hintedZh, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            if (score < best)
-            {
-                best = score;
-                CaptionLanguageModel.Save(Path.Combine(runFolder, ModelFolder), model, tokenizer);
-            }
-            Checkpoint.Save(checkpointPath, model, optimizer, new TrainingState
-            {
-                Epoch = epoch,
-                Step = step,
-                RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-                Metrics = new Dictionary<string, double> { ["train/loss"] = sum / o.StepsPerEpoch, ["valid/loss_en"] = en, ["valid/loss_zh"] = zh, ["valid/hinted_loss_en"] = hintedEn, ["valid/hinted_loss_zh"] = hintedZh, ["best/valid_loss"] = best },
-                Recipe = recipeText,
-            });
-            progress?.Report(new TrainingProgress($"LM epoch {epoch}: loss {sum / o.StepsPerEpoch:F4}, valid caption loss en {en:F4} zh {zh:F4}, hinted en {hintedEn:F4} zh {hintedZh:F4}", epoch, o.Epochs, o.StepsPerEpoch, o.StepsPerEpoch, sum / o.StepsPerEpoch, schedule.LearningRate(step)));
-        }
+                double en = ValidLoss("en", false), zh = ValidLoss("zh", false), hintedEn = ValidLoss("en", true), hintedZh = ValidLoss("zh", true);
+                // The model kept is the one that reads the prefix best (hinted loss), since that is what stage 2 needs: the
+                // plain Chinese loss rises after a few epochs (350 training captions are memorised) and would otherwise pick
+                // an early LM that ignores the prefix.
+                double[] selection = recipe.PrefixHintProbability > 0 ? [hintedEn, hintedZh] : [en, zh];
+                return new EpochReport([en, zh, hintedEn, hintedZh],
+                    new Dictionary<string, double> { ["train/loss"] = end.TrainLoss, ["valid/loss_en"] = en, ["valid/loss_zh"] = zh, ["valid/hinted_loss_en"] = hintedEn, ["valid/hinted_loss_zh"] = hintedZh },
+                    $"LM epoch {end.Epoch}: loss {end.TrainLoss:F4}, valid caption loss en {en:F4} zh {zh:F4}, hinted en {hintedEn:F4} zh {hintedZh:F4}",
+                    Score: selection.Where(double.IsFinite).DefaultIfEmpty(double.PositiveInfinity).Average());
+            },
+        }.Run(progress, cancel);
     }
+
+    /// <summary>Validation rows per forward pass.</summary>
+    const int ValidBatch = 32;
 
     /// <summary>BOS, [hint,] instruction, caption, EOS, cut to the LM's positions; CaptionStart is the caption's first index.</summary>
     static (int[] Ids, int CaptionStart) Row(BpeTokenizer tokenizer, string instruction, string caption, int maxTokens, string? hint = null)

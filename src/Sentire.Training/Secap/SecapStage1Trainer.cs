@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sentire.Audio.Dsp;
 using Sentire.Models.Secap;
 using Sentire.Tensors;
@@ -59,64 +58,55 @@ public sealed class SecapStage1Trainer(SecapRecipe recipe, string recipeText, Se
         qformer.SetSpeechStatistics(mean, std);
         var initialisation = QFormerInitialisation.Apply(qformer, recipe.Qformer.InitialiseFrom);
         var model = new SecapStage1Model(qformer, new VClubEstimator(recipe.Qformer.HiddenSize, recipe.Qformer.HiddenSize, s1.ClubHiddenSize, new Generator(recipe.Seed + 2)));
-        var optimizer = new AdamW(ParamGroup.SplitWeightDecay(qformer.NamedParameters(), s1.WeightDecay), s1.LearningRate);
         var clubOptimizer = new AdamW(model.Club.NamedParameters(), s1.ClubLearningRate, weightDecay: 0);
         progress?.Report(new TrainingProgress($"Q-Former: {initialisation}", 0, s1.Epochs, 0, s1.StepsPerEpoch, 0, 0));
-        var schedule = new LrSchedule(s1.LearningRate, s1.Warmup, Math.Max(1, s1.TotalSteps), LrDecay.Cosine, s1.MinLearningRateOrDefault);
         var loss = new SpeechCaptionContrastiveLoss(s1.ScclW1, s1.ScclW2, s1.ScclW3, s1.ScclMargin);
 
-        var checkpointPath = Path.Combine(folder, "checkpoint.safetensors");
-        var metrics = new MetricsCsv(Path.Combine(folder, "metrics.csv"), ["epoch", "step", "train_loss", "train_stmil_u", "train_sccl", "valid_stmil_u", "valid_sccl", "learning_rate", "seconds"]);
-        var resume = TrainingResume.From(checkpointPath, model, optimizer);
-        int startEpoch = resume.StartEpoch;
-        long step = resume.Step;
-        metrics.LoadUpTo(startEpoch - 1);
-
-        for (int epoch = startEpoch; epoch <= s1.Epochs; epoch++)
+        IEnumerator<int[]>? batches = null;
+        double sumU = 0, sumSccl = 0;
+        new TrainingLoop
         {
-            var clock = Stopwatch.StartNew();
-            var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
-            model.Train();
-            double sumLoss = 0, sumU = 0, sumSccl = 0;
-            using var batches = Batches(trainCategories, rng).GetEnumerator();
-            for (int s = 0; s < s1.StepsPerEpoch; s++)
+            Folder = folder,
+            Seed = recipe.Seed,
+            RecipeText = recipeText,
+            Model = model,
+            Optimizer = new AdamW(ParamGroup.SplitWeightDecay(qformer.NamedParameters(), s1.WeightDecay), s1.LearningRate),   // vCLUB's q(y|x) has its own
+            Schedule = new LrSchedule(s1.LearningRate, s1.Warmup, Math.Max(1, s1.TotalSteps), LrDecay.Cosine, s1.MinLearningRateOrDefault),
+            Epochs = s1.Epochs,
+            StepsPerEpoch = s1.StepsPerEpoch,
+            GradClip = s1.GradClip,
+            ClippedParameters = [.. qformer.Parameters()],
+            Columns = ["train_stmil_u", "train_sccl", "valid_stmil_u", "valid_sccl"],
+            BeginEpoch = (_, rng) =>
             {
-                cancel.ThrowIfCancellationRequested();
-                batches.MoveNext();
+                batches?.Dispose();
+                batches = Batches(trainCategories, rng).GetEnumerator();
+                sumU = sumSccl = 0;
+            },
+            Step = (rng, _) =>
+            {
+                batches!.MoveNext();
                 var picks = batches.Current;
-                optimizer.SetLearningRateFactor(schedule.Factor(step));
                 var (total, u, sccl) = Objective(model, loss, picks.Select(i => train[i]).ToList(), picks.Select(i => trainCategories[i]).ToList(), rng, clubOptimizer, training: true);
-                optimizer.ZeroGrad();
-                total.Backward();
-                GradClip.ClipGlobalNorm(qformer.Parameters(), (float)s1.GradClip);
-                optimizer.Step();
-                step++;
-                sumLoss += total.Item(); sumU += u; sumSccl += sccl;
-                progress?.Report(new TrainingProgress("train", epoch, s1.Epochs, s + 1, s1.StepsPerEpoch, sumLoss / (s + 1), schedule.LearningRate(step)));
-            }
-
-            model.Eval();
-            double vU = 0, vSccl = 0;
-            int vBatches = 0;
-            using (Autograd.NoGrad())
-                foreach (var picks in SpeechCaptionContrastiveLoss.Batches(validCategories, s1.Categories, s1.SamplesPerCategory, new Generator(recipe.Seed)))
-                {
-                    var (_, u, sccl) = Objective(model, loss, picks.Select(i => valid[i]).ToList(), picks.Select(i => validCategories[i]).ToList(), new Generator(recipe.Seed), null, training: false);
-                    vU += u; vSccl += sccl; vBatches++;
-                }
-            int n = s1.StepsPerEpoch;
-            metrics.Add(epoch, step, sumLoss / n, sumU / n, sumSccl / n, vU / Math.Max(1, vBatches), vSccl / Math.Max(1, vBatches), schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            Checkpoint.Save(checkpointPath, model, optimizer, new TrainingState
+                sumU += u; sumSccl += sccl;
+                return total;
+            },
+            Validate = end =>
             {
-                Epoch = epoch,
-                Step = step,
-                RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-                Metrics = new Dictionary<string, double> { ["train/loss"] = sumLoss / n, ["valid/sccl"] = vSccl / Math.Max(1, vBatches) },
-                Recipe = recipeText,
-            });
-            progress?.Report(new TrainingProgress($"stage 1 epoch {epoch}: loss {sumLoss / n:F4} (U {sumU / n:F4}, SCCL {sumSccl / n:F4}); valid U {vU / Math.Max(1, vBatches):F4}, SCCL {vSccl / Math.Max(1, vBatches):F4}",
-                epoch, s1.Epochs, n, n, sumLoss / n, schedule.LearningRate(step)));
-        }
+                double vU = 0, vSccl = 0;
+                int vBatches = 0;
+                using (Autograd.NoGrad())
+                    foreach (var picks in SpeechCaptionContrastiveLoss.Batches(validCategories, s1.Categories, s1.SamplesPerCategory, new Generator(recipe.Seed)))
+                    {
+                        var (_, u, sccl) = Objective(model, loss, picks.Select(i => valid[i]).ToList(), picks.Select(i => validCategories[i]).ToList(), new Generator(recipe.Seed), null, training: false);
+                        vU += u; vSccl += sccl; vBatches++;
+                    }
+                int n = s1.StepsPerEpoch, v = Math.Max(1, vBatches);
+                return new EpochReport([sumU / n, sumSccl / n, vU / v, vSccl / v], new Dictionary<string, double> { ["train/loss"] = end.TrainLoss, ["valid/sccl"] = vSccl / v },
+                    $"stage 1 epoch {end.Epoch}: loss {end.TrainLoss:F4} (U {sumU / n:F4}, SCCL {sumSccl / n:F4}); valid U {vU / v:F4}, SCCL {vSccl / v:F4}");
+            },
+        }.Run(progress, cancel);
+        batches?.Dispose();
         SafeTensors.Write(Path.Combine(folder, QFormerFile), qformer.StateDict(), new Dictionary<string, string> { ["format"] = "sentire-secap-qformer" });
     }
 

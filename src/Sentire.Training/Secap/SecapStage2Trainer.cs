@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sentire.Models.Decoders;
 using Sentire.Models.Secap;
 using Sentire.Tensors;
@@ -58,31 +57,28 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
         var languages = train.Keys.Order(StringComparer.Ordinal).ToArray();
         var valid = context.Clips.Where(c => c.Split == CaptionDataset.Valid).ToList();
 
-        var optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters().Where(p => p.Value.RequiresGrad), s2.WeightDecay), s2.LearningRate);
-        long totalSteps = (long)s2.Epochs * s2.StepsPerEpoch;
-        var schedule = new LrSchedule(s2.LearningRate, s2.WarmupSteps, totalSteps, LrDecay.Cosine, s2.MinLearningRate);
-        var checkpointPath = Path.Combine(folder, "checkpoint.safetensors");
-        var metrics = new MetricsCsv(Path.Combine(folder, "metrics.csv"), ["epoch", "step", "train_loss", "valid_loss_en", "valid_loss_zh", "valid_gender_accuracy_en", "valid_emotion_accuracy_en", "valid_distinct_en", "learning_rate", "seconds"]);
-        var resume = TrainingResume.From(checkpointPath, model, optimizer);
-        int startEpoch = resume.StartEpoch;
-        long step = resume.Step;
-        double best = resume.Metric("best/valid_loss", double.PositiveInfinity);
-        metrics.LoadUpTo(startEpoch - 1);
-
         // With the raw transcript as the only input (a Table 2 row) nothing trainable is on the path: the frozen LM
         // captions the transcript as it is, so the run is one validation pass that packages the untouched model.
         bool trainable = modality != SecapInputModality.Transcript;
         int lastEpoch = trainable ? s2.Epochs : Math.Min(s2.Epochs, 1);
         if (!trainable) progress?.Report(new TrainingProgress("input modality 'transcript': nothing to train (the frozen LM reads the transcript tokens); validating once", 0, lastEpoch, 0, 0, 0, 0));
-        for (int epoch = startEpoch; epoch <= lastEpoch; epoch++)
+        var package = Path.Combine(folder, BestFolder);
+        new TrainingLoop
         {
-            var clock = Stopwatch.StartNew();
-            var rng = new Generator(recipe.Seed * 1_000_003UL + (ulong)epoch);
-            model.Train();
-            double sum = 0;
-            for (int s = 0; trainable && s < s2.StepsPerEpoch; s++)
+            Folder = folder,
+            Seed = recipe.Seed,
+            RecipeText = recipeText,
+            Model = model,
+            Optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters().Where(p => p.Value.RequiresGrad), s2.WeightDecay), s2.LearningRate),
+            Schedule = new LrSchedule(s2.LearningRate, s2.WarmupSteps, (long)s2.Epochs * s2.StepsPerEpoch, LrDecay.Cosine, s2.MinLearningRate),
+            Epochs = lastEpoch,
+            StepsPerEpoch = trainable ? s2.StepsPerEpoch : 0,                                  // 0 steps: train_loss NaN
+            GradClip = s2.GradClip,
+            ClippedParameters = [.. model.Parameters().Where(p => p.RequiresGrad)],
+            Columns = ["valid_loss_en", "valid_loss_zh", "valid_gender_accuracy_en", "valid_emotion_accuracy_en", "valid_distinct_en"],
+            Best = new BestEpoch("best/valid_loss", HigherIsBetter: false, _ => SecapPackage.Save(package, PackageConfig(package), model, languageModelFolder)),
+            Step = (rng, _) =>
             {
-                cancel.ThrowIfCancellationRequested();
                 var batch = new List<(CaptionClip Clip, string Instruction, string Caption)>(s2.BatchSize);
                 for (int b = 0; b < s2.BatchSize; b++)
                 {
@@ -90,39 +86,18 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
                     var clip = pool[rng.NextInt(pool.Count)];
                     batch.Add((clip, CaptionInstructions.Draw(clip.Language, rng), clip.TrainingCaptions[rng.NextInt(clip.TrainingCaptions.Count)]));
                 }
-                optimizer.SetLearningRateFactor(schedule.Factor(step));
-                var loss = CaptionLoss(model, modality, batch);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                GradClip.ClipGlobalNorm(model.Parameters().Where(p => p.RequiresGrad), (float)s2.GradClip);
-                optimizer.Step();
-                step++;
-                sum += loss.Item();
-                progress?.Report(new TrainingProgress("train", epoch, s2.Epochs, s + 1, s2.StepsPerEpoch, sum / (s + 1), schedule.LearningRate(step)));
-            }
-
-            model.Eval();
-            double trainLoss = trainable ? sum / s2.StepsPerEpoch : double.NaN;
-            double en = ValidLoss(model, modality, valid, "en"), zh = ValidLoss(model, modality, valid, "zh");
-            double score = new[] { en, zh }.Where(double.IsFinite).DefaultIfEmpty(double.PositiveInfinity).Average();
-            var facts = DecodedFacts(model, modality, valid);
-            metrics.Add(epoch, step, trainLoss, en, zh, facts.Gender, facts.Emotion, facts.Distinct, schedule.LearningRate(step), clock.Elapsed.TotalSeconds);
-            if (score < best)
+                return CaptionLoss(model, modality, batch);
+            },
+            Validate = end =>
             {
-                best = score;
-                var package = Path.Combine(folder, BestFolder);
-                SecapPackage.Save(package, PackageConfig(package), model, languageModelFolder);
-            }
-            Checkpoint.Save(checkpointPath, model, optimizer, new TrainingState
-            {
-                Epoch = epoch,
-                Step = step,
-                RngSeeds = new Dictionary<string, ulong> { ["seed"] = recipe.Seed },
-                Metrics = new Dictionary<string, double> { ["train/loss"] = trainLoss, ["valid/loss_en"] = en, ["valid/loss_zh"] = zh, ["best/valid_loss"] = best },
-                Recipe = recipeText,
-            });
-            progress?.Report(new TrainingProgress($"stage 2 epoch {epoch}: loss {trainLoss:F4}, valid loss en {en:F4} zh {zh:F4}; greedy en captions: gender {facts.Gender:P0}, emotion {facts.Emotion:P0}, {facts.Distinct} distinct", epoch, s2.Epochs, s2.StepsPerEpoch, s2.StepsPerEpoch, trainLoss, schedule.LearningRate(step)));
-        }
+                double en = ValidLoss(model, modality, valid, "en"), zh = ValidLoss(model, modality, valid, "zh");
+                double score = new[] { en, zh }.Where(double.IsFinite).DefaultIfEmpty(double.PositiveInfinity).Average();
+                var facts = DecodedFacts(model, modality, valid);
+                return new EpochReport([en, zh, facts.Gender, facts.Emotion, facts.Distinct],
+                    new Dictionary<string, double> { ["train/loss"] = end.TrainLoss, ["valid/loss_en"] = en, ["valid/loss_zh"] = zh },
+                    $"stage 2 epoch {end.Epoch}: loss {end.TrainLoss:F4}, valid loss en {en:F4} zh {zh:F4}; greedy en captions: gender {facts.Gender:P0}, emotion {facts.Emotion:P0}, {facts.Distinct} distinct", Score: score);
+            },
+        }.Run(progress, cancel);
     }
 
     double ValidLoss(SecapModel model, SecapInputModality modality, IReadOnlyList<CaptionClip> valid, string language)

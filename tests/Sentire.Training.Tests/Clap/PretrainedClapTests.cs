@@ -127,7 +127,7 @@ public sealed class PretrainedClapTests
         recipe.Validate("toy");
         var run = Path.Combine(folder, "run");
         var trainer = new ClapTrainer(recipe, "toy", folder, run);
-        new PretrainedClapTraining(trainer, recipe, "toy", run).Run(corpus, null, CancellationToken.None);
+        new PretrainedClapTraining(trainer, recipe, run).Run(corpus, null, CancellationToken.None);
 
         var metrics = File.ReadAllLines(Path.Combine(run, ClapTrainer.MetricsFile)).Skip(1)
             .Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
@@ -181,7 +181,7 @@ public sealed class PretrainedClapTests
                 Optim = new ClapOptimRecipe { LearningRate = 3e-3, BatchSize = 8, WarmupSteps = 0, Epochs = 1, StepsPerEpoch = 15, EarlyStopPatience = 10, EmaDecay = emaDecay } };
             recipe.Validate("toy");
             var run = Path.Combine(folder, $"run-{emaDecay}");
-            new PretrainedClapTraining(new ClapTrainer(recipe, "toy", folder, run), recipe, "toy", run).Run(corpus, null, CancellationToken.None);
+            new PretrainedClapTraining(new ClapTrainer(recipe, "toy", folder, run), recipe, run).Run(corpus, null, CancellationToken.None);
             return (Projection(Path.Combine(run, ClapTrainer.FinalFolder, EmotionModelPackage.WeightsFile), "audio_projection.0.weight"),
                 Projection(Path.Combine(run, ClapTrainer.CheckpointFile), "model.audio_projection.0.weight"));
         }

@@ -124,7 +124,7 @@ public sealed class PretrainedTextClapTests
         recipe.Validate("toy");
         var run = Path.Combine(folder, "run");
         var trainer = new ClapTrainer(recipe, "toy", folder, run);
-        new PretrainedClapTraining(trainer, recipe, "toy", run).Run(corpus, null, CancellationToken.None);
+        new PretrainedClapTraining(trainer, recipe, run).Run(corpus, null, CancellationToken.None);
 
         var losses = Losses(run);
         Assert.True(losses[^1] < losses[0] - 0.1, $"loss {string.Join(" -> ", losses)}");
