@@ -105,7 +105,8 @@ public static class EmotionModels
         return model switch
         {
             PublishedEmotionAnalyzer p => new ModelInspection(folder, p.Model.Family, p.Labels,
-                p.HasDimensions ? p.Model.Outputs : [], p.Model.Facts.Parameters, p.Model.Facts.Precision, p.Model.Facts.UnusedTensors, null),
+                p.HasDimensions ? p.Model.Outputs : [], p.Model.Facts.Parameters, p.Model.Facts.Precision, p.Model.Facts.UnusedTensors, null)
+            { MemoryPrecision = p.Model.Facts.MemoryPrecision, ParameterBytes = p.Model.Facts.ParameterBytes },
             EmotionRecognizer r => new ModelInspection(folder, $"Sentire {EmotionModelConfig.FormatName}", r.Labels,
                 r.HasDimensions ? ["arousal", "valence", "dominance"] : [], null, null, [], null),
             _ => new ModelInspection(folder, $"Sentire {StudentModelConfig.FormatName}", model.Labels,
@@ -123,7 +124,13 @@ public static class EmotionModels
 /// <param name="Precision">stored dtypes and their shares</param>
 /// <param name="UnusedTensors">checkpoint tensors the model does not use</param>
 public sealed record ModelInspection(string Folder, string? Family, IReadOnlyList<string> Labels, IReadOnlyList<string> Dimensions,
-    long? Parameters, string? Precision, IReadOnlyList<string> UnusedTensors, string? Refused);
+    long? Parameters, string? Precision, IReadOnlyList<string> UnusedTensors, string? Refused)
+{
+    /// <summary>How the loaded parameters are held in memory, e.g. "F16 96.3%, F32 3.7%" (null where not reported).</summary>
+    public string? MemoryPrecision { get; init; }
+    /// <summary>Bytes the loaded parameters occupy (null where not reported).</summary>
+    public long? ParameterBytes { get; init; }
+}
 
 /// <summary>What a model makes of a long recording's segments, given one at a time in time order: each segment's
 /// prediction, then the overall prediction of the recording from all of them (the model's own way of combining them:

@@ -8,7 +8,7 @@ namespace Sentire.Cli.Commands;
 
 /// <summary>
 /// <c>sentire inspect FOLDER</c>: what an emotion model folder holds before anything is analysed: its family, its
-/// labels or dimensions, parameter count, stored precision and the checkpoint tensors it does not use; or the exact
+/// labels or dimensions, parameter count, stored precision, the precision its weights are held in memory and the checkpoint tensors it does not use; or the exact
 /// reason the folder cannot be run (exit code 1). <c>--json</c> prints one object.
 /// </summary>
 public static class InspectCommand
@@ -41,6 +41,8 @@ public static class InspectCommand
         if (i.Dimensions.Count > 0) Console.WriteLine($"  dimensions: {string.Join(", ", i.Dimensions)}");
         if (i.Parameters is { } n) Console.WriteLine(string.Create(inv, $"  parameters: {n:N0} ({n / 1e6:0.0}M)"));
         if (i.Precision is not null) Console.WriteLine($"  stored precision: {i.Precision}");
+        if (i.MemoryPrecision is not null)
+            Console.WriteLine(string.Create(inv, $"  in memory: {i.MemoryPrecision}{(i.ParameterBytes is { } b ? $" ({b / 1048576.0:0.0} MiB of parameters)" : "")}"));
         Console.WriteLine(i.UnusedTensors.Count == 0 ? "  unused tensors: none" : $"  unused tensors ({i.UnusedTensors.Count}): {string.Join(", ", i.UnusedTensors)}");
     }
 
@@ -52,6 +54,8 @@ public static class InspectCommand
         ["dimensions"] = new JsonArray([.. i.Dimensions.Select(l => (JsonNode?)JsonValue.Create(l))]),
         ["parameters"] = i.Parameters,
         ["precision"] = i.Precision,
+        ["memory_precision"] = i.MemoryPrecision,
+        ["parameter_bytes"] = i.ParameterBytes,
         ["unused_tensors"] = new JsonArray([.. i.UnusedTensors.Select(l => (JsonNode?)JsonValue.Create(l))]),
         ["refused"] = i.Refused,
     };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Sentire.Models.HuggingFace;
 using Sentire.Models.HuggingFace.Speech;
 using Sentire.Models.Layers;
 using Sentire.Tensors;
@@ -169,18 +170,19 @@ public sealed class Emotion2VecBlock : Module
     public Linear Fc1 { get; }
     public Linear Fc2 { get; }
 
-    public Emotion2VecBlock(Emotion2VecConfig config)
+    /// <param name="half">keep qkv, proj, fc1 and fc2 in this 16-bit format (inference on a 16-bit checkpoint)</param>
+    public Emotion2VecBlock(Emotion2VecConfig config, HalfFormat? half = null)
     {
         int d = config.EmbedDim, hidden = (int)(d * config.MlpRatio);
         heads = config.NumHeads;
         Norm1 = RegisterModule("norm1", new LayerNorm(d, config.NormEps));
         var attn = RegisterModule("attn", new Container());
-        Qkv = attn.Add("qkv", new Linear(d, 3 * d, null));
-        Proj = attn.Add("proj", new Linear(d, d, null));
+        Qkv = attn.Add("qkv", new Linear(d, 3 * d, null, halfWeight: half));
+        Proj = attn.Add("proj", new Linear(d, d, null, halfWeight: half));
         Norm2 = RegisterModule("norm2", new LayerNorm(d, config.NormEps));
         var mlp = RegisterModule("mlp", new Container());
-        Fc1 = mlp.Add("fc1", new Linear(d, hidden, null));
-        Fc2 = mlp.Add("fc2", new Linear(hidden, d, null));
+        Fc1 = mlp.Add("fc1", new Linear(d, hidden, null, halfWeight: half));
+        Fc2 = mlp.Add("fc2", new Linear(hidden, d, null, halfWeight: half));
     }
 
     /// <param name="x">(B, N, D)</param>
@@ -225,23 +227,24 @@ public sealed class Emotion2VecModel : Module
     /// <summary>Labels in output order (tokens.txt, English part; "&lt;unk&gt;" is "unknown").</summary>
     public IReadOnlyList<string> Labels { get; }
     public IReadOnlyList<string> UnusedKeys { get; private set; } = [];
-    /// <summary>The checkpoint's stored dtypes with their share of its elements (weights are float32 in memory).</summary>
+    /// <summary>The checkpoint's stored dtypes with their share of its elements (<see cref="Module.ParameterElementsByType"/> says how they are held in memory).</summary>
     public string StoredPrecision { get; private set; } = "unknown";
 
-    public Emotion2VecModel(Emotion2VecConfig config, IReadOnlyList<string> labels)
+    /// <param name="half">keep the linear weights (feature projection, blocks, proj) in this 16-bit format</param>
+    public Emotion2VecModel(Emotion2VecConfig config, IReadOnlyList<string> labels, HalfFormat? half = null)
     {
         Config = config;
         Labels = labels;
         var encoder = config.Encoder;
         FeatureExtractor = RegisterModule("feature_extractor", new Wav2Vec2FeatureEncoder(encoder));
-        FeatureProjection = RegisterModule("feature_projection", new Wav2Vec2FeatureProjection(encoder));
+        FeatureProjection = RegisterModule("feature_projection", new Wav2Vec2FeatureProjection(encoder, half));
         PositionalEncoder = RegisterModule("pos_conv", new Data2VecAudioPositionalConvEmbedding(encoder));
         ExtraTokens = RegisterParameter("extra_tokens", Tensor.Zeros(1, config.NumExtraTokens, config.EmbedDim));
         AlibiScale = RegisterParameter("alibi_scale", Tensor.Ones(1, 1, config.NumHeads, 1, 1));
         ContextNorm = RegisterModule("context_norm", new LayerNorm(config.EmbedDim, config.NormEps));
-        PrenetBlocks = RegisterModule("prenet_blocks", new ModuleList<Emotion2VecBlock>(Enumerable.Range(0, config.PrenetDepth).Select(_ => new Emotion2VecBlock(config))));
-        Blocks = RegisterModule("blocks", new ModuleList<Emotion2VecBlock>(Enumerable.Range(0, config.Depth).Select(_ => new Emotion2VecBlock(config))));
-        Proj = RegisterModule("proj", new Linear(config.EmbedDim, labels.Count, null));
+        PrenetBlocks = RegisterModule("prenet_blocks", new ModuleList<Emotion2VecBlock>(Enumerable.Range(0, config.PrenetDepth).Select(_ => new Emotion2VecBlock(config, half))));
+        Blocks = RegisterModule("blocks", new ModuleList<Emotion2VecBlock>(Enumerable.Range(0, config.Depth).Select(_ => new Emotion2VecBlock(config, half))));
+        Proj = RegisterModule("proj", new Linear(config.EmbedDim, labels.Count, null, halfWeight: half));
     }
 
     /// <summary>The checkpoint key of one of this module's state-dict names.</summary>
@@ -339,31 +342,32 @@ public sealed class Emotion2VecModel : Module
         return File.Exists(path) && File.ReadLines(path).Any(l => l.Trim() == "model: Emotion2vec");
     }
 
-    /// <summary>Reads an emotion2vec folder; a missing or misshapen tensor is an error naming the file and the keys.</summary>
-    public static Emotion2VecModel Load(string folder)
+    /// <summary>Reads an emotion2vec folder; a missing or misshapen tensor is an error naming the file and the keys. A 16-bit
+    /// checkpoint keeps its linear weights in 16 bits unless <paramref name="halfWeights"/> says to widen them.</summary>
+    public static Emotion2VecModel Load(string folder, HalfWeights halfWeights = HalfWeights.Keep)
     {
         var config = Emotion2VecConfig.Load(Path.Combine(folder, ConfigFileName));
         var labels = ReadTokens(Path.Combine(folder, TokensFileName));
         var weights = Path.Combine(folder, WeightsFileName);
         if (!File.Exists(weights)) weights = Path.Combine(folder, SafeTensorsFileName);
         if (!File.Exists(weights)) throw new FileNotFoundException($"{folder}: no {WeightsFileName} (the emotion2vec checkpoint) nor {SafeTensorsFileName}", Path.Combine(folder, WeightsFileName));
-        var model = new Emotion2VecModel(config, labels);
         using var store = SafeTensors.OpenModel(weights);
+        var model = new Emotion2VecModel(config, labels, halfWeights.FormatFor(store));
         var prefix = new[] { "", "model.", "state_dict." }.FirstOrDefault(p => store.ContainsKey(p + "proj.weight"));
         if (prefix is null)
             throw new InvalidDataException(store.ContainsKey("blocks.0.attn.qkv.weight") || store.Keys.Any(k => k.EndsWith("blocks.0.attn.qkv.weight", StringComparison.Ordinal))
                 ? $"{weights}: no proj.weight: this is an emotion2vec backbone without the emotion head (emotion2vec_base); use a fine-tuned emotion2vec+ checkpoint"
                 : $"{weights}: no proj.weight nor blocks.0.attn.qkv.weight: not an emotion2vec checkpoint");
-        var own = model.StateDict();
-        var missing = own.Keys.Where(k => !store.ContainsKey(prefix + CheckpointKey(k))).Select(k => prefix + CheckpointKey(k)).ToList();
+        var own = model.StateSlots().ToList();
+        var missing = own.Select(s => prefix + CheckpointKey(s.Key)).Where(k => !store.ContainsKey(k)).ToList();
         if (missing.Count > 0) throw new InvalidDataException($"{weights}: {missing.Count} tensor(s) that config.yaml implies are missing: {string.Join(", ", missing.Take(20))}");
-        var wrong = own.Where(kv => !store.ShapeOf(prefix + CheckpointKey(kv.Key)).AsSpan().SequenceEqual(kv.Value.Shape))
-            .Select(kv => $"{prefix}{CheckpointKey(kv.Key)}: found [{string.Join(", ", store.ShapeOf(prefix + CheckpointKey(kv.Key)))}], expected [{string.Join(", ", kv.Value.ShapeArray())}]").ToList();
+        var wrong = own.Where(s => !store.ShapeOf(prefix + CheckpointKey(s.Key)).AsSpan().SequenceEqual(s.Shape))
+            .Select(s => $"{prefix}{CheckpointKey(s.Key)}: found [{string.Join(", ", store.ShapeOf(prefix + CheckpointKey(s.Key)))}], expected [{string.Join(", ", s.Shape)}]").ToList();
         if (wrong.Count > 0) throw new InvalidDataException($"{weights}: tensor(s) do not fit config.yaml and {TokensFileName} ({labels.Count} labels): {string.Join("; ", wrong.Take(20))}");
-        foreach (var (key, target) in own) store.Get(prefix + CheckpointKey(key)).Data.CopyTo(target.Data);
-        var used = own.Keys.Select(k => prefix + CheckpointKey(k)).ToHashSet(StringComparer.Ordinal);
+        foreach (var slot in own) slot.Load(store.Get(prefix + CheckpointKey(slot.Key)));
+        var used = own.Select(s => prefix + CheckpointKey(s.Key)).ToHashSet(StringComparer.Ordinal);
         model.UnusedKeys = store.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToList();
-        model.StoredPrecision = SpeechClassifier.Precision(store);
+        model.StoredPrecision = store.Precision();
         model.Eval();
         return model;
     }

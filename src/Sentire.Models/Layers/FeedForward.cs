@@ -11,10 +11,11 @@ public sealed class FeedForward : Module<Tensor, Tensor>
     public Linear OutputDense { get; }
     readonly Dropout dropout;
 
-    public FeedForward(int dim, int hiddenDim, float dropoutP, Generator rngForDropout, Generator? rngForInit)
+    /// <param name="half">keep both weights in this 16-bit format (inference on a loaded checkpoint)</param>
+    public FeedForward(int dim, int hiddenDim, float dropoutP, Generator rngForDropout, Generator? rngForInit, HalfFormat? half = null)
     {
-        IntermediateDense = RegisterModule("intermediate_dense", new Linear(dim, hiddenDim, rngForInit));
-        OutputDense = RegisterModule("output_dense", new Linear(hiddenDim, dim, rngForInit));
+        IntermediateDense = RegisterModule("intermediate_dense", new Linear(dim, hiddenDim, rngForInit, halfWeight: half));
+        OutputDense = RegisterModule("output_dense", new Linear(hiddenDim, dim, rngForInit, halfWeight: half));
         dropout = RegisterModule("intermediate_dropout", new Dropout(dropoutP, rngForDropout));
     }
 

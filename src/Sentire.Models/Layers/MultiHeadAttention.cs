@@ -18,16 +18,17 @@ public sealed class MultiHeadAttention : Module
     public Linear OutProj { get; }
 
     /// <param name="keyBias">whether k_proj has a bias (default: as <paramref name="bias"/>; Whisper's has none)</param>
-    public MultiHeadAttention(int dim, int heads, Generator? rng, bool bias = true, bool? keyBias = null)
+    /// <param name="half">keep the projection weights in this 16-bit format (inference on a loaded checkpoint)</param>
+    public MultiHeadAttention(int dim, int heads, Generator? rng, bool bias = true, bool? keyBias = null, HalfFormat? half = null)
     {
         if (heads <= 0 || dim % heads != 0)
             throw new ArgumentException($"dim must be divisible by heads (got dim: {dim} and heads: {heads})");
         Dim = dim;
         Heads = heads;
-        QProj = RegisterModule("q_proj", new Linear(dim, dim, rng, bias));
-        KProj = RegisterModule("k_proj", new Linear(dim, dim, rng, keyBias ?? bias));
-        VProj = RegisterModule("v_proj", new Linear(dim, dim, rng, bias));
-        OutProj = RegisterModule("out_proj", new Linear(dim, dim, rng, bias));
+        QProj = RegisterModule("q_proj", new Linear(dim, dim, rng, bias, half));
+        KProj = RegisterModule("k_proj", new Linear(dim, dim, rng, keyBias ?? bias, half));
+        VProj = RegisterModule("v_proj", new Linear(dim, dim, rng, bias, half));
+        OutProj = RegisterModule("out_proj", new Linear(dim, dim, rng, bias, half));
     }
 
     /// <param name="x">(B, T, D)</param>

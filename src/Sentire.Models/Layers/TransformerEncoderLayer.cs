@@ -18,13 +18,15 @@ public sealed class TransformerEncoderLayer : Module
     public LayerNorm FinalNorm { get; }
     readonly Dropout dropout;
 
-    public TransformerEncoderLayer(int dim, int heads, int ffnDim, bool preNorm, float dropoutP, Generator rngForDropout, Generator? rngForInit, float layerNormEps = 1e-5f)
+    /// <param name="half">keep the attention and feed-forward weights in this 16-bit format (inference on a loaded checkpoint)</param>
+    public TransformerEncoderLayer(int dim, int heads, int ffnDim, bool preNorm, float dropoutP, Generator rngForDropout, Generator? rngForInit,
+        float layerNormEps = 1e-5f, HalfFormat? half = null)
     {
         PreNorm = preNorm;
-        SelfAttention = RegisterModule("attention", new MultiHeadAttention(dim, heads, rngForInit));
+        SelfAttention = RegisterModule("attention", new MultiHeadAttention(dim, heads, rngForInit, half: half));
         dropout = RegisterModule("dropout", new Dropout(dropoutP, rngForDropout));
         AttentionNorm = RegisterModule("layer_norm", new LayerNorm(dim, layerNormEps));
-        Ffn = RegisterModule("feed_forward", new FeedForward(dim, ffnDim, dropoutP, rngForDropout, rngForInit));
+        Ffn = RegisterModule("feed_forward", new FeedForward(dim, ffnDim, dropoutP, rngForDropout, rngForInit, half));
         FinalNorm = RegisterModule("final_layer_norm", new LayerNorm(dim, layerNormEps));
     }
 

@@ -6,6 +6,8 @@ using Sentire.Models.FunAsr;
 using Sentire.Models.Generation;
 using Sentire.Models.HuggingFace;
 using Sentire.Models.HuggingFace.Speech;
+using Sentire.Tensors.Nn;
+using Sentire.Tensors.Serialization;
 
 namespace Sentire.Models.Published;
 
@@ -30,9 +32,16 @@ public interface IPublishedEmotionModel
     PublishedModelFacts Facts { get; }
 }
 
-/// <summary>Parameter count, stored precision and the checkpoint's tensors the model did not use.</summary>
-/// <param name="Precision">stored dtypes with their share of the parameters, e.g. "F16 (100%)"</param>
-public sealed record PublishedModelFacts(long Parameters, string Precision, IReadOnlyList<string> UnusedTensors);
+/// <summary>Parameter count, stored and in-memory precision, and the checkpoint's tensors the model did not use.</summary>
+/// <param name="Precision">stored dtypes with their share of the checkpoint's elements, e.g. "F16 100%"</param>
+/// <param name="MemoryPrecision">how the loaded parameters are held, e.g. "F16 96.3%, F32 3.7%" (null where Sentire does not hold them)</param>
+/// <param name="ParameterBytes">bytes the loaded parameters occupy (null where Sentire does not hold them)</param>
+public sealed record PublishedModelFacts(long Parameters, string Precision, IReadOnlyList<string> UnusedTensors, string? MemoryPrecision = null, long? ParameterBytes = null)
+{
+    /// <summary>The facts of a model loaded into Sentire's engine.</summary>
+    public static PublishedModelFacts Of(Module model, string storedPrecision, IReadOnlyList<string> unused) =>
+        new(model.ParameterCount(), storedPrecision, unused, TensorStores.FormatShares(model.ParameterElementsByType()), model.ParameterBytes());
+}
 
 /// <summary>One family of published models: whether a folder is one of its kind, and how to load it.</summary>
 /// <param name="Claims">true when the folder's files say it is this family (a load may still refuse it, with the reason)</param>
@@ -81,7 +90,7 @@ public sealed class SpeechClassifierModel(SpeechClassifier model) : IPublishedEm
     public EmotionOutputKind OutputKind => model.Head.Output;
     public int SampleRate => model.Encoder.SampleRate;
     public float[] Score(float[] samples) => model.Predict(samples);
-    public PublishedModelFacts Facts { get; } = new(model.ParameterCount(), model.StoredPrecision, model.UnusedKeys);
+    public PublishedModelFacts Facts { get; } = PublishedModelFacts.Of(model, model.StoredPrecision, model.UnusedKeys);
 }
 
 /// <summary>An <see cref="Emotion2VecModel"/> as a published emotion model (nine categories).</summary>
@@ -93,7 +102,7 @@ public sealed class Emotion2VecPublished(Emotion2VecModel model) : IPublishedEmo
     public EmotionOutputKind OutputKind => EmotionOutputKind.Categorical;
     public int SampleRate => Emotion2VecModel.SampleRate;
     public float[] Score(float[] samples) => model.Predict(samples);
-    public PublishedModelFacts Facts { get; } = new(model.ParameterCount(), model.StoredPrecision, model.UnusedKeys);
+    public PublishedModelFacts Facts { get; } = PublishedModelFacts.Of(model, model.StoredPrecision, model.UnusedKeys);
 }
 
 /// <summary>A <see cref="WhisperForAudioClassification"/> as a published emotion model: one 30 s window per clip.</summary>
@@ -105,7 +114,7 @@ public sealed class WhisperClassifierModel(WhisperForAudioClassification model) 
     public EmotionOutputKind OutputKind => model.Head.Output;
     public int SampleRate => WhisperFeatureExtractor.SampleRate;
     public float[] Score(float[] samples) => model.Predict(samples);
-    public PublishedModelFacts Facts { get; } = new(model.ParameterCount(), model.StoredPrecision, model.UnusedKeys);
+    public PublishedModelFacts Facts { get; } = PublishedModelFacts.Of(model, model.StoredPrecision, model.UnusedKeys);
 }
 
 /// <summary>

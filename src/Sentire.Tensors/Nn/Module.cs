@@ -13,6 +13,7 @@ public abstract class Module
     readonly List<KeyValuePair<string, Tensor>> parameters = [];
     readonly List<KeyValuePair<string, Tensor>> buffers = [];
     readonly List<KeyValuePair<string, Module>> children = [];
+    readonly List<KeyValuePair<string, HalfWeight>> halfWeights = [];
     readonly HashSet<string> names = new(StringComparer.Ordinal);
 
     /// <summary>True in training mode (dropout active); set by <see cref="Train"/> and <see cref="Eval"/> on the whole tree.</summary>
@@ -33,6 +34,15 @@ public abstract class Module
         Claim(name);
         buffers.Add(new(name, buffer));
         return buffer;
+    }
+
+    /// <summary>Adds a constant 16-bit weight (inference only, see <see cref="HalfWeight"/>) under <paramref name="name"/> and returns it.</summary>
+    protected HalfWeight RegisterHalfWeight(string name, HalfWeight weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        Claim(name);
+        halfWeights.Add(new(name, weight));
+        return weight;
     }
 
     /// <summary>Adds a child module under <paramref name="name"/> and returns it.</summary>
@@ -86,8 +96,33 @@ public abstract class Module
                 yield return new(Join(prefix, name), b);
     }
 
-    /// <summary>Number of parameter elements (shared tensors counted once).</summary>
-    public long ParameterCount() => Parameters().Sum(p => (long)p.Length);
+    /// <summary>Every 16-bit weight (<see cref="HalfWeight"/>) with its state-dict key.</summary>
+    public IEnumerable<KeyValuePair<string, HalfWeight>> NamedHalfWeights()
+    {
+        foreach (var (prefix, module) in NamedModules())
+            foreach (var (name, w) in module.halfWeights)
+                yield return new(Join(prefix, name), w);
+    }
+
+    /// <summary>Number of parameter elements (shared tensors counted once), 16-bit weights included.</summary>
+    public long ParameterCount() => Parameters().Sum(p => (long)p.Length) + NamedHalfWeights().Sum(w => w.Value.Elements);
+
+    /// <summary>Bytes the parameters hold in memory: 4 per float32 element, 2 per element of a 16-bit weight.</summary>
+    public long ParameterBytes() => 4 * Parameters().Sum(p => (long)p.Length) + 2 * NamedHalfWeights().Sum(w => w.Value.Elements);
+
+    /// <summary>Parameter elements by in-memory type: F32 for parameters, F16 or BF16 for 16-bit weights.</summary>
+    public IReadOnlyDictionary<SafeTensorsDType, long> ParameterElementsByType()
+    {
+        var counts = new Dictionary<SafeTensorsDType, long>();
+        long f32 = Parameters().Sum(p => (long)p.Length);
+        if (f32 > 0) counts[SafeTensorsDType.F32] = f32;
+        foreach (var (_, w) in NamedHalfWeights())
+        {
+            var type = w.Format == HalfFormat.BFloat16 ? SafeTensorsDType.BF16 : SafeTensorsDType.F16;
+            counts[type] = counts.GetValueOrDefault(type) + w.Elements;
+        }
+        return counts;
+    }
 
     static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
 
@@ -118,7 +153,7 @@ public abstract class Module
     }
 
     /// <summary>Parameters and buffers by state-dict key, sharing storage with the module (PyTorch order; tied
-    /// weights appear under every name).</summary>
+    /// weights appear under every name). 16-bit weights are not included (<see cref="NamedHalfWeights"/>, <see cref="StateSlots"/>).</summary>
     public Dictionary<string, Tensor> StateDict()
     {
         var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -139,40 +174,50 @@ public abstract class Module
     /// </summary>
     public StateDictReport LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
     {
-        var targets = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (prefix, module) in NamedModules())
-        {
-            foreach (var (name, p) in module.parameters) targets[Join(prefix, name)] = p;
-            foreach (var (name, b) in module.buffers) targets[Join(prefix, name)] = b;
-        }
-
         var missing = new List<string>();
         var mismatched = new List<ShapeMismatch>();
-        var toLoad = new List<(string Key, Tensor Target)>();
-        foreach (var (key, target) in targets)
+        var toLoad = new List<StateSlot>();
+        var targets = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var slot in StateSlots())
         {
-            if (!state.ContainsKey(key)) { missing.Add(key); continue; }
-            toLoad.Add((key, target));
+            targets.Add(slot.Key);
+            if (!state.ContainsKey(slot.Key)) { missing.Add(slot.Key); continue; }
+            toLoad.Add(slot);
         }
-        var unexpected = state.Keys.Where(k => !targets.ContainsKey(k)).ToList();
+        var unexpected = state.Keys.Where(k => !targets.Contains(k)).ToList();
 
         // Shapes come from the header when the state is a lazy store, so a strict load that fails reads no data,
         // and one that succeeds holds a single converted tensor at a time.
         Func<string, int[]> shapeOf = state is ITensorStore store ? store.ShapeOf : key => state[key].ShapeArray();
-        var matching = new List<(string Key, Tensor Target)>();
-        foreach (var (key, target) in toLoad)
+        var matching = new List<StateSlot>();
+        foreach (var slot in toLoad)
         {
-            var found = shapeOf(key);
-            if (found.AsSpan().SequenceEqual(target.Shape)) matching.Add((key, target));
-            else mismatched.Add(new(key, found, target.ShapeArray()));
+            var found = shapeOf(slot.Key);
+            if (found.AsSpan().SequenceEqual(slot.Shape)) matching.Add(slot);
+            else mismatched.Add(new(slot.Key, found, slot.Shape));
         }
 
         var report = new StateDictReport(missing, unexpected, mismatched, matching.Count);
         if (strict && !report.IsClean) throw new StateDictMismatchException(GetType().Name, report);
-        foreach (var (key, target) in matching) state[key].Data.CopyTo(target.Data);
+        foreach (var slot in matching) slot.Load(state[slot.Key]);
         return report;
     }
+
+    /// <summary>Every state-dict entry (parameters, buffers, 16-bit weights; tied tensors under every name) with its shape
+    /// and how to load it: a float32 tensor is copied in place, a 16-bit weight is rounded to its format.</summary>
+    public IEnumerable<StateSlot> StateSlots()
+    {
+        foreach (var (prefix, module) in NamedModules())
+        {
+            foreach (var (name, p) in module.parameters) yield return new(Join(prefix, name), p.ShapeArray(), t => t.Data.CopyTo(p.Data));
+            foreach (var (name, b) in module.buffers) yield return new(Join(prefix, name), b.ShapeArray(), t => t.Data.CopyTo(b.Data));
+            foreach (var (name, w) in module.halfWeights) yield return new(Join(prefix, name), w.Shape, w.Load);
+        }
+    }
 }
+
+/// <summary>One state-dict entry of a module: its key, its shape, and how a tensor of that shape is loaded into it.</summary>
+public sealed record StateSlot(string Key, int[] Shape, Action<Tensor> Load);
 
 /// <summary>A module with one input and one output, the shape of most layers; <see cref="Sequential"/> chains them.</summary>
 public abstract class Module<TInput, TOutput> : Module

@@ -12,7 +12,8 @@ namespace Sentire.Models.HuggingFace.Speech;
 /// *ForSequenceClassification, *ForPreTraining) carry a prefix ("wav2vec2.", "hubert.", "data2vec_audio.", "wavlm.");
 /// it is found and stripped, and tensors the encoder does not use (heads, masked_spec_embed, quantizer, ...) are
 /// listed in <see cref="Wav2Vec2Model.IgnoredKeys"/>. A needed tensor that is absent or of the wrong shape is an
-/// error naming the file and the keys. The model is returned in eval mode.
+/// error naming the file and the keys. A 16-bit checkpoint is widened to float32 parameters (trainable), or with
+/// <see cref="HalfWeights.Keep"/> keeps its linear layers' matrices in F16/BF16 for inference. The model is returned in eval mode.
 /// </summary>
 public static class PretrainedSpeechEncoder
 {
@@ -39,7 +40,7 @@ public static class PretrainedSpeechEncoder
     };
 
     /// <summary>Reads the checkpoint in <paramref name="folder"/>; see the class summary.</summary>
-    public static Wav2Vec2Model Load(string folder)
+    public static Wav2Vec2Model Load(string folder, HalfWeights halfWeights = HalfWeights.Widen)
     {
         var hf = HfConfig.Load(folder);
         var modelType = hf.String("model_type", "");
@@ -47,9 +48,9 @@ public static class PretrainedSpeechEncoder
             throw new NotSupportedException($"{hf.FilePath}: model_type \"{modelType}\" is not a supported speech encoder (expected one of {string.Join(", ", ModelTypes.Keys)})");
         var config = SpeechEncoderConfig.From(hf, family);
         var (doNormalize, sampleRate) = ReadPreprocessor(folder);
-        var model = new Wav2Vec2Model(config) { SampleRate = sampleRate, NormalizeInput = doNormalize };
 
         using var store = OpenCheckpoint(folder);
+        var model = new Wav2Vec2Model(config, halfWeights.FormatFor(store)) { SampleRate = sampleRate, NormalizeInput = doNormalize };
         string file = CheckpointPath(store, folder);
         var prefix = FindPrefix(store, family, file);
         // parametrizations.weight.original0/1 are the names newer PyTorch gives weight-normalised convolutions
@@ -75,7 +76,7 @@ public static class PretrainedSpeechEncoder
         if (report.Mismatched.Count > 0)
             throw new InvalidDataException($"{file}: {report.Mismatched.Count} tensor(s) do not fit {Path.GetFileName(hf.FilePath)}'s sizes: {List(report.Mismatched.Select(m => prefix + m))}");
 
-        var used = new HashSet<string>(model.StateDict().Keys.Where(view.ContainsKey).Select(view.StoredName), StringComparer.Ordinal);
+        var used = new HashSet<string>(model.StateSlots().Select(s => s.Key).Where(view.ContainsKey).Select(view.StoredName), StringComparer.Ordinal);
         used.UnionWith(extraUsed);
         model.IgnoredKeys = store.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToList();
         model.Eval();

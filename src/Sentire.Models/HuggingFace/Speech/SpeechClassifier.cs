@@ -131,10 +131,10 @@ public sealed class DenseTanhHead : Module
     public Linear Dense { get; }
     public Linear OutProj { get; }
 
-    public DenseTanhHead(int hiddenSize, int outputs)
+    public DenseTanhHead(int hiddenSize, int outputs, HalfFormat? half = null)
     {
-        Dense = RegisterModule("dense", new Linear(hiddenSize, hiddenSize, null));
-        OutProj = RegisterModule("out_proj", new Linear(hiddenSize, outputs, null));
+        Dense = RegisterModule("dense", new Linear(hiddenSize, hiddenSize, null, halfWeight: half));
+        OutProj = RegisterModule("out_proj", new Linear(hiddenSize, outputs, null, halfWeight: half));
     }
 
     /// <param name="pooled">(B, D)</param>
@@ -161,11 +161,12 @@ public sealed class SpeechClassifier : Module
     /// <summary>Tensors of the checkpoint that neither the encoder nor the head used (quantizer, masked_spec_embed, ...).</summary>
     public IReadOnlyList<string> UnusedKeys { get; private set; } = [];
 
-    /// <summary>The checkpoint's stored dtypes with their share of its elements, e.g. "F16 100%" (weights are widened to
-    /// float32 in memory).</summary>
+    /// <summary>The checkpoint's stored dtypes with their share of its elements, e.g. "F16 100%" (<see cref="Module.ParameterElementsByType"/>
+    /// says how they are held in memory).</summary>
     public string StoredPrecision { get; private set; } = "F32 100%";
 
-    public SpeechClassifier(Wav2Vec2Model encoder, SpeechHeadConfig head)
+    /// <param name="half">keep the head's linear weights in this 16-bit format (as the encoder's, for a 16-bit checkpoint)</param>
+    public SpeechClassifier(Wav2Vec2Model encoder, SpeechHeadConfig head, HalfFormat? half = null)
     {
         Encoder = RegisterModule(PretrainedSpeechEncoder.BaseModelPrefix(encoder.Config.Family), encoder);
         Head = head;
@@ -177,10 +178,10 @@ public sealed class SpeechClassifier : Module
                 LayerSum = new WeightedLayerSum(encoder.LayerCount + 1);
                 RegisterParameter("layer_weights", LayerSum.LayerWeights);   // the checkpoint keeps it at the root
             }
-            Projector = RegisterModule("projector", new Linear(d, head.ClassifierProjSize, null));
-            Classifier = RegisterModule("classifier", new Linear(head.ClassifierProjSize, k, null));
+            Projector = RegisterModule("projector", new Linear(d, head.ClassifierProjSize, null, halfWeight: half));
+            Classifier = RegisterModule("classifier", new Linear(head.ClassifierProjSize, k, null, halfWeight: half));
         }
-        else DenseTanh = RegisterModule("classifier", new DenseTanhHead(d, k));
+        else DenseTanh = RegisterModule("classifier", new DenseTanhHead(d, k, half));
     }
 
     /// <param name="waveforms">(B, S) at the encoder's rate, already normalised as its preprocessor says (see <see cref="Predict"/>)</param>
@@ -215,17 +216,6 @@ public sealed class SpeechClassifier : Module
         };
     }
 
-    /// <summary>Elements per stored dtype as shares, largest first ("unknown" for an empty store).</summary>
-    public static string Precision(ITensorStore store)
-    {
-        var counts = store.Keys.GroupBy(store.DTypeOf)
-            .Select(g => (DType: g.Key, Elements: g.Sum(name => store.ShapeOf(name).Aggregate(1L, (n, s) => n * s)))).ToList();
-        long total = counts.Sum(c => c.Elements);
-        if (total == 0) return "unknown";
-        return string.Join(", ", counts.OrderByDescending(c => c.Elements).Select(c =>
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.DType} {100.0 * c.Elements / total:0.#}%")));
-    }
-
     /// <summary>The head kind the keys of a checkpoint show, or null with the reason when there is none.</summary>
     public static (SpeechHeadKind? Kind, string? Problem) DetectHead(IEnumerable<string> keys)
     {
@@ -242,37 +232,40 @@ public sealed class SpeechClassifier : Module
     /// Reads a checkpoint folder: config.json (an encoder of <see cref="PretrainedSpeechEncoder.ModelTypes"/> plus id2label
     /// and the head's fields), preprocessor_config.json, and the weights. The encoder is loaded by
     /// <see cref="PretrainedSpeechEncoder.Load"/>; the head's tensors must all be present with the sizes the config implies.
+    /// A 16-bit checkpoint keeps its linear weights in 16 bits unless <paramref name="halfWeights"/> says to widen them.
     /// </summary>
-    public static SpeechClassifier Load(string folder)
+    public static SpeechClassifier Load(string folder, HalfWeights halfWeights = HalfWeights.Keep)
     {
         var hf = HfConfig.Load(folder);
         SpeechHeadKind kind;
+        HalfFormat? half;
         using (var store = PretrainedSpeechEncoder.OpenCheckpoint(folder))
         {
             var (detected, problem) = DetectHead(store.Keys);
             kind = detected ?? throw new InvalidDataException($"{PretrainedSpeechEncoder.CheckpointPath(store, folder)}: {problem}");
+            half = halfWeights.FormatFor(store);
         }
         var head = SpeechHeadConfig.From(hf, kind);
-        var encoder = PretrainedSpeechEncoder.Load(folder);
-        var model = new SpeechClassifier(encoder, head);
+        var encoder = PretrainedSpeechEncoder.Load(folder, halfWeights);
+        var model = new SpeechClassifier(encoder, head, half);
 
         using (var store = PretrainedSpeechEncoder.OpenCheckpoint(folder))
         {
             string file = PretrainedSpeechEncoder.CheckpointPath(store, folder);
             var encoderPrefix = PretrainedSpeechEncoder.BaseModelPrefix(encoder.Config.Family) + ".";
-            var headTensors = model.StateDict().Where(kv => !kv.Key.StartsWith(encoderPrefix, StringComparison.Ordinal)).ToList();
-            var missing = headTensors.Where(kv => !store.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList();
+            var headTensors = model.StateSlots().Where(s => !s.Key.StartsWith(encoderPrefix, StringComparison.Ordinal)).ToList();
+            var missing = headTensors.Where(s => !store.ContainsKey(s.Key)).Select(s => s.Key).ToList();
             if (missing.Count > 0)
                 throw new InvalidDataException($"{file}: the {head.Architecture ?? kind.ToString()} head needs {string.Join(", ", missing)}, which the checkpoint lacks");
-            var wrong = headTensors.Where(kv => !store.ShapeOf(kv.Key).AsSpan().SequenceEqual(kv.Value.Shape))
-                .Select(kv => $"{kv.Key}: found [{string.Join(", ", store.ShapeOf(kv.Key))}], expected [{string.Join(", ", kv.Value.ShapeArray())}]").ToList();
+            var wrong = headTensors.Where(s => !store.ShapeOf(s.Key).AsSpan().SequenceEqual(s.Shape))
+                .Select(s => $"{s.Key}: found [{string.Join(", ", store.ShapeOf(s.Key))}], expected [{string.Join(", ", s.Shape)}]").ToList();
             if (wrong.Count > 0)
                 throw new InvalidDataException($"{file}: the head's tensors do not fit config.json ({head.Labels.Count} labels, hidden_size {encoder.Config.HiddenSize}" +
                     $"{(kind == SpeechHeadKind.SequenceClassification ? $", classifier_proj_size {head.ClassifierProjSize}" : "")}): {string.Join("; ", wrong)}");
-            foreach (var (key, target) in headTensors) store.Get(key).Data.CopyTo(target.Data);
-            var used = headTensors.Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+            foreach (var slot in headTensors) slot.Load(store.Get(slot.Key));
+            var used = headTensors.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
             model.UnusedKeys = encoder.IgnoredKeys.Where(k => !used.Contains(k)).ToList();
-            model.StoredPrecision = Precision(store);
+            model.StoredPrecision = store.Precision();
         }
         model.Eval();
         return model;

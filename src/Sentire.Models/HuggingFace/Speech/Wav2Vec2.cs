@@ -75,11 +75,11 @@ public sealed class Wav2Vec2FeatureProjection : Module
     public LayerNorm? Norm { get; }
     public Linear Projection { get; }
 
-    public Wav2Vec2FeatureProjection(SpeechEncoderConfig config)
+    public Wav2Vec2FeatureProjection(SpeechEncoderConfig config, HalfFormat? half = null)
     {
         int c = config.ConvDim[^1];
         if (config.FeatProjLayerNorm) Norm = RegisterModule("layer_norm", new LayerNorm(c, config.LayerNormEps));
-        Projection = RegisterModule("projection", new Linear(c, config.HiddenSize, null));
+        Projection = RegisterModule("projection", new Linear(c, config.HiddenSize, null, halfWeight: half));
     }
 
     /// <param name="z">(B, T', C)</param>
@@ -167,7 +167,8 @@ public sealed class Wav2Vec2Encoder : Module
     public ModuleList<WavLMEncoderLayer>? WavLMLayers { get; }
     readonly Dropout dropout;
 
-    public Wav2Vec2Encoder(SpeechEncoderConfig config)
+    /// <param name="half">keep the layers' linear weights in this 16-bit format (inference on a loaded checkpoint)</param>
+    public Wav2Vec2Encoder(SpeechEncoderConfig config, HalfFormat? half = null)
     {
         StableLayerNorm = config.DoStableLayerNorm;
         var rng = new Generator(0);   // dropout only; weights come from the checkpoint
@@ -179,11 +180,11 @@ public sealed class Wav2Vec2Encoder : Module
         dropout = RegisterModule("dropout", new Dropout(config.HiddenDropout, rng));
         var range = Enumerable.Range(0, config.NumHiddenLayers);
         if (config.Family == SpeechEncoderFamily.WavLM)
-            WavLMLayers = RegisterModule("layers", new ModuleList<WavLMEncoderLayer>(range.Select(i => new WavLMEncoderLayer(config, i == 0, rng))));
+            WavLMLayers = RegisterModule("layers", new ModuleList<WavLMEncoderLayer>(range.Select(i => new WavLMEncoderLayer(config, i == 0, rng, half))));
         else
             Layers = RegisterModule("layers", new ModuleList<TransformerEncoderLayer>(range.Select(_ => new TransformerEncoderLayer(
                 config.HiddenSize, config.NumAttentionHeads, config.IntermediateSize, config.DoStableLayerNorm, config.HiddenDropout, rng, null,
-                config.LayerNormEps))));
+                config.LayerNormEps, half))));
     }
 
     /// <param name="x">(B, T', D) projected features</param>
@@ -237,13 +238,15 @@ public sealed class Wav2Vec2Model : Module, ISpeechEncoder
     /// with their names in the file; set by <see cref="PretrainedSpeechEncoder.Load"/>.</summary>
     public IReadOnlyList<string> IgnoredKeys { get; internal set; } = [];
 
-    public Wav2Vec2Model(SpeechEncoderConfig config)
+    /// <param name="half">keep the linear layers' weights in this 16-bit format (inference; <see cref="HalfWeights.Keep"/>):
+    /// the convolutions, norms and biases stay float32</param>
+    public Wav2Vec2Model(SpeechEncoderConfig config, HalfFormat? half = null)
     {
         config.Validate();
         Config = config;
         FeatureExtractor = RegisterModule("feature_extractor", new Wav2Vec2FeatureEncoder(config));
-        FeatureProjection = RegisterModule("feature_projection", new Wav2Vec2FeatureProjection(config));
-        Encoder = RegisterModule("encoder", new Wav2Vec2Encoder(config));
+        FeatureProjection = RegisterModule("feature_projection", new Wav2Vec2FeatureProjection(config, half));
+        Encoder = RegisterModule("encoder", new Wav2Vec2Encoder(config, half));
     }
 
     public SpeechInput Input => SpeechInput.Waveform;

@@ -30,13 +30,14 @@ public sealed class WavLMAttention : Module
     public Linear GruRelPosLinear { get; }
     public Embedding? RelAttnEmbed { get; }
 
-    public WavLMAttention(SpeechEncoderConfig config, bool hasRelativePositionBias)
+    /// <param name="half">keep q/k/v/out_proj in this 16-bit format (the small gate projection stays float32)</param>
+    public WavLMAttention(SpeechEncoderConfig config, bool hasRelativePositionBias, HalfFormat? half = null)
     {
         (Dim, Heads, NumBuckets, MaxDistance) = (config.HiddenSize, config.NumAttentionHeads, config.NumBuckets, config.MaxBucketDistance);
-        QProj = RegisterModule("q_proj", new Linear(Dim, Dim, null));
-        KProj = RegisterModule("k_proj", new Linear(Dim, Dim, null));
-        VProj = RegisterModule("v_proj", new Linear(Dim, Dim, null));
-        OutProj = RegisterModule("out_proj", new Linear(Dim, Dim, null));
+        QProj = RegisterModule("q_proj", new Linear(Dim, Dim, null, halfWeight: half));
+        KProj = RegisterModule("k_proj", new Linear(Dim, Dim, null, halfWeight: half));
+        VProj = RegisterModule("v_proj", new Linear(Dim, Dim, null, halfWeight: half));
+        OutProj = RegisterModule("out_proj", new Linear(Dim, Dim, null, halfWeight: half));
         GruRelPosConst = RegisterParameter("gru_rel_pos_const", Tensor.Ones(1, Heads, 1, 1));
         GruRelPosLinear = RegisterModule("gru_rel_pos_linear", new Linear(Dim / Heads, 8, null));
         if (hasRelativePositionBias) RelAttnEmbed = RegisterModule("rel_attn_embed", new Embedding(NumBuckets, Heads, null));
@@ -97,13 +98,13 @@ public sealed class WavLMEncoderLayer : Module
     public LayerNorm FinalNorm { get; }
     readonly Dropout dropout;
 
-    public WavLMEncoderLayer(SpeechEncoderConfig config, bool hasRelativePositionBias, Generator rngForDropout)
+    public WavLMEncoderLayer(SpeechEncoderConfig config, bool hasRelativePositionBias, Generator rngForDropout, HalfFormat? half = null)
     {
         PreNorm = config.DoStableLayerNorm;
-        Attention = RegisterModule("attention", new WavLMAttention(config, hasRelativePositionBias));
+        Attention = RegisterModule("attention", new WavLMAttention(config, hasRelativePositionBias, half));
         dropout = RegisterModule("dropout", new Dropout(config.HiddenDropout, rngForDropout));
         AttentionNorm = RegisterModule("layer_norm", new LayerNorm(config.HiddenSize, config.LayerNormEps));
-        Ffn = RegisterModule("feed_forward", new FeedForward(config.HiddenSize, config.IntermediateSize, config.HiddenDropout, rngForDropout, null));
+        Ffn = RegisterModule("feed_forward", new FeedForward(config.HiddenSize, config.IntermediateSize, config.HiddenDropout, rngForDropout, null, half));
         FinalNorm = RegisterModule("final_layer_norm", new LayerNorm(config.HiddenSize, config.LayerNormEps));
     }
 

@@ -109,12 +109,13 @@ public sealed class WhisperEncoderLayer : Module
     public Linear Fc2 { get; }
     public LayerNorm FinalLayerNorm { get; }
 
-    public WhisperEncoderLayer(WhisperConfig c)
+    /// <param name="half">keep the linear weights in this 16-bit format (inference on a 16-bit checkpoint)</param>
+    public WhisperEncoderLayer(WhisperConfig c, HalfFormat? half = null)
     {
-        SelfAttn = RegisterModule("self_attn", new MultiHeadAttention(c.DModel, c.EncoderAttentionHeads, null, bias: true, keyBias: false));
+        SelfAttn = RegisterModule("self_attn", new MultiHeadAttention(c.DModel, c.EncoderAttentionHeads, null, bias: true, keyBias: false, half: half));
         SelfAttnLayerNorm = RegisterModule("self_attn_layer_norm", new LayerNorm(c.DModel));
-        Fc1 = RegisterModule("fc1", new Linear(c.DModel, c.EncoderFfnDim, null));
-        Fc2 = RegisterModule("fc2", new Linear(c.EncoderFfnDim, c.DModel, null));
+        Fc1 = RegisterModule("fc1", new Linear(c.DModel, c.EncoderFfnDim, null, halfWeight: half));
+        Fc2 = RegisterModule("fc2", new Linear(c.EncoderFfnDim, c.DModel, null, halfWeight: half));
         FinalLayerNorm = RegisterModule("final_layer_norm", new LayerNorm(c.DModel));
     }
 
@@ -136,14 +137,15 @@ public sealed class WhisperEncoder : Module
     public ModuleList<WhisperEncoderLayer> Layers { get; }
     public LayerNorm LayerNorm { get; }
 
-    public WhisperEncoder(WhisperConfig c)
+    /// <param name="half">keep the layers' linear weights in this 16-bit format; convolutions, positions and norms stay float32</param>
+    public WhisperEncoder(WhisperConfig c, HalfFormat? half = null)
     {
         Config = c;
         Conv1 = RegisterModule("conv1", new Conv1d(c.NumMelBins, c.DModel, 3, null, padding: 1));
         Conv2 = RegisterModule("conv2", new Conv1d(c.DModel, c.DModel, 3, null, stride: 2, padding: 1));
         EmbedPositions = RegisterModule("embed_positions", new Embedding(c.MaxSourcePositions, c.DModel, null));
         Sinusoids(EmbedPositions.Weight);
-        Layers = RegisterModule("layers", new ModuleList<WhisperEncoderLayer>(Enumerable.Range(0, c.EncoderLayers).Select(_ => new WhisperEncoderLayer(c))));
+        Layers = RegisterModule("layers", new ModuleList<WhisperEncoderLayer>(Enumerable.Range(0, c.EncoderLayers).Select(_ => new WhisperEncoderLayer(c, half))));
         LayerNorm = RegisterModule("layer_norm", new LayerNorm(c.DModel));
     }
 
@@ -183,13 +185,14 @@ public sealed class WhisperEncoder : Module
     }
 
     /// <summary>The encoder of a WhisperModel / WhisperForConditionalGeneration / WhisperForAudioClassification
-    /// checkpoint folder (keys under "encoder." or "model.encoder."), in eval mode.</summary>
-    public static WhisperEncoder Load(string folder)
+    /// checkpoint folder (keys under "encoder." or "model.encoder."), in eval mode; a 16-bit checkpoint keeps its linear
+    /// weights in 16 bits unless <paramref name="halfWeights"/> says to widen them.</summary>
+    public static WhisperEncoder Load(string folder, HalfWeights halfWeights = HalfWeights.Keep)
     {
         var hf = HfConfig.Load(folder);
         RequireWhisper(hf);
-        var encoder = new WhisperEncoder(WhisperConfig.From(hf));
         using var store = SafeTensors.OpenModel(folder);
+        var encoder = new WhisperEncoder(WhisperConfig.From(hf), halfWeights.FormatFor(store));
         var prefix = store.ContainsKey("encoder.conv1.weight") ? "encoder." : store.ContainsKey("model.encoder.conv1.weight") ? "model.encoder."
             : throw new InvalidDataException($"{folder}: no Whisper encoder in the checkpoint (neither encoder.conv1.weight nor model.encoder.conv1.weight)");
         LoadInto(encoder, new PrefixedTensorStore(store, prefix), folder, prefix);
@@ -232,17 +235,18 @@ public sealed class WhisperForAudioClassification : Module
     /// <summary>Stored dtypes and their shares.</summary>
     public string StoredPrecision { get; private set; } = "unknown";
 
-    public WhisperForAudioClassification(WhisperConfig config, SpeechHeadConfig head)
+    /// <param name="half">keep the linear weights (encoder layers, projector, classifier) in this 16-bit format</param>
+    public WhisperForAudioClassification(WhisperConfig config, SpeechHeadConfig head, HalfFormat? half = null)
     {
         Head = head;
-        Encoder = RegisterModule("encoder", new WhisperEncoder(config));
+        Encoder = RegisterModule("encoder", new WhisperEncoder(config, half));
         if (head.UseWeightedLayerSum)
         {
             LayerSum = new WeightedLayerSum(config.EncoderLayers + 1);
             RegisterParameter("layer_weights", LayerSum.LayerWeights);   // the checkpoint keeps it at the root
         }
-        Projector = RegisterModule("projector", new Linear(config.DModel, head.ClassifierProjSize, null));
-        Classifier = RegisterModule("classifier", new Linear(head.ClassifierProjSize, head.Labels.Count, null));
+        Projector = RegisterModule("projector", new Linear(config.DModel, head.ClassifierProjSize, null, halfWeight: half));
+        Classifier = RegisterModule("classifier", new Linear(head.ClassifierProjSize, head.Labels.Count, null, halfWeight: half));
         FeatureExtractor = new WhisperFeatureExtractor(config.NumMelBins);
     }
 
@@ -264,19 +268,21 @@ public sealed class WhisperForAudioClassification : Module
     }
 
     /// <summary>Reads a WhisperForAudioClassification folder: config.json (model_type whisper, id2label, head fields),
-    /// the weights (safetensors or pytorch_model.bin, sharded or not); every tensor must be there with its size.</summary>
-    public static WhisperForAudioClassification Load(string folder)
+    /// the weights (safetensors or pytorch_model.bin, sharded or not); every tensor must be there with its size. A 16-bit
+    /// checkpoint keeps its linear weights in 16 bits unless <paramref name="halfWeights"/> says to widen them.</summary>
+    public static WhisperForAudioClassification Load(string folder, HalfWeights halfWeights = HalfWeights.Keep)
     {
         var hf = HfConfig.Load(folder);
         WhisperEncoder.RequireWhisper(hf);
         using var store = SafeTensors.OpenModel(folder);
         if (!store.ContainsKey("classifier.weight") || !store.ContainsKey("projector.weight"))
             throw new InvalidDataException($"{folder}: the checkpoint has no classification head (projector.weight, classifier.weight): a bare Whisper encoder gives no emotions");
-        var model = new WhisperForAudioClassification(WhisperConfig.From(hf), SpeechHeadConfig.From(hf, SpeechHeadKind.SequenceClassification));
+        var model = new WhisperForAudioClassification(WhisperConfig.From(hf), SpeechHeadConfig.From(hf, SpeechHeadKind.SequenceClassification),
+            halfWeights.FormatFor(store));
         WhisperEncoder.LoadInto(model, store, folder, "");
-        var used = model.StateDict().Keys.ToHashSet(StringComparer.Ordinal);
+        var used = model.StateSlots().Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
         model.UnusedKeys = store.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToList();
-        model.StoredPrecision = SpeechClassifier.Precision(store);
+        model.StoredPrecision = store.Precision();
         model.Eval();
         return model;
     }
