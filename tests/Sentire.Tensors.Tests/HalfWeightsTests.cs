@@ -81,3 +81,54 @@ public sealed class HalfWeightsTests
         }
     }
 }
+
+/// <summary>nn.Linear with a 16-bit weight: loaded through LoadStateDict, counted, and computing as the float32 linear on
+/// the same rounded values.</summary>
+public sealed class HalfLinearTests
+{
+    sealed class Block : Nn.Module
+    {
+        public Nn.Linear Proj { get; }
+        public Block(HalfFormat? half) => Proj = RegisterModule("proj", new Nn.Linear(6, 5, null, halfWeight: half));
+    }
+
+    [Theory]
+    [InlineData(HalfFormat.Float16)]
+    [InlineData(HalfFormat.BFloat16)]
+    public void LoadsFromAStateDictAndMatchesTheFloat32LinearOnTheRoundedWeight(HalfFormat format)
+    {
+        var rounded = HalfMatrix.FromTensor(TestValues.Random(1, 5, 6), format).ToTensor();
+        var state = new Dictionary<string, Tensor> { ["proj.weight"] = rounded, ["proj.bias"] = TestValues.Random(2, 5) };
+        var half = new Block(format);
+        var full = new Block(null);
+        Assert.True(half.LoadStateDict(state).IsClean);
+        full.LoadStateDict(state);
+
+        Assert.Equal(["proj.bias"], half.StateDict().Keys);                  // a 16-bit weight is not a float32 tensor
+        Assert.Equal(["proj.weight", "proj.bias"], half.StateSlots().Select(s => s.Key));
+        Assert.Single(half.Parameters());                                     // nothing to train but the bias
+        Assert.Equal(full.ParameterCount(), half.ParameterCount());
+        Assert.Equal(4 * 5 + 2 * 30, half.ParameterBytes());
+        Assert.Equal(4 * 35, full.ParameterBytes());
+        Assert.Equal(30, half.ParameterElementsByType()[format == HalfFormat.Float16 ? SafeTensorsDType.F16 : SafeTensorsDType.BF16]);
+        Assert.Equal("F16 85.7%, F32 14.3%", TensorStores.FormatShares(new Block(HalfFormat.Float16).ParameterElementsByType()));
+
+        var x = TestValues.Random(3, 4, 6);
+        TestValues.Close(TestValues.Values(full.Proj.Forward(x)), half.Proj.Forward(x), 1e-6f);
+        var e = Assert.Throws<InvalidOperationException>(() => half.Proj.Weight);
+        Assert.Contains("HalfWeight", e.Message);
+    }
+
+    [Fact]
+    public void AWrongShapeIsReportedAndAHalfLinearIsNeverInitialised()
+    {
+        var report = new Block(HalfFormat.Float16).LoadStateDict(new Dictionary<string, Tensor>
+        {
+            ["proj.weight"] = Tensor.Zeros(5, 7), ["proj.bias"] = Tensor.Zeros(5),
+        }, strict: false);
+        Assert.Equal("proj.weight: found [5, 7], expected [5, 6]", Assert.Single(report.Mismatched).ToString());
+        Assert.Throws<ArgumentException>(() => new Nn.Linear(6, 5, new Generator(1), halfWeight: HalfFormat.Float16));
+        var unloaded = Assert.Throws<InvalidOperationException>(() => new Block(HalfFormat.BFloat16).Proj.Forward(Tensor.Zeros(1, 6)));
+        Assert.Contains("has not been loaded", unloaded.Message);
+    }
+}

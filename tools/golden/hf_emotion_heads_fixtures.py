@@ -20,8 +20,8 @@ their published definitions:
   * the "dense + tanh + out_proj" head (Wav2Vec2ClassificationHead of the community speech-classification notebooks,
     audEERING's RegressionHead): pool the last hidden state over frames (pooling_mode mean, sum or max; mean when the
     config names none), then out_proj(tanh(dense(x))), dense: Linear(hidden_size, hidden_size).
-Everything runs in float64; weights are stored as float32 (or float16 where the fixture says so, rounded first so
-that every copy holds the same values).
+Everything runs in float64; weights are stored as float32 (or float16 / bfloat16 where the fixture says so, rounded
+first so that every copy holds the same values and the reference computes with exactly the stored 16-bit weights).
 """
 import json
 import math
@@ -150,15 +150,16 @@ def main():
     total = 0
 
     def run(name, cfg, model, hidden, encoder_state, head, forward, do_normalize, return_attention_mask, prefix,
-            copies=(), round_f16=False):
-        """Writes <name>/ (+ copies) and <name>.expected.json: forward(head, hidden states) per clip."""
+            copies=(), round_to=None, dtype=torch.float32, fmt="safetensors", shards=1):
+        """Writes <name>/ (+ copies) and <name>.expected.json: forward(head, hidden states) per clip. round_to rounds every
+        weight to a 16-bit dtype first, so that the float64 reference computes with exactly the values a 16-bit copy holds."""
         nonlocal total
-        if round_f16:
+        if round_to is not None:
             with torch.no_grad():
                 for p in model.parameters():
-                    p.copy_(p.half().float())
-            encoder_state = {k: v.half().float() for k, v in encoder_state.items()}
-            head = {k: v.half().float() for k, v in head.items()}
+                    p.copy_(p.to(round_to).float())
+            encoder_state = {k: v.to(round_to).float() for k, v in encoder_state.items()}
+            head = {k: v.to(round_to).float() for k, v in head.items()}
         state = {prefix + k: v for k, v in encoder_state.items()}
         state.update(head)
         model = model.double()
@@ -167,7 +168,7 @@ def main():
             for x in clips:
                 x = enc.hf_normalize(x) if do_normalize else x
                 outputs.append([float(v) for v in forward(head, hidden(model, x[None]))])
-        total += write_folder(name, cfg, state, do_normalize, return_attention_mask)
+        total += write_folder(name, cfg, state, do_normalize, return_attention_mask, fmt, dtype, shards)
         for copy_name, fmt, dtype, shards in copies:
             total += write_folder(copy_name, cfg, state, do_normalize, return_attention_mask, fmt, dtype, shards)
         with open(os.path.join(OUT, name + ".expected.json"), "w") as f:
@@ -183,7 +184,7 @@ def main():
                                    use_weighted_layer_sum=False, classifier_proj_size=8), SUPERB_LABELS)
     m = enc.torchaudio_model(cfg, "group", False, False, gen)
     run("wav2vec2-seq-cls", cfg, m, lambda mm, x: enc.torchaudio_hidden_states(mm, x, False), enc.hf_names(m.state_dict()),
-        seq_cls_head(gen, cfg, SUPERB_LABELS), seq_forward, True, False, "wav2vec2.", round_f16=True,
+        seq_cls_head(gen, cfg, SUPERB_LABELS), seq_forward, True, False, "wav2vec2.", round_to=torch.float16,
         copies=[("wav2vec2-seq-cls-f16", "safetensors", torch.float16, 1), ("wav2vec2-seq-cls-bin", "bin", torch.float32, 1)])
 
     # 2) HubertForSequenceClassification with use_weighted_layer_sum (random layer_weights), feature projection norm.
@@ -240,6 +241,16 @@ def main():
     run("audeering-dim", cfg, m, lambda mm, x: enc.torchaudio_hidden_states(mm, x, True), st,
         dense_tanh_head(gen, cfg, DIMENSIONS), lambda h, hs: dense_tanh_forward(h, hs, "mean"), True, True, "wav2vec2.",
         copies=[("audeering-dim-sharded-bin", "bin", torch.float32, 2)])
+
+    # 8) The audEERING layout (stable layer norm, dense + tanh, dimensions) stored in bfloat16 as pytorch_model.bin:
+    #    weights rounded to bfloat16, the reference computed in float64 from the rounded values (a model loaded with
+    #    its matrices kept in 16 bits must reproduce it; the F16 case is wav2vec2-seq-cls-f16 above).
+    cfg = labelled(enc.base_config("wav2vec2", "layer", True, True, ["Wav2Vec2ForSpeechClassification"]), DIMENSIONS,
+                   final_dropout=0.1, vocab_size=None, torch_dtype="bfloat16")
+    m = enc.torchaudio_model(cfg, "layer", True, True, gen)
+    run("audeering-dim-bf16-bin", cfg, m, lambda mm, x: enc.torchaudio_hidden_states(mm, x, True), enc.hf_names(m.state_dict()),
+        dense_tanh_head(gen, cfg, DIMENSIONS), lambda h, hs: dense_tanh_forward(h, hs, "mean"), True, True, "wav2vec2.",
+        round_to=torch.bfloat16, dtype=torch.bfloat16, fmt="bin")
 
     print(f"total {total} bytes")
 

@@ -14,6 +14,7 @@ public abstract class Module
     readonly List<KeyValuePair<string, Tensor>> buffers = [];
     readonly List<KeyValuePair<string, Module>> children = [];
     readonly List<KeyValuePair<string, HalfWeight>> halfWeights = [];
+    readonly List<string> parameterOrder = [];   // parameters and 16-bit weights, in registration order (PyTorch's parameters)
     readonly HashSet<string> names = new(StringComparer.Ordinal);
 
     /// <summary>True in training mode (dropout active); set by <see cref="Train"/> and <see cref="Eval"/> on the whole tree.</summary>
@@ -25,6 +26,7 @@ public abstract class Module
         Claim(name);
         parameter.RequiresGrad = true;
         parameters.Add(new(name, parameter));
+        parameterOrder.Add(name);
         return parameter;
     }
 
@@ -42,6 +44,7 @@ public abstract class Module
         ArgumentNullException.ThrowIfNull(weight);
         Claim(name);
         halfWeights.Add(new(name, weight));
+        parameterOrder.Add(name);
         return weight;
     }
 
@@ -209,9 +212,16 @@ public abstract class Module
     {
         foreach (var (prefix, module) in NamedModules())
         {
-            foreach (var (name, p) in module.parameters) yield return new(Join(prefix, name), p.ShapeArray(), t => t.Data.CopyTo(p.Data));
+            foreach (var name in module.parameterOrder)
+            {
+                if (module.parameters.FirstOrDefault(kv => kv.Key == name).Value is { } p) yield return new(Join(prefix, name), p.ShapeArray(), t => t.Data.CopyTo(p.Data));
+                else
+                {
+                    var w = module.halfWeights.First(kv => kv.Key == name).Value;
+                    yield return new(Join(prefix, name), w.Shape, w.Load);
+                }
+            }
             foreach (var (name, b) in module.buffers) yield return new(Join(prefix, name), b.ShapeArray(), t => t.Data.CopyTo(b.Data));
-            foreach (var (name, w) in module.halfWeights) yield return new(Join(prefix, name), w.Shape, w.Load);
         }
     }
 }

@@ -50,6 +50,7 @@ public sealed class SpeechClassifierTests
         { "wav2vec2-dense-cls", "wav2vec2-dense-cls" },
         { "hubert-dense-cls-max", "hubert-dense-cls-max" },
         { "audeering-dim", "audeering-dim" },
+        { "audeering-dim-bf16-bin", "audeering-dim-bf16-bin" },
     };
 
     [Theory]
@@ -99,6 +100,55 @@ public sealed class SpeechClassifierTests
         var sharded = SpeechClassifier.Load(Folder("audeering-dim-sharded-bin"));
         Assert.Equal(["wav2vec2.masked_spec_embed"], sharded.UnusedKeys);
         Assert.Equal(EmotionOutputKind.Dimensional, sharded.Head.Output);
+    }
+
+    /// <summary>An F16 or BF16 checkpoint keeps every linear weight in its 16-bit format: the parameter bytes are the float32
+    /// model's minus 2 bytes per linear weight element (convolutions, norms and biases stay float32), and the outputs match
+    /// the float64 reference computed from the same rounded weights (<see cref="OutputsMatchTheReferenceOnTheDemoClips"/>).
+    /// Widening on request gives float32 parameters with the same values.</summary>
+    [Theory]
+    [InlineData("wav2vec2-seq-cls-f16", "F16")]
+    [InlineData("audeering-dim-bf16-bin", "BF16")]
+    public void HalfPrecisionCheckpointsStayHalfInMemory(string name, string format)
+    {
+        var half = SpeechClassifier.Load(Folder(name));
+        var linears = half.NamedModules().Select(m => m.Value).OfType<Sentire.Tensors.Nn.Linear>().ToList();
+        Assert.NotEmpty(linears);
+        Assert.All(linears, l => Assert.Equal(format == "F16" ? Sentire.Tensors.HalfFormat.Float16 : Sentire.Tensors.HalfFormat.BFloat16, l.HalfWeight?.Format));
+        long linearElements = linears.Sum(l => (long)l.InFeatures * l.OutFeatures);
+        Assert.Equal(4 * half.ParameterCount() - 2 * linearElements, half.ParameterBytes());
+
+        var widened = SpeechClassifier.Load(Folder(name), Models.HuggingFace.HalfWeights.Widen);
+        Assert.Equal(half.ParameterCount(), widened.ParameterCount());
+        Assert.Equal(4 * widened.ParameterCount(), widened.ParameterBytes());
+        Assert.All(linears.Zip(widened.NamedModules().Select(m => m.Value).OfType<Sentire.Tensors.Nn.Linear>()),
+            p => Assert.Equal(p.First.HalfWeight!.Value.ToTensor().Data.ToArray(), p.Second.Weight.Data.ToArray()));
+
+        var facts = new SpeechClassifierModel(half).Facts;
+        Assert.Equal($"{format} 100%", facts.Precision);
+        Assert.StartsWith($"{format} ", facts.MemoryPrecision);
+        Assert.Equal(half.ParameterBytes(), facts.ParameterBytes);
+        var inspection = EmotionModels.Inspect(Folder(name));
+        Assert.Equal(facts.MemoryPrecision, inspection.MemoryPrecision);
+        Assert.Equal(facts.ParameterBytes, inspection.ParameterBytes);
+    }
+
+    /// <summary>The in-memory size of a wav2vec2-large-sized model (24 layers of 1024, 4096) from an F16 checkpoint: every
+    /// linear weight (24 x (4 x 1024^2 + 2 x 1024 x 4096) plus the 512 x 1024 feature projection) takes 2 bytes, the rest 4;
+    /// 52% of the float32 model's bytes. The sizes only: a HalfWeight holds no memory until it is loaded.</summary>
+    [Fact]
+    public void AWav2Vec2LargeSizedModelTakesAboutHalfItsFloat32Bytes()
+    {
+        var config = new SpeechEncoderConfig
+        {
+            Family = SpeechEncoderFamily.Wav2Vec2, ConvBias = true, FeatExtractNorm = "layer", HiddenSize = 1024, NumHiddenLayers = 24,
+            NumAttentionHeads = 16, IntermediateSize = 4096, DoStableLayerNorm = true,
+        };
+        var model = new Wav2Vec2Model(config, Sentire.Tensors.HalfFormat.Float16);
+        long linear = 24L * (4 * 1024 * 1024 + 2 * 1024 * 4096) + 512 * 1024;
+        Assert.Equal(config.ParameterCount(), model.ParameterCount());
+        Assert.Equal(4 * config.ParameterCount() - 2 * linear, model.ParameterBytes());
+        Assert.InRange((double)model.ParameterBytes() / (4 * config.ParameterCount()), 0.51, 0.53);
     }
 
     [Fact]
