@@ -18,15 +18,17 @@ namespace Sentire.Bench;
 /// convolutional feature encoder alone. Memory: each process's resident set once the model is loaded, and its peak
 /// while the timed forwards run (sampled every 5 ms from /proc/self/statm on both sides).
 /// <c>--size large</c>: wav2vec2-large's layout (layer-norm feature encoder with bias, 1024 wide, 24 pre-norm layers,
-/// 16 heads, FF 4096; 315 M parameters).
-/// Args: [--size base|large] [--seconds 10] [--iters 5] [--warmup 1] [--dir DIR] (default: a temporary folder, deleted afterwards)
+/// 16 heads, FF 4096; 315 M parameters). <c>--dtype f16</c> (or bf16): the checkpoint is written in that type (every weight
+/// rounded to it first, so torchaudio's float32 forward is the reference) and loaded with <see cref="Models.HuggingFace.HalfWeights.Keep"/>:
+/// the linear weights stay 16-bit in memory.
+/// Args: [--size base|large] [--dtype f32|f16|bf16] [--seconds 10] [--iters 5] [--warmup 1] [--dir DIR] (default: a temporary folder, deleted afterwards)
 /// </summary>
 public sealed class Wav2Vec2Bench : IBenchmark
 {
     public string Name => "wav2vec2";
     public string Description => "wav2vec2-base (or --size large) HF encoder on 10 s of audio vs torchaudio";
 
-    sealed record Options(double Seconds, int Iters, int Warmup, string? Dir, string Size = "base");
+    sealed record Options(double Seconds, int Iters, int Warmup, string? Dir, string Size = "base", string DType = "f32");
 
     public int Run(string[] args)
     {
@@ -34,13 +36,14 @@ public sealed class Wav2Vec2Bench : IBenchmark
         var dir = o.Dir ?? Directory.CreateTempSubdirectory("sentire-wav2vec2-bench").FullName;
         try
         {
-            Console.WriteLine($"wav2vec2-{o.Size}-sized encoder, {o.Seconds} s of 16 kHz audio; engine: gemm {Gemm.BackendName}, {Parallelism.MaxThreads} threads, {Environment.ProcessorCount} cores");
+            Console.WriteLine($"wav2vec2-{o.Size}-sized encoder, {o.DType} checkpoint, {o.Seconds} s of 16 kHz audio; engine: gemm {Gemm.BackendName}, {Parallelism.MaxThreads} threads, {Environment.ProcessorCount} cores");
             var torch = RunPyTorch(o, dir);
             if (torch is null) return 1;
 
-            var model = PretrainedSpeechEncoder.Load(dir);
+            var model = PretrainedSpeechEncoder.Load(dir, Models.HuggingFace.HalfWeights.Keep);
             GC.Collect();
             double loadedMb = BenchKit.RssMb();
+            Console.WriteLine($"weights: stored {o.DType}, in memory {TensorStores.FormatShares(model.ParameterElementsByType())}, {model.ParameterBytes() / 1048576.0:F0} MiB of parameters");
             var io = SafeTensors.Read(Path.Combine(dir, "input.safetensors"));
             var input = io["input"];
             Console.WriteLine($"model: {model.ParameterCount() / 1e6:F1} M parameters, {model.Config.OutputFrames(input.Dim(1))} frames");
@@ -104,6 +107,7 @@ public sealed class Wav2Vec2Bench : IBenchmark
                 "--iters" => o with { Iters = int.Parse(BenchKit.ValueAfter(args, ref i), System.Globalization.CultureInfo.InvariantCulture) },
                 "--warmup" => o with { Warmup = int.Parse(BenchKit.ValueAfter(args, ref i), System.Globalization.CultureInfo.InvariantCulture) },
                 "--dir" => o with { Dir = BenchKit.ValueAfter(args, ref i) },
+                "--dtype" => o with { DType = BenchKit.ValueAfter(args, ref i) is "f32" or "f16" or "bf16" ? args[i] : throw new ArgumentException("--dtype is f32, f16 or bf16") },
                 "--size" => o with { Size = BenchKit.ValueAfter(args, ref i) is "base" or "large" ? args[i] : throw new ArgumentException("--size is base or large") },
                 _ => throw new ArgumentException($"unknown argument {args[i]}"),
             };
@@ -130,7 +134,7 @@ public sealed class Wav2Vec2Bench : IBenchmark
             return null;
         }
         var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { script, dir, "--size", o.Size, "--seconds", $"{o.Seconds}", "--iters", $"{o.Iters}", "--warmup", $"{o.Warmup}", "--threads", $"{Parallelism.MaxThreads}" })
+        foreach (var a in new[] { script, dir, "--size", o.Size, "--dtype", o.DType, "--seconds", $"{o.Seconds}", "--iters", $"{o.Iters}", "--warmup", $"{o.Warmup}", "--threads", $"{Parallelism.MaxThreads}" })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();

@@ -12,8 +12,11 @@ torch.inference_mode() with --threads threads, and prints one JSON line: {"media
 from /proc/self/statm, as the C# side does).
 --size large builds wav2vec2-large's layout instead (wav2vec2-large-lv60 / -robust: layer-norm feature encoder with
 conv bias, 1024 wide, 24 pre-norm layers, 16 heads, FF 4096; 315 M parameters).
+--dtype f16 / bf16 rounds every weight to that type and stores the checkpoint in it (as published half-precision
+checkpoints are); torch keeps computing in float32 with the rounded values (its CPU kernels have no float16 GEMM in
+1.13), so its hidden states are the reference for a model computing with the 16-bit weights.
 
-    /usr/bin/python3 tools/bench/wav2vec2_torch.py DIR [--size base|large] [--seconds 10] [--iters 5] [--warmup 1] [--threads 2]
+    /usr/bin/python3 tools/bench/wav2vec2_torch.py DIR [--size base|large] [--dtype f32|f16|bf16] [--seconds 10] [--iters 5] [--warmup 1] [--threads 2]
 """
 import argparse
 import json
@@ -29,11 +32,16 @@ from torchaudio.models import wav2vec2_model
 CONV = [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2
 
 
-def write_safetensors(path, tensors):
+DTYPES = {"f32": (torch.float32, "F32"), "f16": (torch.float16, "F16"), "bf16": (torch.bfloat16, "BF16")}
+
+
+def write_safetensors(path, tensors, dtype="f32"):
     header, blobs, offset = {}, [], 0
+    torch_dtype, name_of_dtype = DTYPES[dtype]
     for name in sorted(tensors):
-        b = tensors[name].detach().float().contiguous().numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(b)]}
+        t = tensors[name].detach().to(torch_dtype).contiguous()
+        b = (t.view(torch.int16) if torch_dtype == torch.bfloat16 else t).numpy().tobytes()
+        header[name] = {"dtype": name_of_dtype, "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(b)]}
         blobs.append(b)
         offset += len(b)
     h = json.dumps(header, separators=(",", ":")).encode()
@@ -96,6 +104,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--size", choices=sorted(SIZES), default="base")
+    ap.add_argument("--dtype", choices=sorted(DTYPES), default="f32")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -111,6 +120,8 @@ def main():
         for name, p in model.named_parameters():
             if p.dim() == 2:
                 p.normal_(0, p.shape[1] ** -0.5)
+        for p in model.parameters():
+            p.copy_(p.to(DTYPES[a.dtype][0]).float())   # a no-op for f32
 
     os.makedirs(a.dir, exist_ok=True)
     state = {}
@@ -120,7 +131,7 @@ def main():
         elif k.startswith("encoder.feature_projection."):
             k = k[len("encoder."):]
         state[k] = v
-    write_safetensors(os.path.join(a.dir, "model.safetensors"), state)
+    write_safetensors(os.path.join(a.dir, "model.safetensors"), state, a.dtype)
     large = s["mode"] == "layer_norm"
     config = {"model_type": "wav2vec2", "architectures": ["Wav2Vec2Model"], "feat_extract_norm": "layer" if large else "group",
               "conv_bias": large, "conv_dim": [c[0] for c in CONV], "conv_kernel": [c[1] for c in CONV], "conv_stride": [c[2] for c in CONV],

@@ -59,8 +59,8 @@ public static class PublishedEmotionModels
     public static readonly PublishedEmotionFamily Emotion2Vec = new("emotion2vec (FunASR)",
         Emotion2VecModel.IsEmotion2VecFolder, folder => new Emotion2VecPublished(Emotion2VecModel.Load(folder)));
 
-    /// <summary>Any ONNX export: model.onnx with a sentire.json naming its input and outputs (OnnxEmotionModel.cs).</summary>
-    public static readonly PublishedEmotionFamily Onnx = new("ONNX model (model.onnx + sentire.json)", OnnxEmotionModel.Claims, OnnxEmotionModel.Load);
+    /// <summary>Any ONNX export: model.onnx with a sentire.json naming its input and outputs, or an audonnx folder (OnnxEmotionModel.cs).</summary>
+    public static readonly PublishedEmotionFamily Onnx = new("ONNX model (model.onnx + sentire.json, or an audonnx model.yaml)", OnnxEmotionModel.Claims, OnnxEmotionModel.Load);
 
     /// <summary>WhisperForAudioClassification (Whisper.cs), by config.json model_type "whisper".</summary>
     public static readonly PublishedEmotionFamily Whisper = new("Whisper audio classifier",

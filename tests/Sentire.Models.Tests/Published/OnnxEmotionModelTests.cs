@@ -78,15 +78,84 @@ public sealed class OnnxEmotionModelTests
             File.WriteAllText(config, json);
             return Assert.Throws<InvalidDataException>(() => OnnxEmotionModel.Load(folder)).Message;
         }
-        Assert.Equal($"{config}: \"kind\" is \"mfcc\", expected one of waveform, log_mel",
+        Assert.Equal($"{config}: \"kind\" is \"mfcc\", expected one of waveform, log_mel, whisper_log_mel",
             Refusal("""{"input": {"kind": "mfcc"}, "output": {"name": "logits", "labels": ["a", "b", "c", "d"]}}"""));
         Assert.Contains("exactly one of \"labels\"", Refusal("""{"input": {}, "output": {"name": "logits"}}"""));
         Assert.Contains("the graph has outputs logits, dims; name one", Refusal("""{"input": {}, "output": {"labels": ["a"]}}"""));
         Assert.Contains("no output named \"probs\"", Refusal("""{"input": {}, "output": {"name": "probs", "labels": ["a"]}}"""));
         Assert.Contains("rank 2, but a LogMel input is read as rank 3", Refusal("""{"input": {"kind": "log_mel"}, "output": {"name": "logits", "labels": ["a"]}}"""));
+        Assert.Contains("rank 2, but a WhisperLogMel input is read as rank 3 (1, n_mels, 3000)", Refusal("""{"input": {"kind": "whisper_log_mel"}, "output": {"name": "logits", "labels": ["a"]}}"""));
+        Assert.Contains("\"n_mels\" is 64, but Whisper's front end has 80 or 128 mel bins", Refusal("""{"input": {"kind": "whisper_log_mel", "n_mels": 64}, "output": {"name": "logits", "labels": ["a"]}}"""));
         // A wrong label count is found on the first clip.
         File.WriteAllText(config, """{"input": {}, "output": {"name": "logits", "labels": ["a", "b"]}}""");
         using var model = OnnxEmotionModel.Load(folder);
         Assert.Contains("has 4 values, sentire.json names 2", Assert.Throws<InvalidDataException>(() => model.Score(new float[16000])).Message);
+    }
+
+    /// <summary>An audonnx folder (model.onnx + model.yaml, no sentire.json), as audEERING publishes its models: the labelled
+    /// output is read, arousal/dominance/valence make it dimensional, and the raw signal goes in unnormalised (audonnx
+    /// passes it as it is when transform is null); torch's outputs on the raw clips match to 1e-4.</summary>
+    [Fact]
+    public void AnAudonnxFolderRunsFromItsModelYaml()
+    {
+        Assert.True(OnnxEmotionModel.Claims(Folder("audonnx")));
+        Assert.Same(PublishedEmotionModels.Onnx, PublishedEmotionModels.Find(Folder("audonnx")));
+        using var model = OnnxEmotionModel.Load(Folder("audonnx"));
+        Assert.Equal(["arousal", "dominance", "valence"], model.Outputs);
+        Assert.Equal(EmotionOutputKind.Dimensional, model.OutputKind);
+        Assert.Equal(OnnxInputNormalization.None, model.Config.Normalize);
+        Assert.Equal("dims", model.Config.OutputName);
+        var clips = PretrainedSpeechEncoderTests.Clips();
+        for (int c = 0; c < clips.Length; c++)
+        {
+            var dims = model.Score(clips[c]);
+            var expected = Expected[$"clip{c}.audonnx_dims"].Data;
+            for (int i = 0; i < dims.Length; i++) Assert.Equal(expected[i], dims[i], 1e-4f);
+        }
+        // the normalised copy differs: the raw signal really is what goes in
+        Assert.NotEqual(Expected["clip0.dims"].Data[0], Expected["clip0.audonnx_dims"].Data[0], 1e-3f);
+    }
+
+    [Fact]
+    public void AudonnxModelYamlsSentireCannotRunAreRefusedWithTheReason()
+    {
+        var folder = Directory.CreateTempSubdirectory("sentire-audonnx-bad").FullName;
+        File.Copy(Path.Combine(Folder("audonnx"), "model.onnx"), Path.Combine(folder, "model.onnx"));
+        var yaml = Path.Combine(folder, "model.yaml");
+        string Refusal(string text)
+        {
+            File.WriteAllText(yaml, text);
+            return Assert.ThrowsAny<SystemException>(() => OnnxEmotionModel.Load(folder)).Message;   // InvalidDataException or FileNotFoundException
+        }
+        const string Tag = "$audonnx.core.model.Model==0.7.0:\n  path: model.onnx\n";
+        Assert.Contains("the model's input is a transform ($audsp.core.spectrogram.Spectrogram==0.12.2), not the raw signal",
+            Refusal(Tag + "  labels: [a, b]\n  transform:\n    spectrogram:\n      $audsp.core.spectrogram.Spectrogram==0.12.2:\n        win_dur: 0.02\n"));
+        Assert.Contains("labels are given for the outputs logits, dims; exactly one labelled output",
+            Refusal(Tag + "  labels:\n    logits: [a, b, c, d]\n    dims: [arousal, dominance, valence]\n  transform: null\n"));
+        Assert.Contains("the graph has outputs logits, dims; name one", Refusal(Tag + "  labels: [a, b, c, d]\n  transform: null\n"));
+        Assert.Contains("the ONNX file other.onnx is not in", Refusal("$audonnx.core.model.Model==0.7.0:\n  path: other.onnx\n  labels: [a]\n  transform: null\n"));
+        Assert.Contains("expected the ONNX file's name inside the model folder", Refusal("$audonnx.core.model.Model==0.7.0:\n  path: ../x.onnx\n  labels: [a]\n"));
+        // sentire.json, when present, takes precedence over model.yaml
+        File.WriteAllText(yaml, Tag + "  labels: [a, b, c, d]\n  transform: null\n");
+        File.Copy(Path.Combine(Folder("categorical"), "sentire.json"), Path.Combine(folder, "sentire.json"));
+        using var model = OnnxEmotionModel.Load(folder);
+        Assert.Equal(["angry", "happy", "neutral", "sad"], model.Outputs);
+    }
+
+    /// <summary>A classifier over Whisper's log-mel features (input kind whisper_log_mel): Sentire's WhisperFeatureExtractor
+    /// feeds it, and the logits match torch's on audio.py's log-mel of the same clips to 1e-4.</summary>
+    [Fact]
+    public void AWhisperLogMelInputIsFedWhispersFeatures()
+    {
+        using var model = OnnxEmotionModel.Load(Folder("whisper-log-mel"));
+        Assert.Equal(OnnxEmotionInput.WhisperLogMel, model.Config.Input);
+        Assert.Equal(80, model.Config.WhisperMels);
+        var clips = PretrainedSpeechEncoderTests.Clips();
+        for (int c = 0; c < clips.Length; c++)
+        {
+            var logits = model.Score(clips[c]);
+            var expected = Expected[$"clip{c}.whisper_logits"].Data;
+            for (int i = 0; i < logits.Length; i++) Assert.Equal(expected[i], logits[i], 1e-4f);
+        }
     }
 }

@@ -107,6 +107,16 @@ public sealed class WhisperTests
         // the published sizes. openai/whisper-base (d_model 512, encoder_layers 6, encoder_attention_heads 8,
         // encoder_ffn_dim 2048, num_mel_bins 80, max_source_positions 1500): 20.6M of the 74M model.
         Assert.Equal(20_590_592, new WhisperConfig(80, 512, 6, 8, 2048, 1500).ParameterCount());
+        // The whole of openai/whisper-base adds the decoder (same d_model, 6 layers of self-attention, cross-attention
+        // (k_proj without bias in both) and fc1/fc2 with 3 layer norms, 51865 x 512 token embeddings tied to the output,
+        // 448 x 512 learned positions, a final norm): 72,593,920 float32 values. Its model.safetensors is 290,403,936 bytes
+        // (https://huggingface.co/DanielMarius/dms-whisper-base lists the byte-identical file; the model's own tree,
+        // https://huggingface.co/openai/whisper-base/tree/15ec5e35b3b840df9eb2a22a2cea891bfd3ef763, says 290 MB): 4 bytes a
+        // value plus a 28,256-byte JSON header. The paper's "74M" (Radford et al. 2022, table 1) is the same model rounded up.
+        long d = 512, f = 2048, decoderLayer = 2 * (4 * d * d + 3 * d) + 3 * 2 * d + d * f + f + f * d + d;
+        long whole = new WhisperConfig(80, 512, 6, 8, 2048, 1500).ParameterCount() + 6 * decoderLayer + 51865 * d + 448 * d + 2 * d;
+        Assert.Equal(72_593_920, whole);
+        Assert.InRange(290_403_936 - 4 * whole, 1, 65_536);
         // openai/whisper-large-v3 (d_model 1280, 32 layers, 20 heads, ffn 5120, 128 mel bins): 637M of the 1.55B model.
         Assert.Equal(636_968_960, new WhisperConfig(128, 1280, 32, 20, 5120, 1500).ParameterCount());
     }
