@@ -141,7 +141,7 @@ public sealed class SpeechClassifierTests
     {
         var config = new SpeechEncoderConfig
         {
-            Family = SpeechEncoderFamily.Wav2Vec2, ConvBias = true, FeatExtractNorm = "layer", HiddenSize = 1024, NumHiddenLayers = 24,
+            Family = SpeechEncoderFamily.Wav2Vec2, ConvBias = true, FeatExtractNorm = FeatExtractNorm.Layer, HiddenSize = 1024, NumHiddenLayers = 24,
             NumAttentionHeads = 16, IntermediateSize = 4096, DoStableLayerNorm = true,
         };
         var model = new Wav2Vec2Model(config, Sentire.Tensors.HalfFormat.Float16);
