@@ -1,6 +1,7 @@
 using Sentire.Models.Clap;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
+using Sentire.Training.Clap;
 using Sentire.Training.Losses;
 
 namespace Sentire.Training.Tests;

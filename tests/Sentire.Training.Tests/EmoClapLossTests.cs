@@ -1,4 +1,5 @@
 using Sentire.Tensors;
+using Sentire.Training.Clap;
 using Sentire.Training.Losses;
 
 namespace Sentire.Training.Tests;

@@ -1,5 +1,6 @@
 using Sentire.Tensors;
 using Sentire.Training.Losses;
+using Sentire.Training.Secap;
 
 namespace Sentire.Training.Tests;
 
@@ -115,5 +116,25 @@ public sealed class VClubTests
             for (int j = 0; j < 5; j++) negative += LogQ(i, j) / 25;
         }
         Assert.Equal(positive - negative, VClub.UpperBound(mu, logVar, y).Item(), 4);
+    }
+
+    [Fact]
+    public void Eq7ScoresOnlyTheCaptionTokensOfLeftPaddedRows()
+    {
+        // Two rows of T = 5 positions: row 0 ends in a caption of 2 tokens (ids 3, 1), row 1 in one of 3 (2, 0, 1).
+        // Position p predicts token p + 1, so row 0 is scored at positions 2, 3 and row 1 at 1, 2, 3.
+        var logits = Tensor.Normal(new Generator(4), 0, 1, 2, 5, 4);
+        var loss = SecapObjectives.CaptionCrossEntropy(logits, [[3, 1], [2, 0, 1]]).Item();
+        double expected = 0;
+        foreach (var (row, position, token) in new[] { (0, 2, 3), (0, 3, 1), (1, 1, 2), (1, 2, 0), (1, 3, 1) })
+        {
+            var z = Enumerable.Range(0, 4).Select(v => (double)logits[row, position, v]).ToArray();
+            expected += Math.Log(z.Sum(Math.Exp)) - z[token];
+        }
+        Assert.Equal(expected / 5, loss, 5);
+
+        // Eq. 6 is the weighted sum of the terms that are on.
+        Assert.Equal(0.1f * 2f + 1f * 3f, SecapObjectives.Stage1(Tensor.Scalar(2f), Tensor.Scalar(3f), wT1: 0.1f, wT2: 1f).Item(), 6);
+        Assert.Equal(3f, SecapObjectives.Stage1(null, Tensor.Scalar(3f), wT1: 0.1f, wT2: 1f).Item(), 6);
     }
 }

@@ -7,7 +7,6 @@ using Sentire.Tensors.Serialization;
 using Sentire.Text;
 using Sentire.Training.Captions;
 using Sentire.Training.Clap;
-using Sentire.Training.Losses;
 
 namespace Sentire.Training.Secap;
 
@@ -121,28 +120,26 @@ public sealed class SecapStage1Trainer(SecapRecipe recipe, string recipeText, Se
         }
     }
 
-    /// <summary>Eq. 6 on one batch; fits q(y|x) first when <paramref name="clubOptimizer"/> is given.</summary>
+    /// <summary>Eq. 6 on one batch (<see cref="SecapObjectives.Stage1"/>) with eq. 4's U and eq. 5's L_SCCL, and their values;
+    /// fits q(y|x) first when <paramref name="clubOptimizer"/> is given.</summary>
     (Tensor Total, double U, double Sccl) Objective(SecapStage1Model model, SpeechCaptionContrastiveLoss sccl, IReadOnlyList<CaptionClip> clips,
         IReadOnlyList<int> categories, Generator rng, AdamW? clubOptimizer, bool training)
     {
         var s1 = recipe.Stage1;
         var (frames, mask) = SecapSpeechFrames.Batch(clips.Select(c => context.Frames[c.Id]).ToList());
         var q = QFormer.PoolQueries(model.QFormer.EncodeSpeech(frames, mask));                     // (B, d_q)
-        Tensor total = Tensor.Scalar(0f);
-        double scclValue = 0, uValue = 0;
+        Tensor? lSccl = null, u = null;
         if (s1.ScclWeight > 0)
         {
             var captions = clips.Select(c => context.Encode(c.TrainingCaptions[training ? rng.NextInt(c.TrainingCaptions.Count) : 0], recipe.Qformer.MaxTokens)).ToArray();
-            var cEmbedding = QFormer.PoolText(model.QFormer.EncodeText(captions, out _));
-            var l = sccl.Compute(q, cEmbedding, categories);
-            scclValue = l.Item();
-            total = total + l * s1.ScclWeight;
+            var cEmbedding = QFormer.PoolText(model.QFormer.EncodeText(captions, out _));          // (B, d_q)
+            lSccl = sccl.Compute(q, cEmbedding, categories);                                      // eq. 5
         }
         var withTranscript = Enumerable.Range(0, clips.Count).Where(i => !string.IsNullOrWhiteSpace(clips[i].Transcript)).ToArray();
         if (s1.StmilWeight > 0 && withTranscript.Length >= 2)
         {
             var x = q.IndexSelect(0, withTranscript);
-            Tensor y;
+            Tensor y;                                                                               // T-Embedding, detached: only the speech side moves
             using (Autograd.NoGrad())
                 y = QFormer.PoolText(model.QFormer.EncodeText(withTranscript.Select(i => context.Encode(clips[i].Transcript!, recipe.Qformer.MaxTokens)).ToArray(), out _)).Detach();
             if (clubOptimizer is not null)
@@ -154,10 +151,8 @@ public sealed class SecapStage1Trainer(SecapRecipe recipe, string recipeText, Se
                 clubOptimizer.Step();
             }
             var (mu, logVar) = model.Club.Forward(x);
-            var u = VClub.UpperBound(mu, logVar, y);
-            uValue = u.Item();
-            total = total + u * s1.StmilWeight;
+            u = VClub.UpperBound(mu, logVar, y);                                                    // eq. 4
         }
-        return (total, uValue, scclValue);
+        return (SecapObjectives.Stage1(u, lSccl, s1.StmilWeight, s1.ScclWeight), u?.Item() ?? 0, lSccl?.Item() ?? 0);
     }
 }

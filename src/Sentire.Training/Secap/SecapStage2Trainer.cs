@@ -138,7 +138,8 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
         return (scores.GenderAccuracy ?? double.NaN, scores.EmotionAccuracy ?? double.NaN, set.Select(x => x.Candidate).Distinct(StringComparer.Ordinal).Count());
     }
 
-    /// <summary>Eq. 7: mean cross-entropy of the caption tokens (and EOS) given everything before them.</summary>
+    /// <summary>Eq. 7 (<see cref="SecapObjectives.CaptionCrossEntropy"/>) on rows BOS, prefix (L-Embedding or the Table 2
+    /// alternative), instruction, caption, EOS.</summary>
     Tensor CaptionLoss(SecapModel model, SecapInputModality modality, IReadOnlyList<(CaptionClip Clip, string Instruction, string Caption)> batch)
     {
         var tok = context.Tokenizer;
@@ -153,18 +154,8 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
         var prefixes = model.Prefixes(modality, tok.BosId, tok.EosId, l, transcripts, batch.Count);
         var captions = batch.Select(b => (int[])[.. Cut(tok.Encode(b.Caption), recipe.Stage2.MaxCaptionTokens - 1), tok.EosId]).ToArray();
         var rows = batch.Select((b, i) => (IReadOnlyList<InputSegment>)[.. prefixes[i], InputSegment.Tokens(tok.Encode(b.Instruction)), InputSegment.Tokens(captions[i])]).ToList();
-        var (embeds, attention, _) = SecapModel.Assemble(lm, rows);
-        int n = batch.Count, t = embeds.Dim(1);
-        var targets = new int[n * t];
-        Array.Fill(targets, -100);
-        for (int i = 0; i < n; i++)
-        {
-            // Rows are left-padded, so the caption and EOS are the last tokens: position p predicts token p + 1.
-            int c = captions[i].Length;
-            for (int k = 0; k < c; k++) targets[i * t + t - c - 1 + k] = captions[i][k];
-        }
-        var logits = lm.Forward(embeds, attention);
-        return Loss.CrossEntropy(logits.Reshape(n * t, logits.Dim(2)), targets);
+        var (embeds, attention, _) = SecapModel.Assemble(lm, rows);                           // left-padded (B, T, d)
+        return SecapObjectives.CaptionCrossEntropy(lm.Forward(embeds, attention), captions);
     }
 
     static int[] Cut(int[] ids, int max) => ids.Length <= max ? ids : ids[..max];

@@ -1,6 +1,6 @@
 using Sentire.Tensors;
 
-namespace Sentire.Training.Losses;
+namespace Sentire.Training.Clap;
 
 /// <summary>
 /// The contrastive loss of Emo-CLAP and GEmo-CLAP (Pan et al., 2023, "GEmo-CLAP: Gender-Attribute-Enhanced
