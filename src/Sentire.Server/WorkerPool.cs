@@ -96,12 +96,13 @@ public sealed class WorkerPool : IDisposable
     }
 
     /// <summary><paramref name="analysis"/> of <paramref name="seconds"/> of audio, inside a scope of the worker's
-    /// <paramref name="arena"/> when the analyser takes the audio whole (<see cref="FileSegmentation.LongFileSeconds"/> or
-    /// less), else on the ordinary heap: a longer file is cut into segments, and on the heap each segment's intermediates
-    /// can go before the next, where one arena scope would hold every segment's until the end.</summary>
+    /// <paramref name="arena"/> when it is no longer than one segment of a long file (<see cref="FileSegmentation.SegmentSeconds"/>),
+    /// else on the ordinary heap. An arena scope keeps every intermediate of the analysis until it ends (about 3.5 MB per
+    /// second of audio with the default model): that pays for short clips, which recur in the same shapes, but a 20 s
+    /// analysis would hold 70 MB at once and a long file's segments would pile up, where on the heap each can go.</summary>
     public static T Analyse<T>(TensorArena arena, double seconds, Func<T> analysis)
     {
-        if (seconds > FileSegmentation.LongFileSeconds) return analysis();
+        if (seconds > FileSegmentation.SegmentSeconds) return analysis();
         using (arena.Enter()) return analysis();
     }
 
