@@ -1,4 +1,3 @@
-using Sentire.Models.Clap;
 using Sentire.Tensors;
 using Sentire.Tensors.Nn;
 
@@ -203,78 +202,6 @@ public sealed class QFormer : Module
 
     /// <summary>Pooled text embedding (B, d_q): the first token's state (BOS plays BERT's [CLS]).</summary>
     public static Tensor PoolText(Tensor textEmbedding) => Sentire.Models.Layers.Pooling.FirstToken(textEmbedding);
-
-    /// <summary>
-    /// BLIP-2's initialisation: the Q-Former's text-mode weights from a pre-trained BERT (Hugging Face BertModel names:
-    /// embeddings.*, encoder.layer.N.attention.self.{query,key,value}, attention.output.*, intermediate.dense,
-    /// output.*). Every tensor whose shape matches is copied; cross-attention and the queries have no BERT counterpart
-    /// and keep their random initialisation (as in BLIP-2). BERT adds token_type_embeddings[0] to every token of a
-    /// one-segment input; the Q-Former has no segments, so that row is folded into the position embeddings. With the
-    /// same vocabulary and sizes the text mode then computes exactly BERT's last hidden state. Returns the number of
-    /// tensors copied.
-    /// </summary>
-    public int InitialiseFrom(HuggingFace.Text.BertModel bert)
-    {
-        if (bert is HuggingFace.Text.RobertaModel)
-            throw new NotSupportedException("Q-Former initialisation reads BERT checkpoints; RoBERTa's offset positions are not mapped");
-        var e = bert.Embeddings;
-        int copied = CopyIfFits(e.WordEmbeddings.Weight, WordEmbeddings.Weight);
-        int positions = CopyIfFits(e.PositionEmbeddings.Weight, PositionEmbeddings.Weight, leadingRows: true);
-        copied += positions;
-        if (positions == 1)
-        {
-            var segment = e.TokenTypeEmbeddings.Weight.Data[..Config.HiddenSize];
-            for (int p = 0; p < PositionEmbeddings.Weight.Dim(0); p++)
-                System.Numerics.Tensors.TensorPrimitives.Add(PositionEmbeddings.Weight.Data.Slice(p * Config.HiddenSize, Config.HiddenSize), segment,
-                    PositionEmbeddings.Weight.Data.Slice(p * Config.HiddenSize, Config.HiddenSize));
-        }
-        copied += Copy(e.Norm, EmbeddingsNorm);
-        for (int i = 0; i < Math.Min(bert.Encoder.Layer.Count, Layers.Count); i++)
-        {
-            var (src, dst) = (bert.Encoder.Layer[i], Layers[i]);
-            var (sa, da) = (src.Attention, dst.SelfAttention);
-            copied += Copy(sa.Self.Query, da.Query) + Copy(sa.Self.Key, da.Key) + Copy(sa.Self.Value, da.Value)
-                + Copy(sa.Output.Dense, da.OutputDense) + Copy(sa.Output.Norm, da.OutputNorm)
-                + Copy(src.Intermediate.Dense, dst.FeedForward.IntermediateDense) + Copy(src.Output.Dense, dst.FeedForward.OutputDense)
-                + Copy(src.Output.Norm, dst.FeedForward.OutputNorm);
-        }
-        return copied;
-    }
-
-    /// <summary>
-    /// Initialisation hook from a pre-trained text encoder: copies every self-attention and feed-forward weight of our
-    /// <see cref="TextEncoder"/> whose shape matches (its pre-norm layer norms become the post-norm ones) and returns the
-    /// number of tensors copied. Vocabularies differ, so token embeddings are not copied.
-    /// </summary>
-    public int InitialiseFrom(TextEncoder text)
-    {
-        int copied = 0;
-        for (int i = 0; i < Math.Min(text.Layers.Count, Layers.Count); i++)
-        {
-            var (src, dst) = (text.Layers[i], Layers[i]);
-            copied += Copy(src.SelfAttention.QProj, dst.SelfAttention.Query) + Copy(src.SelfAttention.KProj, dst.SelfAttention.Key)
-                + Copy(src.SelfAttention.VProj, dst.SelfAttention.Value) + Copy(src.SelfAttention.OutProj, dst.SelfAttention.OutputDense)
-                + Copy(src.AttentionNorm, dst.SelfAttention.OutputNorm)
-                + Copy(src.Ffn.IntermediateDense, dst.FeedForward.IntermediateDense) + Copy(src.Ffn.OutputDense, dst.FeedForward.OutputDense)
-                + Copy(src.FinalNorm, dst.FeedForward.OutputNorm);
-        }
-        return copied;
-    }
-
-    static int Copy(Linear from, Linear to) => CopyIfFits(from.Weight, to.Weight) + CopyIfFits(from.Bias, to.Bias);
-    static int Copy(LayerNorm from, LayerNorm to) => CopyIfFits(from.Weight, to.Weight) + CopyIfFits(from.Bias, to.Bias);
-
-    /// <summary>Copies <paramref name="from"/> into <paramref name="to"/> when the shapes are equal (or, with
-    /// <paramref name="leadingRows"/>, when <paramref name="to"/> is a matrix of the first rows of <paramref name="from"/>);
-    /// returns 1 when copied, 0 when not.</summary>
-    static int CopyIfFits(Tensor? from, Tensor? to, bool leadingRows = false)
-    {
-        if (from is null || to is null) return 0;
-        bool fits = leadingRows ? from.Rank == 2 && to.Rank == 2 && from.Dim(1) == to.Dim(1) && from.Dim(0) >= to.Dim(0) : from.Shape.SequenceEqual(to.Shape);
-        if (!fits) return 0;
-        from.Data[..to.Data.Length].CopyTo(to.Data);
-        return 1;
-    }
 }
 
 /// <summary>A named level of the state dict with no computation of its own (embeddings., encoder., attention.).</summary>

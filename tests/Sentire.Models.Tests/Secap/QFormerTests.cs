@@ -1,4 +1,3 @@
-using Sentire.Models.Clap;
 using Sentire.Models.Secap;
 using Sentire.Tensors;
 
@@ -74,15 +73,5 @@ public sealed class QFormerTests
         Assert.Equal(before, q.EncodeText(ids, out _).Data.ToArray());
         q.Layers[0].SelfAttention.Query.Weight.Data[0] += 1f;
         Assert.NotEqual(before, q.EncodeText(ids, out _).Data.ToArray());
-    }
-
-    [Fact]
-    public void InitialisesFromOurTextEncoderWhenSizesMatch()
-    {
-        var text = new TextEncoder(new TextEncoderConfig(VocabSize: 30, HiddenSize: 16, Heads: 2, Layers: 2, FfnSize: 32, Dropout: 0, MaxTokens: 8), new Generator(5), new Generator(6));
-        var q = Build();
-        // Per layer: q, k, v, out (weight + bias), attention norm (2), two FFN linears (4), final norm (2) = 16.
-        Assert.Equal(32, q.InitialiseFrom(text));
-        Assert.Equal(text.Layers[1].Ffn.OutputDense.Weight.Data.ToArray(), q.Layers[1].FeedForward.OutputDense.Weight.Data.ToArray());
     }
 }

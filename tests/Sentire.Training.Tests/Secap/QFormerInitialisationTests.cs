@@ -22,7 +22,7 @@ public sealed class QFormerInitialisationTests
         var config = new QFormerConfig(c.VocabSize, NumQueryTokens: 4, HiddenSize: c.HiddenSize, NumAttentionHeads: c.Heads, NumHiddenLayers: c.Layers,
             IntermediateSize: c.IntermediateSize, CrossAttentionFrequency: 1, EncoderHiddenSize: 16, MaxPositionEmbeddings: c.MaxPositions, LayerNormEps: c.LayerNormEps);
         var qformer = new QFormer(config, new Generator(1), new Generator(2));
-        int copied = qformer.InitialiseFrom(bert);
+        int copied = QFormerInitialisation.FromBert(qformer, bert);
         Assert.Equal(4 + c.Layers * 16, copied);                       // word, position, LayerNorm weight and bias + 16 per layer
         qformer.Eval();
         int[][] rows = [[2, 5, 7, 9, 3], [2, 11, 3]];
@@ -55,5 +55,16 @@ public sealed class QFormerInitialisationTests
         Assert.Contains("no config.json", missing.Message);
         var wrongSize = Assert.Throws<RecipeException>(() => QFormerInitialisation.Apply(new QFormer(config with { HiddenSize = 48, NumAttentionHeads = 4, IntermediateSize = 96 }, new Generator(1), new Generator(2)), Bert));
         Assert.Contains("no tensor", wrongSize.Message);
+    }
+
+    [Fact]
+    public void InitialisesFromOurTextEncoderWhenSizesMatch()
+    {
+        var text = new Sentire.Models.Clap.TextEncoder(new Sentire.Models.Clap.TextEncoderConfig(VocabSize: 30, HiddenSize: 16, Heads: 2, Layers: 2, FfnSize: 32, Dropout: 0, MaxTokens: 8), new Generator(5), new Generator(6));
+        var q = new QFormer(new QFormerConfig(VocabSize: 50, NumQueryTokens: 4, HiddenSize: 16, NumAttentionHeads: 2, NumHiddenLayers: 2, IntermediateSize: 32,
+            CrossAttentionFrequency: 2, EncoderHiddenSize: 8, MaxPositionEmbeddings: 12, HiddenDropoutProb: 0f), new Generator(1), new Generator(2));
+        // Per layer: q, k, v, out (weight + bias), attention norm (2), two FFN linears (4), final norm (2) = 16.
+        Assert.Equal(32, QFormerInitialisation.FromTextEncoder(q, text));
+        Assert.Equal(text.Layers[1].Ffn.OutputDense.Weight.Data.ToArray(), q.Layers[1].FeedForward.OutputDense.Weight.Data.ToArray());
     }
 }
