@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -152,6 +153,43 @@ public sealed class ServiceTests
         Assert.Equal(2 * 2.389, Metric(metrics, "sentire_audio_seconds_total{source=\"upload\"}"), 2);
         Assert.Equal(0, Metric(metrics, "sentire_queue_depth"));
         Assert.Equal(0, Metric(metrics, "sentire_active_streams"));
+    }
+
+    [Fact]
+    public async Task AStreamHoldsAPlaceOfTheBudgetAndEndsAtTheDurationLimit()
+    {
+        await using var app = await TestServers.StartInMemory(Student with { Workers = 1, QueueLength = 0, MaxDurationSeconds = 1 });
+        using var client = app.Client();
+        using var socket = await app.GetTestServer().CreateWebSocketClient().ConnectAsync(new Uri("ws://localhost/v1/stream"), Cancel);
+        async Task<(WebSocketMessageType Type, string Text)> Receive()
+        {
+            var buffer = new byte[1 << 16];
+            var r = await socket.ReceiveAsync(buffer, Cancel);
+            return (r.MessageType, System.Text.Encoding.UTF8.GetString(buffer, 0, r.Count));
+        }
+        await socket.SendAsync("""{"type": "start", "format": "s16le"}"""u8.ToArray(), WebSocketMessageType.Text, true, Cancel);
+        Assert.Contains("\"ready\"", (await Receive()).Text);
+
+        // the open stream holds the only place: an upload is refused at once
+        using (var refused = await client.PostAsync("/v1/analyze", TestServers.Audio(TestServers.SampleClips[0]), Cancel))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("queue_full", (await refused.Json())["error"]!.GetValue<string>());
+        }
+        Assert.Equal(1, Metric(await client.GetStringAsync("/metrics", Cancel), "sentire_active_streams"));
+
+        // 1.5 s of audio against a 1 s limit: an error message, then a 1009 close
+        await socket.SendAsync(new byte[24000 * 2], WebSocketMessageType.Binary, true, Cancel);
+        var error = JsonNode.Parse((await Receive()).Text)!;
+        Assert.Equal(("error", "too_long"), (error["type"]!.GetValue<string>(), error["error"]!.GetValue<string>()));
+        Assert.Equal("the stream passed 1 s, the most this server accepts", error["detail"]!.GetValue<string>());
+        Assert.Equal(WebSocketMessageType.Close, (await Receive()).Type);
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, socket.CloseStatus);
+
+        // the place is free again: the 2.4 s upload is admitted, and refused for its length (the 1 s limit), not the budget
+        await WaitUntil(() => app.Services.GetRequiredService<WorkerPool>().Admitted == 0);
+        using var admitted = await client.PostAsync("/v1/analyze", TestServers.Audio(TestServers.SampleClips[0]), Cancel);
+        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "too_long"), (admitted.StatusCode, (await admitted.Json())["error"]!.GetValue<string>()));
     }
 
     [Fact]
