@@ -17,6 +17,7 @@ public sealed class HalfWeightsTests
     [InlineData(HalfFormat.Float16, 3)]
     [InlineData(HalfFormat.BFloat16, 4)]
     [InlineData(HalfFormat.BFloat16, 40)]    // a prompt: widened blocks through the packed GEMM
+    [InlineData(HalfFormat.Float16, 40)]
     public void LinearMatchesTheFloat32ProductAndPassesTheInputGradient(HalfFormat format, int rows)
     {
         // 1100 output rows of 130: several widening blocks, the last one partial
@@ -34,6 +35,25 @@ public sealed class HalfWeightsTests
         (reference * g).Sum().Backward();
         TestValues.Close(TestValues.Values(reference), y, 1e-4f);   // sums of 130 products: only the order differs
         TestValues.Close(TestValues.Values(x.Grad!), dxHalf, 1e-4f);
+    }
+
+    /// <summary>The vectorised widening gives every one of the 65536 bit patterns exactly the float32 of .NET's Half
+    /// (and bfloat16's shifted bits): zeros, subnormals, normals, infinities, NaNs, both signs.</summary>
+    [Theory]
+    [InlineData(HalfFormat.Float16)]
+    [InlineData(HalfFormat.BFloat16)]
+    public void WideningIsExactForEveryBitPattern(HalfFormat format)
+    {
+        var m = HalfMatrix.FromTensor(Tensor.Zeros(256, 256), format);
+        for (int i = 0; i < 65536; i++) m.Bits[i] = (ushort)i;
+        var wide = new float[65536];
+        Kernels.HalfGemm.WidenRows(m, 0, 256, wide);
+        for (int i = 0; i < 65536; i++)
+        {
+            float expected = format == HalfFormat.Float16 ? (float)BitConverter.UInt16BitsToHalf((ushort)i) : BitConverter.Int32BitsToSingle(i << 16);
+            Assert.True(float.IsNaN(expected) ? float.IsNaN(wide[i]) : BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(wide[i]),
+                $"0x{i:x4}: {wide[i]} vs {expected}");
+        }
     }
 
     [Fact]

@@ -15,19 +15,19 @@ namespace Sentire.Models.Decoders;
 public sealed class LlamaAttention : Module
 {
     readonly LlamaConfig config;
-    public DecoderLinear QProj { get; }
-    public DecoderLinear KProj { get; }
-    public DecoderLinear VProj { get; }
-    public DecoderLinear OProj { get; }
+    public Linear QProj { get; }
+    public Linear KProj { get; }
+    public Linear VProj { get; }
+    public Linear OProj { get; }
 
     public LlamaAttention(LlamaConfig config, HalfFormat? half, Generator? rng, float initStd)
     {
         this.config = config;
         int d = config.HiddenSize, hd = config.HeadDim;
-        QProj = RegisterModule("q_proj", new DecoderLinear(d, config.NumAttentionHeads * hd, config.AttentionBias, half, rng, initStd));
-        KProj = RegisterModule("k_proj", new DecoderLinear(d, config.NumKeyValueHeads * hd, config.AttentionBias, half, rng, initStd));
-        VProj = RegisterModule("v_proj", new DecoderLinear(d, config.NumKeyValueHeads * hd, config.AttentionBias, half, rng, initStd));
-        OProj = RegisterModule("o_proj", new DecoderLinear(config.NumAttentionHeads * hd, d, config.OutputBias, half, rng, initStd));
+        QProj = RegisterModule("q_proj", DecoderLinear.Create(d, config.NumAttentionHeads * hd, config.AttentionBias, half, rng, initStd));
+        KProj = RegisterModule("k_proj", DecoderLinear.Create(d, config.NumKeyValueHeads * hd, config.AttentionBias, half, rng, initStd));
+        VProj = RegisterModule("v_proj", DecoderLinear.Create(d, config.NumKeyValueHeads * hd, config.AttentionBias, half, rng, initStd));
+        OProj = RegisterModule("o_proj", DecoderLinear.Create(config.NumAttentionHeads * hd, d, config.OutputBias, half, rng, initStd));
     }
 
     internal Tensor Forward(Tensor x, in LlamaStep step, int layer)
@@ -45,16 +45,16 @@ public sealed class LlamaAttention : Module
 /// <summary>mlp: down_proj(SiLU(gate_proj(x)) * up_proj(x)) (SwiGLU).</summary>
 public sealed class LlamaMlp : Module
 {
-    public DecoderLinear GateProj { get; }
-    public DecoderLinear UpProj { get; }
-    public DecoderLinear DownProj { get; }
+    public Linear GateProj { get; }
+    public Linear UpProj { get; }
+    public Linear DownProj { get; }
 
     public LlamaMlp(LlamaConfig config, HalfFormat? half, Generator? rng, float initStd)
     {
         int d = config.HiddenSize, ff = config.IntermediateSize;
-        GateProj = RegisterModule("gate_proj", new DecoderLinear(d, ff, config.MlpBias, half, rng, initStd));
-        UpProj = RegisterModule("up_proj", new DecoderLinear(d, ff, config.MlpBias, half, rng, initStd));
-        DownProj = RegisterModule("down_proj", new DecoderLinear(ff, d, config.MlpBias, half, rng, initStd));
+        GateProj = RegisterModule("gate_proj", DecoderLinear.Create(d, ff, config.MlpBias, half, rng, initStd));
+        UpProj = RegisterModule("up_proj", DecoderLinear.Create(d, ff, config.MlpBias, half, rng, initStd));
+        DownProj = RegisterModule("down_proj", DecoderLinear.Create(ff, d, config.MlpBias, half, rng, initStd));
     }
 
     public Tensor Forward(Tensor x) => DownProj.Forward(GateProj.Forward(x).Silu() * UpProj.Forward(x));

@@ -15,7 +15,7 @@ public sealed class LlamaForCausalLM : Module
     /// <summary>transformers' initializer_range default: weights N(0, 0.02) when built from a generator.</summary>
     const float InitStd = 0.02f;
 
-    readonly DecoderLinear? lmHead;
+    readonly Linear? lmHead;
 
     public LlamaConfig Config { get; }
     public LlamaModel Model { get; }
@@ -36,7 +36,7 @@ public sealed class LlamaForCausalLM : Module
         var half = LoadOptions.HalfFormatOf(precision);
         Model = RegisterModule("model", new LlamaModel(config, half, rngForInit, InitStd));
         if (!config.TieWordEmbeddings)
-            lmHead = RegisterModule("lm_head", new DecoderLinear(config.HiddenSize, config.VocabSize, false, half, rngForInit, InitStd));
+            lmHead = RegisterModule("lm_head", DecoderLinear.Create(config.HiddenSize, config.VocabSize, false, half, rngForInit, InitStd));
     }
 
     /// <summary>Loads a Hugging Face checkpoint folder (config.json and model.safetensors or its sharded index) in float32.</summary>
@@ -65,7 +65,7 @@ public sealed class LlamaForCausalLM : Module
             throw new InvalidDataException($"{folder}: not a LLaMA-family checkpoint: no model.embed_tokens.weight among its {store.Count} tensors (e.g. {string.Join(", ", store.Keys.Take(3))})");
         string StoreKey(string key) => prefixed || !key.StartsWith("model.", StringComparison.Ordinal) ? key : key["model.".Length..];
 
-        var slots = WeightSlots().ToList();
+        var slots = StateSlots().ToList();   // float32 parameters and 16-bit weights alike
         var missing = slots.Where(s => !store.ContainsKey(StoreKey(s.Key))).Select(s => StoreKey(s.Key)).ToList();
         if (missing.Count > 0)
             throw new InvalidDataException($"{folder}: the checkpoint lacks {missing.Count} tensors of a {Config.ModelType} model with this config, e.g. {string.Join(", ", missing.Take(5))}"
@@ -82,22 +82,7 @@ public sealed class LlamaForCausalLM : Module
             if (!shape.AsSpan().SequenceEqual(slot.Shape))
                 throw new InvalidDataException($"{folder}: tensor {key} is [{string.Join(", ", shape)}], expected [{string.Join(", ", slot.Shape)}] from config.json");
         }
-        foreach (var slot in slots) slot.Set(store.Get(StoreKey(slot.Key)));
-    }
-
-    /// <summary>Every tensor the checkpoint must provide: float32 parameters, and half-precision matrices by their module.</summary>
-    IEnumerable<(string Key, int[] Shape, Action<Tensor> Set)> WeightSlots()
-    {
-        foreach (var (name, p) in NamedParameters())
-            yield return (name, p.ShapeArray(), t => t.Data.CopyTo(p.Data));
-        if (Precision == WeightPrecision.Float32) yield break;
-        foreach (var (name, module) in NamedModules())
-        {
-            if (module is DecoderLinear linear)
-                yield return (name + ".weight", [linear.OutFeatures, linear.InFeatures], linear.SetWeight);
-            else if (module is DecoderEmbedding embedding)
-                yield return (name + ".weight", [embedding.NumEmbeddings, embedding.EmbeddingDim], embedding.SetWeight);
-        }
+        foreach (var slot in slots) slot.Load(store.Get(StoreKey(slot.Key)));
     }
 
     /// <summary>Embeddings (B, T, D) of token ids; every row must have the same length (pad them yourself).</summary>
