@@ -1,6 +1,7 @@
 using Sentire.Audio.Corpus;
 using Sentire.Audio.Decoding;
 using Sentire.Evaluation.Emotion;
+using Sentire.Models.Analysis;
 using Sentire.Models.Clap;
 using Sentire.Tests.Common;
 

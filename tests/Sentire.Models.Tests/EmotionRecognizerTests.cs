@@ -1,4 +1,5 @@
 using Sentire.Audio.Decoding;
+using Sentire.Models.Analysis;
 using Sentire.Models.Clap;
 using Sentire.Tests.Common;
 

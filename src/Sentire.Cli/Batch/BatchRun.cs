@@ -12,7 +12,7 @@ public readonly record struct BatchRecord(JsonObject Record, IReadOnlyList<strin
 {
     public bool Failed => Record.ContainsKey("error");
 
-    public static BatchRecord Of(Models.Clap.FileAnalysis analysis, string? caption) =>
+    public static BatchRecord Of(Models.Analysis.FileAnalysis analysis, string? caption) =>
         new(Models.Analysis.FileAnalysisJson.ToJson(analysis, caption), [.. Models.Analysis.FileAnalysisCsv.Rows(analysis)], analysis.DurationSeconds);
 
     public static BatchRecord Error(string file, string error) =>

@@ -71,8 +71,8 @@ public static class AnalyzeCommand
             }
 
             var output = parse.GetValue(json) ? Format.Json : parse.GetValue(csv) ? Format.Csv : Format.Text;
-            if (recognizer.DimensionsProblem is { } dimensionsProblem && recognizer is not EmotionRecognizer { Config.Dimensions: null } && !published)
-                Console.Error.WriteLine($"sentire analyze: warning: no arousal/valence/dominance: {problem}");
+            if (recognizer.DimensionsWarning is { } dimensionsWarning)
+                Console.Error.WriteLine($"sentire analyze: warning: no arousal/valence/dominance: {dimensionsWarning}");
             if (plan.Options is { } batchOptions)
             {
                 return Batch.BatchRun.Run([.. Batch.BatchInputs.Expand(named).Where(plan.Shard.Contains)], file =>

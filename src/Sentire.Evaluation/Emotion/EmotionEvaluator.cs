@@ -3,6 +3,7 @@ using Sentire.Audio.Corpus;
 using Sentire.Audio.Decoding;
 using Sentire.Audio.Dsp;
 using Sentire.Evaluation.Classification;
+using Sentire.Models.Analysis;
 using Sentire.Models;
 using Sentire.Models.Clap;
 

@@ -1,5 +1,6 @@
 using Sentire.Audio.Conditioning;
 using Sentire.Audio.Decoding;
+using Sentire.Models.Analysis;
 using Sentire.Models.Clap;
 using Sentire.Models.Dimensions;
 using Sentire.Models.FunAsr;
@@ -150,6 +151,8 @@ public sealed class PublishedEmotionAnalyzer : IEmotionAnalyzer
     public int SampleRate => Model.SampleRate;
     public bool HasDimensions => Model.OutputKind == EmotionOutputKind.Dimensional;
     public string? DimensionsProblem => HasDimensions ? null : $"{Name} is a categorical {Model.Family}: it has no arousal/valence/dominance outputs";
+    /// <summary>A categorical published model has no dimensions by design: nothing to warn about.</summary>
+    public string? DimensionsWarning => null;
 
     /// <summary>Loads a published model folder of any registered family under the folder's name.</summary>
     public static PublishedEmotionAnalyzer Load(string folder, PublishedEmotionFamily family) =>

@@ -1,5 +1,6 @@
 using Sentire.Audio.Decoding;
 using Sentire.Audio.Prosody;
+using Sentire.Models.Analysis;
 using Sentire.Models.Clap;
 using Sentire.Models.Decoders;
 using Sentire.Models.Generation;

@@ -6,6 +6,7 @@ using Sentire.Audio.Corpus;
 using Sentire.Audio.Dsp;
 using Sentire.Evaluation.Classification;
 using Sentire.Evaluation.Emotion;
+using Sentire.Models.Analysis;
 using Sentire.Models.Clap;
 using Sentire.Training.Baselines;
 using Sentire.Training.Data;

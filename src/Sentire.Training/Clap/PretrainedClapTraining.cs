@@ -3,6 +3,7 @@ using Sentire.Audio.Corpus;
 using Sentire.Audio.Dsp;
 using Sentire.Evaluation.Classification;
 using Sentire.Evaluation.Emotion;
+using Sentire.Models.Analysis;
 using Sentire.Models.Clap;
 using Sentire.Tensors;
 using Sentire.Tensors.Optim;

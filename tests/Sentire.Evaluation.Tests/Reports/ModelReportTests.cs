@@ -5,6 +5,7 @@ using Sentire.Audio.Perturbations;
 using Sentire.Evaluation.Emotion;
 using Sentire.Evaluation.Reports;
 using Sentire.Evaluation.Tests.Charts;
+using Sentire.Models.Analysis;
 using Sentire.Models;
 using Sentire.Models.Clap;
 using Sentire.Models.Dimensions;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Sentire.Audio.Decoding;
 using Sentire.Evaluation.Captioning;
+using Sentire.Models.Analysis;
 using Sentire.Models;
 using Sentire.Models.Clap;
 using Sentire.Models.Secap;
