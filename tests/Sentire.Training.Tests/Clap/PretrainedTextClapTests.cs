@@ -4,6 +4,7 @@ using Sentire.Models.Clap;
 using Sentire.Models.HuggingFace.Text;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
+using Sentire.Tensors.Optim;
 using Sentire.Tensors.Serialization;
 using Sentire.Tests.Common;
 using Sentire.Training.Clap;

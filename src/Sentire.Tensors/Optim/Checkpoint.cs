@@ -1,9 +1,9 @@
 using Sentire.IO;
 using System.Text.Json;
 using Sentire.Tensors.Nn;
-using Sentire.Tensors.Optim;
+using Sentire.Tensors.Serialization;
 
-namespace Sentire.Tensors.Serialization;
+namespace Sentire.Tensors.Optim;
 
 /// <summary>Where training stands, saved beside the weights: enough to resume and to know what produced them.</summary>
 public sealed record TrainingState
