@@ -9,7 +9,6 @@ using Sentire.Tensors;
 using Sentire.Tensors.Optim;
 using Sentire.Text;
 using Sentire.Training.Data;
-using Sentire.Training.Losses;
 using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Clap;

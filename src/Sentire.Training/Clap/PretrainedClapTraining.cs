@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sentire.Audio.Corpus;
 using Sentire.Audio.Dsp;
 using Sentire.Evaluation.Classification;
@@ -8,7 +7,6 @@ using Sentire.Models.Clap;
 using Sentire.Tensors;
 using Sentire.Tensors.Optim;
 using Sentire.Training.Data;
-using Sentire.Training.Losses;
 using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Clap;

@@ -10,8 +10,6 @@ using Sentire.Models.Speech;
 using Sentire.Models.Student;
 using Sentire.Tensors;
 using Sentire.Tensors.Optim;
-using Sentire.Tensors.Serialization;
-using Sentire.Training.Clap;
 using Sentire.Training.Dimensions;
 using Sentire.Training.Losses;
 using Sentire.Training.Recipes;

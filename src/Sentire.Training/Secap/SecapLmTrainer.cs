@@ -2,10 +2,8 @@ using Sentire.Models.Decoders;
 using Sentire.Models.Secap;
 using Sentire.Tensors;
 using Sentire.Tensors.Optim;
-using Sentire.Tensors.Serialization;
 using Sentire.Text;
 using Sentire.Training.Captions;
-using Sentire.Training.Clap;
 
 namespace Sentire.Training.Secap;
 

@@ -6,7 +6,6 @@ using Sentire.Tensors.Optim;
 using Sentire.Tensors.Serialization;
 using Sentire.Text;
 using Sentire.Training.Captions;
-using Sentire.Training.Clap;
 
 namespace Sentire.Training.Secap;
 

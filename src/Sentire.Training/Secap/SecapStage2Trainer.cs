@@ -4,7 +4,6 @@ using Sentire.Tensors;
 using Sentire.Tensors.Optim;
 using Sentire.Tensors.Serialization;
 using Sentire.Training.Captions;
-using Sentire.Training.Clap;
 
 namespace Sentire.Training.Secap;
 
