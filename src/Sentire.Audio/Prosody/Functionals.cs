@@ -14,10 +14,25 @@ public sealed record Functionals(int Count, double Mean, double StandardDeviatio
     public double StandardDeviationNorm => StandardDeviation / Mean;
 
     /// <summary>Statistics of the finite values in <paramref name="values"/> (NaN and infinities are skipped).</summary>
-    public static Functionals Of(IEnumerable<double> values)
+    public static Functionals Of(IEnumerable<double> values) => OfFinite(values.Where(double.IsFinite).ToArray());
+
+    /// <summary>Statistics of the finite values of <paramref name="map"/> over <paramref name="values"/> (the frames of a
+    /// long recording: one array of exactly the values kept, no growth slack).</summary>
+    internal static Functionals Of(IReadOnlyList<float> values, Func<float, double> map)
     {
-        // Sorted in place (not LINQ's Order, which holds keys and a map beside the values: 100 MB on 10 hours of frames).
-        var sorted = values.Where(double.IsFinite).ToArray();
+        var count = 0;
+        foreach (var v in values) if (double.IsFinite(map(v))) count++;
+        var finite = new double[count];
+        count = 0;
+        foreach (var v in values)
+            if (map(v) is var m && double.IsFinite(m)) finite[count++] = m;
+        return OfFinite(finite);
+    }
+
+    /// <summary>Sorts <paramref name="finite"/> in place (not LINQ's Order, which holds keys and a map beside the values:
+    /// 100 MB on 10 hours of frames) and takes its statistics.</summary>
+    static Functionals OfFinite(double[] sorted)
+    {
         Array.Sort(sorted);
         if (sorted.Length == 0) return Empty;
         var mean = sorted.Average();

@@ -77,7 +77,7 @@ public abstract class PieceTracker
 /// <param name="Speech">the voice-activity detector's segments (<see cref="EnergyVad.Detect"/> of the whole recording)</param>
 /// <param name="Intensity">the speaking-rate intensity contour, one value per frame (4 bytes per 10 ms)</param>
 public sealed record RecordingStatistics(int SampleRate, int Samples, double LoudestPitchEnergy, float Peak,
-    IReadOnlyList<Segment> Speech, float[] Intensity)
+    IReadOnlyList<Segment> Speech, IReadOnlyList<float> Intensity)
 {
     public double DurationSeconds => (double)Samples / SampleRate;
 }
@@ -89,9 +89,9 @@ public sealed class RecordingScan : PieceTracker
     readonly ProsodyOptions options;
     readonly EnergyVad vad;
     readonly int vadFrame, vadHop;
-    readonly List<double> vadEnergy = [];
-    readonly List<int> vadCrossings = [];
-    readonly List<float> intensity = [];
+    readonly FrameValues<double> vadEnergy = new();
+    readonly FrameValues<ushort> vadCrossings = new();
+    readonly FrameValues<float> intensity = new();
     double loudest;
     float peak;
 
@@ -127,7 +127,7 @@ public sealed class RecordingScan : PieceTracker
     {
         Flush();
         var speech = vad.Segments(vadEnergy, vadCrossings, Length, SampleRate);
-        return new RecordingStatistics(SampleRate, Length, loudest, peak, speech, [.. intensity]);
+        return new RecordingStatistics(SampleRate, Length, loudest, peak, speech, intensity);
     }
 }
 
@@ -150,7 +150,9 @@ public sealed class ProsodyStream : PieceTracker
     readonly RecordingStatistics statistics;
     readonly ProsodyOptions options;
     readonly ProsodySummaryBuilder summary;
-    readonly List<float> f0 = [];
+    readonly FrameValues<bool> voiced = new();
+    /// <summary>F0 of the frames from the earliest a pending voiced run's pulse tracking may read.</summary>
+    readonly SampleHistory recentF0 = new();
     readonly Queue<(int Start, int End)> endedRuns = new();
     int runStart = -1;
 
@@ -177,9 +179,10 @@ public sealed class ProsodyStream : PieceTracker
         static float At(float[] values, int t) => t < values.Length ? values[t] : float.NaN;
         for (var k = skip; k < skip + endFrame - firstFrame; k++)
         {
-            var frame = f0.Count;
+            var frame = voiced.Count;
             var frequency = pitch.FrequencyHz[k];
-            f0.Add(frequency);
+            voiced.Add(frequency > 0);
+            recentF0.Append([frequency]);
             summary.AddFrame(frequency, k < energy.Length ? energy[k] : null, At(hnr, k), At(spectral.AlphaRatioDb, k), At(spectral.HammarbergIndexDb, k),
                 At(spectral.Slope0To500DbPerHz, k), At(spectral.Slope500To1500DbPerHz, k));
             if (frequency > 0 && runStart < 0) runStart = frame;
@@ -191,18 +194,20 @@ public sealed class ProsodyStream : PieceTracker
     /// <summary>Pulses of the voiced runs whose context frames are final (all of them at the end).</summary>
     void TrackEndedRuns(bool final)
     {
-        while (endedRuns.TryPeek(out var run) && (final || run.End + RunContextFrames <= f0.Count))
+        while (endedRuns.TryPeek(out var run) && (final || run.End + RunContextFrames <= voiced.Count))
         {
             endedRuns.Dequeue();
             var from = Math.Max(0, run.Start - RunContextFrames);
-            var to = Math.Min(f0.Count, run.End + RunContextFrames);
-            var frames = f0.GetRange(from, to - from).ToArray();
+            var to = Math.Min(voiced.Count, run.End + RunContextFrames);
+            var frames = recentF0.Slice(from, to).ToArray();
             var first = Math.Max(History.Start, GlottalPulses.RunFirstSample(run.Start, HopSeconds * SampleRate) - RunContextSamples);
             var found = new List<PulseChain>();
             GlottalPulses.FindInRun(new SignalPiece(History.Slice(first, History.End), first, History.End), SampleRate,
-                new PitchPiece(frames, from, f0.Count, HopSeconds), run.Start, run.End, found);
+                new PitchPiece(frames, from, voiced.Count, HopSeconds), run.Start, run.End, found);
             foreach (var chain in found) summary.AddChain(chain);
         }
+        var pending = endedRuns.TryPeek(out var next) ? next.Start : runStart >= 0 ? runStart : voiced.Count;
+        recentF0.DropBefore(Math.Max(0, pending - RunContextFrames));
     }
 
     protected override int KeepFrom()
@@ -216,11 +221,11 @@ public sealed class ProsodyStream : PieceTracker
         Flush();
         if (Length != statistics.Samples)
             throw new InvalidOperationException($"the second pass read {Length} samples, the first {statistics.Samples}: the recording changed between them");
-        if (runStart >= 0) { endedRuns.Enqueue((runStart, f0.Count)); runStart = -1; }
+        if (runStart >= 0) { endedRuns.Enqueue((runStart, voiced.Count)); runStart = -1; }
         TrackEndedRuns(final: true);
         var rateOptions = options.SpeakingRateOrDefault;
         rateOptions.Validate();
-        var nuclei = SpeakingRate.Detect(statistics.Intensity, statistics.DurationSeconds, HopSeconds, f0.Count, t => f0[t] > 0, rateOptions);
+        var nuclei = SpeakingRate.Detect(statistics.Intensity, statistics.DurationSeconds, HopSeconds, voiced.Count, t => voiced[t], rateOptions);
         return new RecordingProsody(summary.Build(statistics.DurationSeconds, nuclei), summary.LoudVoicedSeconds);
     }
 }

@@ -89,7 +89,7 @@ public static class ProsodyAnalyzer
 /// </summary>
 internal sealed class ProsodySummaryBuilder(double hopSeconds, double loudVoicedDbfs = -60)
 {
-    readonly List<float> voicedF0 = [], voicedHnr = [], energyDb = [];
+    readonly FrameValues<float> voicedF0 = new(), voicedHnr = new(), energyDb = new();
     readonly VoicedMean alpha = new(), hammarberg = new(), slopeLow = new(), slopeHigh = new();
     readonly List<int> voicedRuns = [], unvoicedRuns = [];
     readonly Perturbation.Sums perturbation = new();
@@ -138,10 +138,10 @@ internal sealed class ProsodySummaryBuilder(double hopSeconds, double loudVoiced
         if (frames > 0) EndRun(interior: false);
         var summary = new ProsodySummary(
             DurationSeconds: durationSeconds,
-            F0Hz: Functionals.Of(voicedF0.Select(f => (double)f)),
-            F0Semitones: Functionals.Of(voicedF0.Select(f => 12 * Math.Log2(f / ProsodyAnalyzer.SemitoneReferenceHz))),
-            EnergyDb: Functionals.Of(energyDb),
-            HnrDb: Functionals.Of(voicedHnr),
+            F0Hz: Functionals.Of(voicedF0, f => f),
+            F0Semitones: Functionals.Of(voicedF0, f => 12 * Math.Log2(f / ProsodyAnalyzer.SemitoneReferenceHz)),
+            EnergyDb: Functionals.Of(energyDb, e => e),
+            HnrDb: Functionals.Of(voicedHnr, h => h),
             JitterLocal: perturbation.JitterLocal,
             ShimmerLocalDb: perturbation.ShimmerLocalDb,
             AlphaRatioDb: alpha.Value,

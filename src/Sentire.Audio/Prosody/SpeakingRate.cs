@@ -54,18 +54,16 @@ public static class SpeakingRate
 
     /// <summary>Steps 2-5 on the intensity contour of step 1 (<paramref name="intensity"/>, one value per frame of the
     /// pitch track's grid) and the track's voicing.</summary>
-    internal static SyllableNuclei Detect(float[] intensity, double duration, double hopSeconds, int pitchFrames, Func<int, bool> isVoiced, SpeakingRateOptions options)
+    internal static SyllableNuclei Detect(IReadOnlyList<float> intensity, double duration, double hopSeconds, int pitchFrames, Func<int, bool> isVoiced, SpeakingRateOptions options)
     {
-        if (intensity.Length < 3) return new SyllableNuclei([], duration, 0);
+        if (intensity.Count < 3) return new SyllableNuclei([], duration, 0);
         // 2)
-        var sorted = (float[])intensity.Clone();
-        Array.Sort(sorted);
-        var threshold = Math.Max(sorted[0], sorted[(int)Math.Floor(0.99 * (sorted.Length - 1))] + options.SilenceDb);
+        var threshold = Math.Max(OrderStatistic.Select(intensity, 0), OrderStatistic.Select(intensity, (int)Math.Floor(0.99 * (intensity.Count - 1))) + options.SilenceDb);
         var phonation = intensity.Count(v => v > threshold) * hopSeconds;
 
         var nuclei = new List<double>();
         var previous = -1; // index of the last kept peak
-        for (var t = 1; t + 1 < intensity.Length; t++)
+        for (var t = 1; t + 1 < intensity.Count; t++)
         {
             // 3) local maximum (a plateau counts once, at its first frame) above the threshold.
             if (!(intensity[t] > threshold && intensity[t] > intensity[t - 1] && intensity[t] >= intensity[t + 1])) continue;

@@ -44,7 +44,7 @@ public sealed class EnergyVad(VadOptions? options = null)
         if (signal.Length < frame) return [];
         var frames = 1 + (signal.Length - frame) / hop;
         var energyDb = new double[frames];
-        var zeroCrossings = new int[frames];
+        var zeroCrossings = new ushort[frames];
         for (var t = 0; t < frames; t++) (energyDb[t], zeroCrossings[t]) = FrameFeatures(signal.Slice(t * hop, frame));
         return Segments(energyDb, zeroCrossings, signal.Length, sampleRate);
     }
@@ -54,7 +54,7 @@ public sealed class EnergyVad(VadOptions? options = null)
         (Math.Max(2, (int)Math.Round(Options.FrameSeconds * sampleRate)), Math.Max(1, (int)Math.Round(Options.HopSeconds * sampleRate)));
 
     /// <summary>E_t (dB) and the zero crossings of one frame.</summary>
-    internal static (double EnergyDb, int Crossings) FrameFeatures(ReadOnlySpan<float> window)
+    internal static (double EnergyDb, ushort Crossings) FrameFeatures(ReadOnlySpan<float> window)
     {
         double sum = 0;
         var crossings = 0;
@@ -63,20 +63,18 @@ public sealed class EnergyVad(VadOptions? options = null)
             sum += (double)window[i] * window[i];
             if (i > 0 && (window[i] >= 0) != (window[i - 1] >= 0)) crossings++;
         }
-        return (10 * Math.Log10(sum / window.Length + 1e-20), crossings);
+        return (10 * Math.Log10(sum / window.Length + 1e-20), checked((ushort)crossings));
     }
 
     /// <summary>The segments of a signal of <paramref name="length"/> samples from its frames' E_t and zero crossings
     /// (the noise floor is a percentile of all of them).</summary>
-    internal IReadOnlyList<Segment> Segments(IReadOnlyList<double> energyDb, IReadOnlyList<int> zeroCrossings, long length, int sampleRate)
+    internal IReadOnlyList<Segment> Segments(IReadOnlyList<double> energyDb, IReadOnlyList<ushort> zeroCrossings, long length, int sampleRate)
     {
         var o = Options;
         var (frame, hop) = FrameLayout(sampleRate);
         var frames = energyDb.Count;
         if (frames == 0) return [];
-        var sorted = energyDb.ToArray();
-        Array.Sort(sorted);
-        var noiseFloor = sorted[(int)Math.Clamp(o.NoisePercentile / 100 * (frames - 1), 0, frames - 1)];
+        var noiseFloor = Prosody.OrderStatistic.Select(energyDb, (int)Math.Clamp(o.NoisePercentile / 100 * (frames - 1), 0, frames - 1));
 
         var hangoverFrames = (int)Math.Round(o.HangoverSeconds / o.HopSeconds);
         var segments = new List<Segment>();

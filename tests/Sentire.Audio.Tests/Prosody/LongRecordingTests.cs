@@ -72,3 +72,24 @@ public sealed class LongRecordingTests
         Assert.Equal(ProsodyAnalyzer.Summarize(samples, Rate), stream.Finish().Summary);
     }
 }
+
+/// <summary><see cref="OrderStatistic.Select"/> against sorting a copy, and <see cref="FrameValues{T}"/> across its blocks.</summary>
+public sealed class OrderStatisticTests
+{
+    [Fact]
+    public void Select_gives_the_sorted_value_at_every_position_with_ties_and_outliers()
+    {
+        var random = new Random(3);
+        var values = new FrameValues<double>();
+        for (var i = 0; i < 200_000; i++)
+            values.Add(i % 1000 == 0 ? 1e6 : i % 7 == 0 ? -42.5 : Math.Round(random.NextDouble() * 100 - 80, i % 3));
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        Assert.Equal(200_000, values.Count);
+        foreach (var k in new[] { 0, 1, 19_999, 28_571, 100_000, 199_798, 199_799, 199_999 })
+            Assert.Equal(sorted[k], OrderStatistic.Select(values, k));
+        float[] floats = [3f, 3f, 3f];
+        Assert.Equal(3f, OrderStatistic.Select(floats, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => OrderStatistic.Select(floats, 3));
+    }
+}
