@@ -90,9 +90,10 @@ public static class FileSegmentation
             }
             scan!.Push(chunk);
         });
-        return head is not null
-            ? AnalyzeWhole(path, [.. head], rate, whole, truncation())
-            : AnalyzeLong(path, read, scan!.Finish(), timeline, truncation());
+        if (head is not null) return AnalyzeWhole(path, [.. head], rate, whole, truncation());
+        var statistics = scan!.Finish();
+        scan = null;   // the closure above keeps it reachable through pass 2
+        return AnalyzeLong(path, read, statistics, timeline, truncation());
     }
 
     static FileAnalysis AnalyzeWhole(string path, float[] samples, int rate, Func<float[], PitchTrack, EmotionPrediction> whole, Truncation? truncation)

@@ -89,8 +89,8 @@ public sealed class RecordingScan : PieceTracker
     readonly ProsodyOptions options;
     readonly EnergyVad vad;
     readonly int vadFrame, vadHop;
-    readonly FrameValues<double> vadEnergy = new();
-    readonly FrameValues<ushort> vadCrossings = new();
+    FrameValues<double> vadEnergy = new();
+    FrameValues<ushort> vadCrossings = new();
     readonly FrameValues<float> intensity = new();
     double loudest;
     float peak;
@@ -127,6 +127,7 @@ public sealed class RecordingScan : PieceTracker
     {
         Flush();
         var speech = vad.Segments(vadEnergy, vadCrossings, Length, SampleRate);
+        (vadEnergy, vadCrossings) = (new(), new());   // 12 bytes a frame, not needed in pass 2
         return new RecordingStatistics(SampleRate, Length, loudest, peak, speech, intensity);
     }
 }
