@@ -40,19 +40,13 @@ public static class TrainTeacherCommand
         command.SetAction((parse, cancel) =>
         {
             if (!Open(parse, corpora, teacher, cache, corpusNames, out var set, out var teacherPath, out var cacheFolder)) return Task.FromResult(2);
-            try
+            return Guarded(() =>
             {
                 using var targets = Compute(set, teacherPath, cacheFolder, cancel);
                 foreach (var path in targets.FilePaths) Console.WriteLine(path);
                 AnsiConsole.MarkupLineInterpolated($"done: teacher targets of {targets.Count} clips in {cacheFolder}");
-                return Task.FromResult(0);
-            }
-            catch (OperationCanceledException) { return Task.FromResult(TrainingProgressView.Stopped(AnsiConsole.Console)); }
-            catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or FormatException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-                return Task.FromResult(2);
-            }
+                return 0;
+            });
         });
         return command;
     }
@@ -75,7 +69,7 @@ public static class TrainTeacherCommand
             DataSplit split;
             try { split = ClapTrainer.Split(usable, parse.GetValue(validation)!, seed: 1234); }
             catch (Training.Recipes.RecipeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return Task.FromResult(2); }
-            try
+            return Guarded(() =>
             {
                 using var targets = Compute(new CorpusSet(usable), teacherPath, cacheFolder, cancel);
                 double[][] train = [], test = [];
@@ -98,16 +92,23 @@ public static class TrainTeacherCommand
                     var matrix = ConfusionMatrix.From(labelList, group.Select((x, k) => (x.u.Emotion!, labelList[predicted[k]])));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {group.Key} | {matrix.Total} | {allowed.Count} | {matrix.Uar:F3} | {matrix.War:F3} |"));
                 }
-                return Task.FromResult(0);
-            }
-            catch (OperationCanceledException) { return Task.FromResult(TrainingProgressView.Stopped(AnsiConsole.Console)); }
-            catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or FormatException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-                return Task.FromResult(2);
-            }
+                return 0;
+            });
         });
         return command;
+    }
+
+    /// <summary>Runs a subcommand's work: a stop by the user is the stopped exit code, unreadable data a one-line error
+    /// (exit 2), never a stack trace.</summary>
+    static Task<int> Guarded(Func<int> work)
+    {
+        try { return Task.FromResult(work()); }
+        catch (OperationCanceledException) { return Task.FromResult(TrainingProgressView.Stopped(AnsiConsole.Console)); }
+        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or FormatException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return Task.FromResult(2);
+        }
     }
 
     static bool Open(ParseResult parse, Option<DirectoryInfo> corpora, Option<FileInfo?> teacher, Option<DirectoryInfo> cache, Option<string?> corpusNames,
