@@ -97,6 +97,8 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         var valid = order.Take(validCount).Select(i => byId[distill[i].Id]).ToList();
         var train = order.Skip(validCount).Select(i => byId[distill[i].Id]).ToList();
         var evaluation = held.Select(u => byId[u.Id]).ToList();
+        if (withDimensions && Math.Min(train.Count, valid.Count) < 2)
+            throw new RecipeException($"{recipePath}: {train.Count} training and {valid.Count} validation clips, but the dimension CCC term needs at least 2 of each: add clips or change data.validation_fraction ({recipe.Data.ValidationFraction})");
 
         var config = ModelConfig() with { DimensionsTrained = withDimensions };
         var model = new TinyStudent(config.Model, new Generator(recipe.Seed));
@@ -149,9 +151,20 @@ public sealed class StudentDistiller(StudentRecipe recipe, string recipeText, st
         }.Run(progress, cancel);
     }
 
-    /// <summary>Batches of clips of similar length (sorted by frame count), so little of a batch is padding.</summary>
-    static List<DistillationClip[]> LengthBatches(IReadOnlyList<DistillationClip> clips, int batchSize) =>
-        clips.OrderBy(c => c.LogMel.Rows).ThenBy(c => c.Utterance.Id, StringComparer.Ordinal).Chunk(batchSize).ToList();
+    /// <summary>Batches of clips of similar length (sorted by frame count), so little of a batch is padding. A lone clip
+    /// left at the end joins the batch before it: the CCC term is a batch statistic undefined on one clip, and folding
+    /// keeps every step's objective the same (KL + MSE + CCC over every clip) where dropping the term for that step
+    /// would train one batch on a different loss.</summary>
+    static List<DistillationClip[]> LengthBatches(IReadOnlyList<DistillationClip> clips, int batchSize)
+    {
+        var batches = clips.OrderBy(c => c.LogMel.Rows).ThenBy(c => c.Utterance.Id, StringComparer.Ordinal).Chunk(batchSize).ToList();
+        if (batches.Count > 1 && batches[^1].Length == 1)
+        {
+            batches[^2] = [.. batches[^2], .. batches[^1]];
+            batches.RemoveAt(batches.Count - 1);
+        }
+        return batches;
+    }
 
     /// <summary>Log-mel batch (B, T_max, M) padded at the end, with each clip's frame count.</summary>
     static (Tensor Mel, int[] Lengths) Collate(IReadOnlyList<DistillationClip> batch)

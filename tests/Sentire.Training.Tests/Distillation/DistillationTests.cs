@@ -111,4 +111,63 @@ public sealed class DistillationTests
         var exclude = Assert.Throws<RecipeException>(() => RecipeLoader.Load<StudentRecipe>(path, ["data.exclude=some"]));
         Assert.Contains("data.exclude 'some' is not one of ravdess-17-20, none", exclude.Message);
     }
+
+    /// <summary>A teacher over the four sample clips' labels whose outputs follow the clip's mean log-mel.</summary>
+    sealed class MeanTeacher : IEmotionTeacher
+    {
+        public IReadOnlyList<string> Labels => ["neutral", "happy", "sad", "angry"];
+        public LogMelFrontEndConfig FrontEnd => new();
+        public string WeightsHash => "0123456789abcdef";
+        public string Name => "mean";
+        public TeacherOutput Predict(FeatureMatrix logMel)
+        {
+            float m = MathF.Tanh(logMel.Data.ToArray().Average() / 10);
+            return new TeacherOutput([0.4f, 0.3f, 0.2f, 0.1f], [m, -m, 0.5f]);
+        }
+    }
+
+    [Fact]
+    public void ALoneClipAtTheEndOfTheLengthSortedBatchesJoinsTheBatchBefore()
+    {
+        // 4 held-out clips (the samples, actors 17-20) and 5 distillation clips: 2 validation, 3 training. At a batch
+        // size of 2 the length-sorted batches would be [2, 1], and the CCC term needs 2 clips: the lone one joins the
+        // batch before it, so an epoch is one step of 3 clips.
+        var root = Directory.CreateTempSubdirectory("sentire-distil").FullName;
+        try
+        {
+            var corpus = Directory.CreateDirectory(Path.Combine(root, "corpora", "ravdess", "audio")).Parent!.FullName;
+            var names = Directory.GetFiles(Path.Combine(RepoPaths.Root, "samples"), "*.flac").Order(StringComparer.Ordinal)
+                .Select(p => { File.Copy(p, Path.Combine(corpus, "audio", Path.GetFileName(p))); return Path.GetFileNameWithoutExtension(p); }).ToArray();
+            static string Line(string id, string name, string speaker, string emotion) =>
+                $$"""{"id": "ravdess/{{id}}", "path": "audio/{{name}}.flac", "duration": 2.389, "corpus": "ravdess", "language": "en", "speaker": "ravdess/{{speaker}}", "emotion": "{{emotion}}"}""";
+            string[] emotions = ["neutral", "happy", "sad", "angry"];      // samples in name order: 01, 03, 04, 05
+            var lines = names.Select((name, i) => Line(name, name, name[^2..], emotions[i]))
+                .Concat(Enumerable.Range(0, 5).Select(i => Line($"train-{i}", names[i % 4], "01", emotions[i % 4])));
+            File.WriteAllLines(Path.Combine(corpus, "manifest.jsonl"), lines);
+
+            var path = Path.Combine(RepoPaths.Root, "recipes", "student-tiny.yaml");
+            var recipe = RecipeLoader.Load<StudentRecipe>(path, ["data.corpora=[ravdess]", "data.validation_fraction=0.4", "data.max_seconds=1.0",
+                $"data.teacher_cache={Path.Combine(root, "cache")}", "model.channels=8", "model.dilations=[1]", "optim.batch_size=2", "optim.epochs=1", "optim.warmup_steps=1"]);
+            recipe.Validate(path);
+            var steps = new List<(int Step, int Steps)>();
+            var run = Path.Combine(root, "run");
+            new StudentDistiller(recipe, "", path, new MeanTeacher(), Path.Combine(root, "corpora"), run)
+                .Run(new SynchronousProgress<TrainingProgress>(p => { if (p.Phase == "train") steps.Add((p.Step, p.Steps)); }), CancellationToken.None);
+
+            Assert.Equal([(1, 1)], steps.Distinct());
+            var metrics = File.ReadAllLines(Path.Combine(run, StudentDistiller.MetricsFile));
+            Assert.Equal(2, metrics.Length);                                // header and epoch 1
+            Assert.DoesNotContain("NaN", metrics[1]);
+            Assert.True(File.Exists(Path.Combine(run, StudentDistiller.BestFolder, Sentire.Models.Student.StudentPackage.WeightsFile)));
+
+            // one validation clip (5 x 0.1 rounds to 0, kept at 1) cannot carry the CCC term: a clear error, not a crash
+            var tooFew = RecipeLoader.Load<StudentRecipe>(path, ["data.corpora=[ravdess]", "data.validation_fraction=0.1", $"data.teacher_cache={Path.Combine(root, "cache")}"]);
+            var e = Assert.Throws<RecipeException>(() => new StudentDistiller(tooFew, "", path, new MeanTeacher(), Path.Combine(root, "corpora"), Path.Combine(root, "run2")).Run(null, CancellationToken.None));
+            Assert.Contains("4 training and 1 validation clips, but the dimension CCC term needs at least 2 of each", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }
