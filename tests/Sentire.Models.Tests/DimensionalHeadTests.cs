@@ -11,7 +11,7 @@ public sealed class DimensionalHeadTests
     static string ShippedModel => Path.Combine(RepoPaths.Root, "models", "emotion-clap-small");
 
     /// <summary>A copy of the shipped package without its dimensional head.</summary>
-    static string PackageWithoutHead()
+    internal static string PackageWithoutHead()
     {
         var folder = Directory.CreateTempSubdirectory("sentire-package").FullName;
         foreach (var name in new[] { EmotionModelPackage.WeightsFile, EmotionModelPackage.TokenizerFile })
@@ -65,14 +65,22 @@ public sealed class DimensionalHeadTests
         Assert.Equal(head.OutProj.Weight.Data.ToArray(), loaded.DimensionalHead!.OutProj.Weight.Data.ToArray());
     }
 
-    [Fact]
-    public void Head_beside_a_retrained_encoder_is_reported_stale_not_used()
+    /// <summary>A copy of the shipped package whose config names a head trained on other encoder weights.</summary>
+    internal static string PackageWithStaleHead()
     {
         var folder = PackageWithoutHead();
         EmotionModelPackage.SaveDimensionalHead(folder, new DimensionalHead(new DimensionalHeadConfig(192, 16), new Generator(0), new Generator(5)));
         var (config, model, tokenizer) = EmotionModelPackage.Load(folder);
         model.LogitScaleAudio.Data[0] += 0.5f;                                     // "retrained" weights, config still names the head
         EmotionModelPackage.Save(folder, config with { Dimensions = new DimensionalHeadConfig(192, 16) }, model, tokenizer);
+        return folder;
+    }
+
+    [Fact]
+    public void Head_beside_a_retrained_encoder_is_reported_stale_not_used()
+    {
+        var folder = PackageWithStaleHead();
+        var (config, model, tokenizer) = EmotionModelPackage.Load(folder);
         var recognizer = EmotionRecognizer.Load(folder);
         Assert.Null(recognizer.DimensionalHead);
         Assert.Contains("another speech encoder", recognizer.DimensionsProblem);
