@@ -1,6 +1,5 @@
 using Sentire.IO;
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -132,19 +131,17 @@ public sealed class FeatureCache(string folder)
 /// <summary>A memory-mapped features file of <see cref="FeatureCache"/>: each utterance's matrix is read in place.</summary>
 public sealed unsafe class CachedFeatures : IDisposable
 {
-    readonly MemoryMappedFile _file;
-    readonly MemoryMappedViewAccessor _view;
+    readonly MappedFile _file;
     readonly byte* _base;
     readonly long _length;
     readonly Dictionary<string, (int Rows, int Columns, long Offset)> _index;
 
-    CachedFeatures(string path, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* basePointer, long length)
+    CachedFeatures(string path, MappedFile file)
     {
         FilePath = path;
         _file = file;
-        _view = view;
-        _base = basePointer;
-        _length = length;
+        _base = file.Pointer;
+        long length = _length = file.Length;
         var header = new ReadOnlySpan<byte>(_base, (int)Math.Min(length, FeatureCache.DataStart));
         if (length < FeatureCache.DataStart || !header[..8].SequenceEqual(FeatureCache.Magic))
             throw new FeatureCacheFormatException(path, "not a Sentire features file (magic SNTRFEAT missing)");
@@ -181,26 +178,13 @@ public sealed unsafe class CachedFeatures : IDisposable
         var length = new FileInfo(path).Length;
         if (length < FeatureCache.DataStart)
             throw new FeatureCacheFormatException(path, $"{length} bytes, shorter than the {FeatureCache.DataStart}-byte header");
-        var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor? view = null;
+        var file = MappedFile.Open(path);
         try
         {
-            view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            byte* pointer = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            try
-            {
-                return new CachedFeatures(path, file, view, pointer + view.PointerOffset, length);
-            }
-            catch
-            {
-                view.SafeMemoryMappedViewHandle.ReleasePointer();
-                throw;
-            }
+            return new CachedFeatures(path, file);
         }
         catch
         {
-            view?.Dispose();
             file.Dispose();
             throw;
         }
@@ -270,8 +254,6 @@ public sealed unsafe class CachedFeatures : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
         _file.Dispose();
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections;
-using System.IO.MemoryMappedFiles;
 using System.Text.Json;
+using Sentire.IO;
 
 namespace Sentire.Tensors.Serialization;
 
@@ -25,8 +25,7 @@ public sealed unsafe class SafeTensorsFile : ITensorStore
     const long MaxHeaderBytes = 100_000_000;
     const string MetadataKey = "__metadata__";
 
-    readonly MemoryMappedFile map;
-    readonly MemoryMappedViewAccessor view;
+    readonly MappedFile file;
     readonly Dictionary<string, SafeTensorInfo> entries;
     byte* mapped;   // start of the file; null once disposed
     readonly long dataStart;
@@ -40,13 +39,11 @@ public sealed unsafe class SafeTensorsFile : ITensorStore
     /// <summary>Header entries, in the order of the header.</summary>
     public IReadOnlyDictionary<string, SafeTensorInfo> Entries => entries;
 
-    SafeTensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* mapped,
-        long dataStart, Dictionary<string, SafeTensorInfo> entries, Dictionary<string, string> metadata)
+    SafeTensorsFile(string path, MappedFile file, long dataStart, Dictionary<string, SafeTensorInfo> entries, Dictionary<string, string> metadata)
     {
         FilePath = path;
-        this.map = map;
-        this.view = view;
-        this.mapped = mapped;
+        this.file = file;
+        mapped = file.Pointer;
         this.dataStart = dataStart;
         this.entries = entries;
         Metadata = metadata;
@@ -60,15 +57,10 @@ public sealed unsafe class SafeTensorsFile : ITensorStore
         if (fileLength < 8)
             throw new SafeTensorsFormatException(path, $"file is {fileLength} bytes, shorter than the 8-byte header length");
 
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor? view = null;
-        byte* mapped = null;
+        var file = MappedFile.Open(path);
         try
         {
-            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref mapped);
-            mapped += view.PointerOffset;
-
+            byte* mapped = file.Pointer;
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(mapped, 8));
             if (headerLength > (ulong)(fileLength - 8))
                 throw new SafeTensorsFormatException(path, $"header length {headerLength} runs past the end of the file ({fileLength} bytes, so at most {fileLength - 8})");
@@ -77,13 +69,11 @@ public sealed unsafe class SafeTensorsFile : ITensorStore
             var header = new ReadOnlySpan<byte>(mapped + 8, (int)headerLength);
             long dataStart = 8 + (long)headerLength;
             var (entries, metadata) = ParseHeader(path, header, fileLength - dataStart);
-            return new SafeTensorsFile(path, map, view, mapped, dataStart, entries, metadata);
+            return new SafeTensorsFile(path, file, dataStart, entries, metadata);
         }
         catch
         {
-            if (mapped != null) view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            view?.Dispose();
-            map.Dispose();
+            file.Dispose();
             throw;
         }
     }
@@ -230,9 +220,7 @@ public sealed unsafe class SafeTensorsFile : ITensorStore
     {
         if (mapped == null) return;
         mapped = null;
-        view.SafeMemoryMappedViewHandle.ReleasePointer();
-        view.Dispose();
-        map.Dispose();
+        file.Dispose();
     }
 
     // ---- IReadOnlyDictionary: lazy, each access converts anew ----------------------------------

@@ -1,8 +1,8 @@
 using System.Collections;
 using System.Globalization;
-using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using System.Text;
+using Sentire.IO;
 
 namespace Sentire.Tensors.Serialization;
 
@@ -78,23 +78,15 @@ public sealed unsafe class TorchCheckpointFile : ITensorStore
         SafeTensorsDTypes.EnsureLittleEndianHost();
         long length = new FileInfo(path).Length; // FileNotFoundException names the path
         if (length < 4) throw new TorchCheckpointFormatException(path, $"the file is {length} bytes, too short for a torch.save archive");
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor? view = null;
-        byte* pointer = null;
+        var file = MappedFile.Open(path);
         try
         {
-            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            var handle = view.SafeMemoryMappedViewHandle;
-            var (entries, metadata) = Parse(path, pointer + view.PointerOffset, length);
-            var opened = view;
-            return new TorchCheckpointFile(path, () => { handle.ReleasePointer(); opened.Dispose(); map.Dispose(); }, pointer + view.PointerOffset, entries, metadata);
+            var (entries, metadata) = Parse(path, file.Pointer, length);
+            return new TorchCheckpointFile(path, file.Dispose, file.Pointer, entries, metadata);
         }
         catch
         {
-            if (pointer != null) view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            view?.Dispose();
-            map.Dispose();
+            file.Dispose();
             throw;
         }
     }
