@@ -15,6 +15,18 @@ internal readonly record struct FrameGrid(int SampleRate, int HopSamples, int Fr
 
     public double HopSeconds => (double)HopSamples / SampleRate;
 
+    /// <summary>A new list of what is wrong with the F0 search range and hop that pitch and harmonicity options share
+    /// (the lags lie between sampleRate / maxF0 and sampleRate / minF0); the caller adds its own checks.</summary>
+    public static List<string> F0SearchErrors(double minF0Hz, double maxF0Hz, double hopSeconds, int sampleRate)
+    {
+        var errors = new List<string>();
+        if (!(minF0Hz > 0)) errors.Add($"MinF0Hz must be > 0 (got {minF0Hz})");
+        if (!(maxF0Hz > minF0Hz)) errors.Add($"MaxF0Hz must exceed MinF0Hz (got {maxF0Hz} <= {minF0Hz})");
+        if (maxF0Hz >= sampleRate / 4.0) errors.Add($"MaxF0Hz must be below a quarter of the sample rate {sampleRate} Hz (got {maxF0Hz})");
+        if (!(hopSeconds > 0)) errors.Add($"HopSeconds must be > 0 (got {hopSeconds})");
+        return errors;
+    }
+
     /// <summary>First sample of a window of <paramref name="length"/> samples centred on frame <paramref name="frame"/>.</summary>
     public int CentredStart(int frame, int length) => frame * HopSamples - length / 2;
 

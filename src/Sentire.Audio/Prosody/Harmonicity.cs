@@ -17,12 +17,8 @@ public sealed record HarmonicityOptions(
 {
     public void Validate(int sampleRate)
     {
-        var errors = new List<string>();
-        if (!(MinF0Hz > 0)) errors.Add($"MinF0Hz must be > 0 (got {MinF0Hz})");
-        if (!(MaxF0Hz > MinF0Hz)) errors.Add($"MaxF0Hz must exceed MinF0Hz (got {MaxF0Hz} <= {MinF0Hz})");
-        if (MaxF0Hz >= sampleRate / 4.0) errors.Add($"MaxF0Hz must be below a quarter of the sample rate {sampleRate} Hz (got {MaxF0Hz})");
+        var errors = FrameGrid.F0SearchErrors(MinF0Hz, MaxF0Hz, HopSeconds, sampleRate);
         if (!(PeriodsPerWindow >= 2)) errors.Add($"PeriodsPerWindow must be >= 2 so lags stay within half the window (got {PeriodsPerWindow})");
-        if (!(HopSeconds > 0)) errors.Add($"HopSeconds must be > 0 (got {HopSeconds})");
         if (!(SilenceThreshold is >= 0 and < 1)) errors.Add($"SilenceThreshold must be in [0, 1) (got {SilenceThreshold})");
         if (errors.Count > 0) throw new ArgumentException("Invalid HarmonicityOptions: " + string.Join("; ", errors));
     }

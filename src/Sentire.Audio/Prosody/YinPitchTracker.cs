@@ -23,11 +23,7 @@ public sealed record PitchOptions(
 {
     public void Validate(int sampleRate)
     {
-        var errors = new List<string>();
-        if (!(MinF0Hz > 0)) errors.Add($"MinF0Hz must be > 0 (got {MinF0Hz})");
-        if (!(MaxF0Hz > MinF0Hz)) errors.Add($"MaxF0Hz must exceed MinF0Hz (got {MaxF0Hz} <= {MinF0Hz})");
-        if (MaxF0Hz >= sampleRate / 4.0) errors.Add($"MaxF0Hz must be below a quarter of the sample rate {sampleRate} Hz (got {MaxF0Hz})");
-        if (!(HopSeconds > 0)) errors.Add($"HopSeconds must be > 0 (got {HopSeconds})");
+        var errors = FrameGrid.F0SearchErrors(MinF0Hz, MaxF0Hz, HopSeconds, sampleRate);
         if (!(WindowSeconds > 0)) errors.Add($"WindowSeconds must be > 0 (got {WindowSeconds})");
         if (!(Threshold is > 0 and < 1)) errors.Add($"Threshold must be in (0, 1) (got {Threshold})");
         if (!(OctaveRatio is > 0 and < 1)) errors.Add($"OctaveRatio must be in (0, 1) (got {OctaveRatio})");
