@@ -96,7 +96,10 @@ public sealed class RecipeLoaderTests
     [Fact]
     public void EveryRecipeFileIsListedInShippedRecipes()
     {
-        var onDisk = Directory.GetFiles(RecipesFolder, "*.yaml").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        // .yaml or .yml, at any depth: a recipe cannot hide from the list by its extension or a sub-folder
+        var onDisk = Directory.GetFiles(RecipesFolder, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetExtension(f) is ".yaml" or ".yml")
+            .Select(f => Path.GetRelativePath(RecipesFolder, f).Replace(Path.DirectorySeparatorChar, '/')).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(onDisk, ShippedRecipes.Select(r => r.File).Order(StringComparer.Ordinal).ToArray());
     }
 
