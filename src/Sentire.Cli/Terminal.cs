@@ -30,6 +30,10 @@ public static class Terminal
         return console;
     }
 
+    /// <summary>"error: <paramref name="message"/>" in red on the console, as the training and results commands report a
+    /// problem before exiting with 2.</summary>
+    public static void Error(string message) => AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
+
     /// <summary>The console of this process's standard output.</summary>
     public static IAnsiConsole ForStandardOutput() =>
         Create(Console.Out, !Console.IsOutputRedirected, Environment.GetEnvironmentVariable);

@@ -21,8 +21,8 @@ public static class ReportCommand
 {
     public static Command Create()
     {
-        var model = new Option<string?>("--model") { Description = "Model folder (default: the embedded model, or SENTIRE_MODEL)." };
-        var corpora = new Option<DirectoryInfo>("--corpora") { Description = "Folder holding the corpus folders.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "corpora")) };
+        var model = CommonOptions.EmotionModel();
+        var corpora = CommonOptions.Corpora();
         var corpus = new Option<string>("--corpus") { Description = "Comma-separated corpus folders the test set comes from.", DefaultValueFactory = _ => "ravdess" };
         var split = new Option<string>("--split") { Description = "Test speakers: ravdess-17-20 or fold:K/N (speaker-disjoint).", DefaultValueFactory = _ => "ravdess-17-20" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the perturbations and of the fold assignment.", DefaultValueFactory = _ => 1234UL };

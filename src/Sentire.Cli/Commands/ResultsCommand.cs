@@ -22,7 +22,7 @@ public static class ResultsCommand
         var recipe = new Option<FileInfo>("--recipe") { Description = "CLAP recipe used for every variant (variant and data.validation are set per run).", DefaultValueFactory = _ => new FileInfo(Path.Combine("recipes", "emotion-results.yaml")) };
         var overrides = new Option<string[]>("--set") { Description = "Override a recipe value (repeatable).", AllowMultipleArgumentsPerToken = true };
         var folds = new Option<int>("--folds") { Description = "Speaker-disjoint folds.", DefaultValueFactory = _ => 5 };
-        var corpora = new Option<DirectoryInfo>("--corpora") { Description = "Folder holding the corpus folders.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "corpora")) };
+        var corpora = CommonOptions.Corpora();
         var runs = new Option<DirectoryInfo>("--runs") { Description = "Folder for the per-run checkpoints and result.json files.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", "results")) };
         var output = new Option<FileInfo>("--out") { Description = "Markdown file to write.", DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "results.md")) };
         var shipped = new Option<DirectoryInfo?>("--shipped") { Description = "A packaged model to list on RAVDESS 17-20 beside the table (e.g. models/emotion-clap-small)." };
@@ -34,15 +34,8 @@ public static class ResultsCommand
             var sets = parse.GetValue(overrides) ?? [];
             int k = parse.GetValue(folds);
             if (k < 2) return Task.FromResult(Usage($"--folds must be at least 2, got {k}"));
-            ClapRecipe r;
-            try
-            {
-                r = RecipeLoader.Load<ClapRecipe>(recipePath, sets);
-                r.Validate(recipePath);
-            }
-            catch (RecipeException e) { return Task.FromResult(Usage(e.Message)); }
-            var root = parse.GetValue(corpora)!.FullName;
-            if (!Directory.Exists(root)) return Task.FromResult(Usage($"corpora folder {root} not found (--corpora)"));
+            if (CommonOptions.LoadRecipe<ClapRecipe>(recipePath, sets, (r, p) => r.Validate(p), m => Usage(m)) is not { } r
+                || CommonOptions.CorporaRoot(parse, corpora, m => Usage(m)) is not { } root) return Task.FromResult(2);
             var results = new EmotionResults(recipePath, sets, root, parse.GetValue(runs)!.FullName);
             int status = 0;
             if (!parse.GetValue(reportOnly))

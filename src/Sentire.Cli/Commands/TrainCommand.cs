@@ -16,7 +16,7 @@ public static class TrainCommand
         var train = new Command("train", "Train a model from a recipe.");
         var recipe = new Option<FileInfo>("--recipe") { Description = "Recipe YAML file (recipes/*.yaml).", Required = true };
         var overrides = new Option<string[]>("--set") { Description = "Override a recipe value, e.g. --set optim.epochs=5 (repeatable).", AllowMultipleArgumentsPerToken = true };
-        var corpora = new Option<DirectoryInfo>("--corpora") { Description = "Folder holding the corpus folders.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("..", "shared", "corpora")) };
+        var corpora = CommonOptions.Corpora();
         var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder (checkpoint, metrics.csv, best/). Default: runs/<recipe name>." };
 
         var audioEncoder = new Option<DirectoryInfo?>("--audio-encoder") { Description = "Hugging Face speech-encoder folder (wav2vec2/HuBERT/data2vec-audio/WavLM) used frozen as the audio tower (same as --set encoder.pretrained=PATH)." };
@@ -29,15 +29,8 @@ public static class TrainCommand
             var sets = parse.GetValue(overrides) ?? [];
             if (parse.GetValue(audioEncoder) is { } encoderFolder) sets = [.. sets, $"encoder.pretrained={encoderFolder}"];
             if (parse.GetValue(textEncoder) is { } textFolder) sets = [.. sets, $"text.pretrained={textFolder}"];
-            ClapRecipe r;
-            try
-            {
-                r = RecipeLoader.Load<ClapRecipe>(recipePath, sets);
-                r.Validate(recipePath);
-            }
-            catch (RecipeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return Task.FromResult(2); }
-            var corporaRoot = parse.GetValue(corpora)!.FullName;
-            if (!Directory.Exists(corporaRoot)) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] corpora folder {corporaRoot} not found (--corpora)"); return Task.FromResult(2); }
+            if (CommonOptions.LoadRecipe<ClapRecipe>(recipePath, sets, (r, p) => r.Validate(p), Terminal.Error) is not { } r
+                || CommonOptions.CorporaRoot(parse, corpora, Terminal.Error) is not { } corporaRoot) return Task.FromResult(2);
             var runFolder = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);
             var trainer = new ClapTrainer(r, RecipeLoader.ToYaml(r), corporaRoot, runFolder);
             AnsiConsole.MarkupLineInterpolated($"training [bold]{r.Name}[/] ({OptionNames.Of(r.Variant)}) into {runFolder}");
@@ -46,7 +39,7 @@ public static class TrainCommand
                 TrainingProgressView.Run(AnsiConsole.Console, "features", p => trainer.Run(p, cancel));
             }
             catch (OperationCanceledException) { return Task.FromResult(TrainingProgressView.Stopped(AnsiConsole.Console)); }
-            catch (RecipeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return Task.FromResult(2); }
+            catch (RecipeException e) { Terminal.Error(e.Message); return Task.FromResult(2); }
             catch (Exception e) when ((r.Encoder.Pretrained ?? r.Text.Pretrained) is not null && e is IOException or InvalidDataException or NotSupportedException)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error:[/] pretrained encoder: {e.Message}");   // a missing or unreadable checkpoint folder
@@ -73,8 +66,7 @@ public static class TrainCommand
         var command = new Command("baseline", "Classical baseline: eGeMAPS-style prosodic functionals + multinomial logistic regression.") { corpora, validation, corpusNames, labels };
         command.SetAction(parse =>
         {
-            var root = parse.GetValue(corpora)!.FullName;
-            if (!Directory.Exists(root)) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] corpora folder {root} not found (--corpora)"); return 2; }
+            if (CommonOptions.CorporaRoot(parse, corpora, Terminal.Error) is not { } root) return 2;
             var labelList = parse.GetValue(labels)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var index = labelList.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i);
             var set = Audio.Corpus.CorpusSet.Load(parse.GetValue(corpusNames)!.Split(',', StringSplitOptions.TrimEntries).Select(c => Path.Combine(root, c)));

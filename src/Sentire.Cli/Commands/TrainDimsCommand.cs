@@ -22,15 +22,8 @@ public static class TrainDimsCommand
         command.SetAction((parse, cancel) =>
         {
             var recipePath = parse.GetValue(recipe)!.FullName;
-            DimensionsRecipe r;
-            try
-            {
-                r = RecipeLoader.Load<DimensionsRecipe>(recipePath, parse.GetValue(overrides) ?? []);
-                r.Validate(recipePath);
-            }
-            catch (RecipeException e) { return Task.FromResult(Error(e.Message)); }
-            var corporaRoot = parse.GetValue(corpora)!.FullName;
-            if (!Directory.Exists(corporaRoot)) return Task.FromResult(Error($"corpora folder {corporaRoot} not found (--corpora)"));
+            if (CommonOptions.LoadRecipe<DimensionsRecipe>(recipePath, parse.GetValue(overrides) ?? [], (r, p) => r.Validate(p), m => Error(m)) is not { } r
+                || CommonOptions.CorporaRoot(parse, corpora, m => Error(m)) is not { } corporaRoot) return Task.FromResult(2);
             var modelFolder = parse.GetValue(model)!.FullName;
             if (!File.Exists(Path.Combine(modelFolder, Models.Clap.EmotionModelPackage.ConfigFile))) return Task.FromResult(Error($"{modelFolder} is not a model package (no config.json)"));
             var runFolder = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);

@@ -25,9 +25,8 @@ public static class TrainSecapCommand
         lm.SetAction((parse, cancel) =>
         {
             var lmRecipe = parse.GetValue(recipe)!;
-            if (Load<SecapLmRecipe>(lmRecipe, parse.GetValue(overrides) ?? [], r => r.Validate(lmRecipe.FullName)) is not { } r) return Task.FromResult(2);
-            var root = parse.GetValue(corpora)!.FullName;
-            if (!Directory.Exists(root)) return Task.FromResult(Fail($"corpora folder {root} not found (--corpora)"));
+            if (CommonOptions.LoadRecipe<SecapLmRecipe>(lmRecipe.FullName, parse.GetValue(overrides) ?? [], (r, p) => r.Validate(p), Terminal.Error) is not { } r
+                || CommonOptions.CorporaRoot(parse, corpora, Terminal.Error) is not { } root) return Task.FromResult(2);
             var run = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);
             AnsiConsole.MarkupLineInterpolated($"training caption LM [bold]{r.Name}[/] into {run}");
             var trainer = new SecapLmTrainer(r, RecipeLoader.ToYaml(r), root, run);
@@ -42,10 +41,9 @@ public static class TrainSecapCommand
             if (s is not (1 or 2)) return Task.FromResult(Fail($"--stage must be 1 or 2, got {s}"));
             var sets = parse.GetValue(overrides) ?? [];
             if (parse.GetValue(decoder) is { } decoderPath) sets = [.. sets, $"language_model={decoderPath}"];
-            if (Load<SecapRecipe>(recipePath, sets, r => r.Validate(recipePath.FullName)) is not { } r) return Task.FromResult(2);
+            if (CommonOptions.LoadRecipe<SecapRecipe>(recipePath.FullName, sets, (r, p) => r.Validate(p), Terminal.Error) is not { } r) return Task.FromResult(2);
             if (!Directory.Exists(r.LanguageModel)) return Task.FromResult(Fail($"language_model folder {r.LanguageModel} not found: run `sentire train secap-lm --recipe recipes/secap-lm.yaml` first, or pass --decoder with a Hugging Face checkpoint folder"));
-            var root = parse.GetValue(corpora)!.FullName;
-            if (!Directory.Exists(root)) return Task.FromResult(Fail($"corpora folder {root} not found (--corpora)"));
+            if (CommonOptions.CorporaRoot(parse, corpora, Terminal.Error) is not { } root) return Task.FromResult(2);
             var run = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);
             var yaml = RecipeLoader.ToYaml(r);
             AnsiConsole.MarkupLineInterpolated($"SECap stage {s} of [bold]{r.Name}[/] into {run}");
@@ -79,20 +77,9 @@ public static class TrainSecapCommand
         return new SecapContext(clips, tokenizer, frames, frames.Values.First().Columns);
     }
 
-    static T? Load<T>(FileInfo path, string[] sets, Action<T>? validate) where T : class, new()
-    {
-        try
-        {
-            var r = RecipeLoader.Load<T>(path.FullName, sets);
-            validate?.Invoke(r);
-            return r;
-        }
-        catch (RecipeException e) { Fail(e.Message); return null; }
-    }
-
     static int Fail(string message)
     {
-        AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
+        Terminal.Error(message);
         return 2;
     }
 

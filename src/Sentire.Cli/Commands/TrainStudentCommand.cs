@@ -21,15 +21,8 @@ public static class TrainStudentCommand
         command.SetAction((parse, cancel) =>
         {
             var recipePath = parse.GetValue(recipe)!.FullName;
-            StudentRecipe r;
-            try
-            {
-                r = RecipeLoader.Load<StudentRecipe>(recipePath, parse.GetValue(overrides) ?? []);
-                r.Validate(recipePath);
-            }
-            catch (RecipeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return Task.FromResult(2); }
-            var corporaRoot = parse.GetValue(corpora)!.FullName;
-            if (!Directory.Exists(corporaRoot)) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] corpora folder {corporaRoot} not found (--corpora)"); return Task.FromResult(2); }
+            if (CommonOptions.LoadRecipe<StudentRecipe>(recipePath, parse.GetValue(overrides) ?? [], (r, p) => r.Validate(p), Terminal.Error) is not { } r
+                || CommonOptions.CorporaRoot(parse, corpora, Terminal.Error) is not { } corporaRoot) return Task.FromResult(2);
             var teacherFolder = parse.GetValue(teacher)!.FullName;
             var runFolder = parse.GetValue(output)?.FullName ?? Path.Combine("runs", r.Name);
             var relativeRecipe = Path.GetRelativePath(Environment.CurrentDirectory, recipePath);
@@ -61,7 +54,7 @@ public static class TrainStudentCommand
                     });
             }
             catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume[/]"); return Task.FromResult(130); }
-            catch (RecipeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return Task.FromResult(2); }
+            catch (RecipeException e) { Terminal.Error(e.Message); return Task.FromResult(2); }
             AnsiConsole.MarkupLineInterpolated($"done: best student in {Path.Combine(runFolder, StudentDistiller.BestFolder)}, metrics in {Path.Combine(runFolder, StudentDistiller.MetricsFile)}");
             return Task.FromResult(0);
         });
