@@ -95,13 +95,8 @@ public sealed class KaldiFbank
     void RunFrames(ReadOnlySpan<float> signal, int firstFrame, int endFrame, FeatureMatrix result)
     {
         var options = Options;
-        var bins = _fft.BinCount;
-        var buffer = new float[PaddedWindowSize + 3 * bins + _fft.ScratchLength];
-        var frame = buffer.AsSpan(0, PaddedWindowSize);
-        var re = buffer.AsSpan(PaddedWindowSize, bins);
-        var im = buffer.AsSpan(PaddedWindowSize + bins, bins);
-        var spectrum = buffer.AsSpan(PaddedWindowSize + 2 * bins, bins);
-        var scratch = buffer.AsSpan(PaddedWindowSize + 3 * bins);
+        var buffers = new Stft.FrameSpectrum(_fft);
+        var frame = buffers.Frame;
         var samples = frame[..WindowSize];
         var melOffset = options.UseEnergy && !options.HtkCompat ? 1 : 0;
         var energyColumn = options.HtkCompat ? options.NumMelBins : 0;
@@ -125,8 +120,7 @@ public sealed class KaldiFbank
             System.Numerics.Tensors.TensorPrimitives.Multiply(samples, _window, samples);
             frame[WindowSize..].Clear();
             if (!options.RawEnergy) logEnergy = LogEnergy(frame, logEnergyFloor);
-            _fft.Forward(frame, re, im, scratch);
-            Stft.SpectralPower(re, im, spectrum, options.UsePower ? 2f : 1f);
+            var spectrum = buffers.Power(options.UsePower ? 2f : 1f);
             var row = result.Row(t);
             var mel = row.Slice(melOffset, options.NumMelBins);
             Banks.Apply(spectrum, mel);

@@ -117,19 +117,30 @@ public sealed class Stft
 
     void RunFrames(ReadOnlySpan<float> signal, int firstFrame, int endFrame, float power, SpectrumSink sink)
     {
-        var bins = BinCount;
-        var buffer = new float[NFft + 3 * bins + _fft.ScratchLength];
-        var frame = buffer.AsSpan(0, NFft);
-        var re = buffer.AsSpan(NFft, bins);
-        var im = buffer.AsSpan(NFft + bins, bins);
-        var spectrum = buffer.AsSpan(NFft + 2 * bins, bins);
-        var scratch = buffer.AsSpan(NFft + 3 * bins);
+        var buffers = new FrameSpectrum(_fft);
         for (var t = firstFrame; t < endFrame; t++)
         {
-            FillFrame(signal, t, frame);
-            _fft.Forward(frame, re, im, scratch);
+            FillFrame(signal, t, buffers.Frame);
+            sink(t, buffers.Power(power));
+        }
+    }
+
+    /// <summary>One thread's working memory for the spectra of frames of one FFT size, allocated once per run of frames:
+    /// fill <see cref="Frame"/>, then <see cref="Power"/> gives |X|^power of its <see cref="RealFft.BinCount"/> bins.</summary>
+    internal sealed class FrameSpectrum(RealFft fft)
+    {
+        readonly float[] frame = new float[fft.Size], re = new float[fft.BinCount], im = new float[fft.BinCount], spectrum = new float[fft.BinCount],
+            scratch = new float[fft.ScratchLength];
+
+        /// <summary>The frame to transform, <see cref="RealFft.Size"/> samples.</summary>
+        public Span<float> Frame => frame;
+
+        /// <summary>|FFT(Frame)|^power (1: magnitude, 2: power); valid until the next call.</summary>
+        public Span<float> Power(float power)
+        {
+            fft.Forward(frame, re, im, scratch);
             SpectralPower(re, im, spectrum, power);
-            sink(t, spectrum);
+            return spectrum;
         }
     }
 
