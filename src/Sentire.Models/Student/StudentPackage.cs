@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Sentire.Audio.Decoding;
 using Sentire.Audio.Dsp;
 using Sentire.IO;
@@ -35,20 +33,12 @@ public sealed record StudentModelConfig
 /// </summary>
 public static class StudentPackage
 {
-    public const string ConfigFile = "config.json", WeightsFile = "model.safetensors", CardFile = "README.md";
-
-    static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    public const string ConfigFile = PackageConfig.FileName, WeightsFile = "model.safetensors", CardFile = "README.md";
 
     public static void Save(string folder, StudentModelConfig config, TinyStudent model, string? modelCard)
     {
         Directory.CreateDirectory(folder);
-        var configJson = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(config, Json));
-        AtomicFile.Write(Path.Combine(folder, ConfigFile), s => s.Write(configJson));
+        PackageConfig.Write(folder, config);
         SafeTensors.Write(Path.Combine(folder, WeightsFile), model.StateDict(), new Dictionary<string, string> { ["format"] = config.Format });
         if (modelCard is not null)
         {
@@ -59,15 +49,9 @@ public static class StudentPackage
 
     public static StudentModelConfig LoadConfig(string folder)
     {
-        var configPath = Path.Combine(folder, ConfigFile);
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"{folder}: not a student model folder (no {ConfigFile})", configPath);
-        StudentModelConfig config;
-        try { config = JsonSerializer.Deserialize<StudentModelConfig>(File.ReadAllText(configPath), Json) ?? throw new JsonException("empty"); }
-        catch (JsonException e) { throw new InvalidDataException($"{configPath}: not a valid student config ({e.Message})", e); }
-        if (config.Format != StudentModelConfig.FormatName)
-            throw new InvalidDataException($"{configPath}: format is '{config.Format}', expected '{StudentModelConfig.FormatName}'");
+        var config = PackageConfig.Read<StudentModelConfig>(folder, "a student model folder", "student config", c => c.Format, StudentModelConfig.FormatName);
         if (config.Labels.Count != config.Model.Categories)
-            throw new InvalidDataException($"{configPath}: {config.Labels.Count} labels for {config.Model.Categories} categories");
+            throw new InvalidDataException($"{Path.Combine(folder, ConfigFile)}: {config.Labels.Count} labels for {config.Model.Categories} categories");
         return config;
     }
 
