@@ -18,14 +18,11 @@ namespace Sentire.Cli.Commands;
 /// </summary>
 public static class TrainTeacherCommand
 {
-    /// <summary>The shared teacher checkpoint, beside the corpora folder.</summary>
-    public static string DefaultTeacher(string corporaRoot) =>
-        Path.Combine(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(corporaRoot)))!, "teachers", "efficientat-mn04", "mn04_as_mAP_432.pt");
-
     public static IEnumerable<Command> Create(Option<DirectoryInfo> corpora)
     {
         yield return Targets(corpora);
         yield return Probe(corpora);
+        yield return Table(corpora);
     }
 
     static Option<FileInfo?> TeacherOption() => new("--teacher") { Description = "Teacher checkpoint (default: ../teachers/efficientat-mn04/mn04_as_mAP_432.pt beside the corpora folder)." };
@@ -98,6 +95,54 @@ public static class TrainTeacherCommand
         return command;
     }
 
+    /// <summary><c>sentire train baseline-table</c>: both baselines (classical, teacher probe) under k-fold and
+    /// leave-one-corpus-out, as markdown (<see cref="BaselineTable"/>).</summary>
+    static Command Table(Option<DirectoryInfo> corpora)
+    {
+        var teacher = TeacherOption();
+        var cache = CacheOption();
+        var corpusNames = new Option<string?>("--corpus-list") { Description = "Comma-separated corpus folders.", DefaultValueFactory = _ => "ravdess,emovo,ased,urdu,nemo,tess" };
+        var labels = new Option<string>("--labels") { Description = "Comma-separated label vocabulary.", DefaultValueFactory = _ => "neutral,calm,happy,sad,angry,fearful,disgust,surprised" };
+        var folds = new Option<int>("--folds") { Description = "Speaker-disjoint folds per corpus for the k-fold table (0: leave-one-corpus-out only).", DefaultValueFactory = _ => 5 };
+        var featureCache = new Option<DirectoryInfo>("--feature-cache") { Description = "Cache folder of the clips' prosodic functionals and MFCC statistics.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("cache", "baseline-features")) };
+        var output = new Option<FileInfo?>("--out") { Description = "Also write the tables to this markdown file (replaced atomically)." };
+        var command = new Command("baseline-table", "Both baselines (prosodic functionals; teacher embedding + MFCC statistics) per corpus: k-fold mean UAR and leave-one-corpus-out UAR.")
+            { corpora, teacher, cache, corpusNames, labels, folds, featureCache, output };
+        command.SetAction((parse, cancel) =>
+        {
+            if (!Open(parse, corpora, teacher, cache, corpusNames, out var set, out var teacherPath, out var cacheFolder)) return Task.FromResult(2);
+            int k = parse.GetValue(folds);
+            if (k is < 0 or 1) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] --folds must be 0 or at least 2, got {k}"); return Task.FromResult(2); }
+            var labelList = parse.GetValue(labels)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var known = labelList.ToHashSet(StringComparer.Ordinal);
+            var usable = set.Utterances.Where(u => u.Emotion is { } e && known.Contains(e)).ToList();
+            return Guarded(() =>
+            {
+                using var targets = Compute(set, teacherPath, cacheFolder, cancel);   // whole corpora, as `train teacher-targets` caches them
+                Dictionary<string, float[]> features = [];
+                AnsiConsole.Progress().Start(ctx =>
+                {
+                    var task = ctx.AddTask("prosodic functionals + MFCC statistics", maxValue: usable.Count);
+                    features = BaselineTable.ClipFeatures(usable, parse.GetValue(featureCache)!.FullName, new SynchronousProgress<int>(n => task.Value = n));
+                });
+                var classes = usable.GroupBy(u => u.Corpus).ToDictionary(g => g.Key, g => g.Select(u => u.Emotion).Distinct().Count(), StringComparer.Ordinal);
+                var text = new System.Text.StringBuilder();
+                if (k > 0)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture, $"{k}-fold (speaker-disjoint within each corpus, seed 1234), mean UAR over the folds, each corpus over its own labels:").AppendLine();
+                    text.AppendLine(BaselineTable.Markdown(BaselineTable.Run(usable, labelList, k, features, id => targets.Embedding(id).ToArray(), cancel), classes));
+                }
+                text.AppendLine("Leave-one-corpus-out (trained on every clip of the other corpora, tested on every clip of the corpus), UAR over its own labels:").AppendLine();
+                text.Append(BaselineTable.Markdown(BaselineTable.Run(usable, labelList, 0, features, id => targets.Embedding(id).ToArray(), cancel), classes));
+                Console.Write(text.ToString());
+                if (parse.GetValue(output) is { } file)
+                    Sentire.IO.AtomicFile.Write(file.FullName, stream => { using var w = new StreamWriter(stream, leaveOpen: true); w.Write(text.ToString()); });
+                return 0;
+            });
+        });
+        return command;
+    }
+
     /// <summary>Runs a subcommand's work: a stop by the user is the stopped exit code, unreadable data a one-line error
     /// (exit 2), never a stack trace.</summary>
     static Task<int> Guarded(Func<int> work)
@@ -116,7 +161,7 @@ public static class TrainTeacherCommand
     {
         set = new CorpusSet([]);
         var root = parse.GetValue(corpora)!.FullName;
-        teacherPath = parse.GetValue(teacher)?.FullName ?? DefaultTeacher(root);
+        teacherPath = parse.GetValue(teacher)?.FullName ?? TeacherEmbeddings.DefaultTeacher(root);
         cacheFolder = parse.GetValue(cache)!.FullName;
         if (!Directory.Exists(root)) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] corpora folder {root} not found (--corpora)"); return false; }
         if (!File.Exists(teacherPath)) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] teacher checkpoint {teacherPath} not found (--teacher)"); return false; }

@@ -4,11 +4,14 @@ using Sentire.Evaluation.Classification;
 using Sentire.Evaluation.Emotion;
 using Sentire.IO;
 using Sentire.Models.Clap;
+using Sentire.Models.Layers;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
+using Sentire.Tensors.Nn;
 using Sentire.Tensors.Optim;
 using Sentire.Text;
 using Sentire.Training.Data;
+using Sentire.Training.Distillation;
 using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Clap;
@@ -142,6 +145,9 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var augment = new LogMelAugment(recipe.Augment);
         int window = (int)Math.Round(recipe.Data.CropSeconds * config.FrontEnd.FramesPerSecond), columns = config.FrontEnd.Columns;
         int batchSize = recipe.Optim.BatchSize;
+        using var teacher = recipe.Distill.Enabled ? OpenTeacher(train, progress, cancel) : null;
+        var distill = teacher is null ? null
+            : EncoderDistillation.For(model.AudioEncoder.HiddenSize, recipe.Distill, train.Clips.Select(c => c.Utterance.Id).ToList(), teacher, new Generator(recipe.Seed + 2));
         Train(config, model, tokenizer, rng =>
         {
             var picks = sampler.Sample(batchSize, rng);
@@ -153,8 +159,36 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
                 augment.Crop(features, window, config.FrontEnd.NMels, config.FrontEnd.SampleRate, slot, rng);
                 augment.Apply(slot, window, columns, config.FrontEnd.NMels, rng);
             }
-            return (model.EmbedAudio(batch, null), picks.Select(i => train.Clips[i].Label).ToArray(), picks.Select(i => train.Clips[i].Gender).ToArray());
-        }, () => Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), valid), progress, cancel);
+            var encoded = model.AudioEncoder.Encode(batch, null);                              // ClapModel.EmbedAudio, with the pooled output kept
+            var pooled = Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask);       // (B, D)
+            return new ClapBatch(model.ProjectAudio(batch, pooled), picks.Select(i => train.Clips[i].Label).ToArray(), picks.Select(i => train.Clips[i].Gender).ToArray(),
+                distill?.Loss(pooled, picks));
+        }, () => Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), valid), progress, cancel, distill);
+    }
+
+    /// <summary>The teacher targets of the training clips' corpora (distill.*), computed first for any corpus that lacks them (shown as the
+    /// "features" phase).</summary>
+    TeacherEmbeddings OpenTeacher(EmotionClipSet train, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        var teacherPath = recipe.Distill.Teacher ?? TeacherEmbeddings.DefaultTeacher(corporaRoot);
+        var corpora = CorpusSet.Load(train.Clips.Select(c => c.Utterance.Corpus).Distinct().Order(StringComparer.Ordinal).Select(c => Path.Combine(corporaRoot, c)));
+        return TeacherEmbeddings.Open(recipe.Distill.TeacherCache, teacherPath, corpora,
+            new SynchronousProgress<(string Corpus, int Done, int Total)>(p => progress?.Report(new TrainingProgress("features", 0, recipe.Optim.Epochs, p.Done, p.Total, 0, 0))), cancel);
+    }
+
+    /// <summary>One training batch: L2-normalised audio embeddings (B, P), labels, genders, and the auxiliary loss added to
+    /// the CLAP objective (teacher distillation), null for none.</summary>
+    internal sealed record ClapBatch(Tensor Audio, int[] Labels, int[] Genders, Tensor? Auxiliary = null);
+
+    /// <summary>What the checkpoint of a run with training-only heads holds: the CLAP model ("clap.*") and the heads
+    /// ("auxiliary.*"). Only the CLAP model is packaged.</summary>
+    sealed class WithAuxiliary : Module
+    {
+        public WithAuxiliary(ClapModel clap, Module auxiliary)
+        {
+            RegisterModule("clap", clap);
+            RegisterModule("auxiliary", auxiliary);
+        }
     }
 
     /// <summary>
@@ -167,10 +201,12 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     /// <c>early_stop_patience</c> epochs without a better UAR; final/ at the end.
     /// </summary>
     internal void Train(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer,
-        Func<Generator, (Tensor Audio, int[] Labels, int[] Genders)> batch, Func<IReadOnlyList<ItemPrediction>> validate, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+        Func<Generator, ClapBatch> batch, Func<IReadOnlyList<ItemPrediction>> validate, IProgress<TrainingProgress>? progress, CancellationToken cancel,
+        Module? auxiliary = null)
     {
         var o = recipe.Optim;
-        var trainable = model.Parameters().Where(p => p.RequiresGrad).ToList();
+        Module trained = auxiliary is null ? model : new WithAuxiliary(model, auxiliary);
+        var trainable = trained.Parameters().Where(p => p.RequiresGrad).ToList();
         var labelIds = recipe.Data.Labels.Select(l => model.PromptIds(recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal), tokenizer)).ToArray();
         var genderIds = EmotionClipSet.Genders.Select(g => model.PromptIds(recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal), tokenizer)).ToArray();
         var loop = new TrainingLoop
@@ -178,8 +214,8 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             Folder = runFolder,
             Seed = recipe.Seed,
             RecipeText = recipeText,
-            Model = model,
-            Optimizer = new AdamW(ParamGroup.SplitWeightDecay(model.NamedParameters().Where(p => p.Value.RequiresGrad), o.WeightDecay), o.LearningRate),
+            Model = trained,
+            Optimizer = new AdamW(ParamGroup.SplitWeightDecay(trained.NamedParameters().Where(p => p.Value.RequiresGrad), o.WeightDecay), o.LearningRate),
             Schedule = new LrSchedule(o.LearningRate, o.WarmupSteps, (long)o.Epochs * o.StepsPerEpoch, LrDecay.Cosine, o.MinLearningRate),
             Epochs = o.Epochs,
             StepsPerEpoch = o.StepsPerEpoch,
@@ -191,10 +227,11 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             EarlyStopPatience = o.EarlyStopPatience,
             Step = (rng, _) =>
             {
-                var (audio, labels, genders) = batch(rng);
+                var (audio, labels, genders, auxiliaryLoss) = batch(rng);
                 var text = model.EmbedText(labels.Select(l => labelIds[l]).ToArray());
                 var genderText = recipe.Variant == ClapVariant.MlGemoClap ? model.EmbedText(genders.Select(g => genderIds[g]).ToArray()) : null;
-                return Objective(audio, text, genderText, model.LogitScaleAudio, model.LogitScaleText, labels, genders);
+                var loss = Objective(audio, text, genderText, model.LogitScaleAudio, model.LogitScaleText, labels, genders);
+                return auxiliaryLoss is null ? loss : loss + auxiliaryLoss;
             },
             // CLIP clamps the logit scale at ln(100) so the softmax cannot collapse.
             AfterStep = () => { foreach (var scale in new[] { model.LogitScaleAudio, model.LogitScaleText }) scale.Data[0] = Math.Min(scale.Data[0], MathF.Log(100)); },

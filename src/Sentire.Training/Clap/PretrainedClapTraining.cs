@@ -51,7 +51,7 @@ public sealed class PretrainedClapTraining(ClapTrainer trainer, ClapRecipe recip
             var picks = sampler.Sample(recipe.Optim.BatchSize, rng).Select(i => trainClips[i]).ToList();
             var batch = features.Batch(picks.Select(c => (c.Windows, rng.NextInt(c.Windows.Rows))).ToList());
             var audio = model.ProjectAudio(null, tower.Combine(batch));                           // ClapModel.EmbedAudio on cached layers
-            return (audio, picks.Select(c => c.Label).ToArray(), picks.Select(c => c.Gender).ToArray());
+            return new ClapTrainer.ClapBatch(audio, picks.Select(c => c.Label).ToArray(), picks.Select(c => c.Gender).ToArray());
         }, () => Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), model, features, validClips), progress, cancel);
     }
 

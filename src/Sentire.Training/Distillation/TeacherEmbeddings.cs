@@ -44,6 +44,10 @@ public sealed class TeacherEmbeddings : IDisposable
             foreach (var id in file.Ids) byId[id] = file;
     }
 
+    /// <summary>The shared teacher checkpoint, beside the corpora folder (../shared/teachers/efficientat-mn04/mn04_as_mAP_432.pt).</summary>
+    public static string DefaultTeacher(string corporaRoot) =>
+        Path.Combine(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(corporaRoot)))!, "teachers", "efficientat-mn04", "mn04_as_mAP_432.pt");
+
     /// <summary>Clips held.</summary>
     public int Count => byId.Count;
 

@@ -25,6 +25,8 @@ public sealed class ClapRecipe
     public ClapTextRecipe Text { get; init; } = new();
     public ClapHeadRecipe Head { get; init; } = new();
     public ClapOptimRecipe Optim { get; init; } = new();
+    /// <summary>Auxiliary distillation of the AudioSet teacher into the audio encoder (training only; both weights 0: off).</summary>
+    public ClapDistillRecipe Distill { get; init; } = new();
 
     public void Validate(string source) => RecipeErrors.Check(source, errors =>
     {
@@ -47,6 +49,9 @@ public sealed class ClapRecipe
         }
         errors.If(Optim.EmaDecay is < 0f or >= 1f, $"optim.ema_decay must be in [0, 1), got {Optim.EmaDecay}");
         errors.If(Optim.BatchSize < 2, $"optim.batch_size must be at least 2 for a contrastive loss, got {Optim.BatchSize}");
+        errors.If(!(Distill.EmbeddingWeight >= 0) || float.IsInfinity(Distill.EmbeddingWeight), $"distill.embedding_weight must be a number >= 0, got {Distill.EmbeddingWeight}");
+        errors.If(!(Distill.LogitsWeight >= 0) || float.IsInfinity(Distill.LogitsWeight), $"distill.logits_weight must be a number >= 0, got {Distill.LogitsWeight}");
+        errors.If(Distill.Enabled && Encoder.Pretrained is not null, "distill.* trains our log-mel encoder towards the teacher; a pretrained encoder is frozen");
         errors.Schedule("optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
     });
 }
@@ -161,4 +166,24 @@ public sealed class ClapOptimRecipe
     public double MinLearningRate { get; init; } = 1e-5;
     /// <summary>Decay of the exponential moving average of the weights that is validated and saved (0: off, the last weights).</summary>
     public float EmaDecay { get; init; }
+}
+
+/// <summary>
+/// Distillation of the AudioSet teacher (EfficientAT mn04_as, docs/teacher.md) into our audio encoder, as an auxiliary loss
+/// beside the CLAP objective: linear heads from the pooled encoder output to the teacher's standardised 384-d clip embedding
+/// (MSE) and to its 527 AudioSet logits (binary cross-entropy against sigmoid of the teacher's logits). The heads exist
+/// only in training: the packaged model is the CLAP model alone and runs without the teacher.
+/// </summary>
+public sealed class ClapDistillRecipe
+{
+    /// <summary>Weight of the embedding regression (0: off).</summary>
+    public float EmbeddingWeight { get; init; }
+    /// <summary>Weight of the AudioSet-logit binary cross-entropy (0: off).</summary>
+    public float LogitsWeight { get; init; }
+    /// <summary>Teacher checkpoint; null: ../teachers/efficientat-mn04/mn04_as_mAP_432.pt beside the corpora folder.</summary>
+    public string? Teacher { get; init; }
+    /// <summary>Folder of the teacher targets (`sentire train teacher-targets`; computed there for corpora that lack them).</summary>
+    public string TeacherCache { get; init; } = "cache/teacher";
+
+    public bool Enabled => EmbeddingWeight > 0 || LogitsWeight > 0;
 }
