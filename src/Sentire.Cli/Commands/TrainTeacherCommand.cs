@@ -112,7 +112,7 @@ public static class TrainTeacherCommand
         {
             if (!Open(parse, corpora, teacher, cache, corpusNames, out var set, out var teacherPath, out var cacheFolder)) return Task.FromResult(2);
             int k = parse.GetValue(folds);
-            if (k is < 0 or 1) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] --folds must be 0 or at least 2, got {k}"); return Task.FromResult(2); }
+            if (k is < 0 or 1) { Terminal.Error($"--folds must be 0 or at least 2, got {k}"); return Task.FromResult(2); }
             var labelList = parse.GetValue(labels)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var known = labelList.ToHashSet(StringComparer.Ordinal);
             var usable = set.Utterances.Where(u => u.Emotion is { } e && known.Contains(e)).ToList();
