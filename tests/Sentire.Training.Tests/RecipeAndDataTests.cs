@@ -1,4 +1,5 @@
 using Sentire.Audio.Dsp;
+using Sentire.Models.Clap;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
 using Sentire.Training.Data;

@@ -196,7 +196,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     /// <see cref="PretrainedClapTraining"/>) on the <see cref="TrainingLoop"/>: AdamW over the trainable parameters with
     /// warm-up and cosine decay; per step <paramref name="batch"/> draws a batch with that epoch's generator and returns
     /// its L2-normalised audio embeddings, labels and genders, scored with the recipe variant's objective
-    /// (<see cref="Objective"/>), after which the logit scales are clamped; after each epoch
+    /// (<see cref="EmoClapLoss.Objective"/>), after which the logit scales are clamped; after each epoch
     /// <paramref name="validate"/> scores the model, best/ keeps the best UAR (corpus mean), early stopping after
     /// <c>early_stop_patience</c> epochs without a better UAR; final/ at the end.
     /// </summary>
@@ -230,7 +230,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
                 var (audio, labels, genders, auxiliaryLoss) = batch(rng);
                 var text = model.EmbedText(labels.Select(l => labelIds[l]).ToArray());
                 var genderText = recipe.Variant == ClapVariant.MlGemoClap ? model.EmbedText(genders.Select(g => genderIds[g]).ToArray()) : null;
-                var loss = Objective(audio, text, genderText, model.LogitScaleAudio, model.LogitScaleText, labels, genders);
+                var loss = EmoClapLoss.Objective(recipe.Variant, recipe.Alpha, audio, text, genderText, model.LogitScaleAudio, model.LogitScaleText, labels, genders);
                 return auxiliaryLoss is null ? loss : loss + auxiliaryLoss;
             },
             // CLIP clamps the logit scale at ln(100) so the softmax cannot collapse.
@@ -251,17 +251,6 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             EmotionModelPackage.Save(finalFolder, config, model, tokenizer);
         }
     }
-
-    /// <summary>The recipe variant's objective on a batch: Emo-CLAP's loss with equality targets, SL-GEmo-CLAP's with
-    /// soft gender-mixed targets, or ML-GEmo-CLAP's multi-task sum (<paramref name="genderText"/>: the gender prompts'
-    /// embeddings, ML only).</summary>
-    Tensor Objective(Tensor audio, Tensor text, Tensor? genderText, Tensor logScaleAudio, Tensor logScaleText, int[] labels, int[] genders) => recipe.Variant switch
-    {
-        ClapVariant.EmoClap => EmoClapLoss.Compute(audio, text, logScaleAudio, logScaleText, EmoClapLoss.EqualityTargets(labels)),
-        ClapVariant.SlGemoClap => EmoClapLoss.Compute(audio, text, logScaleAudio, logScaleText, EmoClapLoss.SoftLabelTargets(labels, genders, recipe.Alpha)),
-        ClapVariant.MlGemoClap => EmoClapLoss.MultiTask(audio, text, genderText!, logScaleAudio, logScaleText, labels, genders, recipe.Alpha),
-        _ => throw new ArgumentOutOfRangeException(nameof(recipe), recipe.Variant, "not a CLAP variant"),
-    };
 
     /// <summary>Zero-shot predictions of every clip against the clip set's labels (<see cref="EmotionEvaluator"/>).</summary>
     public static IReadOnlyList<ItemPrediction> Evaluate(EmotionRecognizer recognizer, EmotionClipSet clips) =>

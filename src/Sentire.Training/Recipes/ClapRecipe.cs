@@ -1,8 +1,6 @@
-namespace Sentire.Training.Recipes;
+using Sentire.Models.Clap;
 
-/// <summary>Which objective trains the model (Pan et al., 2023): Emo-CLAP's contrastive loss with equality targets, or
-/// GEmo-CLAP's soft-label (SL) or multi-task (ML) use of gender.</summary>
-public enum ClapVariant { EmoClap, SlGemoClap, MlGemoClap }
+namespace Sentire.Training.Recipes;
 
 /// <summary>How 10 ms log-mel frames become encoder frames (<see cref="Models.Speech.LogMelEncoderConfig.Subsampling"/>).</summary>
 public enum Subsampling { Stack, Conv }

@@ -1,8 +1,7 @@
+using Sentire.Models.Secap;
 using Sentire.Tensors;
-using Sentire.Training.Losses;
-using Sentire.Training.Secap;
 
-namespace Sentire.Training.Tests;
+namespace Sentire.Models.Tests.Secap;
 
 public sealed class SpeechCaptionContrastiveLossTests
 {

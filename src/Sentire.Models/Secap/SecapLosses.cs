@@ -1,7 +1,7 @@
 using Sentire.Tensors;
 using Sentire.Tensors.Nn;
 
-namespace Sentire.Training.Secap;
+namespace Sentire.Models.Secap;
 
 // SECap: Speech Emotion Captioning with Large Language Model (Xu et al., AAAI 2024), the training objectives in the
 // paper's order, as functions of tensors:
@@ -12,7 +12,11 @@ namespace Sentire.Training.Secap;
 //          stage1.sccl_weight = w_T2);
 //   eq. 7  stage 2: L_T2 = -1/|c| sum_k log p(c_k | L-Embedding, instruction, c_<k), the caption tokens' cross-entropy
 //          through the frozen LM (SecapObjectives.CaptionCrossEntropy).
-// SecapStage1Trainer and SecapStage2Trainer draw the batches and call these; the model is Models/Secap (SecapModel).
+// The paper's names in code, once: Q-Embedding = QFormer.PoolQueries(QFormer.EncodeSpeech(..)), C-Embedding and
+// T-Embedding = QFormer.PoolText(QFormer.EncodeText(caption or transcript)), L-Embedding = SecapModel.LEmbedding;
+// w_T1 = recipe stage1.stmil_weight, w_T2 = stage1.sccl_weight; eq. 5's w1, w2, w3, m = stage1.sccl_w1/_w2/_w3/_margin.
+// This file needs only tensors: the model is QFormer.cs and SecapModel.cs beside it; Training/Secap's
+// SecapStage1Trainer and SecapStage2Trainer draw the batches, fit q(y|x) in its own optimiser step and call these.
 // Shapes: B batch, D embedding size, T positions, V vocabulary.
 
 // ---- eq. 4: STMIL, the vCLUB upper bound (Cheng et al., ICML 2020) ----

@@ -1,8 +1,7 @@
+using Sentire.Models.Clap;
 using Sentire.Tensors;
-using Sentire.Training.Clap;
-using Sentire.Training.Losses;
 
-namespace Sentire.Training.Tests;
+namespace Sentire.Models.Tests;
 
 public sealed class EmoClapLossTests
 {
