@@ -51,6 +51,16 @@ public sealed record TokenBatch(int Batch, int Length, int[] Ids, float[] Mask)
         }
         return new TokenBatch(b, t, ids, mask);
     }
+
+    /// <summary>Id rows right-padded with 0 for a model with <paramref name="maxPositions"/> positions (named
+    /// <paramref name="model"/> in the error): an empty batch or a longer row is refused.</summary>
+    public static TokenBatch ForPositions(IReadOnlyList<int[]> rows, int maxPositions, string model)
+    {
+        var batch = Pad(rows, padId: 0);
+        if (batch.Length == 0) throw new ArgumentException("cannot encode an empty batch of token rows");
+        if (batch.Length > maxPositions) throw new ArgumentException($"a row has {batch.Length} tokens, more than the {maxPositions} positions of this {model}");
+        return batch;
+    }
 }
 
 /// <summary>Batch encoding helpers shared by every tokenizer.</summary>

@@ -1,5 +1,3 @@
-using Sentire.IO;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Sentire.Models.Dimensions;
 using Sentire.Models.Speech;
@@ -42,15 +40,8 @@ public sealed record EmotionModelConfig
 /// </summary>
 public static class EmotionModelPackage
 {
-    public const string ConfigFile = "config.json", WeightsFile = "model.safetensors", TokenizerFile = "tokenizer.json", DimensionsFile = "dimensions.safetensors";
+    public const string ConfigFile = PackageConfig.FileName, WeightsFile = "model.safetensors", TokenizerFile = "tokenizer.json", DimensionsFile = "dimensions.safetensors";
     const string EncoderHashKey = "encoder_sha256";
-
-    static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     public static ClapModel Build(EmotionModelConfig config, Generator rngForDropout, Generator? rngForInit) =>
         new(config.AudioEncoder is { } pretrained ? PretrainedAudioTower.Load(pretrained) : new LogMelEncoder(config.Encoder, rngForDropout, rngForInit), 
@@ -59,7 +50,7 @@ public static class EmotionModelPackage
     public static void Save(string folder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer)
     {
         Directory.CreateDirectory(folder);
-        WriteConfig(folder, config);
+        PackageConfig.Write(folder, config);
         SafeTensors.Write(Path.Combine(folder, WeightsFile), model.StateDict(), new Dictionary<string, string> { ["format"] = config.Format });
         tokenizer.Save(Path.Combine(folder, TokenizerFile));
         // New encoder weights make any head beside them stale; a package saved without a head has none.
@@ -73,7 +64,7 @@ public static class EmotionModelPackage
         var config = ReadConfig(folder) with { Dimensions = head.Config };
         var metadata = new Dictionary<string, string> { ["format"] = "sentire-dimensional-head", [EncoderHashKey] = EncoderHash(folder) };
         SafeTensors.Write(Path.Combine(folder, DimensionsFile), head.StateDict(), metadata);
-        WriteConfig(folder, config);
+        PackageConfig.Write(folder, config);
     }
 
     /// <summary>The package's dimensional head in eval mode; null with the reason when it has none or the head is stale.</summary>
@@ -102,22 +93,8 @@ public static class EmotionModelPackage
     }
 
     /// <summary>Reads and checks config.json of a package folder.</summary>
-    public static EmotionModelConfig ReadConfig(string folder)
-    {
-        var configPath = Path.Combine(folder, ConfigFile);
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"{folder}: not an emotion model folder (no {ConfigFile})", configPath);
-        EmotionModelConfig config;
-        try { config = JsonSerializer.Deserialize<EmotionModelConfig>(File.ReadAllText(configPath), Json) ?? throw new JsonException("empty"); }
-        catch (JsonException e) { throw new InvalidDataException($"{configPath}: not a valid model config ({e.Message})", e); }
-        if (config.Format != EmotionModelConfig.FormatName) throw new InvalidDataException($"{configPath}: format is '{config.Format}', expected '{EmotionModelConfig.FormatName}'");
-        return config;
-    }
-
-    static void WriteConfig(string folder, EmotionModelConfig config)
-    {
-        var configJson = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(config, Json));
-        AtomicFile.Write(Path.Combine(folder, ConfigFile), s => s.Write(configJson));
-    }
+    public static EmotionModelConfig ReadConfig(string folder) =>
+        PackageConfig.Read<EmotionModelConfig>(folder, "an emotion model folder", "model config", c => c.Format, EmotionModelConfig.FormatName);
 
     public static (EmotionModelConfig Config, ClapModel Model, BpeTokenizer Tokenizer) Load(string folder)
     {

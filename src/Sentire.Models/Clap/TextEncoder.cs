@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Sentire.Models.Layers;
 using Sentire.Tensors;
 using Sentire.Tensors.Nn;
+using Sentire.Text;
 
 namespace Sentire.Models.Clap;
 
@@ -53,19 +54,12 @@ public sealed class TextEncoder : Module, IClapTextTower
     /// <summary>Token states (B, T, D) for right-padded id rows; <paramref name="lengths"/> gives each row's real length.</summary>
     public Tensor Forward(int[][] ids, out Tensor tokenMask)
     {
-        int b = ids.Length, t = ids.Max(r => r.Length);
-        if (t == 0) throw new ArgumentException("cannot encode an empty batch of token rows");
-        if (t > Config.MaxTokens) throw new ArgumentException($"a row has {t} tokens, more than the {Config.MaxTokens} positions of this text encoder");
-        var flat = new int[b * t];
-        tokenMask = Tensor.Zeros(b, t);
-        for (int i = 0; i < b; i++)
-        {
-            ids[i].CopyTo(flat, i * t);
-            tokenMask.Data.Slice(i * t, ids[i].Length).Fill(1f);
-        }
+        var batch = TokenBatch.ForPositions(ids, Config.MaxTokens, "text encoder");
+        int b = batch.Batch, t = batch.Length;
+        tokenMask = new Tensor(batch.Mask, b, t);
         var positionIds = new int[t];
         for (int j = 0; j < t; j++) positionIds[j] = j;
-        var x = Tokens.Forward(flat, b, t) + Positions.Forward(positionIds, t);                  // (B, T, D)
+        var x = Tokens.Forward(batch.Ids, b, t) + Positions.Forward(positionIds, t);             // (B, T, D)
         foreach (var layer in Layers) x = layer.Forward(x, tokenMask);
         return FinalNorm.Forward(x);
     }

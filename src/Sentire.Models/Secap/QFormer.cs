@@ -1,5 +1,7 @@
 using Sentire.Tensors;
 using Sentire.Tensors.Nn;
+using Sentire.Models.Layers;
+using Sentire.Text;
 
 namespace Sentire.Models.Secap;
 
@@ -170,29 +172,17 @@ public sealed class QFormer : Module
     }
 
     /// <summary>Sets the frame standardisation from training frames (rows: frames, columns: encoder dims).</summary>
-    public void SetSpeechStatistics(ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
-    {
-        if (mean.Length != Config.EncoderHiddenSize || std.Length != Config.EncoderHiddenSize)
-            throw new ArgumentException($"statistics for {mean.Length}/{std.Length} dims, the Q-Former reads {Config.EncoderHiddenSize}");
-        mean.CopyTo(SpeechMean.Data);
-        std.CopyTo(SpeechStd.Data);
-    }
+    public void SetSpeechStatistics(ReadOnlySpan<float> mean, ReadOnlySpan<float> std) =>
+        Standardization.SetStatistics(SpeechMean, SpeechStd, mean, std, "the Q-Former");
 
     /// <summary>Token states (B, T, d_q) of right-padded id rows (text mode: no cross-attention); C- or T-Embedding.</summary>
     public Tensor EncodeText(int[][] ids, out Tensor tokenMask)
     {
-        int b = ids.Length, t = ids.Max(r => r.Length);
-        if (t == 0) throw new ArgumentException("cannot encode an empty batch of token rows");
-        if (t > Config.MaxPositionEmbeddings) throw new ArgumentException($"a row has {t} tokens, more than the {Config.MaxPositionEmbeddings} positions of this Q-Former");
-        var flat = new int[b * t];
-        tokenMask = Tensor.Zeros(b, t);
-        for (int i = 0; i < b; i++)
-        {
-            ids[i].CopyTo(flat, i * t);
-            tokenMask.Data.Slice(i * t, ids[i].Length).Fill(1f);
-        }
+        var batch = TokenBatch.ForPositions(ids, Config.MaxPositionEmbeddings, "Q-Former");
+        int b = batch.Batch, t = batch.Length;
+        tokenMask = new Tensor(batch.Mask, b, t);
         var positions = Enumerable.Range(0, t).ToArray();
-        var x = dropout.Forward(EmbeddingsNorm.Forward(WordEmbeddings.Forward(flat, b, t) + PositionEmbeddings.Forward(positions, t)));
+        var x = dropout.Forward(EmbeddingsNorm.Forward(WordEmbeddings.Forward(batch.Ids, b, t) + PositionEmbeddings.Forward(positions, t)));
         foreach (var layer in Layers) x = layer.Forward(x, tokenMask, null, null);
         return x;
     }

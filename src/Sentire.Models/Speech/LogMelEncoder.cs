@@ -138,13 +138,8 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
     }
 
     /// <summary>Sets the input normalisation from training features (rows: frames, columns: mel bins).</summary>
-    public void SetFeatureStatistics(ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
-    {
-        if (mean.Length != Config.InputChannels || std.Length != Config.InputChannels)
-            throw new ArgumentException($"statistics for {mean.Length}/{std.Length} bins, the encoder has {Config.InputChannels} input columns");
-        mean.CopyTo(FeatureMean.Data);
-        std.CopyTo(FeatureStd.Data);
-    }
+    public void SetFeatureStatistics(ReadOnlySpan<float> mean, ReadOnlySpan<float> std) =>
+        Standardization.SetStatistics(FeatureMean, FeatureStd, mean, std, "the log-mel encoder");
 
     /// <summary>PE(t, 2i) = sin(t / 10000^(2i/D)), PE(t, 2i+1) = cos(t / 10000^(2i/D)).</summary>
     static Tensor SinusoidalPositions(int count, int dim)

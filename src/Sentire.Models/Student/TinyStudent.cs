@@ -1,5 +1,6 @@
 using Sentire.Tensors;
 using Sentire.Tensors.Nn;
+using Sentire.Models.Layers;
 
 namespace Sentire.Models.Student;
 
@@ -136,11 +137,6 @@ public sealed class TinyStudent : Module
     }
 
     /// <summary>Sets the input normalisation from the distillation audio's log-mel statistics.</summary>
-    public void SetFeatureStatistics(ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
-    {
-        if (mean.Length != Config.NMels || std.Length != Config.NMels)
-            throw new ArgumentException($"statistics for {mean.Length}/{std.Length} bins, the student has {Config.NMels}");
-        mean.CopyTo(FeatureMean.Data);
-        std.CopyTo(FeatureStd.Data);
-    }
+    public void SetFeatureStatistics(ReadOnlySpan<float> mean, ReadOnlySpan<float> std) =>
+        Standardization.SetStatistics(FeatureMean, FeatureStd, mean, std, "the student");
 }
