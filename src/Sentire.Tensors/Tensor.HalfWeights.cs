@@ -15,13 +15,7 @@ public sealed partial class Tensor
     {
         var x = this;
         int outFeatures = weight.Rows, inFeatures = weight.Cols;
-        if (x.Rank == 0 || x.shape[^1] != inFeatures)
-            throw new ArgumentException($"Linear input {x.ShapeString} must end in in_features = {inFeatures} (half weight {weight.ShapeString})");
-        if (bias is not null && (bias.Rank != 1 || bias.shape[0] != outFeatures))
-            throw new ArgumentException($"Linear bias must be ({outFeatures}), found {bias.ShapeString}");
-        var outShape = x.ShapeArray();
-        outShape[^1] = outFeatures;
-        var y = Empty(outShape);
+        var y = LinearOutput(x, inFeatures, outFeatures, bias, "half weight");
         int rows = x.Length / inFeatures;
         if (bias is not null)
             for (int r = 0; r < rows; r++) bias.Data.CopyTo(y.Data.Slice(r * outFeatures, outFeatures));

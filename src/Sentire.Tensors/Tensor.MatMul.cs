@@ -88,6 +88,19 @@ public sealed partial class Tensor
         });
     }
 
+    /// <summary>Checks the input (..., in) and bias (out) of a linear map with an (out, in) weight and allocates its
+    /// output (..., out); the errors name the weight as <paramref name="weightKind"/> [out, in].</summary>
+    static Tensor LinearOutput(Tensor x, int inFeatures, int outFeatures, Tensor? bias, string weightKind)
+    {
+        if (x.Rank == 0 || x.shape[^1] != inFeatures)
+            throw new ArgumentException($"Linear input {x.ShapeString} must end in in_features = {inFeatures} ({weightKind} [{outFeatures}, {inFeatures}])");
+        if (bias is not null && (bias.Rank != 1 || bias.shape[0] != outFeatures))
+            throw new ArgumentException($"Linear bias must be ({outFeatures}), found {bias.ShapeString}");
+        var outShape = x.ShapeArray();
+        outShape[^1] = outFeatures;
+        return Empty(outShape);
+    }
+
     /// <summary>
     /// y = x W^T + bias over the last dimension (torch.nn.functional.linear): x (..., in), W (out, in),
     /// bias (out) -> (..., out). One GEMM on the (rows, in) view of x with W read transposed in place;
@@ -98,14 +111,7 @@ public sealed partial class Tensor
         var x = this;
         if (weight.Rank != 2) throw new ArgumentException($"Linear weight must be (out, in), found {weight.ShapeString}");
         int outFeatures = weight.shape[0], inFeatures = weight.shape[1];
-        if (x.Rank == 0 || x.shape[^1] != inFeatures)
-            throw new ArgumentException($"Linear input {x.ShapeString} must end in in_features = {inFeatures} (weight {weight.ShapeString})");
-        if (bias is not null && (bias.Rank != 1 || bias.shape[0] != outFeatures))
-            throw new ArgumentException($"Linear bias must be ({outFeatures}), found {bias.ShapeString}");
-
-        var outShape = x.ShapeArray();
-        outShape[^1] = outFeatures;
-        var y = Empty(outShape);
+        var y = LinearOutput(x, inFeatures, outFeatures, bias, "weight");
         int rows = y.Length / Math.Max(1, outFeatures);
         if (inFeatures == 0) rows = x.Rank == 1 ? 1 : CheckedCount(x.shape.AsSpan(0, x.Rank - 1));
         float beta = 0f;
