@@ -39,3 +39,29 @@ public static class OptionNames
     static string Spelling(FieldInfo field) =>
         field.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? JsonNamingPolicy.KebabCaseLower.ConvertName(field.Name);
 }
+
+/// <summary>
+/// JSON (model configs) reads and writes an enum marked <c>[JsonConverter(typeof(OptionNamesJsonConverter))]</c> in its
+/// <see cref="OptionNames"/> spelling, the one recipes and the command line use; a value outside the set is a
+/// <see cref="JsonException"/> that names it and every allowed value.
+/// </summary>
+public sealed class OptionNamesJsonConverter : JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum;
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(Spelled<>).MakeGenericType(typeToConvert))!;
+
+    sealed class Spelled<T> : JsonConverter<T> where T : struct, Enum
+    {
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+                throw new JsonException($"expected one of {OptionNames.Allowed(typeof(T))} as a string, found {reader.TokenType}");
+            var text = reader.GetString()!;
+            return OptionNames.Parse(typeof(T), text) is T value ? value : throw new JsonException($"'{text}' is not one of {OptionNames.Allowed(typeof(T))}");
+        }
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(OptionNames.Of(value));
+    }
+}

@@ -1,5 +1,7 @@
+using Sentire.Models.Clap;
 using Sentire.Models.Speech;
 using Sentire.Tensors;
+using Sentire.Tests.Common;
 
 namespace Sentire.Models.Tests;
 
@@ -23,7 +25,7 @@ public sealed class ConvFrontEndTests
     [Fact]
     public void ConvFrontEndIsWhisperStyleStridedConvolutionWithGelu()
     {
-        var config = new LogMelEncoderConfig(NMels: 3, StackFrames: 2, HiddenSize: 4, Heads: 2, Layers: 1, FfnSize: 8, Dropout: 0f, MaxFrames: 16, Subsampling: LogMelEncoderConfig.Conv);
+        var config = new LogMelEncoderConfig(NMels: 3, StackFrames: 2, HiddenSize: 4, Heads: 2, Layers: 1, FfnSize: 8, Dropout: 0f, MaxFrames: 16, Subsampling: Subsampling.Conv);
         var encoder = new LogMelEncoder(config, new Generator(1), new Generator(2));
         Assert.Equal(["conv1", "conv2"], encoder.Convs.Select((_, i) => $"conv{i + 1}"));
         Assert.Null(encoder.FeatureProjection);
@@ -79,10 +81,21 @@ public sealed class ConvFrontEndTests
     }
 
     [Fact]
-    public void UnknownSubsamplingIsAClearError()
+    public void SubsamplingIsReadInItsFileSpellingAndAnUnknownOneIsAClearError()
     {
-        var e = Assert.Throws<ArgumentException>(() => new LogMelEncoderConfig(Subsampling: "pool").Validate());
-        Assert.Contains("'pool'", e.Message);
-        Assert.Throws<ArgumentException>(() => new LogMelEncoderConfig(StackFrames: 3, Subsampling: "conv").Validate());
+        // The shipped packages spell it as recipes do: "stack" and "conv".
+        Assert.Equal(Subsampling.Stack, EmotionModelPackage.ReadConfig(Path.Combine(RepoPaths.Root, "models", "emotion-clap-small")).Encoder.Subsampling);
+        Assert.Equal(Subsampling.Conv, EmotionModelPackage.ReadConfig(Path.Combine(RepoPaths.Root, "models", "emotion-clap-small-v2")).Encoder.Subsampling);
+
+        var folder = Directory.CreateTempSubdirectory("sentire-subsampling").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, EmotionModelPackage.ConfigFile), "{ \"format\": \"sentire-emotion-clap\", \"encoder\": { \"subsampling\": \"pool\" } }");
+            var e = Assert.Throws<InvalidDataException>(() => EmotionModelPackage.ReadConfig(folder));
+            Assert.Contains(EmotionModelPackage.ConfigFile, e.Message);
+            Assert.Contains("'pool' is not one of stack, conv", e.Message);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+        Assert.Throws<ArgumentException>(() => new LogMelEncoderConfig(StackFrames: 3, Subsampling: Subsampling.Conv).Validate());
     }
 }

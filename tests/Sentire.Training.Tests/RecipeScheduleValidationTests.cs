@@ -40,6 +40,12 @@ public sealed class RecipeScheduleValidationTests
         Assert.Contains("prefix_hint 'echo' is not one of copy, paraphrase", Invalid<SecapLmRecipe>("secap-lm.yaml", (r, p) => r.Validate(p), "prefix_hint=echo").Message);
     }
 
+    [Theory]
+    [InlineData("stage2.input_modality=audio", "stage2.input_modality 'audio' is not one of q, t, transcript, transcript+q, t+q")]
+    [InlineData("language_model_precision=f16", "language_model_precision 'f16' is not one of f32, bf16")]
+    public void SecapClosedOptionSetsNameEveryAllowedValue(string set, string error) =>
+        Assert.Contains(error, Invalid<SecapRecipe>("secap-small.yaml", (r, p) => r.Validate(p), set).Message);
+
     [Fact]
     public void ClapWarmupLongerThanTheRun()
     {

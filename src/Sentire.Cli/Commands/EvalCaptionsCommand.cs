@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Sentire.Evaluation.Captioning;
+using Sentire.IO;
 using ScoringTokenizer = Sentire.Evaluation.Captioning.CaptionTokenizer;   // Sentire.Models.Secap has a CaptionTokenizer too
 using Sentire.Models.Secap;
 using Sentire.Training.Captions;
@@ -91,7 +92,7 @@ public static class EvalCaptionsCommand
                     if (r.File is null) return Usage($"{refFile}: reference {r.Id} has no audio file to caption");
                     // Table 2 models read the transcript too: it comes from the reference line.
                     if (SecapModel.NeedsTranscript(captioner.Modality) && string.IsNullOrWhiteSpace(r.Transcript))
-                        return Usage($"{refFile}: reference {r.Id ?? r.File} has no 'transcript', which this captioner ('{captioner.Config.InputModality}' input) needs");
+                        return Usage($"{refFile}: reference {r.Id ?? r.File} has no 'transcript', which this captioner ('{OptionNames.Of(captioner.Config.InputModality)}' input) needs");
                     captions.Add(captioner.CaptionFile(r.File, language, new CaptionOptions { Transcript = r.Transcript, ConsensusSamples = parse.GetValue(consensus), ConsensusChooser = chooser }).Caption ?? "");
                 }
                 WriteCandidates(captions);

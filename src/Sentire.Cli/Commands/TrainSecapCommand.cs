@@ -54,7 +54,7 @@ public static class TrainSecapCommand
                     new SecapStage1Trainer(r, yaml, context, Path.Combine(run, "stage1")).Run(p, cancel);
                 else
                 {
-                    var (model, _) = CaptionLanguageModel.Load(r.LanguageModel, CaptionLanguageModel.ParsePrecision(r.LanguageModelPrecision));
+                    var (model, _) = CaptionLanguageModel.Load(r.LanguageModel, r.LanguageModelPrecision);
                     new SecapStage2Trainer(r, yaml, context, model, r.LanguageModel, Path.GetFullPath(r.SpeechEncoder), Path.Combine(run, "stage1"), Path.Combine(run, "stage2")).Run(p, cancel);
                 }
             }, s == 1 ? $"done: {Path.Combine(run, "stage1", SecapStage1Trainer.QFormerFile)}" : $"done: captioner in {Path.Combine(run, "stage2", SecapStage2Trainer.BestFolder)}"));

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Sentire.IO;
 using Sentire.Tensors;
 using Sentire.Tensors.Nn;
 
@@ -18,12 +20,17 @@ public sealed record EmotionDimensions(double Arousal, double Valence, double Do
     };
 }
 
+/// <summary>How a dimensional head's training targets were made: derived from categories (docs/dimensions.md), or
+/// rated by annotators. config.json spells it "derived" or "rated".</summary>
+[JsonConverter(typeof(OptionNamesJsonConverter))]
+public enum DimensionTargets { Derived, Rated }
+
 /// <summary>Sizes of <see cref="DimensionalHead"/>; stored in the model package's config.json under <c>dimensions</c>.</summary>
 /// <param name="InputSize">width of the pooled speech-encoder output</param>
 /// <param name="HiddenSize">width of the hidden layer</param>
 /// <param name="Dropout">dropout before each linear layer while training</param>
-/// <param name="Targets">how the training targets were made: "derived" (from categories, see docs/dimensions.md) or "rated"</param>
-public sealed record DimensionalHeadConfig(int InputSize = 192, int HiddenSize = 128, float Dropout = 0.1f, string Targets = "derived");
+/// <param name="Targets">how the training targets were made: derived (from categories, see docs/dimensions.md) or rated</param>
+public sealed record DimensionalHeadConfig(int InputSize = 192, int HiddenSize = 128, float Dropout = 0.1f, DimensionTargets Targets = DimensionTargets.Derived);
 
 /// <summary>
 /// Regression head for arousal, valence and dominance on a shared speech encoder, after the audEERING study

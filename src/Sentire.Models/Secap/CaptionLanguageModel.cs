@@ -1,10 +1,16 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Sentire.IO;
 using Sentire.Models.Decoders;
 using Sentire.Tensors.Serialization;
 using Sentire.Text;
 
 namespace Sentire.Models.Secap;
+
+/// <summary>Storage of the frozen caption LM's large matrices, as recipes (language_model_precision) and a captioner's
+/// config.json spell it: f32, or bf16 (half the memory, for a large Hugging Face decoder).</summary>
+[JsonConverter(typeof(OptionNamesJsonConverter))]
+public enum LanguageModelPrecision { [JsonStringEnumMemberName("f32")] F32, [JsonStringEnumMemberName("bf16")] Bf16 }
 
 /// <summary>
 /// SECap's frozen decoder slot filled by a small LLaMA-architecture LM: a Hugging Face-style folder (config.json with
@@ -46,20 +52,18 @@ public static class CaptionLanguageModel
         tokenizer.Save(Path.Combine(folder, TokenizerFile));
     }
 
-    /// <summary>Parses a weight precision name: "f32" (default) or "bf16" (half the memory; the frozen LM only).</summary>
-    public static WeightPrecision ParsePrecision(string name) => name switch
-    {
-        "f32" or "float32" => WeightPrecision.Float32,
-        "bf16" or "bfloat16" => WeightPrecision.BFloat16,
-        _ => throw new ArgumentException($"language model precision '{name}' is not 'f32' or 'bf16'"),
-    };
-
     /// <summary>The frozen LM in evaluation mode and its tokenizer: a folder written by <see cref="Save"/> or any Hugging
     /// Face LLaMA/Qwen2/Mistral checkpoint folder with its tokenizer files (read by <see cref="TokenizerLoader"/>).</summary>
-    public static (LlamaForCausalLM Model, CaptionTokenizer Tokenizer) Load(string folder, WeightPrecision precision = WeightPrecision.Float32)
+    public static (LlamaForCausalLM Model, CaptionTokenizer Tokenizer) Load(string folder, LanguageModelPrecision precision = LanguageModelPrecision.F32)
     {
         var tokenizer = LoadTokenizer(folder);
-        var model = LlamaForCausalLM.Load(folder, new LoadOptions { Precision = precision });
+        var weights = precision switch
+        {
+            LanguageModelPrecision.F32 => WeightPrecision.Float32,
+            LanguageModelPrecision.Bf16 => WeightPrecision.BFloat16,
+            _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, $"not one of {OptionNames.Allowed(typeof(LanguageModelPrecision))}"),
+        };
+        var model = LlamaForCausalLM.Load(folder, new LoadOptions { Precision = weights });
         if (tokenizer.VocabSize > model.Config.VocabSize)
             throw new InvalidDataException($"{folder}: the tokenizer has {tokenizer.VocabSize} tokens but the model's vocab_size is {model.Config.VocabSize}");
         model.Freeze();

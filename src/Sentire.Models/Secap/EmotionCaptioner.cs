@@ -1,5 +1,6 @@
 using Sentire.Audio.Decoding;
 using Sentire.Audio.Prosody;
+using Sentire.IO;
 using Sentire.Models.Analysis;
 using Sentire.Models.Clap;
 using Sentire.Models.Decoders;
@@ -73,7 +74,7 @@ public sealed class EmotionCaptioner
         Model = model;
         LanguageModel = lm;
         Tokenizer = tokenizer;
-        Modality = SecapModel.ParseModality(config.InputModality);
+        Modality = config.InputModality;
         vocabulary = new(() => new CaptionVocabulary(tokenizer));
     }
 
@@ -83,7 +84,7 @@ public sealed class EmotionCaptioner
         var (encoderConfig, clap, _) = EmotionModelPackage.Load(SecapPackage.SpeechEncoderFolder(folder, config));
         var lmFolder = SecapPackage.LanguageModelPath(folder, config);
         if (!Directory.Exists(lmFolder)) throw new DirectoryNotFoundException($"{folder}: the caption language model {lmFolder} named in {SecapPackage.ConfigFile} is missing");
-        var (lm, tokenizer) = CaptionLanguageModel.Load(lmFolder, CaptionLanguageModel.ParsePrecision(config.LanguageModelPrecision));
+        var (lm, tokenizer) = CaptionLanguageModel.Load(lmFolder, config.LanguageModelPrecision);
         var model = SecapPackage.LoadModel(folder, config, lm.Config.HiddenSize);
         return new EmotionCaptioner(config, encoderConfig, (LogMelEncoder)clap.AudioEncoder, model, lm, tokenizer);
     }
@@ -130,7 +131,7 @@ public sealed class EmotionCaptioner
             throw new ArgumentException($"caption language '{language}' is not 'en' or 'zh'");
         instruction = options.Instruction ?? instruction;
         if (SecapModel.NeedsTranscript(Modality) && string.IsNullOrWhiteSpace(options.Transcript))
-            throw new ArgumentException($"this captioner was trained with the '{Config.InputModality}' input modality and needs a transcript");
+            throw new ArgumentException($"this captioner was trained with the '{OptionNames.Of(Config.InputModality)}' input modality and needs a transcript");
         using var _ = Autograd.NoGrad();
         var (embeds, mask) = Prefix(frames, instruction, options.Transcript);
         var decoding = options.Decoding;

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Sentire.IO;
 using Sentire.Models.Decoders;
 using Sentire.Tensors;
 using Sentire.Tensors.Nn;
@@ -5,8 +7,10 @@ using Sentire.Tensors.Nn;
 namespace Sentire.Models.Secap;
 
 /// <summary>What precedes the instruction in the LM input (SECap Table 2): the projected Q-Embedding (the default),
-/// the projected T-Embedding of the transcript, the raw transcript tokens, or a transcript form followed by Q.</summary>
-public enum SecapInputModality { Q, T, Transcript, TranscriptQ, TQ }
+/// the projected T-Embedding of the transcript, the raw transcript tokens, or a transcript form followed by Q. Recipes
+/// (stage2.input_modality) and a captioner's config.json spell it q, t, transcript, transcript+q, t+q.</summary>
+[JsonConverter(typeof(OptionNamesJsonConverter))]
+public enum SecapInputModality { Q, T, Transcript, [JsonStringEnumMemberName("transcript+q")] TranscriptQ, [JsonStringEnumMemberName("t+q")] TQ }
 
 /// <summary>One piece of an LM input row: token ids (embedded by the LM) or ready embeddings (1, n, D_lm).</summary>
 public sealed record InputSegment(int[]? Ids, Tensor? Embeds)
@@ -30,16 +34,6 @@ public sealed class SecapModel : Module
         QFormer = RegisterModule("qformer", new QFormer(qformer, rngForDropout, rngForInit));
         LlmProjection = RegisterModule("llm_proj", new Linear(qformer.HiddenSize, lmHiddenSize, rngForInit));
     }
-
-    public static SecapInputModality ParseModality(string name) => name switch
-    {
-        "q" => SecapInputModality.Q,
-        "t" => SecapInputModality.T,
-        "transcript" => SecapInputModality.Transcript,
-        "transcript+q" => SecapInputModality.TranscriptQ,
-        "t+q" => SecapInputModality.TQ,
-        _ => throw new ArgumentException($"input modality '{name}' is not one of q, t, transcript, transcript+q, t+q"),
-    };
 
     public static bool NeedsSpeech(SecapInputModality m) => m is SecapInputModality.Q or SecapInputModality.TranscriptQ or SecapInputModality.TQ;
     public static bool NeedsTranscript(SecapInputModality m) => m is not SecapInputModality.Q;

@@ -20,12 +20,12 @@ public sealed record SecapPackageConfig
     public string SpeechEncoderSha256 { get; init; } = "";
     public double MaxSeconds { get; init; } = 14;
     public QFormerConfig QFormer { get; init; } = new(VocabSize: 1);
-    public string InputModality { get; init; } = "q";
+    public SecapInputModality InputModality { get; init; } = SecapInputModality.Q;
     /// <summary>The frozen caption LM folder, relative to this folder: "language_model" (copied in) or the path of a
     /// Hugging Face checkpoint too large to copy.</summary>
     public string LanguageModel { get; init; } = SecapPackage.LanguageModelFolder;
-    /// <summary>Storage of the LM's matrices when loaded: "f32" or "bf16".</summary>
-    public string LanguageModelPrecision { get; init; } = "f32";
+    /// <summary>Storage of the LM's matrices when loaded: f32 or bf16.</summary>
+    public LanguageModelPrecision LanguageModelPrecision { get; init; } = LanguageModelPrecision.F32;
 }
 
 /// <summary>

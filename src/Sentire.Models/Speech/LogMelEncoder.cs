@@ -1,8 +1,15 @@
+using System.Text.Json.Serialization;
+using Sentire.IO;
 using Sentire.Models.Layers;
 using Sentire.Tensors;
 using Sentire.Tensors.Nn;
 
 namespace Sentire.Models.Speech;
+
+/// <summary>How 10 ms log-mel frames become encoder frames: frame stacking or strided 1-D convolutions. Recipes
+/// (encoder.subsampling) and config.json spell it "stack" or "conv".</summary>
+[JsonConverter(typeof(OptionNamesJsonConverter))]
+public enum Subsampling { Stack, Conv }
 
 /// <summary>Sizes of <see cref="LogMelEncoder"/>.</summary>
 public sealed record LogMelEncoderConfig(
@@ -14,11 +21,9 @@ public sealed record LogMelEncoderConfig(
     int FfnSize = 768,
     float Dropout = 0.1f,
     int MaxFrames = 1024,      // positions of the sinusoidal table (1024 x 40 ms = 41 s)
-    string Subsampling = LogMelEncoderConfig.Stack,   // "stack" (frame stacking) or "conv" (strided 1-D convolutions)
+    Subsampling Subsampling = Subsampling.Stack,      // stack (frame stacking) or conv (strided 1-D convolutions)
     int ProsodyChannels = 0)   // extra input columns after the mel bins (Speech.ProsodyChannels: F0 and voicing)
 {
-    public const string Stack = "stack", Conv = "conv";
-
     /// <summary>Columns of an input frame: mel bins and prosody channels.</summary>
     public int InputChannels => NMels + ProsodyChannels;
 
@@ -29,8 +34,8 @@ public sealed record LogMelEncoderConfig(
         if (HiddenSize % Heads != 0)
             throw new ArgumentException($"hidden size must be divisible by heads (got hidden size: {HiddenSize} and heads: {Heads})");
         if (Dropout is < 0f or >= 1f) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}");
-        if (Subsampling is not (Stack or Conv)) throw new ArgumentException($"subsampling must be '{Stack}' or '{Conv}', got '{Subsampling}'");
-        if (Subsampling == Conv && StackFrames is not (1 or 2 or 4 or 8))
+        if (!Enum.IsDefined(Subsampling)) throw new ArgumentException($"subsampling must be one of {OptionNames.Allowed(typeof(Subsampling))}, got {Subsampling}");
+        if (Subsampling == Subsampling.Conv && StackFrames is not (1 or 2 or 4 or 8))
             throw new ArgumentException($"the conv front end subsamples by a power of two (1, 2, 4 or 8), got stack_frames {StackFrames}");
     }
 }
@@ -63,7 +68,7 @@ public sealed class LogMelEncoder : Module, ISpeechEncoder
     {
         config.Validate();
         Config = config;
-        if (config.Subsampling == LogMelEncoderConfig.Stack)
+        if (config.Subsampling == Subsampling.Stack)
         {
             FeatureProjection = RegisterModule("feature_projection", new Linear(config.InputChannels * config.StackFrames, config.HiddenSize, rngForInit));
             Convs = [];

@@ -45,7 +45,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             Encoder = new LogMelEncoderConfig(recipe.Encoder.NMels, recipe.Encoder.StackFrames, recipe.Encoder.HiddenSize, recipe.Encoder.Heads,
                 recipe.Encoder.Layers, recipe.Encoder.FfnSize, recipe.Encoder.Dropout,
                 MaxFrames: (int)Math.Ceiling(recipe.Data.MaxSeconds * frontEnd.FramesPerSecond / recipe.Encoder.StackFrames) + 1,
-                Subsampling: OptionNames.Of(recipe.Encoder.Subsampling), ProsodyChannels: recipe.Encoder.Prosody ? ProsodyChannels.Count : 0),
+                Subsampling: recipe.Encoder.Subsampling, ProsodyChannels: recipe.Encoder.Prosody ? ProsodyChannels.Count : 0),
             TextEncoder = new TextEncoderConfig(vocabSize, recipe.Text.HiddenSize, recipe.Text.Heads, recipe.Text.Layers, recipe.Text.FfnSize, recipe.Text.Dropout, recipe.Text.MaxTokens, recipe.Text.Pretrained),
             Head = new ClapHeadConfig(recipe.Head.ProjectionSize, recipe.Head.Temperature, recipe.Head.LearnableTemperature, ProsodyStatistics: recipe.Encoder.Prosody),
             Labels = recipe.Data.Labels,

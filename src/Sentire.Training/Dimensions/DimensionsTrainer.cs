@@ -104,7 +104,7 @@ public sealed class DimensionsTrainer(DimensionsRecipe recipe, string recipeText
         var recognizer = EmotionRecognizer.FromModel(config, model, tokenizer);
         var frontEnd = new LogMelFrontEnd(config.FrontEnd);
         var headConfig = new DimensionalHeadConfig(model.AudioEncoder.HiddenSize, recipe.Head.HiddenSize, recipe.Head.Dropout,
-            Targets: train.Concat(test).Any(DerivedDimensions.IsDerived) ? "derived" : "rated");
+            Targets: train.Concat(test).Any(DerivedDimensions.IsDerived) ? DimensionTargets.Derived : DimensionTargets.Rated);
         var head = new DimensionalHead(headConfig, new Generator(recipe.Seed + 1), new Generator(recipe.Seed));
         var trainTargets = Targets(train);
         var testTargets = Targets(test);

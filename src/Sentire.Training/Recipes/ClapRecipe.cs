@@ -1,9 +1,7 @@
 using Sentire.Models.Clap;
+using Sentire.Models.Speech;
 
 namespace Sentire.Training.Recipes;
-
-/// <summary>How 10 ms log-mel frames become encoder frames (<see cref="Models.Speech.LogMelEncoderConfig.Subsampling"/>).</summary>
-public enum Subsampling { Stack, Conv }
 
 /// <summary>
 /// Everything that defines an Emo-CLAP / GEmo-CLAP training run (Pan et al., 2023), one YAML file in recipes/.

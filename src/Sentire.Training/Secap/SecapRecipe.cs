@@ -1,3 +1,4 @@
+using Sentire.Models.Secap;
 using Sentire.Training.Captions;
 using Sentire.Training.Recipes;
 
@@ -24,27 +25,23 @@ public sealed class SecapRecipe
     /// or a Hugging Face LLaMA/Qwen2/Mistral checkpoint folder with its tokenizer (<c>--decoder PATH</c>).</summary>
     public string LanguageModel { get; init; } = "runs/secap-lm/model";
     /// <summary>Storage of the frozen LM's matrices: f32, or bf16 (half the memory, for a large Hugging Face decoder).</summary>
-    public string LanguageModelPrecision { get; init; } = "f32";
+    public LanguageModelPrecision LanguageModelPrecision { get; init; } = LanguageModelPrecision.F32;
     public CaptionDataRecipe Data { get; init; } = new();
     public SecapQFormerRecipe Qformer { get; init; } = new();
     public SecapStage1Recipe Stage1 { get; init; } = new();
     public SecapStage2Recipe Stage2 { get; init; } = new();
-
-    public static IReadOnlyList<string> Modalities { get; } = ["q", "t", "transcript", "transcript+q", "t+q"];
 
     public void Validate(string source) => RecipeErrors.Check(source, errors =>
     {
         errors.If(Qformer.NumQueryTokens <= 0 || Qformer.HiddenSize <= 0 || Qformer.Layers <= 0, "qformer sizes must be positive");
         errors.If(Qformer.Heads <= 0 || Qformer.HiddenSize % Qformer.Heads != 0, $"qformer.hidden_size {Qformer.HiddenSize} is not divisible by qformer.heads {Qformer.Heads}");
         errors.If(Stage1.Categories < 2 || Stage1.SamplesPerCategory < 1, $"stage1 needs categories >= 2 and samples_per_category >= 1 (got {Stage1.Categories}, {Stage1.SamplesPerCategory})");
-        errors.If(!Modalities.Contains(Stage2.InputModality), $"stage2.input_modality '{Stage2.InputModality}' is not one of {string.Join(", ", Modalities)}");
         errors.If(Stage1.Epochs < 0, $"stage1.epochs must be >= 0 (0 skips stage 1), got {Stage1.Epochs}");
         errors.If(Stage1.StepsPerEpoch <= 0, $"stage1.steps_per_epoch must be positive, got {Stage1.StepsPerEpoch}");
         // 0 epochs skips stage 1, so its schedule is checked only when it runs
         if (Stage1.Epochs > 0) errors.Schedule("stage1", Stage1.Epochs, Stage1.StepsPerEpoch, Stage1.Warmup, Stage1.LearningRate, Stage1.MinLearningRateOrDefault);
         else errors.If(Stage1.LearningRate <= 0, $"stage1.learning_rate must be positive, got {Stage1.LearningRate}");
         errors.If(Stage2.BatchSize <= 0, $"stage2.batch_size must be positive, got {Stage2.BatchSize}");
-        errors.If(LanguageModelPrecision is not ("f32" or "bf16"), $"language_model_precision '{LanguageModelPrecision}' is not 'f32' or 'bf16'");
         errors.Schedule("stage2", Stage2.Epochs, Stage2.StepsPerEpoch, Stage2.WarmupSteps, Stage2.LearningRate, Stage2.MinLearningRate);
     });
 }
@@ -114,7 +111,7 @@ public sealed class SecapStage2Recipe
     public double GradClip { get; init; } = 1.0;
     /// <summary>Table 2 of the paper: q (Q-Embedding only, default), t (T-Embedding), transcript (raw transcript tokens),
     /// transcript+q, t+q.</summary>
-    public string InputModality { get; init; } = "q";
+    public SecapInputModality InputModality { get; init; } = SecapInputModality.Q;
     /// <summary>stage1: start from the stage-1 Q-Former; scratch: fresh weights (the "no stage 1" ablation).</summary>
     public Stage2Init Init { get; init; } = Stage2Init.Stage1;
     /// <summary>Train only the projection, keeping the stage-1 Q-Former frozen (an ablation).</summary>

@@ -35,7 +35,7 @@ public sealed class SecapStage2Trainer(SecapRecipe recipe, string recipeText, Se
     {
         Directory.CreateDirectory(folder);
         var s2 = recipe.Stage2;
-        var modality = SecapModel.ParseModality(s2.InputModality);
+        var modality = s2.InputModality;
         var model = new SecapModel(SecapStage1Trainer.QFormerConfigOf(recipe, context.Tokenizer.VocabSize, context.EncoderHiddenSize), lm.Config.HiddenSize,
             new Generator(recipe.Seed + 11), new Generator(recipe.Seed + 10));
         if (s2.Init == Stage2Init.Stage1)

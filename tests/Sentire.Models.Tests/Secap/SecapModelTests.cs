@@ -1,6 +1,8 @@
+using Sentire.IO;
 using Sentire.Models.Decoders;
 using Sentire.Models.Secap;
 using Sentire.Tensors;
+using Sentire.Tests.Common;
 
 namespace Sentire.Models.Tests.Secap;
 
@@ -27,12 +29,31 @@ public sealed class SecapModelTests
     }
 
     [Fact]
-    public void ModalitiesParseAndSayWhatTheyNeed()
+    public void ModalitiesAndPrecisionsAreSpelledAsInTheFilesAndAnUnknownOneIsAClearError()
     {
-        Assert.Equal(SecapInputModality.Q, SecapModel.ParseModality("q"));
-        Assert.Equal(SecapInputModality.TQ, SecapModel.ParseModality("t+q"));
+        Assert.Equal(["q", "t", "transcript", "transcript+q", "t+q"], OptionNames.All(typeof(SecapInputModality)));
+        Assert.Equal(["f32", "bf16"], OptionNames.All(typeof(LanguageModelPrecision)));
         Assert.False(SecapModel.NeedsTranscript(SecapInputModality.Q));
         Assert.False(SecapModel.NeedsSpeech(SecapInputModality.Transcript));
-        Assert.Throws<ArgumentException>(() => SecapModel.ParseModality("audio"));
+
+        // The shipped captioner's config.json reads unchanged; a value outside the set names itself, the allowed ones and the file.
+        var shipped = Path.Combine(RepoPaths.Root, "models", "secap-small");
+        var config = SecapPackage.ReadConfig(shipped);
+        Assert.Equal((SecapInputModality.Q, LanguageModelPrecision.F32), (config.InputModality, config.LanguageModelPrecision));
+        var folder = Directory.CreateTempSubdirectory("sentire-secap-config").FullName;
+        try
+        {
+            var text = File.ReadAllText(Path.Combine(shipped, SecapPackage.ConfigFile));
+            foreach (var (from, to, allowed) in new[] { ("\"input_modality\": \"q\"", "\"input_modality\": \"audio\"", "'audio' is not one of q, t, transcript, transcript+q, t+q"),
+                         ("\"language_model_precision\": \"f32\"", "\"language_model_precision\": \"float32\"", "'float32' is not one of f32, bf16") })
+            {
+                Assert.Contains(from, text);
+                File.WriteAllText(Path.Combine(folder, SecapPackage.ConfigFile), text.Replace(from, to));
+                var e = Assert.Throws<InvalidDataException>(() => SecapPackage.ReadConfig(folder));
+                Assert.Contains(SecapPackage.ConfigFile, e.Message);
+                Assert.Contains(allowed, e.Message);
+            }
+        }
+        finally { Directory.Delete(folder, recursive: true); }
     }
 }

@@ -70,7 +70,7 @@ public sealed class DimensionsTrainerTests
         Assert.Equal(2, first.Epoch);
         var recognizer = EmotionRecognizer.Load(model);
         Assert.Equal(4, recognizer.Config.Dimensions!.HiddenSize);
-        Assert.Equal("derived", recognizer.Config.Dimensions.Targets);
+        Assert.Equal(Models.Dimensions.DimensionTargets.Derived, recognizer.Config.Dimensions.Targets);
         Assert.NotNull(recognizer.DimensionalHead);
         var metrics = File.ReadAllLines(Path.Combine(run, DimensionsTrainer.MetricsFile));
         Assert.Equal(3, metrics.Length);

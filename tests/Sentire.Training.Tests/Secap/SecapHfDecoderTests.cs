@@ -49,15 +49,15 @@ public sealed class SecapHfDecoderTests
     }
 
     [Theory]
-    [InlineData("llama_tied", "f32")]
-    [InlineData("qwen2_bf16", "bf16")]
-    public void Stage2TrainsThroughAFrozenHuggingFaceDecoderAndThePackageCaptionsWithIt(string fixture, string precision)
+    [InlineData("llama_tied", LanguageModelPrecision.F32)]
+    [InlineData("qwen2_bf16", LanguageModelPrecision.Bf16)]
+    public void Stage2TrainsThroughAFrozenHuggingFaceDecoderAndThePackageCaptionsWithIt(string fixture, LanguageModelPrecision precision)
     {
         var folder = Directory.CreateTempSubdirectory("secap-hf-").FullName;
         try
         {
             var decoder = DecoderWithTokenizer(fixture, Path.Combine(folder, "decoder"));
-            var (lm, tokenizer) = CaptionLanguageModel.Load(decoder, CaptionLanguageModel.ParsePrecision(precision));
+            var (lm, tokenizer) = CaptionLanguageModel.Load(decoder, precision);
             Assert.Equal(64, lm.Config.HiddenSize);
             Assert.Equal((1, 2), (tokenizer.BosId, tokenizer.EosId));
             Assert.Equal(Captions[0], tokenizer.Decode(tokenizer.Encode(Captions[0])));
@@ -101,6 +101,7 @@ public sealed class SecapHfDecoderTests
             var package = Path.Combine(folder, "stage2", SecapStage2Trainer.BestFolder);
             var config = SecapPackage.ReadConfig(package);
             Assert.Equal((SecapPackage.LanguageModelFolder, precision), (config.LanguageModel, config.LanguageModelPrecision));
+            Assert.Contains($"\"language_model_precision\": \"{Sentire.IO.OptionNames.Of(precision)}\"", File.ReadAllText(Path.Combine(package, SecapPackage.ConfigFile)));
             Directory.Delete(decoder, recursive: true);                                                 // the package holds its own copy
             var options = new CaptionOptions { Decoding = new GenerationOptions { MaxNewTokens = 10 } };
             var first = EmotionCaptioner.Load(package);
