@@ -67,7 +67,8 @@ public static class FileSegmentation
         if ((double)samples.Length / rate <= LongFileSeconds) return AnalyzeWhole(path, samples, rate, whole, truncation);
         var scan = new RecordingScan(rate, Vad());
         scan.Push(samples);
-        return AnalyzeLong(path, sink => sink(samples), scan.Finish(), timeline, truncation);
+        using var statistics = scan.Finish();
+        return AnalyzeLong(path, sink => sink(samples), statistics, timeline, truncation);
     }
 
     /// <summary>A recording read by <paramref name="read"/> (from its start, mono at <paramref name="rate"/>, into the sink;
@@ -91,7 +92,7 @@ public static class FileSegmentation
             scan!.Push(chunk);
         });
         if (head is not null) return AnalyzeWhole(path, [.. head], rate, whole, truncation());
-        var statistics = scan!.Finish();
+        using var statistics = scan!.Finish();
         scan = null;   // the closure above keeps it reachable through pass 2
         return AnalyzeLong(path, read, statistics, timeline, truncation());
     }

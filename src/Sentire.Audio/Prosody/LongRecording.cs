@@ -75,29 +75,36 @@ public abstract class PieceTracker
 /// segments, the speaking-rate intensity contour whose 0.99 quantile sets the syllable threshold).</summary>
 /// <param name="Samples">length of the recording at the analysis rate</param>
 /// <param name="Speech">the voice-activity detector's segments (<see cref="EnergyVad.Detect"/> of the whole recording)</param>
-/// <param name="Intensity">the speaking-rate intensity contour, one value per frame (4 bytes per 10 ms)</param>
+/// <param name="Intensity">the speaking-rate intensity contour, one value per frame (4 bytes per 10 ms, on disk past 11
+/// minutes); disposing the statistics releases it</param>
 public sealed record RecordingStatistics(int SampleRate, int Samples, double LoudestPitchEnergy, float Peak,
-    IReadOnlyList<Segment> Speech, IReadOnlyList<float> Intensity)
+    IReadOnlyList<Segment> Speech, FrameValues<float> Intensity) : IDisposable
 {
     public double DurationSeconds => (double)Samples / SampleRate;
+
+    public void Dispose() => Intensity.Dispose();
 }
 
 /// <summary>Pass 1 over a long recording: <see cref="RecordingStatistics"/> from the samples as they are decoded, keeping
-/// a few bytes per frame (the intensity contour and the voice-activity frame energies) and never the signal.</summary>
+/// a few bytes per frame (the intensity contour and the voice-activity frame energies, in <see cref="FrameValues{T}"/>:
+/// on disk past 64 Ki frames) and never the signal.</summary>
 public sealed class RecordingScan : PieceTracker
 {
     readonly ProsodyOptions options;
     readonly EnergyVad vad;
     readonly int vadFrame, vadHop;
-    FrameValues<double> vadEnergy = new();
-    FrameValues<ushort> vadCrossings = new();
-    readonly FrameValues<float> intensity = new();
+    readonly FrameValues<double> vadEnergy;
+    readonly FrameValues<ushort> vadCrossings;
+    readonly FrameValues<float> intensity;
     double loudest;
     float peak;
 
-    public RecordingScan(int sampleRate, EnergyVad vad, ProsodyOptions? options = null, int coreFrames = DefaultCoreFrames)
+    /// <param name="blockSize">values per <see cref="FrameValues{T}"/> block (small in tests, to cross many blocks)</param>
+    public RecordingScan(int sampleRate, EnergyVad vad, ProsodyOptions? options = null, int coreFrames = DefaultCoreFrames,
+        int blockSize = FrameValues<float>.DefaultBlockSize)
         : base(sampleRate, (options ?? new ProsodyOptions()).PitchOrDefault.HopSeconds, coreFrames)
     {
+        (vadEnergy, vadCrossings, intensity) = (new(blockSize), new(blockSize), new(blockSize));
         this.options = options ?? new ProsodyOptions();
         this.vad = vad;
         (vadFrame, vadHop) = vad.FrameLayout(sampleRate);
@@ -127,7 +134,8 @@ public sealed class RecordingScan : PieceTracker
     {
         Flush();
         var speech = vad.Segments(vadEnergy, vadCrossings, Length, SampleRate);
-        (vadEnergy, vadCrossings) = (new(), new());   // 12 bytes a frame, not needed in pass 2
+        vadEnergy.Dispose();   // not needed in pass 2
+        vadCrossings.Dispose();
         return new RecordingStatistics(SampleRate, Length, loudest, peak, speech, intensity);
     }
 }
@@ -139,8 +147,8 @@ public sealed record RecordingProsody(ProsodySummary Summary, double LoudVoicedS
 /// <summary>
 /// Pass 2 over a long recording: every prosody track (<see cref="ProsodyAnalyzer.Track"/>) computed piece by piece with the
 /// whole-recording quantities of pass 1, each frame added to the summary as it is final; glottal pulses are tracked per
-/// voiced run once the run has ended. Holds the samples of one piece (or of the current voiced run, if longer) and a
-/// few bytes per frame.
+/// voiced run once the run has ended. Holds the samples of one piece (or of the current voiced run, if longer); the few
+/// bytes per frame it keeps go to disk past 64 Ki frames.
 /// </summary>
 public sealed class ProsodyStream : PieceTracker
 {
@@ -151,18 +159,21 @@ public sealed class ProsodyStream : PieceTracker
     readonly RecordingStatistics statistics;
     readonly ProsodyOptions options;
     readonly ProsodySummaryBuilder summary;
-    readonly FrameValues<bool> voiced = new();
+    readonly FrameValues<bool> voiced;
     /// <summary>F0 of the frames from the earliest a pending voiced run's pulse tracking may read.</summary>
     readonly SampleHistory recentF0 = new();
     readonly Queue<(int Start, int End)> endedRuns = new();
     int runStart = -1;
 
-    public ProsodyStream(RecordingStatistics statistics, ProsodyOptions? options = null, double loudVoicedDbfs = -60, int coreFrames = DefaultCoreFrames)
+    /// <param name="blockSize">values per <see cref="FrameValues{T}"/> block (small in tests, to cross many blocks)</param>
+    public ProsodyStream(RecordingStatistics statistics, ProsodyOptions? options = null, double loudVoicedDbfs = -60, int coreFrames = DefaultCoreFrames,
+        int blockSize = FrameValues<float>.DefaultBlockSize)
         : base(statistics.SampleRate, (options ?? new ProsodyOptions()).PitchOrDefault.HopSeconds, coreFrames)
     {
         this.statistics = statistics;
         this.options = options ?? new ProsodyOptions();
-        summary = new ProsodySummaryBuilder(HopSeconds, loudVoicedDbfs);
+        voiced = new(blockSize);
+        summary = new ProsodySummaryBuilder(HopSeconds, loudVoicedDbfs, blockSize);
         if (RunContextSamples > MarginSamples) throw new ArgumentException("pulse context exceeds the piece margin");
     }
 
@@ -227,6 +238,7 @@ public sealed class ProsodyStream : PieceTracker
         var rateOptions = options.SpeakingRateOrDefault;
         rateOptions.Validate();
         var nuclei = SpeakingRate.Detect(statistics.Intensity, statistics.DurationSeconds, HopSeconds, voiced.Count, t => voiced[t], rateOptions);
+        voiced.Dispose();
         return new RecordingProsody(summary.Build(statistics.DurationSeconds, nuclei), summary.LoudVoicedSeconds);
     }
 }

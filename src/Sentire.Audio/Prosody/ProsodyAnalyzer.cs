@@ -84,14 +84,16 @@ public static class ProsodyAnalyzer
 /// <summary>
 /// <see cref="ProsodySummary"/> built frame by frame in time order, so a long recording is summarised as it is tracked
 /// (<see cref="ProsodyAnalyzer.Summarize(ProsodyTracks, double)"/> feeds a clip's tracks through the same builder).
-/// Kept per frame: the energies (every frame) and the F0 and HNR of voiced frames, whose percentiles need them all
-/// (about 4 bytes each per 10 ms frame: 14 MB per 10 hours); the rest are running sums.
+/// Kept per frame: the energies (every frame) and the F0 and HNR of voiced frames, whose percentiles need them all,
+/// and the lengths of the voiced and unvoiced runs, in <see cref="FrameValues{T}"/> (on disk past 64 Ki values, so
+/// memory does not grow with the recording); the rest are running sums. <see cref="Build"/> releases them.
 /// </summary>
-internal sealed class ProsodySummaryBuilder(double hopSeconds, double loudVoicedDbfs = -60)
+/// <param name="blockSize">values per <see cref="FrameValues{T}"/> block (small in tests, to cross many blocks)</param>
+internal sealed class ProsodySummaryBuilder(double hopSeconds, double loudVoicedDbfs = -60, int blockSize = FrameValues<float>.DefaultBlockSize)
 {
-    readonly FrameValues<float> voicedF0 = new(), voicedHnr = new(), energyDb = new();
+    readonly FrameValues<float> voicedF0 = new(blockSize), voicedHnr = new(blockSize), energyDb = new(blockSize);
     readonly VoicedMean alpha = new(), hammarberg = new(), slopeLow = new(), slopeHigh = new();
-    readonly List<int> voicedRuns = [], unvoicedRuns = [];
+    readonly FrameValues<int> voicedRuns = new(blockSize), unvoicedRuns = new(blockSize);
     readonly Perturbation.Sums perturbation = new();
     int frames, voiced, loudVoiced, run;
     bool runVoiced;
@@ -150,10 +152,11 @@ internal sealed class ProsodySummaryBuilder(double hopSeconds, double loudVoiced
             Slope500To1500DbPerHz: slopeHigh.Value,
             VoicedFraction: frames == 0 ? 0 : (double)voiced / frames,
             VoicedSegmentsPerSecond: durationSeconds > 0 ? voicedRuns.Count / durationSeconds : 0,
-            VoicedSegmentSeconds: Functionals.Of(voicedRuns.Select(n => n * hopSeconds)),
-            UnvoicedSegmentSeconds: Functionals.Of(unvoicedRuns.Select(n => n * hopSeconds)),
+            VoicedSegmentSeconds: Functionals.Of(voicedRuns, n => n * hopSeconds),
+            UnvoicedSegmentSeconds: Functionals.Of(unvoicedRuns, n => n * hopSeconds),
             SyllablesPerSecond: nuclei.SpeechRate,
             ArticulationRate: nuclei.ArticulationRate);
+        foreach (var values in new IDisposable[] { voicedF0, voicedHnr, energyDb, voicedRuns, unvoicedRuns }) values.Dispose();
         return summary;
     }
 

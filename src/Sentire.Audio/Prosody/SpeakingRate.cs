@@ -63,23 +63,24 @@ public static class SpeakingRate
 
         var nuclei = new List<double>();
         var previous = -1; // index of the last kept peak
+        var dip = float.MaxValue; // minimum of the contour from the previous nucleus (or the start) to the frame before t
         for (var t = 1; t + 1 < intensity.Count; t++)
         {
+            if (t - 1 >= previous) dip = Math.Min(dip, intensity[t - 1]);
             // 3) local maximum (a plateau counts once, at its first frame) above the threshold.
             if (!(intensity[t] > threshold && intensity[t] > intensity[t - 1] && intensity[t] >= intensity[t + 1])) continue;
             // 4) dip since the previous nucleus (or since the start of the clip).
-            var dip = float.MaxValue;
-            for (var k = Math.Max(0, previous); k < t; k++) dip = Math.Min(dip, intensity[k]);
             if (previous >= 0 && intensity[t] - dip < options.MinDipDb)
             {
                 // Same nucleus: keep whichever of the two peaks is higher as its location.
-                if (intensity[t] > intensity[previous]) { previous = t; nuclei[^1] = t * hopSeconds; }
+                if (intensity[t] > intensity[previous]) { previous = t; nuclei[^1] = t * hopSeconds; dip = float.MaxValue; }
                 continue;
             }
             // 5)
             if (t >= pitchFrames || !isVoiced(t)) continue;
             nuclei.Add(t * hopSeconds);
             previous = t;
+            dip = float.MaxValue;
         }
         return new SyllableNuclei(nuclei.ToArray(), duration, phonation);
     }

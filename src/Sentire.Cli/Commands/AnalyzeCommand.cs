@@ -149,7 +149,12 @@ public static class AnalyzeCommand
         switch (format)
         {
             case Format.Json:
-                Console.WriteLine(FileAnalysisJson.Serialize(FileAnalysisJson.ToJson(a, caption)));
+                // straight to standard output, segment by segment: no tree or string of a long file's timeline
+                Console.Out.Flush();
+                using (var stdout = Console.OpenStandardOutput())
+                using (var w = new System.Text.Json.Utf8JsonWriter(stdout, FileAnalysisJson.WriterOptions))
+                    FileAnalysisJson.Write(w, a, caption);
+                Console.WriteLine();
                 break;
             case Format.Csv:
                 foreach (var row in FileAnalysisCsv.Rows(a)) Console.WriteLine(row);

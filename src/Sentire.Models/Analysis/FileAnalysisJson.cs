@@ -25,59 +25,79 @@ public static class FileAnalysisJson
         _ => "ok",
     };
 
+    /// <summary>How <see cref="Write"/> writes: <see cref="Options"/>' encoder, one line.</summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = Options.Encoder };
+
     /// <summary>file, duration, status, emotions, [arousal, valence, dominance], [caption], [prosody], [truncated, warning],
     /// [segments]. prosody.articulation_rate is syllables per second of phonation, the measure rate_level is based on.</summary>
-    public static JsonObject ToJson(FileAnalysis a, string? caption = null)
+    public static JsonObject ToJson(FileAnalysis a, string? caption = null) => Parse(w => Write(w, a, caption));
+
+    /// <summary>The object of <see cref="ToJson"/> written straight to <paramref name="w"/>, segment by segment, never
+    /// held as a tree (the timeline of a 10-hour recording has thousands of segments); the writer is flushed after every
+    /// 16 KB, so a writer on a stream holds no more.</summary>
+    public static void Write(Utf8JsonWriter w, FileAnalysis a, string? caption = null)
     {
-        var obj = new JsonObject
-        {
-            ["file"] = a.File,
-            ["duration"] = Number(a.DurationSeconds, 3),
-            ["status"] = StatusName(a.Status),
-            ["emotions"] = Emotions(a.Overall),
-        };
-        AddDimensions(obj, a.Dimensions);
-        if (caption is not null) obj["caption"] = caption;
+        w.WriteStartObject();
+        w.WriteString("file", a.File);
+        WriteNumber(w, "duration", a.DurationSeconds, 3);
+        w.WriteString("status", StatusName(a.Status));
+        WriteEmotions(w, a.Overall);
+        WriteDimensions(w, a.Dimensions);
+        if (caption is not null) w.WriteString("caption", caption);
         if (a.Prosody is { } p && a.ProsodyLevels is { } levels)
         {
-            obj["prosody"] = new JsonObject
-            {
-                ["pitch_hz"] = Number(p.F0Hz.P50, 1),
-                ["pitch_level"] = Level(levels.Pitch),
-                ["pitch_variation_semitones"] = Number(p.F0Semitones.StandardDeviation, 2),
-                ["loudness_dbfs"] = Number(p.EnergyDb.P80, 1),
-                ["loudness_level"] = Level(levels.Loudness),
-                ["articulation_rate"] = Number(p.ArticulationRate, 2),
-                ["rate_level"] = Level(levels.Rate),
-                ["words"] = new JsonArray([.. levels.Words().Select(w => (JsonNode?)JsonValue.Create(w))]),
-            };
+            w.WriteStartObject("prosody");
+            WriteNumber(w, "pitch_hz", p.F0Hz.P50, 1);
+            w.WriteString("pitch_level", Level(levels.Pitch));
+            WriteNumber(w, "pitch_variation_semitones", p.F0Semitones.StandardDeviation, 2);
+            WriteNumber(w, "loudness_dbfs", p.EnergyDb.P80, 1);
+            w.WriteString("loudness_level", Level(levels.Loudness));
+            WriteNumber(w, "articulation_rate", p.ArticulationRate, 2);
+            w.WriteString("rate_level", Level(levels.Rate));
+            w.WriteStartArray("words");
+            foreach (var word in levels.Words()) w.WriteStringValue(word);
+            w.WriteEndArray();
+            w.WriteEndObject();
         }
         if (a.Truncation is { } t)
         {
-            obj["truncated"] = true;
-            obj["warning"] = t.Message;
+            w.WriteBoolean("truncated", true);
+            w.WriteString("warning", t.Message);
         }
         if (a.Segments.Count > 0)
         {
-            var segments = new JsonArray();
-            foreach (var s in a.Segments) segments.Add(Segment(s));
-            obj["segments"] = segments;
+            w.WriteStartArray("segments");
+            foreach (var s in a.Segments)
+            {
+                WriteSegment(w, s);
+                if (w.BytesPending > 16 * 1024) w.Flush();
+            }
+            w.WriteEndArray();
         }
-        return obj;
+        w.WriteEndObject();
+        w.Flush();
     }
 
     /// <summary>One stretch of a timeline (a segment of a long file, a window of a live stream): start, end, emotions,
     /// [arousal, valence, dominance].</summary>
-    public static JsonObject Segment(EmotionPrediction s)
+    public static JsonObject Segment(EmotionPrediction s) => Parse(w => WriteSegment(w, s));
+
+    static void WriteSegment(Utf8JsonWriter w, EmotionPrediction s)
     {
-        var segment = new JsonObject
-        {
-            ["start"] = Number(s.StartSeconds, 2),
-            ["end"] = Number(s.EndSeconds, 2),
-            ["emotions"] = Emotions(s),
-        };
-        AddDimensions(segment, s.Dimensions);
-        return segment;
+        w.WriteStartObject();
+        WriteNumber(w, "start", s.StartSeconds, 2);
+        WriteNumber(w, "end", s.EndSeconds, 2);
+        WriteEmotions(w, s);
+        WriteDimensions(w, s.Dimensions);
+        w.WriteEndObject();
+    }
+
+    /// <summary>What <paramref name="write"/> writes, as a tree (for callers that add fields or embed it).</summary>
+    static JsonObject Parse(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions)) write(w);
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
     }
 
     /// <summary>The status of a file that could not be analysed.</summary>
@@ -89,26 +109,35 @@ public static class FileAnalysisJson
     /// <summary>One line of JSON (no trailing newline).</summary>
     public static string Serialize(JsonObject obj) => obj.ToJsonString(Options);
 
-    static JsonArray Emotions(EmotionPrediction? p)
+    static void WriteEmotions(Utf8JsonWriter w, EmotionPrediction? p)
     {
-        var list = new JsonArray();
-        if (p is null) return list;
-        foreach (var e in p.Emotions) list.Add(new JsonObject { ["label"] = e.Label, ["probability"] = Number(e.Probability, 4) });
-        return list;
+        w.WriteStartArray("emotions");
+        foreach (var e in p?.Emotions ?? [])
+        {
+            w.WriteStartObject();
+            w.WriteString("label", e.Label);
+            WriteNumber(w, "probability", e.Probability, 4);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>arousal, valence, dominance (each in [0, 1]) when the model has a dimensional head.</summary>
-    static void AddDimensions(JsonObject obj, EmotionDimensions? d)
+    static void WriteDimensions(Utf8JsonWriter w, EmotionDimensions? d)
     {
         if (d is null) return;
-        obj["arousal"] = Number(d.Arousal, 3);
-        obj["valence"] = Number(d.Valence, 3);
-        obj["dominance"] = Number(d.Dominance, 3);
+        WriteNumber(w, "arousal", d.Arousal, 3);
+        WriteNumber(w, "valence", d.Valence, 3);
+        WriteNumber(w, "dominance", d.Dominance, 3);
     }
 
     /// <summary>"low", "medium", "high"; null when the measure has no value.</summary>
     public static string? Level(Audio.Prosody.ProsodyLevel? level) => level?.ToString().ToLowerInvariant();
 
     /// <summary>The value rounded to <paramref name="digits"/>, or null when it is not a finite number.</summary>
-    static JsonNode? Number(double value, int digits) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, digits)) : null;
+    static void WriteNumber(Utf8JsonWriter w, string name, double value, int digits)
+    {
+        if (double.IsFinite(value)) w.WriteNumber(name, Math.Round(value, digits));
+        else w.WriteNull(name);
+    }
 }
