@@ -7,7 +7,8 @@ namespace Sentire.Audio.Decoding;
 /// </summary>
 public static class AudioFile
 {
-    /// <summary>Files larger than this are refused (whole files are decoded in memory).</summary>
+    /// <summary>Files larger than this are refused by <see cref="Read(string)"/> (whole files are decoded in memory;
+    /// <see cref="Open"/> reads any size).</summary>
     public const long MaxFileBytes = int.MaxValue - 64;
 
     /// <summary>Decodes the file at <paramref name="path"/>.</summary>
@@ -46,17 +47,25 @@ public static class AudioFile
             stream.Position = 0;
             switch (container)
             {
-                case AudioContainer.Wav:
-                    if (length >= 12 && WavReader.OpenStream(stream, path, length, AudioContainer.Wav) is { } wav) return wav;
+                case AudioContainer.Wav when length >= 12:
+                    if (WavReader.OpenStream(stream, path, length, AudioContainer.Wav, out var format) is { } wav) return wav;
+                    if (format == WavSampleFormat.Other)
+                    {
+                        // A-law, ADPCM, MP3 and the like in a WAV: through ffmpeg's pipe, as Read(path) decodes them
+                        stream.Dispose();
+                        return FfmpegDecoder.Default.Open(path);
+                    }
                     break;
                 case AudioContainer.Flac:
                     return FlacDecoder.OpenStream(stream, path);
+                case AudioContainer.OggOpus:
+                    return OggOpusDecoder.OpenStream(stream, path);
                 case AudioContainer.Ffmpeg:
                     stream.Dispose();
                     return FfmpegDecoder.Default.Open(path);
             }
             stream.Dispose();
-            // a WAV header beyond the first bytes or an encoding for ffmpeg, Ogg Opus: decoded whole
+            // a WAV header beyond the first 64 KB, or a WAV file of under 12 bytes: decoded whole
             return new ClipStreamReader(Read(path));
         }
         catch

@@ -22,58 +22,25 @@ public static class OggOpusDecoder
 
     /// <summary>Decodes a whole Ogg Opus file held in memory; <paramref name="name"/> names it in errors.</summary>
     /// <exception cref="AudioFormatException">Not Ogg Opus, corrupt, or of an unsupported layout; the message says why.</exception>
-    public static AudioClip Decode(ReadOnlySpan<byte> data, string name)
+    public static AudioClip Decode(byte[] data, string name)
     {
-        var packets = new List<(byte[] Packet, long Granule)>();
-        long lastGranule = -1;
-        uint serial = 0;
-        var partial = new List<byte>();
-        int offset = 0, page = 0;
-        while (offset < data.Length)
-        {
-            if (data.Length - offset < 27 || !data.Slice(offset, 4).SequenceEqual("OggS"u8))
-                throw new AudioFormatException(name, $"Ogg page {page} at byte {offset}: no 'OggS' capture pattern (truncated or not an Ogg file)");
-            var h = data.Slice(offset, 27);
-            if (h[4] != 0) throw new AudioFormatException(name, $"Ogg page {page}: stream structure version {h[4]}, expected 0");
-            byte flags = h[5];
-            long granule = BinaryPrimitives.ReadInt64LittleEndian(h[6..]);
-            uint pageSerial = BinaryPrimitives.ReadUInt32LittleEndian(h[14..]);
-            uint crc = BinaryPrimitives.ReadUInt32LittleEndian(h[22..]);
-            int segments = h[26];
-            if (data.Length - offset < 27 + segments)
-                throw new AudioFormatException(name, $"Ogg page {page}: truncated segment table");
-            var lacing = data.Slice(offset + 27, segments);
-            int bodyLength = 0;
-            foreach (var l in lacing) bodyLength += l;
-            int pageLength = 27 + segments + bodyLength;
-            if (data.Length - offset < pageLength)
-                throw new AudioFormatException(name, $"Ogg page {page}: truncated ({data.Length - offset} of {pageLength} bytes)");
-            if (OggCrc(data.Slice(offset, pageLength)) != crc)
-                throw new AudioFormatException(name, $"Ogg page {page}: CRC mismatch (corrupt file)");
-            if (page == 0) serial = pageSerial;
-            else if (pageSerial != serial)
-                throw new AudioFormatException(name, $"Ogg page {page}: a second logical stream (serial {pageSerial:x8}); multiplexed or chained Ogg files are not supported");
-            if ((flags & 1) == 0 && partial.Count > 0)
-                throw new AudioFormatException(name, $"Ogg page {page}: a packet continues from the previous page but the page is not marked as a continuation");
-            var body = data.Slice(offset + 27 + segments, bodyLength);
-            int at = 0;
-            foreach (var l in lacing)
-            {
-                partial.AddRange(body.Slice(at, l));
-                at += l;
-                if (l < 255)
-                {
-                    packets.Add((partial.ToArray(), granule));
-                    partial.Clear();
-                }
-            }
-            if (granule != -1) lastGranule = granule;
-            offset += pageLength;
-            page++;
-        }
-        if (packets.Count < 2) throw new AudioFormatException(name, $"Ogg Opus stream with {packets.Count} packets: the OpusHead and OpusTags headers are missing");
+        using var reader = OpenStream(new MemoryStream(data, writable: false), name);
+        var pcm = new List<float>();
+        reader.ReadAll(chunk => pcm.AddRange(chunk));
+        return new AudioClip([.. pcm], SampleRate, reader.Channels, name, AudioContainer.OggOpus);
+    }
 
-        var head = packets[0].Packet;
+    /// <summary>Opens an Ogg Opus stream (read from its start, disposed with the reader) for decoding in chunks: the
+    /// samples of <see cref="Decode"/>, holding one page and the samples decoded past the last page's granule position
+    /// (the end trim cannot be known before it), never the file.</summary>
+    /// <exception cref="AudioFormatException">Not Ogg Opus, corrupt, or of an unsupported layout; the message says why.</exception>
+    public static AudioStreamReader OpenStream(Stream stream, string name)
+    {
+        var pages = new OggPackets(stream, name);
+        var head = pages.Next();
+        var tags = head is null ? null : pages.Next();
+        if (head is null || tags is null)
+            throw new AudioFormatException(name, $"Ogg Opus stream with {(head is null ? 0 : 1) + (tags is null ? 0 : 1)} packets: the OpusHead and OpusTags headers are missing");
         if (head.Length < 19 || !head.AsSpan(0, 8).SequenceEqual("OpusHead"u8))
             throw new AudioFormatException(name, "first Ogg packet is not an OpusHead header (not an Ogg Opus file)");
         if (head[8] >> 4 != 0) throw new AudioFormatException(name, $"OpusHead version {head[8]} is not supported (major version 0 expected)");
@@ -83,35 +50,179 @@ public static class OggOpusDecoder
         int mapping = head[18];
         if (mapping != 0 || channels is < 1 or > 2)
             throw new AudioFormatException(name, $"Opus channel mapping family {mapping} with {channels} channels: only mono and stereo (family 0) are supported");
-        if (!packets[1].Packet.AsSpan().StartsWith("OpusTags"u8))
+        if (!tags.AsSpan().StartsWith("OpusTags"u8))
             throw new AudioFormatException(name, "second Ogg packet is not an OpusTags header");
+        return new OpusStreamReader(pages, name, channels, preSkip, gainQ8);
+    }
 
-        using var decoder = OpusCodecFactory.CreateDecoder(SampleRate, channels);
-        var pcm = new List<float>();
-        var frame = new float[MaxFrameSamples * channels];
-        for (int i = 2; i < packets.Count; i++)
+    /// <summary>The audio packets decoded in order. Samples are positions of the 48 kHz decoder output, pre-skip included
+    /// (RFC 7845 section 4): those before pre-skip are dropped, and the stream ends at the last page's granule position
+    /// (or where decoding ends, if sooner). Granule positions never decrease (RFC 3533), so samples before the latest
+    /// one seen are final; the ones after it wait for the next page that has one.</summary>
+    sealed class OpusStreamReader : AudioStreamReader
+    {
+        readonly OggPackets pages;
+        readonly IOpusDecoder decoder;
+        readonly int preSkip;
+        readonly float gain;
+        readonly bool applyGain;
+        readonly float[] frame;
+        float[] pending = new float[4 * MaxFrameSamples];
+        int pendingStart;
+        /// <summary>Positions: the next sample to hand out (its first sample is pending[pendingStart]), and the end of
+        /// what has been decoded.</summary>
+        long next, decoded;
+        int packet;
+        bool ended;
+
+        public OpusStreamReader(OggPackets pages, string name, int channels, int preSkip, short gainQ8)
+            : base(name, OggOpusDecoder.SampleRate, channels, AudioContainer.OggOpus)
+        {
+            this.pages = pages;
+            this.preSkip = preSkip;
+            applyGain = gainQ8 != 0;
+            gain = MathF.Pow(10f, gainQ8 / (20f * 256f));
+            decoder = OpusCodecFactory.CreateDecoder(OggOpusDecoder.SampleRate, channels);
+            frame = new float[MaxFrameSamples * channels];
+        }
+
+        public override int Read(Span<float> destination)
+        {
+            var room = destination.Length / Channels;
+            while (true)
+            {
+                // the samples known to be in the output: before the end (or the latest granule position) and after pre-skip
+                var final = Math.Min(decoded, ended ? pages.LastGranule < 0 ? decoded : pages.LastGranule : Math.Max(0, pages.LastGranule));
+                if (next < preSkip && decoded > next) Drop(Math.Min(preSkip, decoded) - next);
+                if (final > next && next >= preSkip)
+                {
+                    var n = (int)Math.Min(room, final - next);
+                    var samples = pending.AsSpan(pendingStart, n * Channels);
+                    if (applyGain) System.Numerics.Tensors.TensorPrimitives.Multiply(samples, gain, destination);
+                    else samples.CopyTo(destination);
+                    Drop(n);
+                    return n * Channels;
+                }
+                if (ended) return 0;
+                var data = pages.Next();
+                if (pages.LastGranule >= 0 && pages.LastGranule < next && next > preSkip)
+                    throw new AudioFormatException(Source, $"Ogg page {pages.Page - 1}: granule position {pages.LastGranule} is before samples already read ({next}); granule positions must not decrease");
+                if (data is null) ended = true;
+                else Decode(data);
+            }
+        }
+
+        void Decode(byte[] data)
         {
             int samples;
-            try { samples = decoder.Decode(packets[i].Packet, frame, MaxFrameSamples, false); }
+            try { samples = decoder.Decode(data, frame, MaxFrameSamples, false); }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                throw new AudioFormatException(name, $"Opus packet {i - 2} could not be decoded: {e.Message}", e);
+                throw new AudioFormatException(Source, $"Opus packet {packet} could not be decoded: {e.Message}", e);
             }
-            if (samples < 0) throw new AudioFormatException(name, $"Opus packet {i - 2} could not be decoded (error {samples})");
-            pcm.AddRange(frame.AsSpan(0, samples * channels));
+            if (samples < 0) throw new AudioFormatException(Source, $"Opus packet {packet} could not be decoded (error {samples})");
+            packet++;
+            var held = (int)(decoded - next) * Channels;
+            if (pendingStart + held + samples * Channels > pending.Length)
+            {
+                var target = held + samples * Channels > pending.Length ? new float[2 * (held + samples * Channels)] : pending;
+                Array.Copy(pending, pendingStart, target, 0, held);
+                pending = target;
+                pendingStart = 0;
+            }
+            frame.AsSpan(0, samples * Channels).CopyTo(pending.AsSpan(pendingStart + held));
+            decoded += samples;
         }
-        // RFC 7845 section 4: drop pre-skip samples at the start; the last granule position (minus pre-skip) is the length
-        long decoded = pcm.Count / channels;
-        long end = lastGranule < 0 ? decoded : Math.Min(decoded, lastGranule);
-        int frames = (int)Math.Max(0, end - preSkip);
-        var result = new float[frames * channels];
-        if (frames > 0) System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pcm).Slice(preSkip * channels, result.Length).CopyTo(result);
-        if (gainQ8 != 0)
+
+        /// <summary>Forgets the next <paramref name="frames"/> frames of samples.</summary>
+        void Drop(long frames)
         {
-            float gain = MathF.Pow(10f, gainQ8 / (20f * 256f));
-            System.Numerics.Tensors.TensorPrimitives.Multiply(result, gain, result);
+            pendingStart += (int)frames * Channels;
+            next += frames;
+            if (next == decoded) pendingStart = 0;
         }
-        return new AudioClip(result, SampleRate, channels, name, AudioContainer.OggOpus);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                decoder.Dispose();
+                pages.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The packets of one logical Ogg stream (RFC 3533), read page by page from a stream: every page's capture
+    /// pattern, version, length and CRC checked, one serial number, continued packets joined.</summary>
+    sealed class OggPackets(Stream stream, string name) : IDisposable
+    {
+        readonly Queue<byte[]> ready = new();
+        readonly List<byte> partial = [];
+        readonly byte[] page = new byte[27 + 255 + 255 * 255];
+        long offset;
+        uint serial;
+
+        /// <summary>Pages read.</summary>
+        public int Page { get; private set; }
+
+        /// <summary>The granule position of the last page read that has one (-1 if none has).</summary>
+        public long LastGranule { get; private set; } = -1;
+
+        /// <summary>The next packet, or null at the end of the stream.</summary>
+        public byte[]? Next()
+        {
+            while (ready.Count == 0)
+                if (!ReadPage()) return null;
+            return ready.Dequeue();
+        }
+
+        bool ReadPage()
+        {
+            var got = stream.ReadAtLeast(page.AsSpan(0, 27), 27, throwOnEndOfStream: false);
+            if (got == 0) return false;
+            if (got < 27 || !page.AsSpan(0, 4).SequenceEqual("OggS"u8))
+                throw new AudioFormatException(name, $"Ogg page {Page} at byte {offset}: no 'OggS' capture pattern (truncated or not an Ogg file)");
+            var h = page.AsSpan(0, 27);
+            if (h[4] != 0) throw new AudioFormatException(name, $"Ogg page {Page}: stream structure version {h[4]}, expected 0");
+            byte flags = h[5];
+            long granule = BinaryPrimitives.ReadInt64LittleEndian(h[6..]);
+            uint pageSerial = BinaryPrimitives.ReadUInt32LittleEndian(h[14..]);
+            uint crc = BinaryPrimitives.ReadUInt32LittleEndian(h[22..]);
+            int segments = h[26];
+            if (stream.ReadAtLeast(page.AsSpan(27, segments), segments, throwOnEndOfStream: false) < segments)
+                throw new AudioFormatException(name, $"Ogg page {Page}: truncated segment table");
+            var lacing = page.AsSpan(27, segments);
+            int bodyLength = 0;
+            foreach (var l in lacing) bodyLength += l;
+            int pageLength = 27 + segments + bodyLength;
+            var body = stream.ReadAtLeast(page.AsSpan(27 + segments, bodyLength), bodyLength, throwOnEndOfStream: false);
+            if (body < bodyLength)
+                throw new AudioFormatException(name, $"Ogg page {Page}: truncated ({27 + segments + body} of {pageLength} bytes)");
+            if (OggCrc(page.AsSpan(0, pageLength)) != crc)
+                throw new AudioFormatException(name, $"Ogg page {Page}: CRC mismatch (corrupt file)");
+            if (Page == 0) serial = pageSerial;
+            else if (pageSerial != serial)
+                throw new AudioFormatException(name, $"Ogg page {Page}: a second logical stream (serial {pageSerial:x8}); multiplexed or chained Ogg files are not supported");
+            if ((flags & 1) == 0 && partial.Count > 0)
+                throw new AudioFormatException(name, $"Ogg page {Page}: a packet continues from the previous page but the page is not marked as a continuation");
+            int at = 27 + segments;
+            foreach (var l in page.AsSpan(27, segments))
+            {
+                partial.AddRange(page.AsSpan(at, l));
+                at += l;
+                if (l < 255)
+                {
+                    ready.Enqueue([.. partial]);
+                    partial.Clear();
+                }
+            }
+            if (granule != -1) LastGranule = granule;
+            offset += pageLength;
+            Page++;
+            return true;
+        }
+
+        public void Dispose() => stream.Dispose();
     }
 
     static readonly uint[] CrcTable = BuildCrcTable();

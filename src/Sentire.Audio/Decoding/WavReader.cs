@@ -217,14 +217,21 @@ public static class WavReader
     /// <summary>Opens a WAV stream (a file, or ffmpeg's output) for reading in chunks; <paramref name="length"/> is the
     /// stream's length when known (a file), else null (a pipe: the data runs to the end). Null when the header is not
     /// within the first bytes read, or the encoding is not PCM or float (the caller decodes those whole).</summary>
-    internal static WavStreamReader? OpenStream(Stream stream, string name, long? length, AudioContainer container)
+    internal static WavStreamReader? OpenStream(Stream stream, string name, long? length, AudioContainer container) =>
+        OpenStream(stream, name, length, container, out _);
+
+    /// <param name="format">the header's sample format (<see cref="WavSampleFormat.Other"/>, with null returned, for an
+    /// encoding only ffmpeg decodes); null when the header was beyond the first bytes</param>
+    internal static WavStreamReader? OpenStream(Stream stream, string name, long? length, AudioContainer container, out WavSampleFormat? format)
     {
+        format = null;
         var prefix = new byte[(int)Math.Min(length ?? WavStreamReader.HeaderBytes, WavStreamReader.HeaderBytes)];
         var read = stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
         WavLayout layout;
         try { layout = ReadLayout(prefix.AsSpan(0, read), name, length ?? long.MaxValue, inMemory: false); }
         catch (HeaderBeyondPrefixException) when (length is not null) { return null; }
         catch (HeaderBeyondPrefixException) { throw new AudioFormatException(name, $"no WAV data chunk in the first {read} bytes"); }
+        format = layout.Format;
         if (layout.Format == WavSampleFormat.Other) return null;
         return new WavStreamReader(stream, name, layout, prefix.AsSpan(layout.DataOffset, Math.Max(0, read - layout.DataOffset)), length is null, container);
     }

@@ -6,7 +6,8 @@ namespace Sentire.Audio.Tests.Decoding;
 
 /// <summary>Reading in chunks (<see cref="AudioFile.Open"/>, <see cref="Conditioner.Read"/>, <see cref="Resampler.Stream"/>)
 /// gives exactly the samples of decoding and conditioning the whole file: WAV of every sample format (with chunks around
-/// the data and a truncated one), FLAC through many refills of its byte buffer, ffmpeg's pipe.</summary>
+/// the data and a truncated one), FLAC through many refills of its byte buffer, Ogg Opus page by page, ffmpeg's pipe
+/// (other formats and WAV encodings Sentire does not decode itself).</summary>
 public sealed class AudioStreamReaderTests
 {
     /// <summary>Three seconds of two tones and noise, stereo.</summary>
@@ -102,6 +103,37 @@ public sealed class AudioStreamReaderTests
         var reader = AudioFile.Open(mp3);
         Assert.Equal(AudioContainer.Ffmpeg, reader.Container);
         AssertSameAsWholeFile(mp3, reader, frames: 999);
+    }
+
+    [Fact]
+    public void Ogg_opus_in_chunks_equals_the_whole_file()
+    {
+        Assert.True(ExternalTools.FfmpegPath is not null, "ffmpeg is needed to encode the test file (scripts/setup.sh installs it)");
+        var wav = Temp("clip.wav");
+        WavWriter.Write(wav, Stereo(48000), WavEncoding.Pcm16);
+        var opus = Path.ChangeExtension(wav, ".opus");
+        // 20 ms packets, about 50 pages: granule positions, the pre-skip and the end trim cross many chunk edges
+        ExternalTools.Run(ExternalTools.FfmpegPath!, "-nostdin", "-loglevel", "error", "-y", "-i", wav, "-c:a", "libopus", "-b:a", "48k",
+            "-page_duration", "60000", opus);
+        var reader = AudioFile.Open(opus);
+        Assert.Equal(AudioContainer.OggOpus, reader.Container);
+        var whole = AudioFile.Read(opus);
+        Assert.InRange(whole.Samples.Length, 2 * (3 * 48000 - 960), 2 * 3 * 48000);   // the encoder's length, pre-skip dropped
+        AssertSameAsWholeFile(opus, reader, frames: 777);
+        AssertSameAsWholeFile(opus, AudioFile.Open(opus), frames: 48000);
+    }
+
+    [Fact]
+    public void Wav_of_an_encoding_for_ffmpeg_streams_through_its_pipe()
+    {
+        Assert.True(ExternalTools.FfmpegPath is not null, "ffmpeg is needed (scripts/setup.sh installs it)");
+        var wav = Temp("clip.wav");
+        WavWriter.Write(wav, Stereo(8000), WavEncoding.Pcm16);
+        var alaw = Path.Combine(Path.GetDirectoryName(wav)!, "alaw.wav");
+        ExternalTools.Run(ExternalTools.FfmpegPath!, "-nostdin", "-loglevel", "error", "-y", "-i", wav, "-c:a", "pcm_alaw", alaw);
+        var reader = AudioFile.Open(alaw);
+        Assert.Equal(AudioContainer.Ffmpeg, reader.Container);
+        AssertSameAsWholeFile(alaw, reader, frames: 333);
     }
 
     [Fact]
