@@ -2,6 +2,8 @@
 # Peak memory (max RSS) and wall time of `sentire analyze --json` against recording length, whole process.
 #   bench/batch-memory.sh [MINUTES...]        # default: 1 10 60; RUNS=3 runs each; SENTIRE="dotnet path/sentire.dll" to pick a build
 #   RUNS=1 bench/batch-memory.sh 600          # 10 hours (a 1.15 GB WAV in /tmp; one run took 12.6 min at load ~20 on 2 cores)
+#   nice -n -10 bench/batch-memory.sh ...     # (as root) the measured processes ahead of a busy machine's others
+# The load average at the start of each length goes to standard error.
 #   REFERENCE="dotnet old/sentire.dll" bench/batch-memory.sh 1 10   # also run another build on the same file, alternating,
 #                                                                  # and say whether its JSON is byte-identical
 # The recordings are speech: the four shipped samples (2.39 s each) and 0.6 s of silence, repeated and cut to length,
@@ -32,6 +34,7 @@ echo "| length | max RSS (median) | wall time (median) | runs: RSS MB / s |"
 echo "|---|---|---|---|"
 for minutes in "${@:-1 10 60}"; do
   for m in $minutes; do
+    echo "# $m min: load average at start $(cut -d' ' -f1-3 /proc/loadavg)" >&2
     seconds=$((m * 60))
     sox "$tmp/unit.wav" "$tmp/long.wav" repeat $((seconds / 10 + 1)) trim 0 "$seconds"
     : > "$tmp/runs"; : > "$tmp/reference-runs"
