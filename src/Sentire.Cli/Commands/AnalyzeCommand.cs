@@ -149,9 +149,8 @@ public static class AnalyzeCommand
         switch (format)
         {
             case Format.Json:
-                // straight to standard output, segment by segment: no tree or string of a long file's timeline
-                Console.Out.Flush();
-                using (var stdout = Console.OpenStandardOutput())
+                // to Console.Out segment by segment (flushed every 16 KB): no tree or string of a long file's timeline
+                using (var stdout = new TextWriterStream(Console.Out))
                 using (var w = new System.Text.Json.Utf8JsonWriter(stdout, FileAnalysisJson.WriterOptions))
                     FileAnalysisJson.Write(w, a, caption);
                 Console.WriteLine();
