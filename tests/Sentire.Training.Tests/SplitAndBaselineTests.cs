@@ -66,6 +66,14 @@ public sealed class SplitAndBaselineTests
         Assert.Same(split.Test, ClapTrainer.ValidationSample(split.Test, 0, 1234));
         Assert.NotNull(HeldOutSpeakers.Parse("ravdess-17-20+fold:2/5"));
         Assert.Null(HeldOutSpeakers.Parse("ravdess-17-20+fold:6/5"));
+        // Leave one corpus out: every EMOVO clip tested, every other clip trained on; a corpus not loaded is named.
+        var loco = ClapTrainer.Split(all, "without:emovo", 1234);
+        Assert.Equal(15, loco.Test.Count);
+        Assert.All(loco.Test, u => Assert.Equal("emovo", u.Corpus));
+        Assert.Equal(all.Count - 15, loco.Train.Count);
+        Assert.DoesNotContain(loco.Train, u => u.Corpus == "emovo");
+        Assert.Contains("no clip of corpus 'nemo' among the 81 loaded (corpora: emovo, ravdess, tess)", Assert.Throws<RecipeException>(() => ClapTrainer.Split(all, "without:nemo", 1)).Message);
+        Assert.Null(HeldOutSpeakers.Parse("without:"));
         var lone = all.Append(new Utterance("solo/1", "", 1, "solo", "en", "solo/1", Gender.Male, "sad")).ToList();
         Assert.Contains("corpus 'solo' has 1 speaker(s)", Assert.Throws<RecipeException>(() => ClapTrainer.Split(lone, "fold:1/5", 1)).Message);
     }

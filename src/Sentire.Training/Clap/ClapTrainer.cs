@@ -60,10 +60,19 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     /// and joined, so every fold holds out about 1/N of the speakers of every corpus (a corpus with fewer than N speakers,
     /// such as TESS with two, is split into as many folds as it has speakers and holds out fold ((K - 1) mod that) + 1);
     /// or "ravdess-17-20+fold:K/N", RAVDESS actors 17-20 and fold K of N of every other corpus, so that every corpus has
-    /// held-out speakers and the RAVDESS figure stays comparable with earlier models.</summary>
+    /// held-out speakers and the RAVDESS figure stays comparable with earlier models; or "without:CORPUS", leave one
+    /// corpus out: every clip of CORPUS tested, every clip of the other corpora trained on (a language or recording
+    /// set-up never heard).</summary>
     public static DataSplit Split(IReadOnlyList<Utterance> utterances, string validation, ulong seed)
     {
         var heldOut = HeldOutSpeakers.Parse(validation) ?? throw new RecipeException($"data.validation '{validation}' is not {HeldOutSpeakers.Forms}");
+        if (heldOut.Corpus is { } left)
+        {
+            var leftOut = utterances.Where(u => u.Corpus == left).ToList();
+            if (leftOut.Count == 0)
+                throw new RecipeException($"data.validation '{validation}': no clip of corpus '{left}' among the {utterances.Count} loaded (corpora: {string.Join(", ", utterances.Select(u => u.Corpus).Distinct().Order(StringComparer.Ordinal))})");
+            return new DataSplit($"leave {left} out (every other corpus trained on)", utterances.Where(u => u.Corpus != left).ToList(), leftOut);
+        }
         if (heldOut.Fold is not var (fold, folds))
         {
             var ravdess = RavdessTestSplit.Split(utterances);

@@ -29,7 +29,7 @@ public sealed record SplitResult(string Model, string Split, double Seconds, IRe
 /// The comparison of docs/results.md: the classical baseline and the three GEmo-CLAP variants, each trained once
 /// per split on every corpus together and tested per corpus, over N speaker-disjoint folds (each fold holds out
 /// about 1/N of the speakers of every corpus, <see cref="ClapTrainer.Split"/>) and the fixed RAVDESS actor 17-20
-/// split. The CLAP models are tested after their last epoch (the test speakers never pick an epoch). Every
+/// split, and on request leave-one-corpus-out (each corpus tested by the models trained on all the others). The CLAP models are tested after their last epoch (the test speakers never pick an epoch). Every
 /// (model, split) writes result.json in its own folder and is skipped when that file exists, so an interrupted
 /// run resumes where it stopped; the corpora are decoded once per invocation.
 /// </summary>
@@ -48,6 +48,11 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
 
     public static IReadOnlyList<string> Splits(int folds) => [.. Enumerable.Range(1, folds).Select(k => $"fold:{k}/{folds}"), "ravdess-17-20"];
 
+    /// <summary>The leave-one-corpus-out splits of <paramref name="corpora"/>: "without:X" for each.</summary>
+    public static IReadOnlyList<string> LocoSplits(IReadOnlyList<string> corpora) => [.. corpora.Select(HeldOutSpeakers.WithoutCorpus)];
+
+    static bool IsLoco(string split) => HeldOutSpeakers.Parse(split)?.Corpus is not null;
+
     ClapRecipe Recipe(string model, string split)
     {
         string[] run = model == NoProsodyAblation ? ["variant=emo-clap", "encoder.prosody=false"] : [$"variant={model}"];
@@ -58,17 +63,21 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
 
     string RunFolder(string model, string split) => Path.Combine(folder, model, split.Replace(':', '-').Replace('/', '-'));
 
-    /// <summary>Results already on disk for these folds (finished runs only).</summary>
-    public IReadOnlyList<SplitResult> Load(int folds) =>
-        [.. new[] { BaselineModel }.Concat(Variants).Append(NoProsodyAblation).SelectMany(m => Splits(folds).Select(s => Path.Combine(RunFolder(m, s), ResultFile)))
+    /// <summary>Results already on disk for these folds, and for leaving out each of <paramref name="locoCorpora"/> when
+    /// given (finished runs only).</summary>
+    public IReadOnlyList<SplitResult> Load(int folds, IReadOnlyList<string>? locoCorpora = null) =>
+        [.. new[] { BaselineModel }.Concat(Variants).Append(NoProsodyAblation)
+            .SelectMany(m => Splits(folds).Concat(LocoSplits(locoCorpora ?? [])).Select(s => Path.Combine(RunFolder(m, s), ResultFile)))
             .Where(File.Exists).Select(p => JsonSerializer.Deserialize<SplitResult>(File.ReadAllText(p), Json)!)];
 
-    /// <summary>Trains and tests whatever (model, split) has no result yet.</summary>
-    public void Run(int folds, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    /// <summary>Trains and tests whatever (model, split) has no result yet: the folds and the RAVDESS split, then, when
+    /// <paramref name="loco"/>, one run per model leaving out each corpus of the recipe.</summary>
+    public void Run(int folds, IProgress<TrainingProgress>? progress, CancellationToken cancel, bool loco = false)
     {
         // Split by split, so an interrupted run leaves whole rows of folds rather than whole models missing.
         var baseRecipe = Recipe(Variants[0], Splits(folds)[0]);
-        var todo = Splits(folds).SelectMany(s => new[] { BaselineModel }.Concat(ClapModels(baseRecipe)).Select(m => (Model: m, Split: s)))
+        IReadOnlyList<string> splits = loco ? [.. Splits(folds), .. LocoSplits(baseRecipe.Data.Corpora)] : Splits(folds);
+        var todo = splits.SelectMany(s => new[] { BaselineModel }.Concat(ClapModels(baseRecipe)).Select(m => (Model: m, Split: s)))
             .Where(x => !File.Exists(Path.Combine(RunFolder(x.Model, x.Split), ResultFile))).ToList();
         if (todo.Count == 0) return;
         var clips = ClapTrainer.LoadClips(baseRecipe, corporaRoot, new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, 0, n, 0, 0, 0))));
@@ -138,6 +147,27 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         }
     }
 
+    /// <summary>The leave-one-corpus-out table: corpus X scored by the model trained on every other corpus.</summary>
+    static void AppendLoco(StringBuilder sb, IReadOnlyList<SplitResult> loco, IReadOnlyList<string> corpora, Func<double, string> pct)
+    {
+        sb.AppendLine("## Leave one corpus out").AppendLine();
+        sb.AppendLine("Each column: the model trained on every clip of the other corpora (one run, the same recipe and seed), tested on every " +
+            "clip of that corpus over its labels: a language and recording set-up never heard. UAR in %; a label no other corpus has " +
+            "(RAVDESS's calm) is never trained on when its corpus is left out, so it counts against every model.").AppendLine();
+        sb.Append("| model |").Append(string.Concat(corpora.Select(c => $" {c} UAR |"))).AppendLine(" mean |");
+        sb.Append("|---|").Append(string.Concat(Enumerable.Repeat("---:|", corpora.Count + 1))).AppendLine();
+        foreach (var (model, name) in Names)
+        {
+            var rows = loco.Where(r => r.Model == model).ToList();
+            if (rows.Count == 0) continue;
+            var cells = corpora.Select(c => rows.FirstOrDefault(r => r.Split == HeldOutSpeakers.WithoutCorpus(c))?.Corpora.GetValueOrDefault(c)?.Uar).ToList();
+            var done = cells.Where(v => v is not null).Select(v => v!.Value).ToList();
+            string mean = done.Count == corpora.Count ? pct(done.Average()) : done.Count == 0 ? "-" : $"{pct(done.Average())} ({done.Count}/{corpora.Count} corpora)";
+            sb.AppendLine($"| {name} |{string.Concat(cells.Select(v => $" {(v is { } x ? pct(x) : "-")} |"))} {mean} |");
+        }
+        sb.AppendLine();
+    }
+
     static ItemPrediction Hard(Utterance u, string label) => new(u, new EmotionPrediction(0, u.DurationSeconds, [new EmotionScore(label, 1)]));
 
     static Dictionary<string, CorpusScore> PerCorpus(IReadOnlyList<ItemPrediction> items, IReadOnlyList<string> labels) =>
@@ -169,6 +199,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
             double mean = x.Average(), sd = x.Count > 1 ? Math.Sqrt(x.Sum(y => (y - mean) * (y - mean)) / (x.Count - 1)) : double.NaN;
             return x.Count == folds ? $"{Pct(mean)} ± {Pct(sd)}" : $"{Pct(mean)} ± {Pct(sd)} ({x.Count}/{folds} folds)";
         }
+        var loco = results.Where(r => IsLoco(r.Split)).ToList();
+        results = [.. results.Where(r => !IsLoco(r.Split))];
         var foldSplits = Splits(folds).Take(folds).ToHashSet(StringComparer.Ordinal);
         var sb = new StringBuilder();
         sb.AppendLine("# Emotion recognition results").AppendLine();
@@ -228,6 +260,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         if (duration.Count > 0)
             sb.AppendLine($"| duration only (no audio) | {MeanSd(duration.Select(r => r.AsedDurationOnly!.Uar).ToList())} | - | {MeanSd(duration.Select(r => r.AsedDurationOnly!.War).ToList())} | - |");
         sb.AppendLine();
+
+        if (loco.Count > 0) AppendLoco(sb, loco, corpora, Pct);
 
         sb.AppendLine("## How these were made").AppendLine();
         sb.AppendLine($"- Folds: {folds} speaker-disjoint folds made within each corpus (scikit-learn StratifiedGroupKFold-style, seed of the recipe) " +

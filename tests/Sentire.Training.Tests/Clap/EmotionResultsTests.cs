@@ -49,4 +49,28 @@ public sealed class EmotionResultsTests
         Assert.Contains($"| {name} | 30.0 ± - (1/2 folds) | 28.0 ± - (1/2 folds) | 30.0 ± - (1/2 folds) | 28.0 ± - (1/2 folds) |", lines);
         Assert.Contains(lines, l => l.Contains("Incomplete: 3 of 15 runs finished"));       // (3 variants + baseline + ablation) x (2 folds + 1)
     }
+
+    [Fact]
+    public void LeaveOneCorpusOutGetsItsOwnTableAndDoesNotCountAsAFold()
+    {
+        var results = new List<SplitResult>
+        {
+            Result("baseline", "fold:1/2", 0.30, 0.50),
+            Result("baseline", "fold:2/2", 0.40, 0.60),
+            // Each LOCO run scores only the corpus it left out; the other corpus's cell of that run is never read.
+            new("baseline", "without:ravdess", 60, new Dictionary<string, CorpusScore> { ["ravdess"] = new(0.21, 0.22, 100) }),
+            new("baseline", "without:ased", 60, new Dictionary<string, CorpusScore> { ["ased"] = new(0.43, 0.44, 50) }),
+            new("emo-clap", "without:ased", 60, new Dictionary<string, CorpusScore> { ["ased"] = new(0.5, 0.5, 50) }),
+        };
+        var lines = EmotionResults.Markdown(results, 2, ["ravdess", "ased"], "cmd", "recipe summary").Split('\n');
+        // The fold table is unchanged by the LOCO runs: baseline RAVDESS 35.0 ± 7.1 over the two folds.
+        Assert.Contains("| classical baseline (prosodic functionals + logistic regression) | 35.0 ± 7.1 | 36.0 ± 7.1 | 55.0 ± 7.1 | 55.0 ± 7.1 | - | - |", lines);
+        Assert.Contains(lines, l => l.Contains("Incomplete: 2 of 12 runs finished"));
+        int loco = Array.IndexOf(lines, "## Leave one corpus out");
+        Assert.True(loco > 0);
+        Assert.Equal("| model | ravdess UAR | ased UAR | mean |", lines[loco + 4]);
+        Assert.Equal("| classical baseline (prosodic functionals + logistic regression) | 21.0 | 43.0 | 32.0 |", lines[loco + 6]);
+        Assert.Equal("| Emo-CLAP | - | 50.0 | 50.0 (1/2 corpora) |", lines[loco + 7]);
+        Assert.Equal(["without:ravdess", "without:ased"], EmotionResults.LocoSplits(["ravdess", "ased"]));
+    }
 }
