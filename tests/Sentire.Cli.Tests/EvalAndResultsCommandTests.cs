@@ -107,4 +107,36 @@ public sealed class EvalAndResultsCommandTests
         Assert.True(exit == 0, error);
         Assert.All(stamps, kv => Assert.Equal(kv.Value, File.GetLastWriteTimeUtc(kv.Key)));
     }
+
+    [Fact]
+    public void ResultsLeavesEachCorpusOutForTheModelsAskedFor()
+    {
+        var (root, _) = TwoCorpora();
+        var work = Directory.CreateTempSubdirectory("sentire-results-loco").FullName;
+        var recipe = Path.Combine(work, "tiny.yaml");
+        File.WriteAllText(recipe, TinyRecipe);
+        var runs = Path.Combine(work, "runs");
+        var markdown = Path.Combine(work, "results.md");
+        var (exit, _, error) = CliRunner.Run(["results", "emotion", "--recipe", recipe, "--folds", "2", "--corpora", root, "--runs", runs, "--out", markdown,
+            "--loco", "--models", "baseline,emo-clap"]);
+        Assert.True(exit == 0, error);
+        // 2 models x (2 folds + RAVDESS 17-20 + leaving out ased and ravdess).
+        var results = Directory.GetFiles(runs, "result.json", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(runs, p)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(10, results.Count);
+        Assert.Contains(Path.Combine("emo-clap", "without-ased", "result.json"), results);
+        Assert.DoesNotContain(results, p => p.StartsWith("sl-gemo-clap", StringComparison.Ordinal));
+        // A LOCO run is tested on the corpus it left out, and on nothing else.
+        var left = JsonDocument.Parse(File.ReadAllText(Path.Combine(runs, "emo-clap", "without-ased", "result.json"))).RootElement;
+        Assert.Equal(["ased"], left.GetProperty("corpora").EnumerateObject().Select(p => p.Name));
+        var text = File.ReadAllText(markdown);
+        Assert.Contains("## Leave one corpus out", text);
+        Assert.Contains("| model | ased UAR | ravdess UAR | mean |", text);
+        Assert.Contains("--loco --models baseline,emo-clap --out", text);
+        Assert.DoesNotContain("| SL-GEmo-CLAP |", text);
+        Assert.DoesNotContain("Incomplete", text);
+
+        (exit, _, error) = CliRunner.Run(["results", "emotion", "--recipe", recipe, "--corpora", root, "--runs", runs, "--models", "emo-clap,nope"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("--models: unknown model 'nope'", error);
+    }
 }

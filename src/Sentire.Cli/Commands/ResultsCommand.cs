@@ -28,13 +28,18 @@ public static class ResultsCommand
         var shipped = new Option<DirectoryInfo?>("--shipped") { Description = "A packaged model to list on RAVDESS 17-20 beside the table (e.g. models/emotion-clap-small)." };
         var reportOnly = new Option<bool>("--report-only") { Description = "Write the table from the results finished so far, training nothing." };
         var loco = new Option<bool>("--loco") { Description = "Also leave each corpus of the recipe out in turn (one more run per model and corpus) and add that table." };
-        var emotion = new Command("emotion", "Baseline vs Emo-CLAP vs SL-/ML-GEmo-CLAP on every corpus, k-fold and RAVDESS 17-20.") { recipe, overrides, folds, corpora, runs, output, shipped, reportOnly, loco };
+        var models = new Option<string?>("--models") { Description = $"Comma-separated rows to train and show (default: all of {string.Join(", ", EmotionResults.Models)}; the no-prosody ablation only when the recipe turns prosody on)." };
+        var emotion = new Command("emotion", "Baseline vs Emo-CLAP vs SL-/ML-GEmo-CLAP on every corpus, k-fold and RAVDESS 17-20.") { recipe, overrides, folds, corpora, runs, output, shipped, reportOnly, loco, models };
         emotion.SetAction((parse, cancel) =>
         {
             var recipePath = parse.GetValue(recipe)!.FullName;
             var sets = parse.GetValue(overrides) ?? [];
             int k = parse.GetValue(folds);
             if (k < 2) return Task.FromResult(Usage($"--folds must be at least 2, got {k}"));
+            IReadOnlyList<string>? only = parse.GetValue(models)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (only?.FirstOrDefault(m => !EmotionResults.Models.Contains(m)) is { } unknown)
+                return Task.FromResult(Usage($"--models: unknown model '{unknown}'; expected a comma-separated list of {string.Join(", ", EmotionResults.Models)}"));
+            if (only is { Count: 0 }) return Task.FromResult(Usage($"--models is empty; expected a comma-separated list of {string.Join(", ", EmotionResults.Models)}"));
             if (CommonOptions.LoadRecipe<ClapRecipe>(recipePath, sets, (r, p) => r.Validate(p), m => Usage(m)) is not { } r
                 || CommonOptions.CorporaRoot(parse, corpora, m => Usage(m)) is not { } root) return Task.FromResult(2);
             var results = new EmotionResults(recipePath, sets, root, parse.GetValue(runs)!.FullName);
@@ -52,14 +57,14 @@ public static class ResultsCommand
                                 if (p.Phase == "features") { task.Description = $"decoding clips ({p.Step})"; return; }
                                 if (p.Phase == "train") { task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}"; task.MaxValue = p.Steps; task.Value = p.Step; return; }
                                 AnsiConsole.MarkupLineInterpolated($"{p.Phase}");
-                            }), cancel, parse.GetValue(loco));
+                            }), cancel, parse.GetValue(loco), only);
                         });
                 }
                 catch (OperationCanceledException) { AnsiConsole.MarkupLine("[yellow]stopped; run the same command to resume[/]"); status = 130; }
             }
 
             var command = $"./sentire results emotion --recipe {Path.GetRelativePath(Environment.CurrentDirectory, recipePath)} --folds {k}"
-                + string.Concat(sets.Select(s => $" --set {s}")) + (parse.GetValue(loco) ? " --loco" : "") + $" --out {Path.GetRelativePath(Environment.CurrentDirectory, parse.GetValue(output)!.FullName)}";
+                + string.Concat(sets.Select(s => $" --set {s}")) + (parse.GetValue(loco) ? " --loco" : "") + (only is null ? "" : $" --models {string.Join(',', only)}") + $" --out {Path.GetRelativePath(Environment.CurrentDirectory, parse.GetValue(output)!.FullName)}";
             var summary = string.Create(CultureInfo.InvariantCulture,
                 $"Recipe `{Path.GetRelativePath(Environment.CurrentDirectory, recipePath)}` for every CLAP variant: {OptionNames.Of(r.Encoder.Subsampling)} front end, {r.Encoder.Layers} transformer layers of width {r.Encoder.HiddenSize}, " +
                 $"{r.Optim.Epochs * r.Optim.StepsPerEpoch} steps of {r.Optim.BatchSize} windows of {r.Data.CropSeconds} s, alpha {r.Alpha}")
@@ -77,7 +82,7 @@ public static class ResultsCommand
                 shippedScore = ($"shipped model `{relative}` (Emo-CLAP, its own recipe, {prosody}; this split also chose its epoch)", CorpusScore.Of(matrix));
                 command += $" --shipped {relative}";
             }
-            var markdown = EmotionResults.Markdown(results.Load(k, parse.GetValue(loco) ? r.Data.Corpora : null), k, r.Data.Corpora, command, summary, shippedScore);
+            var markdown = EmotionResults.Markdown(results.Load(k, parse.GetValue(loco) ? r.Data.Corpora : null, only), k, r.Data.Corpora, command, summary, shippedScore, only);
             EmotionReport.WriteText(parse.GetValue(output)!.FullName, markdown);
             Console.Write(markdown);
             return Task.FromResult(status);

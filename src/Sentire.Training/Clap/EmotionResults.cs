@@ -42,6 +42,9 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     /// so the table shows what the prosody channels add over the paper's audio tower.</summary>
     public const string NoProsodyAblation = "emo-clap-no-prosody";
 
+    /// <summary>Every row the command can train, for <c>--models</c>.</summary>
+    public static IReadOnlyList<string> Models { get; } = [BaselineModel, .. Variants, NoProsodyAblation];
+
     static IReadOnlyList<string> ClapModels(ClapRecipe recipe) => recipe.Encoder.Prosody ? [.. Variants, NoProsodyAblation] : Variants;
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -64,20 +67,20 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     string RunFolder(string model, string split) => Path.Combine(folder, model, split.Replace(':', '-').Replace('/', '-'));
 
     /// <summary>Results already on disk for these folds, and for leaving out each of <paramref name="locoCorpora"/> when
-    /// given (finished runs only).</summary>
-    public IReadOnlyList<SplitResult> Load(int folds, IReadOnlyList<string>? locoCorpora = null) =>
-        [.. new[] { BaselineModel }.Concat(Variants).Append(NoProsodyAblation)
+    /// given (finished runs only), of every model or of <paramref name="only"/> those.</summary>
+    public IReadOnlyList<SplitResult> Load(int folds, IReadOnlyList<string>? locoCorpora = null, IReadOnlyCollection<string>? only = null) =>
+        [.. Models.Where(m => only is null || only.Contains(m))
             .SelectMany(m => Splits(folds).Concat(LocoSplits(locoCorpora ?? [])).Select(s => Path.Combine(RunFolder(m, s), ResultFile)))
             .Where(File.Exists).Select(p => JsonSerializer.Deserialize<SplitResult>(File.ReadAllText(p), Json)!)];
 
     /// <summary>Trains and tests whatever (model, split) has no result yet: the folds and the RAVDESS split, then, when
-    /// <paramref name="loco"/>, one run per model leaving out each corpus of the recipe.</summary>
-    public void Run(int folds, IProgress<TrainingProgress>? progress, CancellationToken cancel, bool loco = false)
+    /// <paramref name="loco"/>, one run per model leaving out each corpus of the recipe; every model, or <paramref name="only"/> those.</summary>
+    public void Run(int folds, IProgress<TrainingProgress>? progress, CancellationToken cancel, bool loco = false, IReadOnlyCollection<string>? only = null)
     {
         // Split by split, so an interrupted run leaves whole rows of folds rather than whole models missing.
         var baseRecipe = Recipe(Variants[0], Splits(folds)[0]);
         IReadOnlyList<string> splits = loco ? [.. Splits(folds), .. LocoSplits(baseRecipe.Data.Corpora)] : Splits(folds);
-        var todo = splits.SelectMany(s => new[] { BaselineModel }.Concat(ClapModels(baseRecipe)).Select(m => (Model: m, Split: s)))
+        var todo = splits.SelectMany(s => new[] { BaselineModel }.Concat(ClapModels(baseRecipe)).Where(m => only is null || only.Contains(m)).Select(m => (Model: m, Split: s)))
             .Where(x => !File.Exists(Path.Combine(RunFolder(x.Model, x.Split), ResultFile))).ToList();
         if (todo.Count == 0) return;
         var clips = ClapTrainer.LoadClips(baseRecipe, corporaRoot, new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, 0, n, 0, 0, 0))));
@@ -187,8 +190,10 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
 
     /// <summary>docs/results.md from the finished results.</summary>
     /// <param name="shipped">the shipped default model scored on RAVDESS actors 17-20 (its own validation split), when given.</param>
+    /// <param name="models">the models the command was asked for (<c>--models</c>), which sets how many runs make the table
+    /// complete; null: every model.</param>
     public static string Markdown(IReadOnlyList<SplitResult> results, int folds, IReadOnlyList<string> corpora, string command, string recipeSummary,
-        (string Name, CorpusScore Ravdess)? shipped = null)
+        (string Name, CorpusScore Ravdess)? shipped = null, IReadOnlyCollection<string>? models = null)
     {
         var c = CultureInfo.InvariantCulture;
         string Pct(double v) => double.IsNaN(v) ? "-" : (100 * v).ToString("0.0", c);
@@ -270,7 +275,7 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         sb.AppendLine("- CLAP models are scored after their last training step (no early stopping: the test speakers never choose an epoch), " +
             "zero-shot with the training prompt \"The emotion is {label}.\" over the corpus's labels.");
         sb.AppendLine($"- {recipeSummary}");
-        int expected = (Variants.Count + 1 + (results.Any(r => r.Model == NoProsodyAblation) ? 1 : 0)) * (folds + 1);
+        int expected = (models?.Count ?? Variants.Count + 1 + (results.Any(r => r.Model == NoProsodyAblation) ? 1 : 0)) * (folds + 1);
         if (results.Count < expected)
             sb.AppendLine($"- **Incomplete: {results.Count} of {expected} runs finished.** A cell marked (k/{folds} folds) averages the folds done so far; the command above resumes the rest.");
         // Runs re-tested from a saved model record only the testing time; the median is over runs that trained.

@@ -72,5 +72,8 @@ public sealed class EmotionResultsTests
         Assert.Equal("| classical baseline (prosodic functionals + logistic regression) | 21.0 | 43.0 | 32.0 |", lines[loco + 6]);
         Assert.Equal("| Emo-CLAP | - | 50.0 | 50.0 (1/2 corpora) |", lines[loco + 7]);
         Assert.Equal(["without:ravdess", "without:ased"], EmotionResults.LocoSplits(["ravdess", "ased"]));
+        // Asked for two models (--models baseline,emo-clap): 2 x (2 folds + RAVDESS 17-20) runs make the fold table whole.
+        var two = EmotionResults.Markdown(results, 2, ["ravdess", "ased"], "cmd", "recipe summary", models: ["baseline", "emo-clap"]).Split('\n');
+        Assert.Contains(two, l => l.Contains("Incomplete: 2 of 6 runs finished"));
     }
 }
