@@ -95,6 +95,42 @@ public sealed class FeatureCacheTests
     }
 
     [Fact]
+    public void The_key_is_the_audio_content_not_the_path_or_the_file_time()
+    {
+        var (folder, utterances) = MakeCorpus();
+        using var _ = folder;
+        var cache = new FeatureCache(folder.File("cache"));
+        var calls = new List<string>();
+        using (cache.Open("toy", utterances, "k", Extractor(1, calls))) { }
+        // The corpus copied elsewhere (new paths, new file times, as a fresh copy of ../shared gets): read, not rebuilt.
+        Directory.CreateDirectory(folder.File("copy"));
+        var copied = utterances.Select(u =>
+        {
+            var path = folder.File(Path.Combine("copy", Path.GetFileName(u.AudioPath)));
+            File.Copy(u.AudioPath, path);
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(1));
+            return u with { AudioPath = path };
+        }).ToArray();
+        using (var reused = cache.Open("toy", copied, "k", Extractor(1, calls))) Assert.False(reused.WasRebuilt);
+        Assert.Equal(3, calls.Count);
+        // One byte changed, same size and the same file time as before: rebuilt (a size-and-time key would have missed it).
+        var time = File.GetLastWriteTimeUtc(copied[1].AudioPath);
+        var bytes = File.ReadAllBytes(copied[1].AudioPath);
+        bytes[0] ^= 1;
+        File.WriteAllBytes(copied[1].AudioPath, bytes);
+        File.SetLastWriteTimeUtc(copied[1].AudioPath, time);
+        using (var changed = cache.Open("toy", copied, "k", Extractor(1, calls)))
+        {
+            Assert.True(changed.WasRebuilt);
+            Assert.Equal(bytes[0], changed.Values("toy/clip1")[0]);
+        }
+        // A missing audio file is named.
+        var gone = copied[2] with { AudioPath = folder.File("nowhere.bin") };
+        var missing = Assert.Throws<FileNotFoundException>(() => cache.Open("toy", [copied[0], copied[1], gone], "k", Extractor(1, calls)));
+        Assert.Contains("Audio file of toy/clip2 not found", missing.Message);
+    }
+
+    [Fact]
     public void A_failed_rebuild_leaves_the_previous_file_intact_and_no_temporary_file()
     {
         var (folder, utterances) = MakeCorpus();
@@ -104,7 +140,7 @@ public sealed class FeatureCacheTests
         using (cache.Open("toy", utterances, "k", Extractor(1, calls))) { }
         var path = cache.PathFor("toy", "k");
         var before = File.ReadAllBytes(path);
-        File.SetLastWriteTimeUtc(utterances[2].AudioPath, DateTime.UtcNow.AddMinutes(1)); // stale now
+        File.WriteAllBytes(utterances[2].AudioPath, [1, 2, 3]); // stale now
         Assert.Throws<InvalidOperationException>(() => cache.Open("toy", utterances, "k",
             u => u.Id == "toy/clip2" ? throw new InvalidOperationException("decoder crashed") : Extractor(1, calls)(u)));
         Assert.Equal(before, File.ReadAllBytes(path));
