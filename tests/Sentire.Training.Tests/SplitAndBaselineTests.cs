@@ -72,7 +72,7 @@ public sealed class SplitAndBaselineTests
         Assert.All(loco.Test, u => Assert.Equal("emovo", u.Corpus));
         Assert.Equal(all.Count - 15, loco.Train.Count);
         Assert.DoesNotContain(loco.Train, u => u.Corpus == "emovo");
-        Assert.Contains("no clip of corpus 'nemo' among the 81 loaded (corpora: emovo, ravdess, tess)", Assert.Throws<RecipeException>(() => ClapTrainer.Split(all, "without:nemo", 1)).Message);
+        Assert.Contains("data.validation 'without:nemo': leaving out corpus 'nemo' needs clips of it and of another corpus; the 81 clips given are of emovo, ravdess, tess", Assert.Throws<RecipeException>(() => ClapTrainer.Split(all, "without:nemo", 1)).Message);
         Assert.Null(HeldOutSpeakers.Parse("without:"));
         var lone = all.Append(new Utterance("solo/1", "", 1, "solo", "en", "solo/1", Gender.Male, "sad")).ToList();
         Assert.Contains("corpus 'solo' has 1 speaker(s)", Assert.Throws<RecipeException>(() => ClapTrainer.Split(lone, "fold:1/5", 1)).Message);

@@ -102,12 +102,18 @@ public static class LeaveOneCorpusOut
             throw new ArgumentException(
                 $"leave-one-corpus-out needs at least 2 corpora, found {corpora.Length} ({string.Join(", ", corpora)})",
                 nameof(utterances));
-        return corpora
-            .Select(c => new DataSplit(
-                $"test={c}",
-                utterances.Where(u => u.Corpus != c).ToArray(),
-                utterances.Where(u => u.Corpus == c).ToArray()))
-            .ToArray();
+        return corpora.Select(c => Without(utterances, c)).ToArray();
+    }
+
+    /// <summary>The split that tests <paramref name="corpus"/> (every clip of it) and trains on every other clip.</summary>
+    public static DataSplit Without(IReadOnlyList<Utterance> utterances, string corpus)
+    {
+        var test = utterances.Where(u => u.Corpus == corpus).ToArray();
+        if (test.Length == 0 || test.Length == utterances.Count)
+            throw new ArgumentException(
+                $"leaving out corpus '{corpus}' needs clips of it and of another corpus; the {utterances.Count} clips given are of " +
+                $"{string.Join(", ", utterances.Select(u => u.Corpus).Distinct().Order(StringComparer.Ordinal))}");
+        return new DataSplit($"test={corpus}", utterances.Where(u => u.Corpus != corpus).ToArray(), test);
     }
 }
 

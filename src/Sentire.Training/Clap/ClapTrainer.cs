@@ -68,10 +68,8 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var heldOut = HeldOutSpeakers.Parse(validation) ?? throw new RecipeException($"data.validation '{validation}' is not {HeldOutSpeakers.Forms}");
         if (heldOut.Corpus is { } left)
         {
-            var leftOut = utterances.Where(u => u.Corpus == left).ToList();
-            if (leftOut.Count == 0)
-                throw new RecipeException($"data.validation '{validation}': no clip of corpus '{left}' among the {utterances.Count} loaded (corpora: {string.Join(", ", utterances.Select(u => u.Corpus).Distinct().Order(StringComparer.Ordinal))})");
-            return new DataSplit($"leave {left} out (every other corpus trained on)", utterances.Where(u => u.Corpus != left).ToList(), leftOut);
+            try { return LeaveOneCorpusOut.Without(utterances, left); }
+            catch (ArgumentException e) { throw new RecipeException($"data.validation '{validation}': {e.Message}"); }
         }
         if (heldOut.Fold is not var (fold, folds))
         {
