@@ -19,7 +19,7 @@ public sealed class FeatureCacheFormatException(string filePath, string problem)
 /// The file is rebuilt when the configuration key, the list of utterances or the content of any audio file changes,
 /// detected through two SHA-256 digests in its header. The source digest reads the audio bytes, not paths or file times,
 /// so a copy of the corpora elsewhere (or the same files touched) keeps its caches; hashing all our corpora (about 250 MB)
-/// takes about a second. Files are written to a temporary name beside the target,
+/// takes a few seconds (sha256sum over them: 2.8 s on a busy 2-core machine). Files are written to a temporary name beside the target,
 /// flushed and renamed over it, so readers and crashes never see a partial file.
 ///
 /// Layout (little-endian): magic "SNTRFEAT", int32 version, 32-byte config digest, 32-byte source digest, int32 count,
