@@ -8,7 +8,6 @@ using Sentire.Audio.Prosody;
 using Sentire.Evaluation.Classification;
 using Sentire.Training.Clap;
 using Sentire.Training.Distillation;
-using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Baselines;
 
@@ -87,7 +86,7 @@ public static class BaselineTable
         var allowed = corpora.ToDictionary(c => c, c => (IReadOnlySet<int>)usable.Where(u => u.Corpus == c).Select(u => index[u.Emotion!]).ToHashSet(), StringComparer.Ordinal);
         List<(IReadOnlyList<Utterance> Train, IReadOnlyList<Utterance> Test)> splits = folds > 0
             ? [.. Enumerable.Range(1, folds).Select(k => ClapTrainer.Split(usable, $"fold:{k}/{folds}", seed: 1234)).Select(s => (s.Train, s.Test))]
-            : [.. corpora.Select(c => ClapTrainer.Split(usable, HeldOutSpeakers.WithoutCorpus(c), seed: 1234)).Select(s => (s.Train, s.Test))];
+            : [.. LeaveOneCorpusOut.Split(usable).Select(s => (s.Train, s.Test))];
         var result = new List<BaselineScores>();
         foreach (var baseline in new[] { Classical, Probe })
         {
