@@ -139,4 +139,57 @@ public sealed class EvalAndResultsCommandTests
         Assert.Equal(2, exit);
         Assert.Contains("--models: unknown model 'nope'", error);
     }
+
+    [Fact]
+    public void ResultsTeacherRowsSplitLikeTheBaselineTableAndOnlyTheDistilledRowDistils()
+    {
+        var teacher = RepoPaths.Shared is { } shared ? Path.Combine(shared, "teachers", "efficientat-mn04", "mn04_as_mAP_432.pt") : null;
+        if (teacher is null || !File.Exists(teacher)) { Assert.Skip("../shared/teachers/efficientat-mn04 not found (set SENTIRE_SHARED)"); return; }
+        var (root, utterances) = TwoCorpora();
+        var work = Directory.CreateTempSubdirectory("sentire-results-teacher").FullName;
+        var recipe = Path.Combine(work, "tiny.yaml");
+        File.WriteAllText(recipe, TinyRecipe);
+        var runs = Path.Combine(work, "runs");
+        var markdown = Path.Combine(work, "results.md");
+        var teacherCache = Path.Combine(work, "teacher");
+        var baselineCache = Path.Combine(work, "cache", "baseline-features");
+
+        // Without a distill section the teacher rows are refused, naming the recipe.
+        var (exit, _, error) = CliRunner.Run(["results", "emotion", "--recipe", recipe, "--corpora", root, "--runs", runs, "--models", "teacher-probe"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("--models teacher-probe needs the teacher", error);
+        Assert.Contains(recipe, error);
+
+        string[] distill = ["--set", "seed=1234", "--set", "distill.embedding_weight=1", "--set", "distill.logits_weight=1",
+            "--set", $"distill.teacher_cache={teacherCache}", "--set", $"distill.teacher={teacher}"];
+        (exit, _, error) = CliRunner.Run(["results", "emotion", "--recipe", recipe, "--folds", "2", "--corpora", root, "--runs", runs, "--out", markdown,
+            "--models", "teacher-probe,emo-clap,emo-clap-distil", "--baseline-features", baselineCache, .. distill]);
+        Assert.True(exit == 0, error);
+        Assert.Equal(9, Directory.GetFiles(runs, "result.json", SearchOption.AllDirectories).Length);   // 3 models x (2 folds + RAVDESS 17-20)
+
+        // The probe's per-fold UAR is the one `train baseline-table` computes on the same clips and features.
+        var labels = new[] { "neutral", "happy", "sad", "angry" };
+        var usable = utterances.Where(u => labels.Contains(u.Emotion) && u.Gender is not null).ToList();
+        using var targets = Sentire.Training.Distillation.TeacherEmbeddings.Open(teacherCache, teacher,
+            CorpusSet.Load([Path.Combine(root, "ased"), Path.Combine(root, "ravdess")]), cancel: TestContext.Current.CancellationToken);
+        var features = Sentire.Training.Baselines.BaselineTable.ClipFeatures(usable, baselineCache);
+        var table = Sentire.Training.Baselines.BaselineTable.Run(usable, labels, 2, features, id => targets.Embedding(id).ToArray(), TestContext.Current.CancellationToken)
+            .Single(s => s.Baseline == Sentire.Training.Baselines.BaselineTable.Probe);
+        for (int fold = 1; fold <= 2; fold++)
+        {
+            var result = JsonDocument.Parse(File.ReadAllText(Path.Combine(runs, "teacher-probe", $"fold-{fold}-2", "result.json"))).RootElement.GetProperty("corpora");
+            foreach (var corpus in new[] { "ased", "ravdess" })
+                if (result.TryGetProperty(corpus, out var score))
+                    Assert.Equal(table.PerFold[corpus][fold - 1], score.GetProperty("uar").GetDouble(), 12);
+        }
+
+        // Only the distilled row trains with the distillation weights (they are in its checkpoint's recipe).
+        string Trained(string model) => Sentire.Tensors.Optim.Checkpoint.Load(Path.Combine(runs, model, "fold-1-2", "checkpoint.safetensors")).State.Recipe!;
+        Assert.Matches(@"embedding_weight: 1\b", Trained("emo-clap-distil"));
+        Assert.Matches(@"embedding_weight: 0\b", Trained("emo-clap"));
+        var text = File.ReadAllText(markdown);
+        Assert.Contains("| teacher probe (AudioSet teacher's embedding + MFCC statistics, logistic regression) |", text);
+        Assert.Contains("| Emo-CLAP + distillation from the teacher", text);
+        Assert.DoesNotContain("Incomplete", text);
+    }
 }

@@ -28,8 +28,9 @@ public static class ResultsCommand
         var shipped = new Option<DirectoryInfo?>("--shipped") { Description = "A packaged model to list on RAVDESS 17-20 beside the table (e.g. models/emotion-clap-small)." };
         var reportOnly = new Option<bool>("--report-only") { Description = "Write the table from the results finished so far, training nothing." };
         var loco = new Option<bool>("--loco") { Description = "Also leave each corpus of the recipe out in turn (one more run per model and corpus) and add that table." };
-        var models = new Option<string?>("--models") { Description = $"Comma-separated rows to train and show (default: all of {string.Join(", ", EmotionResults.Models)}; the no-prosody ablation only when the recipe turns prosody on)." };
-        var emotion = new Command("emotion", "Baseline vs Emo-CLAP vs SL-/ML-GEmo-CLAP on every corpus, k-fold and RAVDESS 17-20.") { recipe, overrides, folds, corpora, runs, output, shipped, reportOnly, loco, models };
+        var models = new Option<string?>("--models") { Description = $"Comma-separated rows to train and show (default: the baseline and the three variants; the no-prosody ablation when the recipe turns prosody on; the teacher probe and the distilled Emo-CLAP when it has a distill section; any of {string.Join(", ", EmotionResults.Models)})." };
+        var baselineFeatures = new Option<DirectoryInfo>("--baseline-features") { Description = "Cache folder of the clips' prosodic functionals and MFCC statistics (the teacher-probe row; shared with `train baseline-table`).", DefaultValueFactory = _ => new DirectoryInfo(Training.Baselines.BaselineTable.DefaultCache) };
+        var emotion = new Command("emotion", "Baseline vs Emo-CLAP vs SL-/ML-GEmo-CLAP (and, with a teacher, the teacher probe and distilled Emo-CLAP) on every corpus, k-fold and RAVDESS 17-20.") { recipe, overrides, folds, corpora, runs, output, shipped, reportOnly, loco, models, baselineFeatures };
         emotion.SetAction((parse, cancel) =>
         {
             var recipePath = parse.GetValue(recipe)!.FullName;
@@ -42,7 +43,9 @@ public static class ResultsCommand
             if (only is { Count: 0 }) return Task.FromResult(Usage($"--models is empty; expected a comma-separated list of {string.Join(", ", EmotionResults.Models)}"));
             if (CommonOptions.LoadRecipe<ClapRecipe>(recipePath, sets, (r, p) => r.Validate(p), m => Usage(m)) is not { } r
                 || CommonOptions.CorporaRoot(parse, corpora, m => Usage(m)) is not { } root) return Task.FromResult(2);
-            var results = new EmotionResults(recipePath, sets, root, parse.GetValue(runs)!.FullName);
+            if (!r.Distill.Enabled && only?.FirstOrDefault(m => m is EmotionResults.TeacherProbe or EmotionResults.Distilled) is { } needsTeacher)
+                return Task.FromResult(Usage($"--models {needsTeacher} needs the teacher: {recipePath} has no distill section with embedding_weight or logits_weight > 0 (see recipes/emotion-results.yaml)"));
+            var results = new EmotionResults(recipePath, sets, root, parse.GetValue(runs)!.FullName, parse.GetValue(baselineFeatures)!.FullName);
             int status = 0;
             if (!parse.GetValue(reportOnly))
             {
@@ -82,7 +85,7 @@ public static class ResultsCommand
                 shippedScore = ($"shipped model `{relative}` (Emo-CLAP, its own recipe, {prosody}; this split also chose its epoch)", CorpusScore.Of(matrix));
                 command += $" --shipped {relative}";
             }
-            var markdown = EmotionResults.Markdown(results.Load(k, parse.GetValue(loco) ? r.Data.Corpora : null, only), k, r.Data.Corpora, command, summary, shippedScore, only);
+            var markdown = EmotionResults.Markdown(results.Load(k, parse.GetValue(loco) ? r.Data.Corpora : null, only), k, r.Data.Corpora, command, summary, shippedScore, only ?? EmotionResults.DefaultModels(r));
             EmotionReport.WriteText(parse.GetValue(output)!.FullName, markdown);
             Console.Write(markdown);
             return Task.FromResult(status);

@@ -104,7 +104,7 @@ public static class TrainTeacherCommand
         var corpusNames = new Option<string?>("--corpus-list") { Description = "Comma-separated corpus folders.", DefaultValueFactory = _ => "ravdess,emovo,ased,urdu,nemo,tess" };
         var labels = new Option<string>("--labels") { Description = "Comma-separated label vocabulary.", DefaultValueFactory = _ => "neutral,calm,happy,sad,angry,fearful,disgust,surprised" };
         var folds = new Option<int>("--folds") { Description = "Speaker-disjoint folds per corpus for the k-fold table (0: leave-one-corpus-out only).", DefaultValueFactory = _ => 5 };
-        var featureCache = new Option<DirectoryInfo>("--feature-cache") { Description = "Cache folder of the clips' prosodic functionals and MFCC statistics.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("cache", "baseline-features")) };
+        var featureCache = new Option<DirectoryInfo>("--feature-cache") { Description = "Cache folder of the clips' prosodic functionals and MFCC statistics.", DefaultValueFactory = _ => new DirectoryInfo(BaselineTable.DefaultCache) };
         var output = new Option<FileInfo?>("--out") { Description = "Also write the tables to this markdown file (replaced atomically)." };
         var command = new Command("baseline-table", "Both baselines (prosodic functionals; teacher embedding + MFCC statistics) per corpus: k-fold mean UAR and leave-one-corpus-out UAR.")
             { corpora, teacher, cache, corpusNames, labels, folds, featureCache, output };

@@ -28,6 +28,8 @@ public sealed record BaselineScores(string Baseline, IReadOnlyDictionary<string,
 public static class BaselineTable
 {
     public const string Classical = "classical baseline (prosodic functionals)", Probe = "teacher probe (teacher embedding + MFCC statistics)";
+    /// <summary>Where the clips' functionals and MFCC statistics are cached unless told otherwise.</summary>
+    public static string DefaultCache { get; } = Path.Combine("cache", "baseline-features");
     const string CacheKey = "baseline-clip-features v1; prosody27 (ProsodyAnalyzer, 16 kHz) + mfcc40 mean/std (TeacherProbeBaseline.MfccSettings)";
 
     /// <summary>Per clip: the 27 prosodic functionals, then the 80 MFCC statistics (one decode of the clip at 16 kHz).</summary>
@@ -94,16 +96,31 @@ public static class BaselineTable
             foreach (var (train, test) in splits)
             {
                 cancel.ThrowIfCancellationRequested();
-                var model = LinearProbe.Fit(train.Select(u => Vector(baseline, u.Id, clipFeatures, teacherEmbedding)).ToList(), train.Select(u => index[u.Emotion!]).ToList(), labels);
+                var predicted = FitPredict(baseline, train, test, labels, allowed, clipFeatures, teacherEmbedding);
                 foreach (var group in test.GroupBy(u => u.Corpus))
-                {
-                    var items = group.ToList();
-                    var predicted = model.Predict(items.Select(u => Vector(baseline, u.Id, clipFeatures, teacherEmbedding)).ToList(), allowed[group.Key]);
-                    perFold[group.Key].Add(ConfusionMatrix.From(labels, items.Select((u, i) => (u.Emotion!, labels[predicted[i]]))).Uar);
-                }
+                    perFold[group.Key].Add(ConfusionMatrix.From(labels, group.Select(u => (u.Emotion!, predicted[u.Id]))).Uar);
             }
             result.Add(new BaselineScores(baseline, perFold.ToDictionary(kv => kv.Key, kv => kv.Value.Average(), StringComparer.Ordinal),
                 perFold.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal)));
+        }
+        return result;
+    }
+
+    /// <summary>One baseline (<see cref="Classical"/> or <see cref="Probe"/>) fitted on <paramref name="train"/> (labels
+    /// indexed in <paramref name="labels"/>) and its label for each clip of <paramref name="test"/>, by id: the arg max among
+    /// <paramref name="allowed"/>[its corpus], the labels that corpus has.</summary>
+    public static Dictionary<string, string> FitPredict(string baseline, IReadOnlyList<Utterance> train, IReadOnlyList<Utterance> test,
+        IReadOnlyList<string> labels, IReadOnlyDictionary<string, IReadOnlySet<int>> allowed,
+        IReadOnlyDictionary<string, float[]> clipFeatures, Func<string, float[]> teacherEmbedding)
+    {
+        var index = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
+        var model = LinearProbe.Fit(train.Select(u => Vector(baseline, u.Id, clipFeatures, teacherEmbedding)).ToList(), train.Select(u => index[u.Emotion!]).ToList(), labels);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var group in test.GroupBy(u => u.Corpus))
+        {
+            var items = group.ToList();
+            var predicted = model.Predict(items.Select(u => Vector(baseline, u.Id, clipFeatures, teacherEmbedding)).ToList(), allowed[group.Key]);
+            for (int i = 0; i < items.Count; i++) result[items[i].Id] = labels[predicted[i]];
         }
         return result;
     }

@@ -10,6 +10,7 @@ using Sentire.Models.Analysis;
 using Sentire.Models.Clap;
 using Sentire.Training.Baselines;
 using Sentire.Training.Data;
+using Sentire.Training.Distillation;
 using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Clap;
@@ -26,14 +27,16 @@ public sealed record SplitResult(string Model, string Split, double Seconds, IRe
     CorpusScore? AsedCommonLength = null, CorpusScore? AsedDurationOnly = null);
 
 /// <summary>
-/// The comparison of docs/results.md: the classical baseline and the three GEmo-CLAP variants, each trained once
+/// The comparison of docs/results.md: the classical baseline, the three GEmo-CLAP variants and, when the recipe names a
+/// teacher (a <c>distill</c> section with a weight &gt; 0), the teacher probe and Emo-CLAP distilled from it, each trained once
 /// per split on every corpus together and tested per corpus, over N speaker-disjoint folds (each fold holds out
 /// about 1/N of the speakers of every corpus, <see cref="ClapTrainer.Split"/>) and the fixed RAVDESS actor 17-20
 /// split, and on request leave-one-corpus-out (each corpus tested by the models trained on all the others). The CLAP models are tested after their last epoch (the test speakers never pick an epoch). Every
 /// (model, split) writes result.json in its own folder and is skipped when that file exists, so an interrupted
 /// run resumes where it stopped; the corpora are decoded once per invocation.
 /// </summary>
-public sealed class EmotionResults(string recipePath, IReadOnlyList<string> overrides, string corporaRoot, string folder)
+/// <param name="baselineCache">the clips' prosodic functionals and MFCC statistics (<see cref="BaselineTable.ClipFeatures"/>), for the teacher probe.</param>
+public sealed class EmotionResults(string recipePath, IReadOnlyList<string> overrides, string corporaRoot, string folder, string? baselineCache = null)
 {
     public const string BaselineModel = "baseline", ResultFile = "result.json", Ased = "ased";
     public static IReadOnlyList<string> Variants { get; } = ["emo-clap", "sl-gemo-clap", "ml-gemo-clap"];
@@ -42,10 +45,25 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     /// so the table shows what the prosody channels add over the paper's audio tower.</summary>
     public const string NoProsodyAblation = "emo-clap-no-prosody";
 
-    /// <summary>Every row the command can train, for <c>--models</c>.</summary>
-    public static IReadOnlyList<string> Models { get; } = [BaselineModel, .. Variants, NoProsodyAblation];
+    /// <summary>The second baseline of issue 18: logistic regression on the teacher's clip embedding and MFCC statistics
+    /// (<see cref="BaselineTable.Probe"/>, the same fit as <c>sentire train baseline-table</c>).</summary>
+    public const string TeacherProbe = "teacher-probe";
 
-    static IReadOnlyList<string> ClapModels(ClapRecipe recipe) => recipe.Encoder.Prosody ? [.. Variants, NoProsodyAblation] : Variants;
+    /// <summary>Emo-CLAP trained with the recipe's <c>distill</c> section (the teacher's embedding and AudioSet logits as
+    /// auxiliary targets); every other CLAP row trains with both distillation weights 0.</summary>
+    public const string Distilled = "emo-clap-distil";
+
+    /// <summary>Every row the command can train, for <c>--models</c>.</summary>
+    public static IReadOnlyList<string> Models { get; } = [BaselineModel, TeacherProbe, .. Variants, NoProsodyAblation, Distilled];
+
+    /// <summary>The rows trained when <c>--models</c> is not given: the classical baseline and the three variants; the
+    /// no-prosody ablation when the recipe turns prosody on; the teacher probe and the distilled model when it names a
+    /// teacher (distill weights &gt; 0).</summary>
+    public static IReadOnlyList<string> DefaultModels(ClapRecipe recipe) =>
+        [BaselineModel, .. recipe.Distill.Enabled ? [TeacherProbe] : Array.Empty<string>(), .. Variants,
+         .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled] : Array.Empty<string>()];
+
+    static bool IsClap(string model) => model is not (BaselineModel or TeacherProbe);
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
@@ -58,11 +76,19 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
 
     ClapRecipe Recipe(string model, string split)
     {
-        string[] run = model == NoProsodyAblation ? ["variant=emo-clap", "encoder.prosody=false"] : [$"variant={model}"];
+        string[] noDistill = ["distill.embedding_weight=0", "distill.logits_weight=0"];
+        string[] run = model switch
+        {
+            NoProsodyAblation => ["variant=emo-clap", "encoder.prosody=false", .. noDistill],
+            Distilled => ["variant=emo-clap"],
+            _ => [$"variant={model}", .. noDistill],
+        };
         var recipe = RecipeLoader.Load<ClapRecipe>(recipePath, [.. overrides, .. run, $"data.validation={split}"]);
         recipe.Validate(recipePath);
         return recipe;
     }
+
+    readonly string baselineCache = baselineCache ?? BaselineTable.DefaultCache;
 
     string RunFolder(string model, string split) => Path.Combine(folder, model, split.Replace(':', '-').Replace('/', '-'));
 
@@ -78,17 +104,28 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     public void Run(int folds, IProgress<TrainingProgress>? progress, CancellationToken cancel, bool loco = false, IReadOnlyCollection<string>? only = null)
     {
         // Split by split, so an interrupted run leaves whole rows of folds rather than whole models missing.
-        var baseRecipe = Recipe(Variants[0], Splits(folds)[0]);
+        var baseRecipe = Recipe(Distilled, Splits(folds)[0]);   // the recipe as written, distill section included
+        if (!baseRecipe.Distill.Enabled && only?.FirstOrDefault(m => m is TeacherProbe or Distilled) is { } needsTeacher)
+            throw new RecipeException($"{recipePath}: the {needsTeacher} row needs the teacher: a distill section with embedding_weight or logits_weight > 0, found neither");
         IReadOnlyList<string> splits = loco ? [.. Splits(folds), .. LocoSplits(baseRecipe.Data.Corpora)] : Splits(folds);
-        var todo = splits.SelectMany(s => new[] { BaselineModel }.Concat(ClapModels(baseRecipe)).Where(m => only is null || only.Contains(m)).Select(m => (Model: m, Split: s)))
+        var models = only is null ? DefaultModels(baseRecipe) : [.. Models.Where(only.Contains)];
+        var todo = splits.SelectMany(s => models.Select(m => (Model: m, Split: s)))
             .Where(x => !File.Exists(Path.Combine(RunFolder(x.Model, x.Split), ResultFile))).ToList();
         if (todo.Count == 0) return;
+        TeacherEmbeddings? teacher = null;
+        try { RunAll(todo, baseRecipe, progress, cancel, ref teacher); }
+        finally { teacher?.Dispose(); }
+    }
+
+    void RunAll(List<(string Model, string Split)> todo, ClapRecipe baseRecipe, IProgress<TrainingProgress>? progress, CancellationToken cancel, ref TeacherEmbeddings? teacher)
+    {
         var clips = ClapTrainer.LoadClips(baseRecipe, corporaRoot, new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, 0, n, 0, 0, 0))));
         var labels = baseRecipe.Data.Labels;
         // Each corpus is scored over the labels it has (URDU: 4, ASED: 5, EMOVO: 7, RAVDESS: 8), as per-dataset benchmarks do.
         var corpusLabels = clips.Clips.GroupBy(c => c.Utterance.Corpus).ToDictionary(g => g.Key,
             g => (IReadOnlyList<string>)[.. labels.Where((_, i) => g.Any(c => c.Label == i))], StringComparer.Ordinal);
         double[][]? prosody = null;
+        Dictionary<string, float[]>? probeFeatures = null;
         EmotionClipSet? melOnly = null;
         foreach (var (model, split) in todo)
         {
@@ -131,6 +168,19 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
                     common = CorpusScore.Of(EmotionEvaluator.Confusion(asedTest.Select((c, i) => Hard(c.Utterance, labels[predicted[i]])).ToList(), labels));
                 }
                 result = new SplitResult(model, split, clock.Elapsed.TotalSeconds, PerCorpus(items, labels), AsedCommonLength: common, AsedDurationOnly: durationOnly);
+            }
+            else if (model == TeacherProbe)
+            {
+                var utterances = clips.Clips.Select(c => c.Utterance).ToList();
+                var corpora = CorpusSet.Load(baseRecipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c)));   // whole corpora, as `train teacher-targets` caches them
+                teacher ??= TeacherEmbeddings.Open(baseRecipe.Distill.TeacherCache, baseRecipe.Distill.Teacher ?? TeacherEmbeddings.DefaultTeacher(corporaRoot), corpora,
+                    new SynchronousProgress<(string Corpus, int Done, int Total)>(p => progress?.Report(new TrainingProgress("features", 0, 0, p.Done, p.Total, 0, 0))), cancel);
+                probeFeatures ??= BaselineTable.ClipFeatures(utterances, baselineCache);
+                var allowed = corpusLabels.ToDictionary(kv => kv.Key, kv => (IReadOnlySet<int>)kv.Value.Select(l => labels.IndexOf(l)).ToHashSet(), StringComparer.Ordinal);
+                var embeddings = teacher;
+                var predicted = BaselineTable.FitPredict(BaselineTable.Probe, dataSplit.Train, dataSplit.Test, labels, allowed, probeFeatures, id => embeddings.Embedding(id).ToArray());
+                var items = test.Clips.Select(c => Hard(c.Utterance, predicted[c.Utterance.Id])).ToList();
+                result = new SplitResult(model, split, clock.Elapsed.TotalSeconds, PerCorpus(items, labels));
             }
             else
             {
@@ -185,8 +235,10 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     }
 
     static readonly (string Model, string Name)[] Names =
-        [(BaselineModel, "classical baseline (prosodic functionals + logistic regression)"), ("emo-clap", "Emo-CLAP"), ("sl-gemo-clap", "SL-GEmo-CLAP"), ("ml-gemo-clap", "ML-GEmo-CLAP"),
-         (NoProsodyAblation, "ablation: Emo-CLAP without prosody (encoder.prosody off, otherwise the same recipe)")];
+        [(BaselineModel, "classical baseline (prosodic functionals + logistic regression)"),
+         (TeacherProbe, "teacher probe (AudioSet teacher's embedding + MFCC statistics, logistic regression)"), ("emo-clap", "Emo-CLAP"), ("sl-gemo-clap", "SL-GEmo-CLAP"), ("ml-gemo-clap", "ML-GEmo-CLAP"),
+         (NoProsodyAblation, "ablation: Emo-CLAP without prosody (encoder.prosody off, otherwise the same recipe)"),
+         (Distilled, "Emo-CLAP + distillation from the teacher (distill.*; the shipped model runs without the teacher)")];
 
     /// <summary>docs/results.md from the finished results.</summary>
     /// <param name="shipped">the shipped default model scored on RAVDESS actors 17-20 (its own validation split), when given.</param>
@@ -279,10 +331,14 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         if (results.Count < expected)
             sb.AppendLine($"- **Incomplete: {results.Count} of {expected} runs finished.** A cell marked (k/{folds} folds) averages the folds done so far; the command above resumes the rest.");
         // Runs re-tested from a saved model record only the testing time; the median is over runs that trained.
-        var trained = results.Where(r => r.Model != BaselineModel && r.Seconds > 60).Select(r => r.Seconds).Order().ToList();
+        var trained = results.Where(r => IsClap(r.Model) && r.Seconds > 60).Select(r => r.Seconds).Order().ToList();
         if (trained.Count > 0)
             sb.AppendLine(string.Create(c, $"- One CLAP run (training + testing) took a median {trained[trained.Count / 2] / 60:0.0} min of wall time on the shared 2-core machine (niced, beside other jobs)."));
         sb.AppendLine("- The classical baseline is the one of `sentire train baseline`: 27 eGeMAPS-style prosodic functionals, standardised, and multinomial logistic regression, on the same folds.");
+        if (results.Concat(loco).Any(r => r.Model == TeacherProbe))
+            sb.AppendLine("- The teacher probe is the one of `sentire train baseline-table`: the AudioSet teacher's (EfficientAT mn04) 384-d clip embedding and 40 MFCC means and standard deviations, standardised, multinomial logistic regression, on the same splits.");
+        if (results.Concat(loco).Any(r => r.Model == Distilled))
+            sb.AppendLine("- Emo-CLAP + distillation: the Emo-CLAP row's training with the recipe's `distill` weights on two training-only heads from the pooled encoder output to the teacher's standardised embedding (MSE) and its AudioSet logits (binary cross-entropy); every other CLAP row trains with both weights 0.");
         return sb.ToString();
     }
 }
