@@ -94,6 +94,8 @@ public sealed class EvalAndResultsCommandTests
         var text = File.ReadAllText(markdown);
         foreach (var row in new[] { "| classical baseline", "| Emo-CLAP |", "| SL-GEmo-CLAP |", "| ML-GEmo-CLAP |", "| duration only (no audio) |" })
             Assert.Contains(row, text);
+        // Chance levels from the labels each corpus has of the recipe's four (RAVDESS's calm clip is not among them).
+        Assert.Contains("baselines' arg max (ased 4, chance UAR 25.0; ravdess 4, chance UAR 25.0).", text);
 
         // The duration ablation scores the same ASED test clips as the main result.
         var fold = JsonDocument.Parse(File.ReadAllText(Path.Combine(runs, "emo-clap", "fold-1-2", "result.json"))).RootElement;

@@ -85,7 +85,9 @@ public static class ResultsCommand
                 shippedScore = ($"shipped model `{relative}` (Emo-CLAP, its own recipe, {prosody}; this split also chose its epoch)", CorpusScore.Of(matrix));
                 command += $" --shipped {relative}";
             }
-            var markdown = EmotionResults.Markdown(results.Load(k, parse.GetValue(loco) ? r.Data.Corpora : null, only), k, r.Data.Corpora, command, summary, shippedScore, only ?? EmotionResults.DefaultModels(r));
+            var facts = EmotionResults.CorpusFacts(Audio.Corpus.CorpusSet.Load(r.Data.Corpora.Select(c => Path.Combine(root, c))).Utterances, r.Data.Labels);
+            var markdown = EmotionResults.Markdown(results.Load(k, parse.GetValue(loco) ? r.Data.Corpora : null, only), k, r.Data.Corpora, command, summary, shippedScore,
+                only ?? EmotionResults.DefaultModels(r), facts);
             EmotionReport.WriteText(parse.GetValue(output)!.FullName, markdown);
             Console.Write(markdown);
             return Task.FromResult(status);

@@ -221,6 +221,12 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         sb.AppendLine();
     }
 
+    /// <summary>Per corpus of <paramref name="utterances"/>: how many of <paramref name="labels"/> its clips carry, and
+    /// its hours of audio, over the clips the models train on (a label of the vocabulary and a gender).</summary>
+    public static Dictionary<string, (int Labels, double Hours)> CorpusFacts(IReadOnlyList<Utterance> utterances, IReadOnlyList<string> labels) =>
+        utterances.Where(u => u.Emotion is { } e && labels.Contains(e) && u.Gender is not null).GroupBy(u => u.Corpus)
+            .ToDictionary(g => g.Key, g => (g.Select(u => u.Emotion).Distinct().Count(), g.Sum(u => u.DurationSeconds) / 3600), StringComparer.Ordinal);
+
     static ItemPrediction Hard(Utterance u, string label) => new(u, new EmotionPrediction(0, u.DurationSeconds, [new EmotionScore(label, 1)]));
 
     static Dictionary<string, CorpusScore> PerCorpus(IReadOnlyList<ItemPrediction> items, IReadOnlyList<string> labels) =>
@@ -244,8 +250,9 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     /// <param name="shipped">the shipped default model scored on RAVDESS actors 17-20 (its own validation split), when given.</param>
     /// <param name="models">the models the command was asked for (<c>--models</c>), which sets how many runs make the table
     /// complete; null: every model.</param>
+    /// <param name="facts">per corpus, the labels it has (of the vocabulary) and its hours of usable audio (<see cref="CorpusFacts"/>), for the chance levels and the data size in the text.</param>
     public static string Markdown(IReadOnlyList<SplitResult> results, int folds, IReadOnlyList<string> corpora, string command, string recipeSummary,
-        (string Name, CorpusScore Ravdess)? shipped = null, IReadOnlyCollection<string>? models = null)
+        (string Name, CorpusScore Ravdess)? shipped = null, IReadOnlyCollection<string>? models = null, IReadOnlyDictionary<string, (int Labels, double Hours)>? facts = null)
     {
         var c = CultureInfo.InvariantCulture;
         string Pct(double v) => double.IsNaN(v) ? "-" : (100 * v).ToString("0.0", c);
@@ -267,7 +274,7 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         sb.AppendLine($"UAR / WAR in %, mean ± standard deviation over {folds} speaker-disjoint folds, and on the fixed RAVDESS split " +
             "(actors 17-20 tested, everything else trained). 8-class label vocabulary (neutral, calm, happy, sad, angry, fearful, disgust, " +
             "surprised) in training; each corpus is tested over the labels it has, zero-shot for the CLAP models and by restricting the " +
-            "baseline's arg max (RAVDESS 8, chance UAR 12.5; EMOVO 7, 14.3; ASED 5, 20; URDU 4, 25).").AppendLine();
+            "baselines' arg max" + (facts is null ? "." : $" ({string.Join("; ", corpora.Where(facts.ContainsKey).Select(k => string.Create(c, $"{k} {facts[k].Labels}, chance UAR {100.0 / facts[k].Labels:0.0}")))}).")).AppendLine();
         sb.Append("| model |");
         foreach (var corpus in corpora) sb.Append(c, $" {corpus} UAR | {corpus} WAR |");
         sb.AppendLine(" RAVDESS 17-20 UAR | RAVDESS 17-20 WAR |");
@@ -297,7 +304,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         sb.Append(string.Concat(Enumerable.Repeat(" - | - |", corpora.Count))).AppendLine(" - | - |");
         sb.AppendLine().AppendLine("The published anchors are not comparable cell for cell: emotion2vec+ large reaches 4-class UA 86 on RAVDESS in " +
             "EmoBox, and GEmo-CLAP reports WAR about 80 on IEMOCAP (4 classes), both with large self-supervised encoders pre-trained on " +
-            "thousands of hours. Ours are trained from scratch on about 2.2 hours, with 8 classes.").AppendLine();
+            "thousands of hours. Ours are trained from scratch on " +
+            (facts is null ? "these corpora" : string.Create(c, $"about {facts.Values.Sum(f => f.Hours):0.0} hours (all of these corpora; each split trains on most of it)")) + ", with 8 classes.").AppendLine();
 
         sb.AppendLine("## ASED: can the models use clip length?").AppendLine();
         sb.AppendLine("ASED clips were cut to emotion-specific lengths (every happy clip is 2.9 s; see ../shared/corpora/README.md). " +
