@@ -87,7 +87,7 @@ public static class ResultsCommand
             }
             var facts = EmotionResults.CorpusFacts(Audio.Corpus.CorpusSet.Load(r.Data.Corpora.Select(c => Path.Combine(root, c))).Utterances, r.Data.Labels);
             var markdown = EmotionResults.Markdown(results.Load(k, parse.GetValue(loco) ? r.Data.Corpora : null, only), k, r.Data.Corpora, command, summary, shippedScore,
-                only ?? EmotionResults.DefaultModels(r), facts);
+                only ?? EmotionResults.DefaultModels(r), facts, parse.GetValue(loco));
             EmotionReport.WriteText(parse.GetValue(output)!.FullName, markdown);
             Console.Write(markdown);
             return Task.FromResult(status);

@@ -250,9 +250,11 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     /// <param name="shipped">the shipped default model scored on RAVDESS actors 17-20 (its own validation split), when given.</param>
     /// <param name="models">the models the command was asked for (<c>--models</c>), which sets how many runs make the table
     /// complete; null: every model.</param>
+    /// <param name="withLoco">whether the leave-one-corpus-out runs were asked for (<c>--loco</c>): they then count towards a complete table.</param>
     /// <param name="facts">per corpus, the labels it has (of the vocabulary) and its hours of usable audio (<see cref="CorpusFacts"/>), for the chance levels and the data size in the text.</param>
     public static string Markdown(IReadOnlyList<SplitResult> results, int folds, IReadOnlyList<string> corpora, string command, string recipeSummary,
-        (string Name, CorpusScore Ravdess)? shipped = null, IReadOnlyCollection<string>? models = null, IReadOnlyDictionary<string, (int Labels, double Hours)>? facts = null)
+        (string Name, CorpusScore Ravdess)? shipped = null, IReadOnlyCollection<string>? models = null, IReadOnlyDictionary<string, (int Labels, double Hours)>? facts = null,
+        bool withLoco = false)
     {
         var c = CultureInfo.InvariantCulture;
         string Pct(double v) => double.IsNaN(v) ? "-" : (100 * v).ToString("0.0", c);
@@ -335,13 +337,14 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         sb.AppendLine("- CLAP models are scored after their last training step (no early stopping: the test speakers never choose an epoch), " +
             "zero-shot with the training prompt \"The emotion is {label}.\" over the corpus's labels.");
         sb.AppendLine($"- {recipeSummary}");
-        int expected = (models?.Count ?? Variants.Count + 1 + (results.Any(r => r.Model == NoProsodyAblation) ? 1 : 0)) * (folds + 1);
-        if (results.Count < expected)
-            sb.AppendLine($"- **Incomplete: {results.Count} of {expected} runs finished.** A cell marked (k/{folds} folds) averages the folds done so far; the command above resumes the rest.");
+        int modelCount = models?.Count ?? Variants.Count + 1 + (results.Any(r => r.Model == NoProsodyAblation) ? 1 : 0);
+        int expected = modelCount * (folds + 1) + (withLoco ? modelCount * corpora.Count : 0), finished = results.Count + (withLoco ? loco.Count : 0);
+        if (finished < expected)
+            sb.AppendLine($"- **Incomplete: {finished} of {expected} runs finished.** A cell marked (k/{folds} folds) averages the folds done so far, a left-out corpus marked - is not run yet; the command above resumes the rest.");
         // Runs re-tested from a saved model record only the testing time; the median is over runs that trained.
         var trained = results.Where(r => IsClap(r.Model) && r.Seconds > 60).Select(r => r.Seconds).Order().ToList();
         if (trained.Count > 0)
-            sb.AppendLine(string.Create(c, $"- One CLAP run (training + testing) took a median {trained[trained.Count / 2] / 60:0.0} min of wall time on the shared 2-core machine (niced, beside other jobs)."));
+            sb.AppendLine(string.Create(c, $"- One CLAP run (training + testing) took a median {trained[trained.Count / 2] / 60:0.0} min of wall time on the shared 2-core machine (beside other jobs)."));
         sb.AppendLine("- The classical baseline is the one of `sentire train baseline`: 27 eGeMAPS-style prosodic functionals, standardised, and multinomial logistic regression, on the same folds.");
         if (results.Concat(loco).Any(r => r.Model == TeacherProbe))
             sb.AppendLine("- The teacher probe is the one of `sentire train baseline-table`: the AudioSet teacher's (EfficientAT mn04) 384-d clip embedding and 40 MFCC means and standard deviations, standardised, multinomial logistic regression, on the same splits.");

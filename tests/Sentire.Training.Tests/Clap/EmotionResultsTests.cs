@@ -75,5 +75,8 @@ public sealed class EmotionResultsTests
         // Asked for two models (--models baseline,emo-clap): 2 x (2 folds + RAVDESS 17-20) runs make the fold table whole.
         var two = EmotionResults.Markdown(results, 2, ["ravdess", "ased"], "cmd", "recipe summary", models: ["baseline", "emo-clap"]).Split('\n');
         Assert.Contains(two, l => l.Contains("Incomplete: 2 of 6 runs finished"));
+        // With --loco the left-out runs count too: 2 x (2 folds + RAVDESS 17-20 + 2 corpora left out) = 10, 2 + 3 finished.
+        var withLoco = EmotionResults.Markdown(results, 2, ["ravdess", "ased"], "cmd", "recipe summary", models: ["baseline", "emo-clap"], withLoco: true).Split('\n');
+        Assert.Contains(withLoco, l => l.Contains("Incomplete: 5 of 10 runs finished"));
     }
 }
