@@ -177,13 +177,18 @@ public sealed class EvalAndResultsCommandTests
         var features = Sentire.Training.Baselines.BaselineTable.ClipFeatures(usable, baselineCache);
         var table = Sentire.Training.Baselines.BaselineTable.Run(usable, labels, 2, features, id => targets.Embedding(id).ToArray(), TestContext.Current.CancellationToken)
             .Single(s => s.Baseline == Sentire.Training.Baselines.BaselineTable.Probe);
+        int compared = 0;
         for (int fold = 1; fold <= 2; fold++)
         {
             var result = JsonDocument.Parse(File.ReadAllText(Path.Combine(runs, "teacher-probe", $"fold-{fold}-2", "result.json"))).RootElement.GetProperty("corpora");
             foreach (var corpus in new[] { "ased", "ravdess" })
                 if (result.TryGetProperty(corpus, out var score))
+                {
                     Assert.Equal(table.PerFold[corpus][fold - 1], score.GetProperty("uar").GetDouble(), 12);
+                    compared++;
+                }
         }
+        Assert.Equal(4, compared);   // both corpora have test clips in both folds
 
         // Only the distilled row trains with the distillation weights (they are in its checkpoint's recipe).
         string Trained(string model) => Sentire.Tensors.Optim.Checkpoint.Load(Path.Combine(runs, model, "fold-1-2", "checkpoint.safetensors")).State.Recipe!;

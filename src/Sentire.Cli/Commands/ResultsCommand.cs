@@ -43,8 +43,7 @@ public static class ResultsCommand
             if (only is { Count: 0 }) return Task.FromResult(Usage($"--models is empty; expected a comma-separated list of {string.Join(", ", EmotionResults.Models)}"));
             if (CommonOptions.LoadRecipe<ClapRecipe>(recipePath, sets, (r, p) => r.Validate(p), m => Usage(m)) is not { } r
                 || CommonOptions.CorporaRoot(parse, corpora, m => Usage(m)) is not { } root) return Task.FromResult(2);
-            if (!r.Distill.Enabled && only?.FirstOrDefault(m => m is EmotionResults.TeacherProbe or EmotionResults.Distilled) is { } needsTeacher)
-                return Task.FromResult(Usage($"--models {needsTeacher} needs the teacher: {recipePath} has no distill section with embedding_weight or logits_weight > 0 (see recipes/emotion-results.yaml)"));
+            if (EmotionResults.MissingTeacher(r, only, recipePath) is { } missing) return Task.FromResult(Usage(missing));
             var results = new EmotionResults(recipePath, sets, root, parse.GetValue(runs)!.FullName, parse.GetValue(baselineFeatures)!.FullName);
             int status = 0;
             if (!parse.GetValue(reportOnly))

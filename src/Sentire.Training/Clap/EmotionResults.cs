@@ -63,6 +63,13 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         [BaselineModel, .. recipe.Distill.Enabled ? [TeacherProbe] : Array.Empty<string>(), .. Variants,
          .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled] : Array.Empty<string>()];
 
+    /// <summary>Why the rows asked for cannot run with this recipe: a teacher row (probe, distilled) without a distill
+    /// section that names the teacher; null when they can.</summary>
+    public static string? MissingTeacher(ClapRecipe recipe, IReadOnlyCollection<string>? only, string recipePath) =>
+        !recipe.Distill.Enabled && only?.FirstOrDefault(m => m is TeacherProbe or Distilled) is { } needsTeacher
+            ? $"--models {needsTeacher} needs the teacher: {recipePath} has no distill section with embedding_weight or logits_weight > 0 (see recipes/emotion-results.yaml)"
+            : null;
+
     static bool IsClap(string model) => model is not (BaselineModel or TeacherProbe);
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -105,20 +112,18 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     {
         // Split by split, so an interrupted run leaves whole rows of folds rather than whole models missing.
         var baseRecipe = Recipe(Distilled, Splits(folds)[0]);   // the recipe as written, distill section included
-        if (!baseRecipe.Distill.Enabled && only?.FirstOrDefault(m => m is TeacherProbe or Distilled) is { } needsTeacher)
-            throw new RecipeException($"{recipePath}: the {needsTeacher} row needs the teacher: a distill section with embedding_weight or logits_weight > 0, found neither");
+        if (MissingTeacher(baseRecipe, only, recipePath) is { } missing) throw new RecipeException(missing);
         IReadOnlyList<string> splits = loco ? [.. Splits(folds), .. LocoSplits(baseRecipe.Data.Corpora)] : Splits(folds);
         var models = only is null ? DefaultModels(baseRecipe) : [.. Models.Where(only.Contains)];
         var todo = splits.SelectMany(s => models.Select(m => (Model: m, Split: s)))
             .Where(x => !File.Exists(Path.Combine(RunFolder(x.Model, x.Split), ResultFile))).ToList();
         if (todo.Count == 0) return;
-        TeacherEmbeddings? teacher = null;
-        try { RunAll(todo, baseRecipe, progress, cancel, ref teacher); }
-        finally { teacher?.Dispose(); }
-    }
-
-    void RunAll(List<(string Model, string Split)> todo, ClapRecipe baseRecipe, IProgress<TrainingProgress>? progress, CancellationToken cancel, ref TeacherEmbeddings? teacher)
-    {
+        // The teacher's targets of whole corpora (as `train teacher-targets` caches them), opened only when a probe run is due.
+        using var teacher = todo.Any(x => x.Model == TeacherProbe)
+            ? TeacherEmbeddings.Open(baseRecipe.Distill.TeacherCache, baseRecipe.Distill.Teacher ?? TeacherEmbeddings.DefaultTeacher(corporaRoot),
+                CorpusSet.Load(baseRecipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c))),
+                new SynchronousProgress<(string Corpus, int Done, int Total)>(p => progress?.Report(new TrainingProgress("features", 0, 0, p.Done, p.Total, 0, 0))), cancel)
+            : null;
         var clips = ClapTrainer.LoadClips(baseRecipe, corporaRoot, new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, 0, n, 0, 0, 0))));
         var labels = baseRecipe.Data.Labels;
         // Each corpus is scored over the labels it has (URDU: 4, ASED: 5, EMOVO: 7, RAVDESS: 8), as per-dataset benchmarks do.
@@ -171,14 +176,9 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
             }
             else if (model == TeacherProbe)
             {
-                var utterances = clips.Clips.Select(c => c.Utterance).ToList();
-                var corpora = CorpusSet.Load(baseRecipe.Data.Corpora.Select(c => Path.Combine(corporaRoot, c)));   // whole corpora, as `train teacher-targets` caches them
-                teacher ??= TeacherEmbeddings.Open(baseRecipe.Distill.TeacherCache, baseRecipe.Distill.Teacher ?? TeacherEmbeddings.DefaultTeacher(corporaRoot), corpora,
-                    new SynchronousProgress<(string Corpus, int Done, int Total)>(p => progress?.Report(new TrainingProgress("features", 0, 0, p.Done, p.Total, 0, 0))), cancel);
-                probeFeatures ??= BaselineTable.ClipFeatures(utterances, baselineCache);
+                probeFeatures ??= BaselineTable.ClipFeatures(clips.Clips.Select(c => c.Utterance).ToList(), baselineCache);
                 var allowed = corpusLabels.ToDictionary(kv => kv.Key, kv => (IReadOnlySet<int>)kv.Value.Select(l => labels.IndexOf(l)).ToHashSet(), StringComparer.Ordinal);
-                var embeddings = teacher;
-                var predicted = BaselineTable.FitPredict(BaselineTable.Probe, dataSplit.Train, dataSplit.Test, labels, allowed, probeFeatures, id => embeddings.Embedding(id).ToArray());
+                var predicted = BaselineTable.FitPredict(BaselineTable.Probe, dataSplit.Train, dataSplit.Test, labels, allowed, probeFeatures, id => teacher!.Embedding(id).ToArray());
                 var items = test.Clips.Select(c => Hard(c.Utterance, predicted[c.Utterance.Id])).ToList();
                 result = new SplitResult(model, split, clock.Elapsed.TotalSeconds, PerCorpus(items, labels));
             }
