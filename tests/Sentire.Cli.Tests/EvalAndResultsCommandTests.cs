@@ -111,6 +111,37 @@ public sealed class EvalAndResultsCommandTests
     }
 
     [Fact]
+    public void ResultsSkipsARunAnotherProcessHoldsAndFinishesItLater()
+    {
+        var (root, _) = TwoCorpora();
+        var work = Directory.CreateTempSubdirectory("sentire-results-lock").FullName;
+        var recipe = Path.Combine(work, "tiny.yaml");
+        File.WriteAllText(recipe, TinyRecipe);
+        var runs = Path.Combine(work, "runs");
+        var markdown = Path.Combine(work, "results.md");
+        string[] args = ["results", "emotion", "--recipe", recipe, "--folds", "2", "--corpora", root, "--runs", runs, "--out", markdown, "--models", "baseline"];
+        var held = Path.Combine(runs, "baseline", "fold-2-2");
+        Directory.CreateDirectory(held);
+        int exit;
+        string error;
+        // Another process (here: this one) holds fold 2's lock, as a second `results emotion` on the same folder would.
+        using (new FileStream(Path.Combine(held, Sentire.Training.Clap.EmotionResults.LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            (exit, _, error) = CliRunner.Run(args);
+            Assert.True(exit == 0, error);
+            Assert.False(File.Exists(Path.Combine(held, "result.json")));
+            Assert.True(File.Exists(Path.Combine(runs, "baseline", "fold-1-2", "result.json")));
+            Assert.True(File.Exists(Path.Combine(runs, "baseline", "ravdess-17-20", "result.json")));
+            Assert.Contains("**Incomplete: 2 of 3 runs finished.**", File.ReadAllText(markdown));
+        }
+        // Released (its holder ended): the next invocation runs it.
+        (exit, _, error) = CliRunner.Run(args);
+        Assert.True(exit == 0, error);
+        Assert.True(File.Exists(Path.Combine(held, "result.json")));
+        Assert.DoesNotContain("Incomplete", File.ReadAllText(markdown));
+    }
+
+    [Fact]
     public void ResultsLeavesEachCorpusOutForTheModelsAskedFor()
     {
         var (root, _) = TwoCorpora();
@@ -198,5 +229,56 @@ public sealed class EvalAndResultsCommandTests
         Assert.Contains("| teacher probe (AudioSet teacher's embedding + MFCC statistics, logistic regression) |", text);
         Assert.Contains("| Emo-CLAP + distillation from the teacher", text);
         Assert.DoesNotContain("Incomplete", text);
+    }
+
+    [Fact]
+    public void ResultsPretrainedRowDistilsTheEncoderFirstThenTrainsClapAlone()
+    {
+        var teacher = RepoPaths.Shared is { } shared ? Path.Combine(shared, "teachers", "efficientat-mn04", "mn04_as_mAP_432.pt") : null;
+        if (teacher is null || !File.Exists(teacher)) { Assert.Skip("../shared/teachers/efficientat-mn04 not found (set SENTIRE_SHARED)"); return; }
+        var (root, _) = TwoCorpora();
+        var work = Directory.CreateTempSubdirectory("sentire-results-pretrain").FullName;
+        var recipe = Path.Combine(work, "tiny.yaml");
+        File.WriteAllText(recipe, TinyRecipe);
+        var runs = Path.Combine(work, "runs");
+        // RAVDESS carries the categories; ASED stands in for a corpus without them, distilled on in the pre-training stage only.
+        string[] args = ["results", "emotion", "--recipe", recipe, "--folds", "2", "--corpora", root, "--runs", runs, "--out", Path.Combine(work, "results.md"),
+            "--models", "emo-clap,emo-clap-pretrain", "--set", "data.corpora=[ravdess]", "--set", "distill.pretrain_corpora=[ased]", "--set", "distill.pretrain_steps=3",
+            "--set", "distill.embedding_weight=1", "--set", "distill.logits_weight=1", "--set", $"distill.teacher_cache={Path.Combine(work, "teacher")}", "--set", $"distill.teacher={teacher}"];
+        var (exit, output, error) = CliRunner.Run(args);
+        Assert.True(exit == 0, error);
+        Assert.Equal(6, Directory.GetFiles(runs, "result.json", SearchOption.AllDirectories).Length);   // 2 models x (2 folds + RAVDESS 17-20)
+
+        var run = Path.Combine(runs, "emo-clap-pretrain", "fold-1-2");
+        var stage = Path.Combine(run, Sentire.Training.Clap.ClapTrainer.PretrainFolder);
+        Assert.False(Directory.Exists(Path.Combine(runs, "emo-clap", "fold-1-2", Sentire.Training.Clap.ClapTrainer.PretrainFolder)));
+        var pretrained = Sentire.Tensors.Optim.Checkpoint.Load(Path.Combine(stage, "checkpoint.safetensors"));
+        Assert.Equal(3, pretrained.State.Step);
+        Assert.Contains("stage: pretrain", pretrained.State.Recipe);
+        Assert.Contains("auxiliary.embedding.weight", pretrained.Weights.Keys);
+        Assert.Contains("auxiliary.logits.weight", pretrained.Weights.Keys);
+        Assert.Contains(pretrained.Weights.Keys, k => k.StartsWith("audio_encoder.", StringComparison.Ordinal));
+        Assert.DoesNotContain(pretrained.Weights.Keys, k => k.StartsWith("text_encoder.", StringComparison.Ordinal));
+        // Every ASED clip (4) is in the pre-training pool beside the fold's RAVDESS training clips.
+        Assert.Contains("(4 of ased)", output);
+        // The CLAP stage trains without the heads, from the pre-trained encoder: same seed and data as the plain row, other weights.
+        Dictionary<string, float[]> Weights(string folder) => Sentire.Tensors.Optim.Checkpoint.Load(Path.Combine(folder, "checkpoint.safetensors")).Weights
+            .ToDictionary(kv => kv.Key, kv => kv.Value.Data.ToArray(), StringComparer.Ordinal);
+        var clap = Weights(run);
+        Assert.DoesNotContain(clap.Keys, k => k.StartsWith("auxiliary.", StringComparison.Ordinal));
+        var plain = Weights(Path.Combine(runs, "emo-clap", "fold-1-2"));
+        Assert.Equal(plain.Keys.Order(StringComparer.Ordinal), clap.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains(clap.Keys, k => k.StartsWith("audio_encoder.", StringComparison.Ordinal) && !plain[k].SequenceEqual(clap[k]));
+
+        // Resuming after the pre-training stage finished restores its weights without training it again: the CLAP stage,
+        // run again from there, ends where it ended the first time.
+        var stageMetrics = File.ReadAllText(Path.Combine(stage, "metrics.csv"));
+        foreach (var name in new[] { "checkpoint.safetensors", "metrics.csv", "result.json" }) File.Delete(Path.Combine(run, name));
+        foreach (var name in new[] { "best", "final" }) Directory.Delete(Path.Combine(run, name), recursive: true);
+        (exit, _, error) = CliRunner.Run(args);
+        Assert.True(exit == 0, error);
+        Assert.Equal(stageMetrics, File.ReadAllText(Path.Combine(stage, "metrics.csv")));
+        var again = Weights(run);
+        foreach (var (key, value) in clap) Assert.Equal(value, again[key]);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sentire.Audio.Corpus;
+using Sentire.Audio.Dsp;
 using Sentire.Evaluation.Classification;
 using Sentire.Evaluation.Emotion;
 using Sentire.IO;
@@ -26,7 +27,7 @@ namespace Sentire.Training.Clap;
 /// </summary>
 public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string corporaRoot, string runFolder)
 {
-    public const string CheckpointFile = TrainingLoop.CheckpointFile, MetricsFile = TrainingLoop.MetricsFile, BestFolder = "best", FinalFolder = "final";
+    public const string CheckpointFile = TrainingLoop.CheckpointFile, MetricsFile = TrainingLoop.MetricsFile, BestFolder = "best", FinalFolder = "final", PretrainFolder = "pretrain";
 
     /// <summary>Prompt wordings the tokenizer is trained on besides the recipe's own, so zero-shot templates of
     /// the same shape tokenize into known pieces.</summary>
@@ -152,20 +153,30 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var augment = new LogMelAugment(recipe.Augment);
         int window = (int)Math.Round(recipe.Data.CropSeconds * config.FrontEnd.FramesPerSecond), columns = config.FrontEnd.Columns;
         int batchSize = recipe.Optim.BatchSize;
-        using var teacher = recipe.Distill.Enabled ? OpenTeacher(train, progress, cancel) : null;
-        var distill = teacher is null ? null
+        // One augmented crop of window frames from each picked clip: (B, window, columns).
+        Tensor Windows(IReadOnlyList<FeatureMatrix> frames, int[] picks, Generator rng)
+        {
+            var batch = Tensor.Zeros(picks.Length, window, columns);
+            for (int b = 0; b < picks.Length; b++)
+            {
+                var slot = batch.Data.Slice(b * window * columns, window * columns);
+                augment.Crop(frames[picks[b]], window, config.FrontEnd.NMels, config.FrontEnd.SampleRate, slot, rng);
+                augment.Apply(slot, window, columns, config.FrontEnd.NMels, rng);
+            }
+            return batch;
+        }
+        var trainFrames = train.Clips.Select(c => c.LogMel).ToList();
+        bool pretrain = recipe.Distill.Enabled && recipe.Distill.Stage == DistillStage.Pretrain;
+        using var teacher = recipe.Distill.Enabled
+            ? OpenTeacher([.. train.Clips.Select(c => c.Utterance.Corpus), .. pretrain ? recipe.Distill.PretrainCorpora : []], progress, cancel)
+            : null;
+        if (pretrain) Pretrain(model, train, teacher!, frontEnd, Windows, progress, cancel);
+        var distill = teacher is null || pretrain ? null
             : EncoderDistillation.For(model.AudioEncoder.HiddenSize, recipe.Distill, train.Clips.Select(c => c.Utterance.Id).ToList(), teacher, new Generator(recipe.Seed + 2));
         Train(config, model, tokenizer, rng =>
         {
             var picks = sampler.Sample(batchSize, rng);
-            var batch = Tensor.Zeros(batchSize, window, columns);
-            for (int b = 0; b < batchSize; b++)
-            {
-                var features = train.Clips[picks[b]].LogMel;
-                var slot = batch.Data.Slice(b * window * columns, window * columns);
-                augment.Crop(features, window, config.FrontEnd.NMels, config.FrontEnd.SampleRate, slot, rng);
-                augment.Apply(slot, window, columns, config.FrontEnd.NMels, rng);
-            }
+            var batch = Windows(trainFrames, picks, rng);
             var encoded = model.AudioEncoder.Encode(batch, null);                              // ClapModel.EmbedAudio, with the pooled output kept
             var pooled = Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask);       // (B, D)
             return new ClapBatch(model.ProjectAudio(batch, pooled), picks.Select(i => train.Clips[i].Label).ToArray(), picks.Select(i => train.Clips[i].Gender).ToArray(),
@@ -173,12 +184,60 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         }, () => Evaluate(EmotionRecognizer.FromModel(config, model, tokenizer), valid), progress, cancel, distill);
     }
 
-    /// <summary>The teacher targets of the training clips' corpora (distill.*), computed first for any corpus that lacks them (shown as the
+    /// <summary>
+    /// The pre-training stage (distill.stage = pretrain), before the CLAP objective: distill.pretrain_steps steps of the
+    /// distillation loss alone (<see cref="EncoderDistillation"/>) on the audio encoder, over crops of the training clips
+    /// (labels unused but for balance) and every clip of distill.pretrain_corpora, drawn corpus- and class-balanced
+    /// (<see cref="BalancedSampler"/>) and augmented as in the CLAP stage; AdamW with the recipe's learning rate, warm-up
+    /// and cosine decay over those steps, no weight average. Its folder pretrain/ (checkpoint, metrics.csv) resumes like
+    /// the CLAP stage, and a finished stage only restores its weights. The heads are dropped afterwards.
+    /// </summary>
+    void Pretrain(ClapModel model, EmotionClipSet train, TeacherEmbeddings teacher, LogMelFrontEnd frontEnd,
+        Func<IReadOnlyList<FeatureMatrix>, int[], Generator, Tensor> windows, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        var o = recipe.Optim;
+        int steps = recipe.Distill.PretrainSteps;
+        var extra = CorpusSet.Load(recipe.Distill.PretrainCorpora.Select(c => Path.Combine(corporaRoot, c))).Utterances;
+        var extraFrames = EmotionClipSet.Frames(extra, frontEnd,
+            new SynchronousProgress<int>(n => progress?.Report(new TrainingProgress("features", 0, 1, n, extra.Count, 0, 0))), recipe.Data.FeatureCache);
+        // Clips without a category are one class of their corpus (BAVED's arousal levels are not balanced here).
+        var pool = train.Clips.Select(c => (c.Utterance, c.Label, c.LogMel)).Concat(extra.Select(u => (Utterance: u, Label: -1, LogMel: extraFrames[u.Id]))).ToList();
+        var frames = pool.Select(p => p.LogMel).ToList();
+        var sampler = new BalancedSampler(pool.Select(p => (p.Utterance.Corpus, p.Label)).ToList());
+        var distill = EncoderDistillation.For(model.AudioEncoder.HiddenSize, recipe.Distill, pool.Select(p => p.Utterance.Id).ToList(), teacher, new Generator(recipe.Seed + 2));
+        var encoder = model.AudioEncoder;
+        var stage = new WithAuxiliary("audio_encoder", (Module)encoder, distill);
+        var trainable = stage.Parameters().Where(p => p.RequiresGrad).ToList();
+        new TrainingLoop
+        {
+            Folder = Path.Combine(runFolder, PretrainFolder),
+            Seed = recipe.Seed + 3,
+            RecipeText = recipeText,
+            Model = stage,
+            Optimizer = new AdamW(ParamGroup.SplitWeightDecay(stage.NamedParameters().Where(p => p.Value.RequiresGrad), o.WeightDecay), o.LearningRate),
+            Schedule = new LrSchedule(o.LearningRate, Math.Min(o.WarmupSteps, steps), steps, LrDecay.Cosine, o.MinLearningRate),
+            Epochs = 1,
+            StepsPerEpoch = steps,
+            GradClip = o.GradClip,
+            ClippedParameters = trainable,
+            Columns = [],
+            Step = (rng, _) =>
+            {
+                var picks = sampler.Sample(o.BatchSize, rng);
+                var encoded = encoder.Encode(windows(frames, picks, rng), null);
+                return distill.Loss(Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask), picks);   // pooled (B, D)
+            },
+            Validate = end => new EpochReport([], new Dictionary<string, double> { ["train/loss"] = end.TrainLoss },
+                $"pre-training on {pool.Count} clips ({extra.Count} of {string.Join(", ", recipe.Distill.PretrainCorpora)}): distillation loss {end.TrainLoss:F4}"),
+        }.Run(progress, cancel);
+    }
+
+    /// <summary>The teacher targets of these corpora (distill.*), computed first for any corpus that lacks them (shown as the
     /// "features" phase).</summary>
-    TeacherEmbeddings OpenTeacher(EmotionClipSet train, IProgress<TrainingProgress>? progress, CancellationToken cancel)
+    TeacherEmbeddings OpenTeacher(IEnumerable<string> corpusNames, IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
         var teacherPath = recipe.Distill.Teacher ?? TeacherEmbeddings.DefaultTeacher(corporaRoot);
-        var corpora = CorpusSet.Load(train.Clips.Select(c => c.Utterance.Corpus).Distinct().Order(StringComparer.Ordinal).Select(c => Path.Combine(corporaRoot, c)));
+        var corpora = CorpusSet.Load(corpusNames.Distinct().Order(StringComparer.Ordinal).Select(c => Path.Combine(corporaRoot, c)));
         return TeacherEmbeddings.Open(recipe.Distill.TeacherCache, teacherPath, corpora,
             new SynchronousProgress<(string Corpus, int Done, int Total)>(p => progress?.Report(new TrainingProgress("features", 0, recipe.Optim.Epochs, p.Done, p.Total, 0, 0))), cancel);
     }
@@ -187,13 +246,13 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     /// the CLAP objective (teacher distillation), null for none.</summary>
     internal sealed record ClapBatch(Tensor Audio, int[] Labels, int[] Genders, Tensor? Auxiliary = null);
 
-    /// <summary>What the checkpoint of a run with training-only heads holds: the CLAP model ("clap.*") and the heads
-    /// ("auxiliary.*"). Only the CLAP model is packaged.</summary>
+    /// <summary>What the checkpoint of a run with training-only heads holds: the trained model under its key (the CLAP model
+    /// "clap.*", the pre-training stage's audio encoder "audio_encoder.*") and the heads ("auxiliary.*"). Only the CLAP model is packaged.</summary>
     sealed class WithAuxiliary : Module
     {
-        public WithAuxiliary(ClapModel clap, Module auxiliary)
+        public WithAuxiliary(string key, Module trained, Module auxiliary)
         {
-            RegisterModule("clap", clap);
+            RegisterModule(key, trained);
             RegisterModule("auxiliary", auxiliary);
         }
     }
@@ -212,7 +271,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         Module? auxiliary = null)
     {
         var o = recipe.Optim;
-        Module trained = auxiliary is null ? model : new WithAuxiliary(model, auxiliary);
+        Module trained = auxiliary is null ? model : new WithAuxiliary("clap", model, auxiliary);
         var trainable = trained.Parameters().Where(p => p.RequiresGrad).ToList();
         var labelIds = recipe.Data.Labels.Select(l => model.PromptIds(recipe.Data.PromptTemplate.Replace("{label}", l, StringComparison.Ordinal), tokenizer)).ToArray();
         var genderIds = EmotionClipSet.Genders.Select(g => model.PromptIds(recipe.Data.GenderTemplate.Replace("{label}", g, StringComparison.Ordinal), tokenizer)).ToArray();

@@ -33,12 +33,13 @@ public sealed record SplitResult(string Model, string Split, double Seconds, IRe
 /// about 1/N of the speakers of every corpus, <see cref="ClapTrainer.Split"/>) and the fixed RAVDESS actor 17-20
 /// split, and on request leave-one-corpus-out (each corpus tested by the models trained on all the others). The CLAP models are tested after their last epoch (the test speakers never pick an epoch). Every
 /// (model, split) writes result.json in its own folder and is skipped when that file exists, so an interrupted
-/// run resumes where it stopped; the corpora are decoded once per invocation.
+/// run resumes where it stopped, and while another process holds its folder's lock, so several processes share the runs;
+/// the corpora are decoded once per invocation.
 /// </summary>
 /// <param name="baselineCache">the clips' prosodic functionals and MFCC statistics (<see cref="BaselineTable.ClipFeatures"/>), for the teacher probe.</param>
 public sealed class EmotionResults(string recipePath, IReadOnlyList<string> overrides, string corporaRoot, string folder, string? baselineCache = null)
 {
-    public const string BaselineModel = "baseline", ResultFile = "result.json", Ased = "ased";
+    public const string BaselineModel = "baseline", ResultFile = "result.json", LockFile = "run.lock", Ased = "ased";
     public static IReadOnlyList<string> Variants { get; } = ["emo-clap", "sl-gemo-clap", "ml-gemo-clap"];
 
     /// <summary>Emo-CLAP with encoder.prosody off and the rest of the recipe unchanged: run when the recipe turns prosody on,
@@ -53,20 +54,24 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     /// auxiliary targets); every other CLAP row trains with both distillation weights 0.</summary>
     public const string Distilled = "emo-clap-distil";
 
+    /// <summary>Emo-CLAP whose audio encoder is first pre-trained on the teacher's targets alone (distill.stage = pretrain:
+    /// the training clips and distill.pretrain_corpora), then trained on the CLAP objective alone.</summary>
+    public const string Pretrained = "emo-clap-pretrain";
+
     /// <summary>Every row the command can train, for <c>--models</c>.</summary>
-    public static IReadOnlyList<string> Models { get; } = [BaselineModel, TeacherProbe, .. Variants, NoProsodyAblation, Distilled];
+    public static IReadOnlyList<string> Models { get; } = [BaselineModel, TeacherProbe, .. Variants, NoProsodyAblation, Distilled, Pretrained];
 
     /// <summary>The rows trained when <c>--models</c> is not given: the classical baseline and the three variants; the
-    /// no-prosody ablation when the recipe turns prosody on; the teacher probe and the distilled model when it names a
+    /// no-prosody ablation when the recipe turns prosody on; the teacher probe and the two distilled models when it names a
     /// teacher (distill weights &gt; 0).</summary>
     public static IReadOnlyList<string> DefaultModels(ClapRecipe recipe) =>
         [BaselineModel, .. recipe.Distill.Enabled ? [TeacherProbe] : Array.Empty<string>(), .. Variants,
-         .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled] : Array.Empty<string>()];
+         .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled, Pretrained] : Array.Empty<string>()];
 
-    /// <summary>Why the rows asked for cannot run with this recipe: a teacher row (probe, distilled) without a distill
+    /// <summary>Why the rows asked for cannot run with this recipe: a teacher row (probe, distilled, pre-trained) without a distill
     /// section that names the teacher; null when they can.</summary>
     public static string? MissingTeacher(ClapRecipe recipe, IReadOnlyCollection<string>? only, string recipePath) =>
-        !recipe.Distill.Enabled && only?.FirstOrDefault(m => m is TeacherProbe or Distilled) is { } needsTeacher
+        !recipe.Distill.Enabled && only?.FirstOrDefault(m => m is TeacherProbe or Distilled or Pretrained) is { } needsTeacher
             ? $"--models {needsTeacher} needs the teacher: {recipePath} has no distill section with embedding_weight or logits_weight > 0 (see recipes/emotion-results.yaml)"
             : null;
 
@@ -87,7 +92,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         string[] run = model switch
         {
             NoProsodyAblation => ["variant=emo-clap", "encoder.prosody=false", .. noDistill],
-            Distilled => ["variant=emo-clap"],
+            Distilled => ["variant=emo-clap", "distill.stage=auxiliary"],
+            Pretrained => ["variant=emo-clap", "distill.stage=pretrain"],
             _ => [$"variant={model}", .. noDistill],
         };
         var recipe = RecipeLoader.Load<ClapRecipe>(recipePath, [.. overrides, .. run, $"data.validation={split}"]);
@@ -135,9 +141,11 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         foreach (var (model, split) in todo)
         {
             cancel.ThrowIfCancellationRequested();
+            var runFolder = RunFolder(model, split);
+            using var claim = Claim(runFolder);
+            if (claim is null || File.Exists(Path.Combine(runFolder, ResultFile))) continue;   // another process runs it, or has finished it
             progress?.Report(new TrainingProgress($"{model} {split}", 0, 0, 0, 0, 0, 0));
             var clock = Stopwatch.StartNew();
-            var runFolder = RunFolder(model, split);
             // The no-prosody ablation reads the mel bins of the same decoded frames.
             var modelClips = model == NoProsodyAblation ? melOnly ??= clips.LeadingColumns(baseRecipe.Encoder.NMels) : clips;
             var dataSplit = ClapTrainer.Split(modelClips.Clips.Select(c => c.Utterance).ToList(), split, baseRecipe.Seed);
@@ -200,6 +208,16 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         }
     }
 
+    /// <summary>An exclusive lock on a run folder (<see cref="LockFile"/>, released when disposed or when the process ends),
+    /// so several processes given the same command (two on two cores, or the tasks of a cluster job on a shared folder)
+    /// share its runs instead of repeating them; null while another process holds it.</summary>
+    static FileStream? Claim(string runFolder)
+    {
+        Directory.CreateDirectory(runFolder);
+        try { return new FileStream(Path.Combine(runFolder, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException) { return null; }
+    }
+
     /// <summary>The leave-one-corpus-out table: corpus X scored by the model trained on every other corpus.</summary>
     static void AppendLoco(StringBuilder sb, IReadOnlyList<SplitResult> loco, IReadOnlyList<string> corpora, Func<double, string> pct)
     {
@@ -244,7 +262,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         [(BaselineModel, "classical baseline (prosodic functionals + logistic regression)"),
          (TeacherProbe, "teacher probe (AudioSet teacher's embedding + MFCC statistics, logistic regression)"), ("emo-clap", "Emo-CLAP"), ("sl-gemo-clap", "SL-GEmo-CLAP"), ("ml-gemo-clap", "ML-GEmo-CLAP"),
          (NoProsodyAblation, "ablation: Emo-CLAP without prosody (encoder.prosody off, otherwise the same recipe)"),
-         (Distilled, "Emo-CLAP + distillation from the teacher (distill.*; the shipped model runs without the teacher)")];
+         (Distilled, "Emo-CLAP + distillation from the teacher (distill.*; the shipped model runs without the teacher)"),
+         (Pretrained, "Emo-CLAP, encoder pre-trained on the teacher's targets (distill.stage pretrain)")];
 
     /// <summary>docs/results.md from the finished results.</summary>
     /// <param name="shipped">the shipped default model scored on RAVDESS actors 17-20 (its own validation split), when given.</param>
@@ -350,6 +369,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
             sb.AppendLine("- The teacher probe is the one of `sentire train baseline-table`: the AudioSet teacher's (EfficientAT mn04) 384-d clip embedding and 40 MFCC means and standard deviations, standardised, multinomial logistic regression, on the same splits.");
         if (results.Concat(loco).Any(r => r.Model == Distilled))
             sb.AppendLine("- Emo-CLAP + distillation: the Emo-CLAP row's training with the recipe's `distill` weights on two training-only heads from the pooled encoder output to the teacher's standardised embedding (MSE) and its AudioSet logits (binary cross-entropy); every other CLAP row trains with both weights 0.");
+        if (results.Concat(loco).Any(r => r.Model == Pretrained))
+            sb.AppendLine("- Emo-CLAP, encoder pre-trained on the teacher's targets: first `distill.pretrain_steps` steps of the same two distillation losses alone on the audio encoder, over the split's training clips and every clip of `distill.pretrain_corpora` (corpora without categories; never a test clip), then the Emo-CLAP row's training without them.");
         return sb.ToString();
     }
 }

@@ -48,6 +48,10 @@ public sealed class ClapRecipe
         errors.If(!(Distill.EmbeddingWeight >= 0) || float.IsInfinity(Distill.EmbeddingWeight), $"distill.embedding_weight must be a number >= 0, got {Distill.EmbeddingWeight}");
         errors.If(!(Distill.LogitsWeight >= 0) || float.IsInfinity(Distill.LogitsWeight), $"distill.logits_weight must be a number >= 0, got {Distill.LogitsWeight}");
         errors.If(Distill.Enabled && Encoder.Pretrained is not null, "distill.* trains our log-mel encoder towards the teacher; a pretrained encoder is frozen");
+        errors.If(Distill.Stage == DistillStage.Pretrain && Distill.PretrainSteps < 1, $"distill.pretrain_steps must be at least 1 with distill.stage pretrain, got {Distill.PretrainSteps}");
+        if (Distill.Stage == DistillStage.Pretrain)
+            foreach (var both in Distill.PretrainCorpora.Where(Data.Corpora.Contains))
+                errors.If(true, $"distill.pretrain_corpora names '{both}', which is in data.corpora: its training clips are distilled on already, its test clips must not be");
         errors.Schedule("optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
     });
 }
@@ -166,12 +170,23 @@ public sealed class ClapOptimRecipe
 
 /// <summary>
 /// Distillation of the AudioSet teacher (EfficientAT mn04_as, docs/teacher.md) into our audio encoder, as an auxiliary loss
-/// beside the CLAP objective: linear heads from the pooled encoder output to the teacher's standardised 384-d clip embedding
-/// (MSE) and to its 527 AudioSet logits (binary cross-entropy against sigmoid of the teacher's logits). The heads exist
-/// only in training: the packaged model is the CLAP model alone and runs without the teacher.
+/// beside the CLAP objective or as a pre-training stage before it (<see cref="Stage"/>): linear heads from the pooled
+/// encoder output to the teacher's standardised 384-d clip embedding (MSE) and to its 527 AudioSet logits (binary
+/// cross-entropy against sigmoid of the teacher's logits). The heads exist only in training: the packaged model is the
+/// CLAP model alone and runs without the teacher.
 /// </summary>
 public sealed class ClapDistillRecipe
 {
+    /// <summary>auxiliary: the distillation loss beside the CLAP objective at every step; pretrain: <see cref="PretrainSteps"/>
+    /// steps of the distillation loss alone on the audio encoder (training clips, labels unused, and the clips of
+    /// <see cref="PretrainCorpora"/>), then the CLAP objective alone.</summary>
+    public DistillStage Stage { get; init; } = DistillStage.Auxiliary;
+    /// <summary>Steps of the pre-training stage (batches of optim.batch_size windows; stage pretrain only).</summary>
+    public int PretrainSteps { get; init; } = 1000;
+    /// <summary>Corpora without categories whose audio is distilled on in the pre-training stage beside the training clips
+    /// (stage pretrain only): audio we hold but cannot use in the CLAP objective.</summary>
+    public List<string> PretrainCorpora { get; init; } = ["baved", "secap"];
+
     /// <summary>Weight of the embedding regression (0: off).</summary>
     public float EmbeddingWeight { get; init; }
     /// <summary>Weight of the AudioSet-logit binary cross-entropy (0: off).</summary>
@@ -183,3 +198,6 @@ public sealed class ClapDistillRecipe
 
     public bool Enabled => EmbeddingWeight > 0 || LogitsWeight > 0;
 }
+
+/// <summary>Where the teacher's distillation loss acts (<see cref="ClapDistillRecipe.Stage"/>).</summary>
+public enum DistillStage { Auxiliary, Pretrain }

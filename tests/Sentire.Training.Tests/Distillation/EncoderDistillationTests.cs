@@ -75,6 +75,24 @@ public sealed class EncoderDistillationTests
     }
 
     [Fact]
+    public void PretrainStageIsAClosedOptionWithStepsAndCorporaOutsideTheTrainingSet()
+    {
+        var off = RecipeLoader.Parse<ClapRecipe>("name: t\n", "t.yaml");
+        Assert.Equal(DistillStage.Auxiliary, off.Distill.Stage);
+        Assert.Equal(["baved", "secap"], off.Distill.PretrainCorpora);
+        var on = RecipeLoader.Parse<ClapRecipe>("distill:\n  embedding_weight: 1\n  stage: pretrain\n  pretrain_steps: 7\n", "t.yaml");
+        on.Validate("t.yaml");
+        Assert.Equal((DistillStage.Pretrain, 7), (on.Distill.Stage, on.Distill.PretrainSteps));
+        var unknown = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>("distill:\n  stage: before\n", "t.yaml"));
+        Assert.Contains("distill.stage 'before' is not one of", unknown.Message);
+        var noSteps = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>("name: t\n", "t.yaml", ["distill.stage=pretrain", "distill.pretrain_steps=0"]).Validate("t.yaml"));
+        Assert.Contains("distill.pretrain_steps must be at least 1", noSteps.Message);
+        // A corpus with categories would put its test speakers' audio into pre-training.
+        var overlap = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>("name: t\n", "t.yaml", ["distill.stage=pretrain", "distill.pretrain_corpora=[baved, ravdess]"]).Validate("t.yaml"));
+        Assert.Contains("distill.pretrain_corpora names 'ravdess', which is in data.corpora", overlap.Message);
+    }
+
+    [Fact]
     public void LeaveOneCorpusOutNeverTrainsOnTheHeldOutCorpus()
     {
         // Corpora a and b map the feature's sign +/- to happy/sad; corpus c, six times larger, has the mapping reversed. Any fit
