@@ -243,11 +243,11 @@ public sealed class EvalAndResultsCommandTests
         var runs = Path.Combine(work, "runs");
         // RAVDESS carries the categories; ASED stands in for a corpus without them, distilled on in the pre-training stage only.
         string[] args = ["results", "emotion", "--recipe", recipe, "--folds", "2", "--corpora", root, "--runs", runs, "--out", Path.Combine(work, "results.md"),
-            "--models", "emo-clap,emo-clap-pretrain", "--set", "data.corpora=[ravdess]", "--set", "distill.pretrain_corpora=[ased]", "--set", "distill.pretrain_steps=3",
+            "--models", "emo-clap,emo-clap-pretrain,emo-clap-pretrain-distil", "--set", "data.corpora=[ravdess]", "--set", "distill.pretrain_corpora=[ased]", "--set", "distill.pretrain_steps=3",
             "--set", "distill.embedding_weight=1", "--set", "distill.logits_weight=1", "--set", $"distill.teacher_cache={Path.Combine(work, "teacher")}", "--set", $"distill.teacher={teacher}"];
         var (exit, output, error) = CliRunner.Run(args);
         Assert.True(exit == 0, error);
-        Assert.Equal(6, Directory.GetFiles(runs, "result.json", SearchOption.AllDirectories).Length);   // 2 models x (2 folds + RAVDESS 17-20)
+        Assert.Equal(9, Directory.GetFiles(runs, "result.json", SearchOption.AllDirectories).Length);   // 3 models x (2 folds + RAVDESS 17-20)
 
         var run = Path.Combine(runs, "emo-clap-pretrain", "fold-1-2");
         var stage = Path.Combine(run, Sentire.Training.Clap.ClapTrainer.PretrainFolder);
@@ -269,6 +269,11 @@ public sealed class EvalAndResultsCommandTests
         var plain = Weights(Path.Combine(runs, "emo-clap", "fold-1-2"));
         Assert.Equal(plain.Keys.Order(StringComparer.Ordinal), clap.Keys.Order(StringComparer.Ordinal));
         Assert.Contains(clap.Keys, k => k.StartsWith("audio_encoder.", StringComparison.Ordinal) && !plain[k].SequenceEqual(clap[k]));
+        // Stage both: the same pre-training (the same stage checkpoint), then the CLAP objective with the heads beside it.
+        var both = Path.Combine(runs, "emo-clap-pretrain-distil", "fold-1-2");
+        Assert.Equal(pretrained.Weights["auxiliary.embedding.weight"].Data.ToArray(),
+            Sentire.Tensors.Optim.Checkpoint.Load(Path.Combine(both, Sentire.Training.Clap.ClapTrainer.PretrainFolder, "checkpoint.safetensors")).Weights["auxiliary.embedding.weight"].Data.ToArray());
+        Assert.Contains("auxiliary.embedding.weight", Weights(both).Keys);
 
         // Resuming after the pre-training stage finished restores its weights without training it again: the CLAP stage,
         // run again from there, ends where it ended the first time.

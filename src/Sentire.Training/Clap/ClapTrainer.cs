@@ -166,12 +166,12 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             return batch;
         }
         var trainFrames = train.Clips.Select(c => c.LogMel).ToList();
-        bool pretrain = recipe.Distill.Enabled && recipe.Distill.Stage == DistillStage.Pretrain;
+        bool pretrain = recipe.Distill.Pretrains;
         using var teacher = recipe.Distill.Enabled
             ? OpenTeacher([.. train.Clips.Select(c => c.Utterance.Corpus), .. pretrain ? recipe.Distill.PretrainCorpora : []], progress, cancel)
             : null;
         if (pretrain) Pretrain(model, train, teacher!, frontEnd, Windows, progress, cancel);
-        var distill = teacher is null || pretrain ? null
+        var distill = teacher is null || !recipe.Distill.Auxiliary ? null
             : EncoderDistillation.For(model.AudioEncoder.HiddenSize, recipe.Distill, train.Clips.Select(c => c.Utterance.Id).ToList(), teacher, new Generator(recipe.Seed + 2));
         Train(config, model, tokenizer, rng =>
         {

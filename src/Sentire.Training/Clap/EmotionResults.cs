@@ -58,20 +58,24 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     /// the training clips and distill.pretrain_corpora), then trained on the CLAP objective alone.</summary>
     public const string Pretrained = "emo-clap-pretrain";
 
+    /// <summary>The pre-training stage of <see cref="Pretrained"/>, then the CLAP objective with the distillation loss beside
+    /// it as in <see cref="Distilled"/> (distill.stage = both).</summary>
+    public const string PretrainedDistilled = "emo-clap-pretrain-distil";
+
     /// <summary>Every row the command can train, for <c>--models</c>.</summary>
-    public static IReadOnlyList<string> Models { get; } = [BaselineModel, TeacherProbe, .. Variants, NoProsodyAblation, Distilled, Pretrained];
+    public static IReadOnlyList<string> Models { get; } = [BaselineModel, TeacherProbe, .. Variants, NoProsodyAblation, Distilled, Pretrained, PretrainedDistilled];
 
     /// <summary>The rows trained when <c>--models</c> is not given: the classical baseline and the three variants; the
-    /// no-prosody ablation when the recipe turns prosody on; the teacher probe and the two distilled models when it names a
+    /// no-prosody ablation when the recipe turns prosody on; the teacher probe and the three distilled models when it names a
     /// teacher (distill weights &gt; 0).</summary>
     public static IReadOnlyList<string> DefaultModels(ClapRecipe recipe) =>
         [BaselineModel, .. recipe.Distill.Enabled ? [TeacherProbe] : Array.Empty<string>(), .. Variants,
-         .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled, Pretrained] : Array.Empty<string>()];
+         .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled, Pretrained, PretrainedDistilled] : Array.Empty<string>()];
 
-    /// <summary>Why the rows asked for cannot run with this recipe: a teacher row (probe, distilled, pre-trained) without a distill
+    /// <summary>Why the rows asked for cannot run with this recipe: a teacher row (probe, distilled, pre-trained, both) without a distill
     /// section that names the teacher; null when they can.</summary>
     public static string? MissingTeacher(ClapRecipe recipe, IReadOnlyCollection<string>? only, string recipePath) =>
-        !recipe.Distill.Enabled && only?.FirstOrDefault(m => m is TeacherProbe or Distilled or Pretrained) is { } needsTeacher
+        !recipe.Distill.Enabled && only?.FirstOrDefault(m => m is TeacherProbe or Distilled or Pretrained or PretrainedDistilled) is { } needsTeacher
             ? $"--models {needsTeacher} needs the teacher: {recipePath} has no distill section with embedding_weight or logits_weight > 0 (see recipes/emotion-results.yaml)"
             : null;
 
@@ -94,6 +98,7 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
             NoProsodyAblation => ["variant=emo-clap", "encoder.prosody=false", .. noDistill],
             Distilled => ["variant=emo-clap", "distill.stage=auxiliary"],
             Pretrained => ["variant=emo-clap", "distill.stage=pretrain"],
+            PretrainedDistilled => ["variant=emo-clap", "distill.stage=both"],
             _ => [$"variant={model}", .. noDistill],
         };
         var recipe = RecipeLoader.Load<ClapRecipe>(recipePath, [.. overrides, .. run, $"data.validation={split}"]);
@@ -263,7 +268,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
          (TeacherProbe, "teacher probe (AudioSet teacher's embedding + MFCC statistics, logistic regression)"), ("emo-clap", "Emo-CLAP"), ("sl-gemo-clap", "SL-GEmo-CLAP"), ("ml-gemo-clap", "ML-GEmo-CLAP"),
          (NoProsodyAblation, "ablation: Emo-CLAP without prosody (encoder.prosody off, otherwise the same recipe)"),
          (Distilled, "Emo-CLAP + distillation from the teacher (distill.*; the shipped model runs without the teacher)"),
-         (Pretrained, "Emo-CLAP, encoder pre-trained on the teacher's targets (distill.stage pretrain)")];
+         (Pretrained, "Emo-CLAP, encoder pre-trained on the teacher's targets (distill.stage pretrain)"),
+         (PretrainedDistilled, "Emo-CLAP, encoder pre-trained on the teacher's targets, + distillation (distill.stage both)")];
 
     /// <summary>docs/results.md from the finished results.</summary>
     /// <param name="shipped">the shipped default model scored on RAVDESS actors 17-20 (its own validation split), when given.</param>
@@ -371,6 +377,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
             sb.AppendLine("- Emo-CLAP + distillation: the Emo-CLAP row's training with the recipe's `distill` weights on two training-only heads from the pooled encoder output to the teacher's standardised embedding (MSE) and its AudioSet logits (binary cross-entropy); every other CLAP row trains with both weights 0.");
         if (results.Concat(loco).Any(r => r.Model == Pretrained))
             sb.AppendLine("- Emo-CLAP, encoder pre-trained on the teacher's targets: first `distill.pretrain_steps` steps of the same two distillation losses alone on the audio encoder, over the split's training clips and every clip of `distill.pretrain_corpora` (corpora without categories; never a test clip), then the Emo-CLAP row's training without them.");
+        if (results.Concat(loco).Any(r => r.Model == PretrainedDistilled))
+            sb.AppendLine("- ... pre-trained, + distillation: the same pre-training, then the Emo-CLAP + distillation row's training (the losses beside the CLAP objective).");
         return sb.ToString();
     }
 }

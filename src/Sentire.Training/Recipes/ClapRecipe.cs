@@ -1,3 +1,4 @@
+using Sentire.IO;
 using Sentire.Models.Clap;
 using Sentire.Models.Speech;
 
@@ -48,8 +49,8 @@ public sealed class ClapRecipe
         errors.If(!(Distill.EmbeddingWeight >= 0) || float.IsInfinity(Distill.EmbeddingWeight), $"distill.embedding_weight must be a number >= 0, got {Distill.EmbeddingWeight}");
         errors.If(!(Distill.LogitsWeight >= 0) || float.IsInfinity(Distill.LogitsWeight), $"distill.logits_weight must be a number >= 0, got {Distill.LogitsWeight}");
         errors.If(Distill.Enabled && Encoder.Pretrained is not null, "distill.* trains our log-mel encoder towards the teacher; a pretrained encoder is frozen");
-        errors.If(Distill.Stage == DistillStage.Pretrain && Distill.PretrainSteps < 1, $"distill.pretrain_steps must be at least 1 with distill.stage pretrain, got {Distill.PretrainSteps}");
-        if (Distill.Stage == DistillStage.Pretrain)
+        errors.If(Distill.Stage != DistillStage.Auxiliary && Distill.PretrainSteps < 1, $"distill.pretrain_steps must be at least 1 with distill.stage {OptionNames.Of(Distill.Stage)}, got {Distill.PretrainSteps}");
+        if (Distill.Stage != DistillStage.Auxiliary)
             foreach (var both in Distill.PretrainCorpora.Where(Data.Corpora.Contains))
                 errors.If(true, $"distill.pretrain_corpora names '{both}', which is in data.corpora: its training clips are distilled on already, its test clips must not be");
         errors.Schedule("optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
@@ -179,7 +180,8 @@ public sealed class ClapDistillRecipe
 {
     /// <summary>auxiliary: the distillation loss beside the CLAP objective at every step; pretrain: <see cref="PretrainSteps"/>
     /// steps of the distillation loss alone on the audio encoder (training clips, labels unused, and the clips of
-    /// <see cref="PretrainCorpora"/>), then the CLAP objective alone.</summary>
+    /// <see cref="PretrainCorpora"/>), then the CLAP objective alone; both: that pre-training, then the CLAP objective with
+    /// the distillation loss beside it.</summary>
     public DistillStage Stage { get; init; } = DistillStage.Auxiliary;
     /// <summary>Steps of the pre-training stage (batches of optim.batch_size windows; stage pretrain only).</summary>
     public int PretrainSteps { get; init; } = 1000;
@@ -197,7 +199,11 @@ public sealed class ClapDistillRecipe
     public string TeacherCache { get; init; } = "cache/teacher";
 
     public bool Enabled => EmbeddingWeight > 0 || LogitsWeight > 0;
+    /// <summary>Whether a pre-training stage runs before the CLAP objective (stage pretrain or both).</summary>
+    public bool Pretrains => Enabled && Stage is DistillStage.Pretrain or DistillStage.Both;
+    /// <summary>Whether the distillation loss is added to the CLAP objective (stage auxiliary or both).</summary>
+    public bool Auxiliary => Enabled && Stage is DistillStage.Auxiliary or DistillStage.Both;
 }
 
 /// <summary>Where the teacher's distillation loss acts (<see cref="ClapDistillRecipe.Stage"/>).</summary>
-public enum DistillStage { Auxiliary, Pretrain }
+public enum DistillStage { Auxiliary, Pretrain, Both }

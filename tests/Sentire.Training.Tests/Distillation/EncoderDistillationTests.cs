@@ -83,6 +83,11 @@ public sealed class EncoderDistillationTests
         var on = RecipeLoader.Parse<ClapRecipe>("distill:\n  embedding_weight: 1\n  stage: pretrain\n  pretrain_steps: 7\n", "t.yaml");
         on.Validate("t.yaml");
         Assert.Equal((DistillStage.Pretrain, 7), (on.Distill.Stage, on.Distill.PretrainSteps));
+        Assert.Equal((true, false), (on.Distill.Pretrains, on.Distill.Auxiliary));
+        var both = RecipeLoader.Parse<ClapRecipe>("name: t\n", "t.yaml", ["distill.logits_weight=1", "distill.stage=both"]);
+        Assert.Equal((true, true), (both.Distill.Pretrains, both.Distill.Auxiliary));
+        Assert.Equal((false, true), (off.Distill.Pretrains, RecipeLoader.Parse<ClapRecipe>("name: t\n", "t.yaml", ["distill.logits_weight=1"]).Distill.Auxiliary));
+        Assert.False(RecipeLoader.Parse<ClapRecipe>("name: t\n", "t.yaml", ["distill.stage=both"]).Distill.Pretrains);   // both weights 0: no teacher at all
         var unknown = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>("distill:\n  stage: before\n", "t.yaml"));
         Assert.Contains("distill.stage 'before' is not one of", unknown.Message);
         var noSteps = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>("name: t\n", "t.yaml", ["distill.stage=pretrain", "distill.pretrain_steps=0"]).Validate("t.yaml"));
