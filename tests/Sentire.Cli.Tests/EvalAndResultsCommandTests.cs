@@ -133,6 +133,7 @@ public sealed class EvalAndResultsCommandTests
             Assert.True(File.Exists(Path.Combine(runs, "baseline", "fold-1-2", "result.json")));
             Assert.True(File.Exists(Path.Combine(runs, "baseline", "ravdess-17-20", "result.json")));
             Assert.Contains("**Incomplete: 2 of 3 runs finished.**", File.ReadAllText(markdown));
+            Assert.Contains("several processes of the same command on one `--runs` folder share the runs", File.ReadAllText(markdown));
         }
         // Released (its holder ended): the next invocation runs it.
         (exit, _, error) = CliRunner.Run(args);
