@@ -228,7 +228,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
                 return distill.Loss(Pooling.MaskedMean(encoded.LastHiddenState, encoded.FrameMask), picks);   // pooled (B, D)
             },
             Validate = end => new EpochReport([], new Dictionary<string, double> { ["train/loss"] = end.TrainLoss },
-                $"pre-training on {pool.Count} clips ({extra.Count} of {string.Join(", ", recipe.Distill.PretrainCorpora)}): distillation loss {end.TrainLoss:F4}"),
+                $"pre-training on {pool.Count} clips{(extra.Count == 0 ? "" : $" ({extra.Count} of {string.Join(", ", recipe.Distill.PretrainCorpora)})")}: distillation loss {end.TrainLoss:F4}"),
         }.Run(progress, cancel);
     }
 
