@@ -276,6 +276,13 @@ public sealed class EvalAndResultsCommandTests
             Sentire.Tensors.Optim.Checkpoint.Load(Path.Combine(both, Sentire.Training.Clap.ClapTrainer.PretrainFolder, "checkpoint.safetensors")).Weights["auxiliary.embedding.weight"].Data.ToArray());
         Assert.Contains("auxiliary.embedding.weight", Weights(both).Keys);
 
+        // The default rows' table (no --models) leaves out the run folders of a row asked for only on request (stage both).
+        int models = Array.IndexOf(args, "--models");
+        (exit, output, error) = CliRunner.Run([.. args[..models], .. args[(models + 2)..], "--report-only"]);
+        Assert.True(exit == 0, error);
+        Assert.Contains("| Emo-CLAP, encoder pre-trained on the teacher's targets (distill.stage pretrain) |", output);
+        Assert.DoesNotContain("(distill.stage both)", output);
+
         // Resuming after the pre-training stage finished restores its weights without training it again: the CLAP stage,
         // run again from there, ends where it ended the first time.
         var stageMetrics = File.ReadAllText(Path.Combine(stage, "metrics.csv"));

@@ -66,11 +66,11 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     public static IReadOnlyList<string> Models { get; } = [BaselineModel, TeacherProbe, .. Variants, NoProsodyAblation, Distilled, Pretrained, PretrainedDistilled];
 
     /// <summary>The rows trained when <c>--models</c> is not given: the classical baseline and the three variants; the
-    /// no-prosody ablation when the recipe turns prosody on; the teacher probe and the three distilled models when it names a
-    /// teacher (distill weights &gt; 0).</summary>
+    /// no-prosody ablation when the recipe turns prosody on; the teacher probe and the two distilled models (auxiliary loss,
+    /// pre-training stage) when it names a teacher (distill weights &gt; 0). <see cref="PretrainedDistilled"/> runs on request.</summary>
     public static IReadOnlyList<string> DefaultModels(ClapRecipe recipe) =>
         [BaselineModel, .. recipe.Distill.Enabled ? [TeacherProbe] : Array.Empty<string>(), .. Variants,
-         .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled, Pretrained, PretrainedDistilled] : Array.Empty<string>()];
+         .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled, Pretrained] : Array.Empty<string>()];
 
     /// <summary>Why the rows asked for cannot run with this recipe: a teacher row (probe, distilled, pre-trained, both) without a distill
     /// section that names the teacher; null when they can.</summary>
