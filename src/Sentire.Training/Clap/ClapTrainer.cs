@@ -185,7 +185,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
     }
 
     /// <summary>
-    /// The pre-training stage (distill.stage = pretrain), before the CLAP objective: distill.pretrain_steps steps of the
+    /// The pre-training stage (distill.stage pretrain or both), before the CLAP objective: distill.pretrain_steps steps of the
     /// distillation loss alone (<see cref="EncoderDistillation"/>) on the audio encoder, over crops of the training clips
     /// (labels unused but for balance) and every clip of distill.pretrain_corpora, drawn corpus- and class-balanced
     /// (<see cref="BalancedSampler"/>) and augmented as in the CLAP stage; AdamW with the recipe's learning rate, warm-up
