@@ -378,7 +378,7 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         if (results.Concat(loco).Any(r => r.Model == Pretrained))
             sb.AppendLine("- Emo-CLAP, encoder pre-trained on the teacher's targets: first `distill.pretrain_steps` steps of the same two distillation losses alone on the audio encoder, over the split's training clips and every clip of `distill.pretrain_corpora` (corpora without categories; never a test clip), then the Emo-CLAP row's training without them.");
         if (results.Concat(loco).Any(r => r.Model == PretrainedDistilled))
-            sb.AppendLine("- ... pre-trained, + distillation: the same pre-training, then the Emo-CLAP + distillation row's training (the losses beside the CLAP objective).");
+            sb.AppendLine("- Emo-CLAP, encoder pre-trained on the teacher's targets, + distillation: the same pre-training, then the Emo-CLAP + distillation row's training (the losses beside the CLAP objective).");
         return sb.ToString();
     }
 }

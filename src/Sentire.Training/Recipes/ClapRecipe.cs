@@ -50,9 +50,9 @@ public sealed class ClapRecipe
         errors.If(!(Distill.LogitsWeight >= 0) || float.IsInfinity(Distill.LogitsWeight), $"distill.logits_weight must be a number >= 0, got {Distill.LogitsWeight}");
         errors.If(Distill.Enabled && Encoder.Pretrained is not null, "distill.* trains our log-mel encoder towards the teacher; a pretrained encoder is frozen");
         errors.If(Distill.Stage != DistillStage.Auxiliary && Distill.PretrainSteps < 1, $"distill.pretrain_steps must be at least 1 with distill.stage {OptionNames.Of(Distill.Stage)}, got {Distill.PretrainSteps}");
-        if (Distill.Stage != DistillStage.Auxiliary)
-            foreach (var both in Distill.PretrainCorpora.Where(Data.Corpora.Contains))
-                errors.If(true, $"distill.pretrain_corpora names '{both}', which is in data.corpora: its training clips are distilled on already, its test clips must not be");
+        var labelled = Distill.PretrainCorpora.Where(Data.Corpora.Contains).ToList();
+        errors.If(Distill.Stage != DistillStage.Auxiliary && labelled.Count > 0,
+            $"distill.pretrain_corpora names {string.Join(", ", labelled.Select(c => $"'{c}'"))}, which {(labelled.Count == 1 ? "is" : "are")} in data.corpora: their training clips are distilled on already, their test clips must not be");
         errors.Schedule("optim", Optim.Epochs, Optim.StepsPerEpoch, Optim.WarmupSteps, Optim.LearningRate, Optim.MinLearningRate);
     });
 }
@@ -183,10 +183,10 @@ public sealed class ClapDistillRecipe
     /// <see cref="PretrainCorpora"/>), then the CLAP objective alone; both: that pre-training, then the CLAP objective with
     /// the distillation loss beside it.</summary>
     public DistillStage Stage { get; init; } = DistillStage.Auxiliary;
-    /// <summary>Steps of the pre-training stage (batches of optim.batch_size windows; stage pretrain only).</summary>
+    /// <summary>Steps of the pre-training stage (batches of optim.batch_size windows; stages pretrain and both).</summary>
     public int PretrainSteps { get; init; } = 1000;
     /// <summary>Corpora without categories whose audio is distilled on in the pre-training stage beside the training clips
-    /// (stage pretrain only): audio we hold but cannot use in the CLAP objective.</summary>
+    /// (stages pretrain and both): audio we hold but cannot use in the CLAP objective.</summary>
     public List<string> PretrainCorpora { get; init; } = ["baved", "secap"];
 
     /// <summary>Weight of the embedding regression (0: off).</summary>
