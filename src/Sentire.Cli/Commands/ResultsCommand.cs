@@ -86,7 +86,7 @@ public static class ResultsCommand
             }
             var facts = EmotionResults.CorpusFacts(Audio.Corpus.CorpusSet.Load(r.Data.Corpora.Select(c => Path.Combine(root, c))).Utterances, r.Data.Labels);
             // The rows asked for (or the default ones) only: a run folder of another row in --runs does not join the table.
-            var shown = only ?? EmotionResults.DefaultModels(r);
+            var shown = EmotionResults.Rows(r, only);
             var markdown = EmotionResults.Markdown(results.Load(k, parse.GetValue(loco) ? r.Data.Corpora : null, shown), k, r.Data.Corpora, command, summary, shippedScore,
                 shown, facts, parse.GetValue(loco));
             EmotionReport.WriteText(parse.GetValue(output)!.FullName, markdown);

@@ -72,6 +72,11 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         [BaselineModel, .. recipe.Distill.Enabled ? [TeacherProbe] : Array.Empty<string>(), .. Variants,
          .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled, Pretrained] : Array.Empty<string>()];
 
+    /// <summary>The rows of a run or a table: those of <paramref name="only"/> (<c>--models</c>) in the order of <see cref="Models"/>,
+    /// or the default ones (<see cref="DefaultModels"/>).</summary>
+    public static IReadOnlyList<string> Rows(ClapRecipe recipe, IReadOnlyCollection<string>? only) =>
+        only is null ? DefaultModels(recipe) : [.. Models.Where(only.Contains)];
+
     /// <summary>Why the rows asked for cannot run with this recipe: a teacher row (probe, distilled, pre-trained, both) without a distill
     /// section that names the teacher; null when they can.</summary>
     public static string? MissingTeacher(ClapRecipe recipe, IReadOnlyCollection<string>? only, string recipePath) =>
@@ -125,7 +130,7 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         var baseRecipe = Recipe(Distilled, Splits(folds)[0]);   // the recipe as written, distill section included
         if (MissingTeacher(baseRecipe, only, recipePath) is { } missing) throw new RecipeException(missing);
         IReadOnlyList<string> splits = loco ? [.. Splits(folds), .. LocoSplits(baseRecipe.Data.Corpora)] : Splits(folds);
-        var models = only is null ? DefaultModels(baseRecipe) : [.. Models.Where(only.Contains)];
+        var models = Rows(baseRecipe, only);
         var todo = splits.SelectMany(s => models.Select(m => (Model: m, Split: s)))
             .Where(x => !File.Exists(Path.Combine(RunFolder(x.Model, x.Split), ResultFile))).ToList();
         if (todo.Count == 0) return;
