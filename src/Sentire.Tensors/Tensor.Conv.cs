@@ -228,7 +228,7 @@ public sealed partial class Tensor
                                     var row = rows.Slice(p * s.Wout, s.Wout);
                                     row[..q0].Clear();
                                     row[q1..].Clear();
-                                    if (s.StrideW == 1) src.Slice(q0 + offset, q1 - q0).CopyTo(row[q0..q1]);
+                                    if (s.StrideW == 1) { if (q1 > q0) src.Slice(q0 + offset, q1 - q0).CopyTo(row[q0..q1]); }
                                     else for (int q = q0; q < q1; q++) row[q] = src[q * s.StrideW + offset];
                                 }
                             }
@@ -261,6 +261,7 @@ public sealed partial class Tensor
                                 var rows = dcols.AsSpan(((c * s.KH + i) * s.KW + j) * s.OutPlane, s.OutPlane);
                                 int offset = j * s.DilationW - s.PadW;
                                 var (q0, q1) = ValidSteps(s.W, s.Wout, s.StrideW, offset);
+                                if (q0 == q1) continue;                                                     // no column of this tap reads the input (a kernel wider than the padded input)
                                 for (int p = p0; p < p1; p++)
                                 {
                                     var dst = plane.Slice((p * s.StrideH + i * s.DilationH - s.PadH) * s.W, s.W);
@@ -306,6 +307,7 @@ public sealed partial class Tensor
                                 float wij = wc[i * s.KW + j];
                                 int offset = j * s.DilationW - s.PadW;
                                 var (q0, q1) = ValidSteps(s.W, s.Wout, s.StrideW, offset);
+                                if (q0 == q1) continue;                                                     // no column of this tap reads the input (a kernel wider than the padded input)
                                 for (int p = p0; p < p1; p++)
                                 {
                                     var src = xp.Slice((p * s.StrideH + i * s.DilationH - s.PadH) * s.W, s.W);
@@ -354,6 +356,7 @@ public sealed partial class Tensor
                                 float wij = wc[i * s.KW + j];
                                 int offset = j * s.DilationW - s.PadW;
                                 var (q0, q1) = ValidSteps(s.W, s.Wout, s.StrideW, offset);
+                                if (q0 == q1) continue;                                                     // no column of this tap reads the input (a kernel wider than the padded input)
                                 double sum = 0;
                                 for (int p = p0; p < p1; p++)
                                 {

@@ -294,4 +294,43 @@ public sealed class EvalAndResultsCommandTests
         var again = Weights(run);
         foreach (var (key, value) in clap) Assert.Equal(value, again[key]);
     }
+
+    [Fact]
+    public void ResultsMobileNetRowTrainsTheTeachersArchitectureAndPackagesIt()
+    {
+        var teacher = RepoPaths.Shared is { } shared ? Path.Combine(shared, "teachers", "efficientat-mn04", "mn04_as_mAP_432.pt") : null;
+        if (teacher is null || !File.Exists(teacher)) { Assert.Skip("../shared/teachers/efficientat-mn04 not found (set SENTIRE_SHARED)"); return; }
+        var (root, _) = TwoCorpora();
+        var work = Directory.CreateTempSubdirectory("sentire-results-mobilenet").FullName;
+        var recipe = Path.Combine(work, "tiny.yaml");
+        File.WriteAllText(recipe, TinyRecipe);
+        var runs = Path.Combine(work, "runs");
+        string[] args = ["results", "emotion", "--recipe", recipe, "--folds", "2", "--corpora", root, "--runs", runs, "--out", Path.Combine(work, "results.md"),
+            "--models", "emo-clap-mobilenet-pretrain", "--set", "data.corpora=[ravdess]", "--set", "distill.pretrain_corpora=[ased]", "--set", "distill.pretrain_steps=3",
+            "--set", "distill.embedding_weight=1", "--set", "distill.logits_weight=1", "--set", $"distill.teacher_cache={Path.Combine(work, "teacher")}", "--set", $"distill.teacher={teacher}"];
+        var (exit, output, error) = CliRunner.Run(args);
+        Assert.True(exit == 0, error);
+        Assert.Equal(3, Directory.GetFiles(runs, "result.json", SearchOption.AllDirectories).Length);
+        Assert.Contains("| Emo-CLAP, teacher-shaped MobileNet encoder pre-trained on the teacher's targets (encoder.architecture mobilenet) |", output);
+
+        var run = Path.Combine(runs, "emo-clap-mobilenet-pretrain", "fold-1-2");
+        var stage = Sentire.Tensors.Optim.Checkpoint.Load(Path.Combine(run, Sentire.Training.Clap.ClapTrainer.PretrainFolder, "checkpoint.safetensors"));
+        Assert.Equal(3, stage.State.Step);
+        Assert.Contains("architecture: mobilenet", stage.State.Recipe);
+        Assert.Equal([384, 64, 1, 1], stage.Weights["audio_encoder.features.16.0.weight"].ShapeArray());   // the teacher's last layer at width 0.4
+        // The package: config.json names the MobileNet, the weights are the teacher's layer names under audio_encoder, and batch
+        // norm trained (running statistics moved from their initial 0 and 1); it loads with strict key and shape checks.
+        var final = Path.Combine(run, Sentire.Training.Clap.ClapTrainer.FinalFolder);
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(final, "config.json"))).RootElement;
+        Assert.Equal(0.4, config.GetProperty("mobile_net").GetProperty("width_multiplier").GetDouble(), 6);
+        Assert.Equal(16, config.GetProperty("mobile_net").GetProperty("n_mels").GetInt32());
+        var (_, model, _) = Sentire.Models.Clap.EmotionModelPackage.Load(final);
+        var weights = model.StateDict();
+        Assert.DoesNotContain(weights.Keys, k => k.StartsWith("audio_encoder.layers.", StringComparison.Ordinal));
+        Assert.Contains(weights["audio_encoder.features.16.1.running_mean"].Data.ToArray(), v => v != 0);
+        Assert.Contains(weights["audio_encoder.features.0.1.running_var"].Data.ToArray(), v => v != 1);
+        Assert.Contains(weights["audio_encoder.feature_std"].Data.ToArray(), v => v != 1);
+        // The CLAP stage went on from the pre-trained encoder.
+        Assert.NotEqual(stage.Weights["audio_encoder.features.0.0.weight"].Data.ToArray(), weights["audio_encoder.features.0.0.weight"].Data.ToArray());
+    }
 }

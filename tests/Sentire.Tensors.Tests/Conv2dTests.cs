@@ -32,6 +32,21 @@ public sealed class Conv2dTests
         GradCheck.Assert(t => t[0].Conv2d(t[1], t[2], stride, padding, dilation, groups), [Rand(11, 2, 4, 6, 7), Rand(12, 4, 4 / groups, 3, 3), Rand(13, 4)]);
     }
 
+    /// <summary>A 5 x 5 kernel with padding 2 over planes 1 or 2 wide (the last blocks of a MobileNet on short audio): the
+    /// taps that read only padding contribute nothing, on the GEMM and the depthwise path, forward and backward.</summary>
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(1, 4, 1)]
+    [InlineData(2, 1, 2)]
+    [InlineData(2, 4, 1)]
+    [InlineData(1, 4, 2)]
+    public void KernelWiderThanTheInput(int width, int groups, int stride)
+    {
+        var x = Rand(21, 2, 4, 3, width); var w = Rand(22, 4, 4 / groups, 5, 5); var b = Rand(23, 4);
+        AssertClose(Reference(x, w, b, stride, 2, 1, groups), x.Conv2d(w, b, stride, 2, 1, groups));
+        GradCheck.Assert(t => t[0].Conv2d(t[1], t[2], stride, 2, 1, groups), [x, w, b]);
+    }
+
     [Fact]
     public void UnbatchedPointwiseMatchesBatched()
     {

@@ -51,10 +51,17 @@ public sealed class RecipeLoaderTests
         Assert.Contains("alpha must be in [0, 1]", invalid.Message);
         Assert.Contains("optim.batch_size must be at least 2", invalid.Message);
         // closed option sets are checked as the file is read, naming the key, the value and every allowed spelling
-        var option = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["variant=clip", "encoder.subsampling=pool"]));
+        var option = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["variant=clip", "encoder.subsampling=pool", "encoder.architecture=resnet"]));
         Assert.StartsWith("t.yaml: ", option.Message);
         Assert.Contains("variant 'clip' is not one of emo-clap, sl-gemo-clap, ml-gemo-clap", option.Message);
         Assert.Contains("encoder.subsampling 'pool' is not one of stack, conv", option.Message);
+        Assert.Contains("encoder.architecture 'resnet' is not one of transformer, mobilenet", option.Message);
+        // the MobileNet is our own encoder: not beside a frozen pretrained one, and a width in (0, 4]
+        var mobileNet = Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml",
+            ["encoder.architecture=mobilenet", "encoder.pretrained=some/wavlm", "encoder.width_multiplier=0"]).Validate("t.yaml"));
+        Assert.Contains("encoder.architecture mobilenet trains our own encoder; encoder.pretrained names a frozen one", mobileNet.Message);
+        Assert.Contains("encoder.width_multiplier must be in (0, 4], got 0", mobileNet.Message);
+        Assert.Contains("architecture: mobilenet", RecipeLoader.ToYaml(RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["encoder.architecture=mobilenet"])));
         // and written back in the same spelling
         Assert.Contains("variant: sl-gemo-clap", RecipeLoader.ToYaml(RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml")));
         Assert.Throws<RecipeException>(() => RecipeLoader.Parse<ClapRecipe>(Yaml, "t.yaml", ["no-equals-sign"]));

@@ -191,6 +191,13 @@ public sealed class EfficientAtModel : Module
     public EfficientAtModel(EfficientAtConfig config, Generator? rng = null)
     {
         Config = config;
+        Features = RegisterModule("features", BuildFeatures(config, rng));
+        Classifier = RegisterModule("classifier", new EfficientAtHead(config.EmbeddingChannels, config.HeadChannels, config.Classes, rng));
+    }
+
+    /// <summary>"features" 0..16: (N, 1, mel bins, T) -> (N, 384, mel bins / 32, T / 32) (each stride-2 layer takes ceil(n / 2)).</summary>
+    public static Sequential BuildFeatures(EfficientAtConfig config, Generator? rng)
+    {
         var table = EfficientAtConfig.LargeTable;
         var layers = new List<Module<Tensor, Tensor>>
         {
@@ -199,8 +206,15 @@ public sealed class EfficientAtModel : Module
         foreach (var row in table) layers.Add(new InvertedResidual(row, config, rng));
         int last = config.Scale(table[^1].Output);
         layers.Add(new ConvNormActivation(last, config.EmbeddingChannels, 1, 1, 1, ConvActivation.HardSwish, config, rng));
-        Features = RegisterModule("features", new Sequential([.. layers]));
-        Classifier = RegisterModule("classifier", new EfficientAtHead(config.EmbeddingChannels, config.HeadChannels, config.Classes, rng));
+        return new Sequential([.. layers]);
+    }
+
+    /// <summary>Frames (or bins) left of <paramref name="n"/> after "features": ceil(n / 2) per stride-2 layer (kernel k, padding (k - 1) / 2).</summary>
+    public static int FeatureLength(int n)
+    {
+        n = (n + 1) / 2;                                                               // features.0
+        foreach (var row in EfficientAtConfig.LargeTable) if (row.Stride == 2) n = (n + 1) / 2;
+        return n;
     }
 
     /// <summary>(N, 1, mel bins, frames) normalised log-mel -> embedding (N, 384) and logits (N, 527).</summary>

@@ -26,6 +26,10 @@ public sealed record EmotionModelConfig
     /// <summary>The arousal/valence/dominance head in dimensions.safetensors, or null when the package has none.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DimensionalHeadConfig? Dimensions { get; init; }
+    /// <summary>A MobileNet of the teacher's shape (<see cref="MobileNetEncoder"/>) in place of the log-mel transformer
+    /// (<see cref="Encoder"/>, then unused), or null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MobileNetEncoderConfig? MobileNet { get; init; }
     /// <summary>A frozen Hugging Face speech encoder in place of the log-mel encoder (<see cref="PretrainedAudioTower"/>), or null.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public PretrainedAudioEncoderConfig? AudioEncoder { get; init; }
@@ -44,7 +48,9 @@ public static class EmotionModelPackage
     const string EncoderHashKey = "encoder_sha256";
 
     public static ClapModel Build(EmotionModelConfig config, Generator rngForDropout, Generator? rngForInit) =>
-        new(config.AudioEncoder is { } pretrained ? PretrainedAudioTower.Load(pretrained) : new LogMelEncoder(config.Encoder, rngForDropout, rngForInit), 
+        new(config.AudioEncoder is { } pretrained ? PretrainedAudioTower.Load(pretrained)
+            : config.MobileNet is { } mobileNet ? new MobileNetEncoder(mobileNet, rngForInit)
+            : new LogMelEncoder(config.Encoder, rngForDropout, rngForInit),
             config.TextEncoder.Pretrained is { } text ? PretrainedTextTower.Load(text) : new TextEncoder(config.TextEncoder, rngForDropout, rngForInit), config.Head, rngForInit);
 
     public static void Save(string folder, EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer)

@@ -86,7 +86,9 @@ public sealed class EmotionCaptioner
         if (!Directory.Exists(lmFolder)) throw new DirectoryNotFoundException($"{folder}: the caption language model {lmFolder} named in {SecapPackage.ConfigFile} is missing");
         var (lm, tokenizer) = CaptionLanguageModel.Load(lmFolder, config.LanguageModelPrecision);
         var model = SecapPackage.LoadModel(folder, config, lm.Config.HiddenSize);
-        return new EmotionCaptioner(config, encoderConfig, (LogMelEncoder)clap.AudioEncoder, model, lm, tokenizer);
+        var speech = clap.AudioEncoder as LogMelEncoder ?? throw new NotSupportedException(
+            $"{SecapPackage.SpeechEncoderFolder(folder, config)}: SECap reads the frames of our log-mel transformer, this speech encoder is a {clap.AudioEncoder.GetType().Name}");
+        return new EmotionCaptioner(config, encoderConfig, speech, model, lm, tokenizer);
     }
 
     /// <summary>Frozen speech-encoder frames (T', D) of a clip.</summary>

@@ -47,6 +47,9 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
                 recipe.Encoder.Layers, recipe.Encoder.FfnSize, recipe.Encoder.Dropout,
                 MaxFrames: (int)Math.Ceiling(recipe.Data.MaxSeconds * frontEnd.FramesPerSecond / recipe.Encoder.StackFrames) + 1,
                 Subsampling: recipe.Encoder.Subsampling, ProsodyChannels: recipe.Encoder.Prosody ? ProsodyChannels.Count : 0),
+            MobileNet = recipe.Encoder.Architecture == SpeechEncoderArchitecture.MobileNet
+                ? new MobileNetEncoderConfig(recipe.Encoder.NMels, recipe.Encoder.Prosody ? ProsodyChannels.Count : 0, recipe.Encoder.WidthMultiplier)
+                : null,
             TextEncoder = new TextEncoderConfig(vocabSize, recipe.Text.HiddenSize, recipe.Text.Heads, recipe.Text.Layers, recipe.Text.FfnSize, recipe.Text.Dropout, recipe.Text.MaxTokens, recipe.Text.Pretrained),
             Head = new ClapHeadConfig(recipe.Head.ProjectionSize, recipe.Head.Temperature, recipe.Head.LearnableTemperature, ProsodyStatistics: recipe.Encoder.Prosody),
             Labels = recipe.Data.Labels,
@@ -146,7 +149,11 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var dropoutRng = new Generator(recipe.Seed + 1);
         var model = EmotionModelPackage.Build(config, dropoutRng, new Generator(recipe.Seed));
         var (mean, std) = train.FeatureStatistics();
-        ((LogMelEncoder)model.AudioEncoder).SetFeatureStatistics(mean, std);
+        switch (model.AudioEncoder)
+        {
+            case LogMelEncoder transformer: transformer.SetFeatureStatistics(mean, std); break;
+            case MobileNetEncoder mobileNet: mobileNet.SetFeatureStatistics(mean, std); break;
+        }
         model.ProsodyStatistics?.Fit(train.Clips.Select(c => c.LogMel));
 
         var sampler = new BalancedSampler(train.Clips.Select(c => (c.Utterance.Corpus, c.Label)).ToList(), recipe.Data.CorpusWeights);

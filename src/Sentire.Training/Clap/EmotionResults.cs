@@ -62,12 +62,17 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     /// it as in <see cref="Distilled"/> (distill.stage = both).</summary>
     public const string PretrainedDistilled = "emo-clap-pretrain-distil";
 
+    /// <summary><see cref="Pretrained"/> with the teacher's own architecture as the audio encoder (encoder.architecture =
+    /// mobilenet: EfficientAT's MobileNetV3 at the teacher's width over our 80-bin log-mel, random weights), so the
+    /// pre-training stage asks for a function the student can represent.</summary>
+    public const string MobileNetPretrained = "emo-clap-mobilenet-pretrain";
+
     /// <summary>Every row the command can train, for <c>--models</c>.</summary>
-    public static IReadOnlyList<string> Models { get; } = [BaselineModel, TeacherProbe, .. Variants, NoProsodyAblation, Distilled, Pretrained, PretrainedDistilled];
+    public static IReadOnlyList<string> Models { get; } = [BaselineModel, TeacherProbe, .. Variants, NoProsodyAblation, Distilled, Pretrained, PretrainedDistilled, MobileNetPretrained];
 
     /// <summary>The rows trained when <c>--models</c> is not given: the classical baseline and the three variants; the
     /// no-prosody ablation when the recipe turns prosody on; the teacher probe and the two distilled models (auxiliary loss,
-    /// pre-training stage) when it names a teacher (distill weights &gt; 0). <see cref="PretrainedDistilled"/> runs on request.</summary>
+    /// pre-training stage) when it names a teacher (distill weights &gt; 0). <see cref="PretrainedDistilled"/> and <see cref="MobileNetPretrained"/> run on request.</summary>
     public static IReadOnlyList<string> DefaultModels(ClapRecipe recipe) =>
         [BaselineModel, .. recipe.Distill.Enabled ? [TeacherProbe] : Array.Empty<string>(), .. Variants,
          .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled, Pretrained] : Array.Empty<string>()];
@@ -80,7 +85,7 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     /// <summary>Why the rows asked for cannot run with this recipe: a teacher row (probe, distilled, pre-trained, both) without a distill
     /// section that names the teacher; null when they can.</summary>
     public static string? MissingTeacher(ClapRecipe recipe, IReadOnlyCollection<string>? only, string recipePath) =>
-        !recipe.Distill.Enabled && only?.FirstOrDefault(m => m is TeacherProbe or Distilled or Pretrained or PretrainedDistilled) is { } needsTeacher
+        !recipe.Distill.Enabled && only?.FirstOrDefault(m => m is TeacherProbe or Distilled or Pretrained or PretrainedDistilled or MobileNetPretrained) is { } needsTeacher
             ? $"--models {needsTeacher} needs the teacher: {recipePath} has no distill section with embedding_weight or logits_weight > 0 (see recipes/emotion-results.yaml)"
             : null;
 
@@ -104,6 +109,7 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
             Distilled => ["variant=emo-clap", "distill.stage=auxiliary"],
             Pretrained => ["variant=emo-clap", "distill.stage=pretrain"],
             PretrainedDistilled => ["variant=emo-clap", "distill.stage=both"],
+            MobileNetPretrained => ["variant=emo-clap", "distill.stage=pretrain", "encoder.architecture=mobilenet"],
             _ => [$"variant={model}", .. noDistill],
         };
         var recipe = RecipeLoader.Load<ClapRecipe>(recipePath, [.. overrides, .. run, $"data.validation={split}"]);
@@ -274,7 +280,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
          (NoProsodyAblation, "ablation: Emo-CLAP without prosody (encoder.prosody off, otherwise the same recipe)"),
          (Distilled, "Emo-CLAP + distillation from the teacher (distill.*; the shipped model runs without the teacher)"),
          (Pretrained, "Emo-CLAP, encoder pre-trained on the teacher's targets (distill.stage pretrain)"),
-         (PretrainedDistilled, "Emo-CLAP, encoder pre-trained on the teacher's targets, + distillation (distill.stage both)")];
+         (PretrainedDistilled, "Emo-CLAP, encoder pre-trained on the teacher's targets, + distillation (distill.stage both)"),
+         (MobileNetPretrained, "Emo-CLAP, teacher-shaped MobileNet encoder pre-trained on the teacher's targets (encoder.architecture mobilenet)")];
 
     /// <summary>docs/results.md from the finished results.</summary>
     /// <param name="shipped">the shipped default model scored on RAVDESS actors 17-20 (its own validation split), when given.</param>
@@ -384,6 +391,8 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
             sb.AppendLine("- Emo-CLAP, encoder pre-trained on the teacher's targets: first `distill.pretrain_steps` steps of the same two distillation losses alone on the audio encoder, over the split's training clips and every clip of `distill.pretrain_corpora` (corpora without categories; never a test clip), then the Emo-CLAP row's training without them.");
         if (results.Concat(loco).Any(r => r.Model == PretrainedDistilled))
             sb.AppendLine("- Emo-CLAP, encoder pre-trained on the teacher's targets, + distillation: the same pre-training, then the Emo-CLAP + distillation row's training (the losses beside the CLAP objective).");
+        if (results.Concat(loco).Any(r => r.Model == MobileNetPretrained))
+            sb.AppendLine("- Emo-CLAP, teacher-shaped MobileNet encoder: the pre-trained row with the transformer replaced by the teacher's own network (EfficientAT's MobileNetV3 at width 0.4, batch norm, 0.98 M parameters less its AudioSet head) over our 80-bin log-mel, from random weights; its pooled output has the teacher's embedding layout.");
         return sb.ToString();
     }
 }

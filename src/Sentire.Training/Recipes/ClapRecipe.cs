@@ -34,6 +34,9 @@ public sealed class ClapRecipe
         errors.If(Encoder.Layer != "all" && !int.TryParse(Encoder.Layer, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _),
             $"encoder.layer '{Encoder.Layer}' is not 'all' or a hidden-state index");
         errors.If(Encoder.Prosody && Encoder.Pretrained is not null, "encoder.prosody adds channels to our log-mel encoder's input; a pretrained encoder reads the waveform");
+        errors.If(Encoder.Architecture == SpeechEncoderArchitecture.MobileNet && Encoder.Pretrained is not null,
+            "encoder.architecture mobilenet trains our own encoder; encoder.pretrained names a frozen one in its place: set one of them");
+        errors.If(!(Encoder.WidthMultiplier is > 0f and <= 4f), $"encoder.width_multiplier must be in (0, 4], got {Encoder.WidthMultiplier}");
         errors.If(Augment.SpeedProbability is < 0 or > 1, $"augment.speed_probability must be in [0, 1], got {Augment.SpeedProbability}");
         errors.If(Augment.SpeedRange is < 0 or >= 0.5f, $"augment.speed_range must be in [0, 0.5), got {Augment.SpeedRange}");
         errors.If(Augment.SpeedProbability > 0 && Encoder.Pretrained is not null, "augment.speed_probability perturbs our log-mel frames; a pretrained encoder's features are cached per window");
@@ -108,6 +111,12 @@ public sealed class ClapAugmentRecipe
 public sealed class ClapEncoderRecipe
 {
     public int NMels { get; init; } = 80;
+    /// <summary>Our audio encoder: "transformer" (<see cref="LogMelEncoder"/>: subsampling, stack_frames, hidden_size, heads,
+    /// layers, ffn_size, dropout) or "mobilenet" (<see cref="MobileNetEncoder"/>, the teacher's MobileNetV3 shape over our
+    /// log-mel from random weights: width_multiplier).</summary>
+    public SpeechEncoderArchitecture Architecture { get; init; } = SpeechEncoderArchitecture.Transformer;
+    /// <summary>The MobileNet's width multiplier (architecture mobilenet; the teacher's 0.4 makes a 384-d output).</summary>
+    public float WidthMultiplier { get; init; } = 0.4f;
     /// <summary>How 10 ms log-mel frames become encoder frames: "stack" (k frames concatenated, one linear map) or "conv"
     /// (Whisper-style strided 1-D convolutions); both reduce the frame rate by stack_frames.</summary>
     public Subsampling Subsampling { get; init; } = Subsampling.Stack;
@@ -204,6 +213,9 @@ public sealed class ClapDistillRecipe
     /// <summary>Whether the distillation loss is added to the CLAP objective (stage auxiliary or both).</summary>
     public bool Auxiliary => Enabled && Stage is DistillStage.Auxiliary or DistillStage.Both;
 }
+
+/// <summary>Which audio encoder a recipe trains (<see cref="ClapEncoderRecipe.Architecture"/>).</summary>
+public enum SpeechEncoderArchitecture { Transformer, [System.Text.Json.Serialization.JsonStringEnumMemberName("mobilenet")] MobileNet }
 
 /// <summary>Where the teacher's distillation loss acts (<see cref="ClapDistillRecipe.Stage"/>).</summary>
 public enum DistillStage { Auxiliary, Pretrain, Both }
