@@ -232,20 +232,27 @@ public sealed class EvalAndResultsCommandTests
         Assert.DoesNotContain("Incomplete", text);
     }
 
-    [Fact]
-    public void ResultsPretrainedRowDistilsTheEncoderFirstThenTrainsClapAlone()
+    /// <summary>`results emotion` of the tiny recipe with the real teacher for <paramref name="models"/>, 2 folds, a pre-training
+    /// stage of 3 steps: RAVDESS carries the categories, ASED stands in for a corpus without them (distilled on in the
+    /// pre-training stage only). Null when ../shared has no teacher.</summary>
+    static (string[] Args, string Runs)? TeacherRun(string models)
     {
         var teacher = RepoPaths.Shared is { } shared ? Path.Combine(shared, "teachers", "efficientat-mn04", "mn04_as_mAP_432.pt") : null;
-        if (teacher is null || !File.Exists(teacher)) { Assert.Skip("../shared/teachers/efficientat-mn04 not found (set SENTIRE_SHARED)"); return; }
+        if (teacher is null || !File.Exists(teacher)) return null;
         var (root, _) = TwoCorpora();
-        var work = Directory.CreateTempSubdirectory("sentire-results-pretrain").FullName;
+        var work = Directory.CreateTempSubdirectory("sentire-results-teacher").FullName;
         var recipe = Path.Combine(work, "tiny.yaml");
         File.WriteAllText(recipe, TinyRecipe);
         var runs = Path.Combine(work, "runs");
-        // RAVDESS carries the categories; ASED stands in for a corpus without them, distilled on in the pre-training stage only.
-        string[] args = ["results", "emotion", "--recipe", recipe, "--folds", "2", "--corpora", root, "--runs", runs, "--out", Path.Combine(work, "results.md"),
-            "--models", "emo-clap,emo-clap-pretrain,emo-clap-pretrain-distil", "--set", "data.corpora=[ravdess]", "--set", "distill.pretrain_corpora=[ased]", "--set", "distill.pretrain_steps=3",
-            "--set", "distill.embedding_weight=1", "--set", "distill.logits_weight=1", "--set", $"distill.teacher_cache={Path.Combine(work, "teacher")}", "--set", $"distill.teacher={teacher}"];
+        return (["results", "emotion", "--recipe", recipe, "--folds", "2", "--corpora", root, "--runs", runs, "--out", Path.Combine(work, "results.md"),
+            "--models", models, "--set", "data.corpora=[ravdess]", "--set", "distill.pretrain_corpora=[ased]", "--set", "distill.pretrain_steps=3",
+            "--set", "distill.embedding_weight=1", "--set", "distill.logits_weight=1", "--set", $"distill.teacher_cache={Path.Combine(work, "teacher")}", "--set", $"distill.teacher={teacher}"], runs);
+    }
+
+    [Fact]
+    public void ResultsPretrainedRowDistilsTheEncoderFirstThenTrainsClapAlone()
+    {
+        if (TeacherRun("emo-clap,emo-clap-pretrain,emo-clap-pretrain-distil") is not var (args, runs)) { Assert.Skip("../shared/teachers/efficientat-mn04 not found (set SENTIRE_SHARED)"); return; }
         var (exit, output, error) = CliRunner.Run(args);
         Assert.True(exit == 0, error);
         Assert.Equal(9, Directory.GetFiles(runs, "result.json", SearchOption.AllDirectories).Length);   // 3 models x (2 folds + RAVDESS 17-20)
@@ -298,16 +305,7 @@ public sealed class EvalAndResultsCommandTests
     [Fact]
     public void ResultsMobileNetRowTrainsTheTeachersArchitectureAndPackagesIt()
     {
-        var teacher = RepoPaths.Shared is { } shared ? Path.Combine(shared, "teachers", "efficientat-mn04", "mn04_as_mAP_432.pt") : null;
-        if (teacher is null || !File.Exists(teacher)) { Assert.Skip("../shared/teachers/efficientat-mn04 not found (set SENTIRE_SHARED)"); return; }
-        var (root, _) = TwoCorpora();
-        var work = Directory.CreateTempSubdirectory("sentire-results-mobilenet").FullName;
-        var recipe = Path.Combine(work, "tiny.yaml");
-        File.WriteAllText(recipe, TinyRecipe);
-        var runs = Path.Combine(work, "runs");
-        string[] args = ["results", "emotion", "--recipe", recipe, "--folds", "2", "--corpora", root, "--runs", runs, "--out", Path.Combine(work, "results.md"),
-            "--models", "emo-clap-mobilenet-pretrain", "--set", "data.corpora=[ravdess]", "--set", "distill.pretrain_corpora=[ased]", "--set", "distill.pretrain_steps=3",
-            "--set", "distill.embedding_weight=1", "--set", "distill.logits_weight=1", "--set", $"distill.teacher_cache={Path.Combine(work, "teacher")}", "--set", $"distill.teacher={teacher}"];
+        if (TeacherRun("emo-clap-mobilenet-pretrain") is not var (args, runs)) { Assert.Skip("../shared/teachers/efficientat-mn04 not found (set SENTIRE_SHARED)"); return; }
         var (exit, output, error) = CliRunner.Run(args);
         Assert.True(exit == 0, error);
         Assert.Equal(3, Directory.GetFiles(runs, "result.json", SearchOption.AllDirectories).Length);
