@@ -71,11 +71,12 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
     public static IReadOnlyList<string> Models { get; } = [BaselineModel, TeacherProbe, .. Variants, NoProsodyAblation, Distilled, Pretrained, PretrainedDistilled, MobileNetPretrained];
 
     /// <summary>The rows trained when <c>--models</c> is not given: the classical baseline and the three variants; the
-    /// no-prosody ablation when the recipe turns prosody on; the teacher probe and the two distilled models (auxiliary loss,
-    /// pre-training stage) when it names a teacher (distill weights &gt; 0). <see cref="PretrainedDistilled"/> and <see cref="MobileNetPretrained"/> run on request.</summary>
+    /// no-prosody ablation when the recipe turns prosody on; the teacher probe and the three distilled models (auxiliary loss,
+    /// pre-training stage, pre-trained teacher-shaped MobileNet) when it names a teacher (distill weights &gt; 0).
+    /// <see cref="PretrainedDistilled"/> runs on request.</summary>
     public static IReadOnlyList<string> DefaultModels(ClapRecipe recipe) =>
         [BaselineModel, .. recipe.Distill.Enabled ? [TeacherProbe] : Array.Empty<string>(), .. Variants,
-         .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled, Pretrained] : Array.Empty<string>()];
+         .. recipe.Encoder.Prosody ? [NoProsodyAblation] : Array.Empty<string>(), .. recipe.Distill.Enabled ? [Distilled, Pretrained, MobileNetPretrained] : Array.Empty<string>()];
 
     /// <summary>The rows of a run or a table: those of <paramref name="only"/> (<c>--models</c>) in the order of <see cref="Models"/>,
     /// or the default ones (<see cref="DefaultModels"/>).</summary>
@@ -392,7 +393,7 @@ public sealed class EmotionResults(string recipePath, IReadOnlyList<string> over
         if (results.Concat(loco).Any(r => r.Model == PretrainedDistilled))
             sb.AppendLine("- Emo-CLAP, encoder pre-trained on the teacher's targets, + distillation: the same pre-training, then the Emo-CLAP + distillation row's training (the losses beside the CLAP objective).");
         if (results.Concat(loco).Any(r => r.Model == MobileNetPretrained))
-            sb.AppendLine("- Emo-CLAP, teacher-shaped MobileNet encoder: the pre-trained row with the transformer replaced by the teacher's own network (EfficientAT's MobileNetV3 at width 0.4, batch norm, 0.98 M parameters less its AudioSet head) over our 80-bin log-mel, from random weights; its pooled output has the teacher's embedding layout.");
+            sb.AppendLine("- Emo-CLAP, teacher-shaped MobileNet encoder: the pre-trained row with the transformer replaced by the teacher's own network (EfficientAT's MobileNetV3 at width 0.4 with batch norm, less its AudioSet head) over our 80-bin log-mel, from random weights; its pooled output has the teacher's embedding layout.");
         return sb.ToString();
     }
 }
