@@ -261,7 +261,7 @@ public sealed partial class Tensor
                                 var rows = dcols.AsSpan(((c * s.KH + i) * s.KW + j) * s.OutPlane, s.OutPlane);
                                 int offset = j * s.DilationW - s.PadW;
                                 var (q0, q1) = ValidSteps(s.W, s.Wout, s.StrideW, offset);
-                                if (q0 == q1) continue;                                                     // no column of this tap reads the input (a kernel wider than the padded input)
+                                if (q0 == q1) continue;   // this tap reads only padding (a kernel wider than the input)
                                 for (int p = p0; p < p1; p++)
                                 {
                                     var dst = plane.Slice((p * s.StrideH + i * s.DilationH - s.PadH) * s.W, s.W);
@@ -307,7 +307,7 @@ public sealed partial class Tensor
                                 float wij = wc[i * s.KW + j];
                                 int offset = j * s.DilationW - s.PadW;
                                 var (q0, q1) = ValidSteps(s.W, s.Wout, s.StrideW, offset);
-                                if (q0 == q1) continue;                                                     // no column of this tap reads the input (a kernel wider than the padded input)
+                                if (q0 == q1) continue;   // this tap reads only padding (a kernel wider than the input)
                                 for (int p = p0; p < p1; p++)
                                 {
                                     var src = xp.Slice((p * s.StrideH + i * s.DilationH - s.PadH) * s.W, s.W);
@@ -356,7 +356,7 @@ public sealed partial class Tensor
                                 float wij = wc[i * s.KW + j];
                                 int offset = j * s.DilationW - s.PadW;
                                 var (q0, q1) = ValidSteps(s.W, s.Wout, s.StrideW, offset);
-                                if (q0 == q1) continue;                                                     // no column of this tap reads the input (a kernel wider than the padded input)
+                                if (q0 == q1) continue;   // this tap reads only padding (a kernel wider than the input)
                                 double sum = 0;
                                 for (int p = p0; p < p1; p++)
                                 {

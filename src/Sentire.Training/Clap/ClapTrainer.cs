@@ -153,6 +153,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         {
             case LogMelEncoder transformer: transformer.SetFeatureStatistics(mean, std); break;
             case MobileNetEncoder mobileNet: mobileNet.SetFeatureStatistics(mean, std); break;
+            default: throw new InvalidOperationException($"{model.AudioEncoder.GetType().Name} keeps no input statistics: ClapTrainer builds our log-mel encoders only");
         }
         model.ProsodyStatistics?.Fit(train.Clips.Select(c => c.LogMel));
 
