@@ -11,7 +11,7 @@ namespace Sentire.Bench;
 /// One training step (forward and backward of a mean-square loss on the pooled output) of two CLAP audio towers on a batch
 /// of 32 windows of 2 s of 80-bin log-mel: the encoder of recipes/emotion-results.yaml (conv subsampling, 2 layers of
 /// width 128, FFN 512, prosody channels) and a log-mel CNN of the AudioSet teacher's shape (EfficientAT mn04, 80 mel
-/// bins, random weights, batch norm in training mode), the student issue 18 leaves for later. Medians after one warm-up
+/// bins, random weights, batch norm in training mode), the network of encoder.architecture mobilenet (MobileNetEncoder). Medians after one warm-up
 /// step; process CPU time beside wall time.
 /// usage: encoder-step [--runs R (5)] [--batch B (32)]
 /// </summary>

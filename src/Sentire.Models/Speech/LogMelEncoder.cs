@@ -50,7 +50,7 @@ public sealed record LogMelEncoderConfig(
 /// The frames get sinusoidal positions (Vaswani et al., 2017) and pass through pre-norm transformer layers. Its output
 /// has the shape of a Hugging Face speech encoder's, so heads do not care which one they sit on.
 /// </summary>
-public sealed class LogMelEncoder : Module, ISpeechEncoder
+public sealed class LogMelEncoder : Module, ISpeechEncoder, IStandardizedInput
 {
     public LogMelEncoderConfig Config { get; }
     /// <summary>The stacking front end's projection (null for the conv front end).</summary>

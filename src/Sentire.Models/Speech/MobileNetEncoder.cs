@@ -37,7 +37,7 @@ public sealed record MobileNetEncoderConfig(int NMels = 80, int ProsodyChannels 
 /// Pooling the frames over time (as the CLAP head does) gives the teacher's embedding layout. Batch norm: batch
 /// statistics in training, running statistics in eval mode.
 /// </summary>
-public sealed class MobileNetEncoder : Module, ISpeechEncoder
+public sealed class MobileNetEncoder : Module, ISpeechEncoder, IStandardizedInput
 {
     public MobileNetEncoderConfig Config { get; }
     public Sequential Features { get; }

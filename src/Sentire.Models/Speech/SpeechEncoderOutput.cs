@@ -18,6 +18,14 @@ public enum SpeechInput
     Waveform,
 }
 
+/// <summary>An encoder trained from scratch on our features, which standardises each input column with the training set's
+/// statistics (kept as buffers beside its weights).</summary>
+public interface IStandardizedInput
+{
+    /// <summary>Sets the per-column mean and standard deviation (rows: frames, columns: the encoder's input columns).</summary>
+    void SetFeatureStatistics(ReadOnlySpan<float> mean, ReadOnlySpan<float> std);
+}
+
 /// <summary>A speech encoder: recipes switch between ours and Hugging Face checkpoints through this interface.</summary>
 public interface ISpeechEncoder
 {

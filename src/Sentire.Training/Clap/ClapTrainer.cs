@@ -149,12 +149,9 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         var dropoutRng = new Generator(recipe.Seed + 1);
         var model = EmotionModelPackage.Build(config, dropoutRng, new Generator(recipe.Seed));
         var (mean, std) = train.FeatureStatistics();
-        switch (model.AudioEncoder)
-        {
-            case LogMelEncoder transformer: transformer.SetFeatureStatistics(mean, std); break;
-            case MobileNetEncoder mobileNet: mobileNet.SetFeatureStatistics(mean, std); break;
-            default: throw new InvalidOperationException($"{model.AudioEncoder.GetType().Name} keeps no input statistics: ClapTrainer builds our log-mel encoders only");
-        }
+        var standardized = model.AudioEncoder as IStandardizedInput
+            ?? throw new InvalidOperationException($"{model.AudioEncoder.GetType().Name} keeps no input statistics: ClapTrainer builds our log-mel encoders only");
+        standardized.SetFeatureStatistics(mean, std);
         model.ProsodyStatistics?.Fit(train.Clips.Select(c => c.LogMel));
 
         var sampler = new BalancedSampler(train.Clips.Select(c => (c.Utterance.Corpus, c.Label)).ToList(), recipe.Data.CorpusWeights);
