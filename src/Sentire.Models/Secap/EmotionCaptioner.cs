@@ -53,7 +53,7 @@ public sealed class EmotionCaptioner
         ["zh"] = "请用一句话描述说话人的情感。",
     };
 
-    readonly LogMelEncoder encoder;
+    readonly ISpeechEncoder encoder;
     readonly LogMelFrontEnd frontEnd;
     readonly int windowFrames, maxFrames;
     readonly Lazy<CaptionVocabulary> vocabulary;
@@ -64,7 +64,7 @@ public sealed class EmotionCaptioner
     public CaptionTokenizer Tokenizer { get; }
     public SecapInputModality Modality { get; }
 
-    EmotionCaptioner(SecapPackageConfig config, EmotionModelConfig encoderConfig, LogMelEncoder encoder, SecapModel model, LlamaForCausalLM lm, CaptionTokenizer tokenizer)
+    EmotionCaptioner(SecapPackageConfig config, EmotionModelConfig encoderConfig, ISpeechEncoder encoder, SecapModel model, LlamaForCausalLM lm, CaptionTokenizer tokenizer)
     {
         Config = config;
         this.encoder = encoder;
@@ -86,8 +86,7 @@ public sealed class EmotionCaptioner
         if (!Directory.Exists(lmFolder)) throw new DirectoryNotFoundException($"{folder}: the caption language model {lmFolder} named in {SecapPackage.ConfigFile} is missing");
         var (lm, tokenizer) = CaptionLanguageModel.Load(lmFolder, config.LanguageModelPrecision);
         var model = SecapPackage.LoadModel(folder, config, lm.Config.HiddenSize);
-        var speech = clap.AudioEncoder as LogMelEncoder ?? throw new NotSupportedException(
-            $"{SecapPackage.SpeechEncoderFolder(folder, config)}: SECap reads the frames of our log-mel transformer, this speech encoder is a {clap.AudioEncoder.GetType().Name}");
+        var speech = SecapSpeechFrames.SpeechEncoderOf(SecapPackage.SpeechEncoderFolder(folder, config), clap.AudioEncoder);
         return new EmotionCaptioner(config, encoderConfig, speech, model, lm, tokenizer);
     }
 

@@ -7,11 +7,18 @@ namespace Sentire.Models.Secap;
 /// <summary>
 /// The frozen speech encoder's frames of a whole clip, what the Q-Former cross-attends to. The log-mel frames are cut
 /// into consecutive windows of the length the encoder was trained on (the last one shorter), each encoded alone, and
-/// the output frames concatenated: (T', D) with T' = ceil(frames / stack). Clips are cut at <c>maxSeconds</c>.
+/// the output frames concatenated: (T', D), T' the sum over windows of the encoder's output length (ceil(frames / 4)
+/// for the transformer's 40 ms frames, ceil(frames / 32) for the MobileNet's 320 ms ones). Clips are cut at <c>maxSeconds</c>.
 /// </summary>
 public static class SecapSpeechFrames
 {
-    public static FeatureMatrix Encode(LogMelEncoder encoder, FeatureMatrix logMel, int windowFrames, int maxFrames)
+    /// <summary>The audio encoder of the emotion package in <paramref name="folder"/> as SECap's frozen speech encoder:
+    /// any encoder of log-mel frames (our transformer or MobileNet); a waveform encoder (a Hugging Face tower) is refused.</summary>
+    public static ISpeechEncoder SpeechEncoderOf(string folder, ISpeechEncoder encoder) =>
+        encoder.Input == SpeechInput.LogMel ? encoder : throw new NotSupportedException(
+            $"{folder}: SECap reads the frames of a log-mel speech encoder; this package's audio encoder ({encoder.GetType().Name}) reads the waveform");
+
+    public static FeatureMatrix Encode(ISpeechEncoder encoder, FeatureMatrix logMel, int windowFrames, int maxFrames)
     {
         int rows = Math.Min(logMel.Rows, maxFrames), bins = logMel.Columns;
         if (rows == 0) throw new ArgumentException("cannot encode a clip without log-mel frames");

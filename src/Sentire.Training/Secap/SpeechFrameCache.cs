@@ -19,8 +19,7 @@ public static class SpeechFrameCache
         double maxSeconds, IProgress<(int Done, int Total)>? progress)
     {
         var (config, model, _) = EmotionModelPackage.Load(encoderFolder);
-        var encoder = model.AudioEncoder as LogMelEncoder ?? throw new NotSupportedException(
-            $"{encoderFolder}: SECap reads the frames of our log-mel transformer, this speech encoder is a {model.AudioEncoder.GetType().Name}");
+        var encoder = SecapSpeechFrames.SpeechEncoderOf(encoderFolder, model.AudioEncoder);
         var frontEnd = new LogMelFrontEnd(config.FrontEnd);
         int window = (int)Math.Round(config.WindowSeconds * config.FrontEnd.FramesPerSecond);
         int maxFrames = (int)Math.Round(maxSeconds * config.FrontEnd.FramesPerSecond);
