@@ -54,7 +54,8 @@ public static class Program
                 Console.Error.WriteLine($"Run '{name} --help' for usage.");
                 return UsageExit;
             }
-            return parse.Invoke();
+            // Exceptions from a command reach the handler below (System.CommandLine would print them with a stack trace).
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("SENTIRE_DEBUG") is null)
         {

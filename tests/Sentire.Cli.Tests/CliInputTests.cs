@@ -138,6 +138,26 @@ public sealed class CliInputTests
     }
 
     [Fact]
+    public void AFailureNoCommandHandlesIsOneLineNamingTheFileNotAStackTrace()
+    {
+        // A model folder whose weights file was cut short (a failed copy): the reader's error reaches Program's handler.
+        var audio = new TestAudio();
+        var model = Path.Combine(audio.Folder, "cut-model");
+        var shipped = Path.Combine(RepoPaths.Root, "models", "emotion-clap-small");
+        Directory.CreateDirectory(model);
+        foreach (var file in Directory.GetFiles(shipped)) File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        var weights = Path.Combine(model, "model.safetensors");
+        File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..1000]);
+
+        var (exit, _, err) = CliRunner.Run("analyze", Sample, "--model", model);
+        Assert.Equal(1, exit);
+        Assert.Contains($"sentire: error: {weights}: header length", err);
+        Assert.Contains("runs past the end of the file (1000 bytes", err);
+        Assert.DoesNotContain("Unhandled exception", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
     public void ParseErrorsExitTwoInPlainWords()
     {
         foreach (var args in new[] { new[] { "analyze", Sample, "--top", "x" }, ["caption", Sample, "--beam", "two"], ["analyze"], ["no-such-command"] })
