@@ -4,7 +4,7 @@ namespace Sentire.Cli;
 /// beside the binary (copied from models/ at build time).</summary>
 public static class ModelLocator
 {
-    public const string DefaultModel = "emotion-clap-small";
+    public const string DefaultModel = "emotion-clap-mobilenet";
 
     public static string Resolve(string? explicitPath)
     {

@@ -8,7 +8,7 @@ namespace Sentire.Server;
 /// <summary>
 /// <c>sentire serve</c>: the HTTP and WebSocket service (ASP.NET Core on Kestrel) and its web page.
 /// <code>
-/// var app = SentireService.Build(new ServeOptions { ModelFolder = "models/emotion-clap-small" });
+/// var app = SentireService.Build(new ServeOptions { ModelFolder = "models/emotion-clap-mobilenet" });
 /// await app.RunAsync();                                  // http://127.0.0.1:8080/
 /// </code>
 /// The service holds no state between requests: replicas behind a load balancer need nothing shared.

@@ -25,7 +25,7 @@ public static class ResultsCommand
         var corpora = CommonOptions.Corpora();
         var runs = new Option<DirectoryInfo>("--runs") { Description = "Folder for the per-run checkpoints and result.json files.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("runs", "results")) };
         var output = new Option<FileInfo>("--out") { Description = "Markdown file to write.", DefaultValueFactory = _ => new FileInfo(Path.Combine("docs", "results.md")) };
-        var shipped = new Option<DirectoryInfo?>("--shipped") { Description = "A packaged model to list on RAVDESS 17-20 beside the table (e.g. models/emotion-clap-small)." };
+        var shipped = new Option<DirectoryInfo?>("--shipped") { Description = "A packaged model to list on RAVDESS 17-20 beside the table (e.g. models/emotion-clap-mobilenet)." };
         var reportOnly = new Option<bool>("--report-only") { Description = "Write the table from the results finished so far, training nothing." };
         var loco = new Option<bool>("--loco") { Description = "Also leave each corpus of the recipe out in turn (one more run per model and corpus) and add that table." };
         var models = new Option<string?>("--models") { Description = $"Comma-separated rows to train and show (default: the baseline and the three variants; the no-prosody ablation when the recipe turns prosody on; the teacher probe and the distilled rows (auxiliary loss, pre-trained transformer, pre-trained MobileNet) when it has a distill section; any of {string.Join(", ", EmotionResults.Models)})." };
@@ -72,7 +72,7 @@ public static class ResultsCommand
                 $"{r.Optim.Epochs * r.Optim.StepsPerEpoch} steps of {r.Optim.BatchSize} windows of {r.Data.CropSeconds} s, alpha {r.Alpha}")
                 + (r.Optim.EmaDecay > 0 ? string.Create(CultureInfo.InvariantCulture, $", the scored weights an exponential moving average of the training weights (`optim.ema_decay` {r.Optim.EmaDecay})") : "")
                 + (r.Encoder.Prosody ? ", prosody on (`encoder.prosody`, our addition to the paper's audio tower: frame F0 and voicing beside the log-mel, and each window's energy and pitch statistics beside the pooled encoder output in the audio projection)" : "")
-                + "; the shipped model (models/emotion-clap-small) has its own recipe, recipes/emotion-clap-small.yaml.";
+                + "; a shipped model has its own recipe, named in its model card.";
             (string, CorpusScore)? shippedScore = null;
             if (parse.GetValue(shipped) is { } shippedDir)
             {
@@ -81,7 +81,8 @@ public static class ResultsCommand
                 var matrix = EmotionEvaluator.Confusion(EmotionEvaluator.Predict(recognizer, test, r.Data.Labels), r.Data.Labels);
                 var relative = Path.GetRelativePath(Environment.CurrentDirectory, shippedDir.FullName);
                 var prosody = recognizer.Config.FrontEnd.Prosody ? "prosody on" : "prosody off";
-                shippedScore = ($"shipped model `{relative}` (Emo-CLAP, its own recipe, {prosody}; this split also chose its epoch)", CorpusScore.Of(matrix));
+                var encoder = recognizer.Config.MobileNet is null ? "transformer encoder" : "MobileNet encoder";
+                shippedScore = ($"shipped model `{relative}` (Emo-CLAP, {encoder}, its own recipe, {prosody}; this split also chose its epoch)", CorpusScore.Of(matrix));
                 command += $" --shipped {relative}";
             }
             var facts = EmotionResults.CorpusFacts(Audio.Corpus.CorpusSet.Load(r.Data.Corpora.Select(c => Path.Combine(root, c))).Utterances, r.Data.Labels);

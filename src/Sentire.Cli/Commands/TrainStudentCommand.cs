@@ -7,13 +7,13 @@ using Spectre.Console;
 
 namespace Sentire.Cli.Commands;
 
-/// <summary><c>sentire train student --teacher models/emotion-clap-small --recipe recipes/student-tiny.yaml</c>: distils the
+/// <summary><c>sentire train student --teacher models/emotion-clap-mobilenet --recipe recipes/student-tiny.yaml</c>: distils the
 /// teacher into a tiny student (teacher outputs cached by weights hash; the same command resumes an interrupted run).</summary>
 public static class TrainStudentCommand
 {
     public static Command Create(Option<DirectoryInfo> corpora)
     {
-        var teacher = new Option<DirectoryInfo>("--teacher") { Description = "Packaged teacher model folder.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("models", "emotion-clap-small")) };
+        var teacher = new Option<DirectoryInfo>("--teacher") { Description = "Packaged teacher model folder (default: the default model).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("models", ModelLocator.DefaultModel)) };
         var recipe = new Option<FileInfo>("--recipe") { Description = "Recipe YAML file.", DefaultValueFactory = _ => new FileInfo(Path.Combine("recipes", "student-tiny.yaml")) };
         var overrides = new Option<string[]>("--set") { Description = "Override a recipe value, e.g. --set optim.epochs=5 (repeatable).", AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Run folder (checkpoint, metrics.csv, best/). Default: runs/<recipe name>." };

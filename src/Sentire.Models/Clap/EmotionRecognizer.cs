@@ -16,7 +16,7 @@ public sealed record ClipEncoding(Tensor Embedding, Tensor Pooled);
 /// <summary>
 /// Zero-shot speech emotion recognition with a packaged Emo-CLAP model:
 /// <code>
-/// using var recognizer = EmotionRecognizer.Load("models/emotion-clap-small");
+/// using var recognizer = EmotionRecognizer.Load("models/emotion-clap-mobilenet");
 /// var prediction = recognizer.Analyze(AudioFile.Read("clip.wav"));            // the model's own labels
 /// var custom = recognizer.Analyze(clip, ["happy", "sad", "bored"]);              // any label list
 /// var avd = prediction.Dimensions;                                               // arousal, valence, dominance (null without a head)

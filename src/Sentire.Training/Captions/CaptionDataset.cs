@@ -24,7 +24,7 @@ public sealed class CaptionDataRecipe
     public List<string> EnglishCorpora { get; init; } = ["ravdess", "emovo", "ased", "urdu"];
     /// <summary>The corpus with human Chinese captions (SECap EMOSpeech clips).</summary>
     public string ChineseCorpus { get; init; } = "secap";
-    /// <summary>Held-out speakers (speaker-disjoint): RAVDESS 17-20 were never seen by the emotion-clap-small encoder either.</summary>
+    /// <summary>Held-out speakers (speaker-disjoint): RAVDESS 17-20 were never trained on by the shipped emotion encoders either.</summary>
     public List<string> ValidSpeakers { get; init; } = ["ravdess/17", "ravdess/18"];
     public List<string> TestSpeakers { get; init; } = ["ravdess/19", "ravdess/20"];
     /// <summary>SECap has no speaker ids: clip-disjoint seeded split.</summary>
