@@ -3,6 +3,7 @@ using Sentire.Audio.Decoding;
 using Sentire.Audio.Prosody;
 using Sentire.Audio.Segmentation;
 using Sentire.Models.Analysis;
+using Sentire.Tensors;
 
 namespace Sentire.Models;
 
@@ -47,9 +48,18 @@ public static class FileSegmentation
     /// <param name="whole">prediction of a whole file of at most <see cref="LongFileSeconds"/> (its samples), given the
     /// file's YIN track with default options (made for the prosody summary; a front end may reuse it)</param>
     /// <param name="timeline">a new timeline for the segments of a longer file</param>
+    /// <param name="arena">when given, each model call (a whole file of at most <see cref="LongFileSeconds"/>, or one
+    /// segment) runs in a scope of it, so a caller analysing file after file on one thread reuses the same storage
+    /// instead of leaving it to the garbage collector; it holds one call's intermediates at a time</param>
     public static FileAnalysis AnalyzeFile(string path, Conditioner conditioner, Func<float[], PitchTrack, EmotionPrediction> whole,
-        Func<ISegmentTimeline> timeline)
+        Func<ISegmentTimeline> timeline, TensorArena? arena = null)
     {
+        if (arena is not null)
+        {
+            var (unscoped, unscopedTimeline) = (whole, timeline);
+            whole = (samples, pitch) => { using (arena.Enter()) return unscoped(samples, pitch); };
+            timeline = () => new ScopedTimeline(unscopedTimeline(), arena);
+        }
         Truncation? truncation = null;
         return Analyze(path, conditioner.Options.SampleRate, sink =>
         {
@@ -129,6 +139,13 @@ public static class FileSegmentation
         scored.Cutter.Finish();
         return new FileAnalysis(path, duration, AnalysisStatus.Ok, scored.Timeline.Overall(duration), scored.Predictions,
             tracked.Summary, ProsodyLevels.Of(tracked.Summary), truncation);
+    }
+
+    /// <summary>A timeline whose every call runs in a scope of <paramref name="arena"/>.</summary>
+    sealed class ScopedTimeline(ISegmentTimeline inner, TensorArena arena) : ISegmentTimeline
+    {
+        public EmotionPrediction Add(Segment segment, float[] samples) { using (arena.Enter()) return inner.Add(segment, samples); }
+        public EmotionPrediction Overall(double durationSeconds) { using (arena.Enter()) return inner.Overall(durationSeconds); }
     }
 
     /// <summary>Segments scored by a timeline as their samples arrive.</summary>

@@ -48,8 +48,9 @@ public interface IEmotionAnalyzer
         catch (ArgumentException e) { return e.Message; }
     }
 
-    /// <summary>Decodes and analyses one file under the rules of <see cref="FileSegmentation"/>.</summary>
-    FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null);
+    /// <summary>Decodes and analyses one file under the rules of <see cref="FileSegmentation"/>; with an
+    /// <paramref name="arena"/> (one per thread, kept from file to file), each model call runs in a scope of it.</summary>
+    FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null, Tensors.TensorArena? arena = null);
 
     /// <summary>Analyses a decoded file (an upload, a live stream) as <see cref="AnalyzeFile"/> does; the analysis names it
     /// by the clip's <see cref="AudioClip.Source"/>.</summary>

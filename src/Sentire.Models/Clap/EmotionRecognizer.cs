@@ -95,10 +95,10 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
 
     /// <summary>Decodes and analyses one file under the rules of <see cref="FileSegmentation"/> (a long file as a stream);
     /// the overall prediction of a long recording scores the mean of its segments' embeddings.</summary>
-    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null, TensorArena? arena = null)
     {
         var (list, template) = (labels ?? Config.Labels, promptTemplate ?? Config.PromptTemplate);
-        return FileSegmentation.AnalyzeFile(path, frontEnd.Conditioner, (samples, pitch) => Predict(samples, 0, list, template, pitch), () => new Timeline(this, list, template));
+        return FileSegmentation.AnalyzeFile(path, frontEnd.Conditioner, (samples, pitch) => Predict(samples, 0, list, template, pitch), () => new Timeline(this, list, template), arena);
     }
 
     public FileAnalysis AnalyzeClip(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)

@@ -165,10 +165,10 @@ public sealed class PublishedEmotionAnalyzer : IEmotionAnalyzer
         return Prediction(0, (double)samples.Length / SampleRate, Model.Score(samples));
     }
 
-    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null, Tensors.TensorArena? arena = null)
     {
         CheckClosedSet(labels, promptTemplate);
-        return FileSegmentation.AnalyzeFile(path, conditioner, (samples, _) => Prediction(0, (double)samples.Length / SampleRate, Model.Score(samples)), () => new Timeline(this));
+        return FileSegmentation.AnalyzeFile(path, conditioner, (samples, _) => Prediction(0, (double)samples.Length / SampleRate, Model.Score(samples)), () => new Timeline(this), arena);
     }
 
     public FileAnalysis AnalyzeClip(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)

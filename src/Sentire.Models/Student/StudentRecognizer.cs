@@ -45,10 +45,10 @@ public sealed class StudentRecognizer : IEmotionAnalyzer
         return Predict(samples, 0, samples.Length, Columns(labels, promptTemplate));
     }
 
-    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null)
+    public FileAnalysis AnalyzeFile(string path, IReadOnlyList<string>? labels = null, string? promptTemplate = null, Tensors.TensorArena? arena = null)
     {
         var columns = Columns(labels, promptTemplate);
-        return FileSegmentation.AnalyzeFile(path, Student.FrontEnd.Conditioner, (samples, _) => Predict(samples, 0, samples.Length, columns), () => new Timeline(this, columns));
+        return FileSegmentation.AnalyzeFile(path, Student.FrontEnd.Conditioner, (samples, _) => Predict(samples, 0, samples.Length, columns), () => new Timeline(this, columns), arena);
     }
 
     public FileAnalysis AnalyzeClip(AudioClip clip, IReadOnlyList<string>? labels = null, string? promptTemplate = null)

@@ -22,6 +22,7 @@ public sealed class StreamingAnalysisTests
     const int Rate = 16000;
     static readonly Lazy<EmotionRecognizer> Clap = new(() => EmotionRecognizer.Load(Path.Combine(RepoPaths.Root, "models", "emotion-clap-small")));
     static readonly Lazy<IEmotionAnalyzer> Student = new(() => EmotionModels.Load(Path.Combine(RepoPaths.Root, "models", "emotion-student-tiny")));
+    static readonly Lazy<EmotionRecognizer> MobileNet = new(() => EmotionRecognizer.Load(Path.Combine(RepoPaths.Root, "models", "emotion-clap-mobilenet")));
     static readonly Lazy<string> Folder = new(WriteRecordings);
 
     /// <summary>recording.wav (44.1 kHz stereo 16-bit), recording.flac (the same samples), recording.mp3.</summary>
@@ -116,5 +117,24 @@ public sealed class StreamingAnalysisTests
         Assert.Equal(FileSegmentation.Speech(samples, Rate).Select(s => (s.StartSeconds, s.EndSeconds)),
             streamed.Segments.Select(s => (s.StartSeconds, s.EndSeconds)));
         Assert.Equal(Json(Student.Value.AnalyzeClip(AudioFile.Read(path))), Json(streamed));
+    }
+
+    [Fact]
+    public void An_arena_changes_no_analysis_and_is_reused_from_file_to_file()
+    {
+        // `sentire analyze` passes one arena for all its files: the long recording (segments) and a short sample
+        // (scored whole), twice each, give exactly the JSON of the analysis on the ordinary heap.
+        var recording = Path.Combine(Folder.Value, "recording.wav");
+        var sample = Directory.GetFiles(Path.Combine(RepoPaths.Root, "samples"), "*.flac").Order(StringComparer.Ordinal).First();
+        foreach (IEmotionAnalyzer model in new IEmotionAnalyzer[] { MobileNet.Value, Clap.Value, Student.Value })
+        {
+            var arena = new TensorArena();
+            var expected = new[] { recording, sample }.Select(f => Json(model.AnalyzeFile(f))).ToList();
+            Assert.Equal(expected, new[] { recording, sample }.Select(f => Json(model.AnalyzeFile(f, arena: arena))).ToList());
+            int created = arena.ArraysCreated;
+            Assert.True(created > 0, $"{model.Name}: the arena was not used");
+            Assert.Equal(expected, new[] { recording, sample }.Select(f => Json(model.AnalyzeFile(f, arena: arena))).ToList());
+            Assert.Equal(created, arena.ArraysCreated);   // the second round took every array from the pool
+        }
     }
 }
