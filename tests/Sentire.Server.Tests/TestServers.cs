@@ -9,7 +9,7 @@ public static class TestServers
 {
     public static string Samples => Path.Combine(RepoPaths.Root, "samples");
     public static string[] SampleClips => Directory.GetFiles(Samples, "*.flac").Order(StringComparer.Ordinal).ToArray();
-    public static string TeacherModel => Path.Combine(RepoPaths.Root, "models", "emotion-clap-small");
+    public static string TeacherModel => Path.Combine(RepoPaths.Root, "models", Cli.ModelLocator.DefaultModel);
     public static string StudentModel => Path.Combine(RepoPaths.Root, "models", "emotion-student-tiny");
     public static string CaptionModel => Path.Combine(RepoPaths.Root, "models", "secap-small");
 

@@ -77,6 +77,7 @@ public sealed class RecipeLoaderTests
         ("dimensions-small.yaml", Load<Sentire.Training.Dimensions.DimensionsRecipe>(r => r.Name, (r, p) => r.Validate(p)), "dimensions-small"),
         ("dimensions-small-v2.yaml", Load<Sentire.Training.Dimensions.DimensionsRecipe>(r => r.Name, (r, p) => r.Validate(p)), "dimensions-small-v2"),
         ("emotion-clap-small.yaml", Load<ClapRecipe>(r => r.Name, (r, p) => r.Validate(p)), "emotion-clap-small"),
+        ("emotion-clap-mobilenet.yaml", Load<ClapRecipe>(r => r.Name, (r, p) => r.Validate(p)), "emotion-clap-mobilenet"),
         ("emotion-clap-small-distil.yaml", Load<ClapRecipe>(r => r.Name, (r, p) => r.Validate(p)), "emotion-clap-small-distil"),
         ("emotion-clap-small-v2.yaml", Load<ClapRecipe>(r => r.Name, (r, p) => r.Validate(p)), "emotion-clap-small-v2"),
         ("emotion-pretrained-example.yaml", Load<ClapRecipe>(r => r.Name, (r, p) => r.Validate(p)), "emotion-pretrained-example"),
