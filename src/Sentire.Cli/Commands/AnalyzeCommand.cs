@@ -74,7 +74,7 @@ public static class AnalyzeCommand
             if (recognizer.DimensionsWarning is { } dimensionsWarning)
                 Console.Error.WriteLine($"sentire analyze: warning: no arousal/valence/dominance: {dimensionsWarning}");
             // Files are analysed one after another on this thread: the model's tensors reuse one arena's storage
-            // (BENCHMARKS.md: 1.3x faster over RAVDESS than leaving it to the garbage collector), trimmed as a server worker's is.
+            // (BENCHMARKS.md: the default MobileNet 1.23x faster over RAVDESS than on the ordinary heap), trimmed as a server worker's is.
             var arena = new Sentire.Tensors.TensorArena();
             FileAnalysis Analyze(string file)
             {
