@@ -11,7 +11,7 @@ namespace Sentire.Bench;
 /// cut into 10 s segments (per segment: log-mel, model, probabilities and dimensions),
 /// segments spread over all cores. Each model runs in its own child process so its peak working set is its own;
 /// the parent prints both and the ratio. Audio: the demo clips in samples/ tiled to the requested length. Segments
-/// run one per core with single-threaded kernels inside (SENTIRE_THREADS=1, OPENBLAS_NUM_THREADS=1 unless set).
+/// run one per core with single-threaded kernels inside (SENTIRE_THREADS=1 unless set).
 /// usage: student [--student-seconds S (3600)] [--teacher-seconds S (600)] [--repeat R (3)]
 ///        [--student DIR] [--teacher DIR]      (--only student|teacher runs one side in this process)
 /// </summary>
@@ -60,8 +60,7 @@ public sealed class StudentBench : IBenchmark
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
         // Segments run in parallel, one per core; each segment's GEMMs then run on one thread (no nested pools).
-        foreach (var variable in new[] { "SENTIRE_THREADS", "OPENBLAS_NUM_THREADS" })
-            start.Environment[variable] = Environment.GetEnvironmentVariable(variable) ?? "1";
+        start.Environment["SENTIRE_THREADS"] = Environment.GetEnvironmentVariable("SENTIRE_THREADS") ?? "1";
         if (!Environment.ProcessPath!.EndsWith("Sentire.Bench", StringComparison.Ordinal)) start.ArgumentList.Add(typeof(StudentBench).Assembly.Location);
         start.ArgumentList.Add("student");
         foreach (var a in args) start.ArgumentList.Add(a);

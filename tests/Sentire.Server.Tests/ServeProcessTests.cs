@@ -108,7 +108,7 @@ public sealed partial class ServeProcessTests
 
             // Ctrl+C: a clean stop, exit code 0, within a bound
             Assert.Equal(0, Kill(server.Id, SigInt));
-            Assert.True(server.WaitForExit(TimeSpan.FromSeconds(20)), "sentire serve did not stop within 20 s of SIGINT");
+            Assert.True(server.WaitForExit(TimeSpan.FromSeconds(20)), $"sentire serve did not stop within 20 s of SIGINT; its stderr: {stderr}");
             Assert.Equal(0, server.ExitCode);
             lock (stderr) Assert.DoesNotContain("Exception", stderr.ToString());
         }
