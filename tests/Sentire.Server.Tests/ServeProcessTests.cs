@@ -32,9 +32,14 @@ public sealed partial class ServeProcessTests
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
+    /// <summary>The command line in a process of its own, with SIGINT's default disposition (as a shell gives a foreground
+    /// command): a test run started from a background job inherits SIGINT ignored, which the .NET runtime then leaves
+    /// ignored, so Ctrl+C would never reach the server (SigIgn 0x6 in /proc/PID/status; coreutils' env resets it).</summary>
     static Process Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(CliDll);
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment.Remove("SENTIRE_API_KEY");
