@@ -35,7 +35,7 @@ public static class AnalysisRoutes
             var clip = AudioFile.Decode(bytes, name, models.Options.MaxDurationSeconds);
             var analysis = WorkerPool.Analyse(arena, clip.DurationSeconds, () => analyzer.AnalyzeClip(clip, options.Labels, options.PromptTemplate));
             // silent and too-short clips have nothing to caption (as in the command)
-            var text = caption && analysis.Overall is not null ? captioner!.Caption(clip, options.Language, new CaptionOptions { Prosody = analysis.ProsodyLevels }) : null;
+            var text = caption && analysis.Overall is not null ? captioner!.Caption(clip, options.Language, new CaptionOptions { Prosody = analysis.ProsodyLevels, Emotion = analysis.Overall.Top.Label }) : null;
             metrics.AudioSeconds.WithLabels("upload").Inc(analysis.DurationSeconds);
             return FileAnalysisJson.ToJson(analysis, text);
         });

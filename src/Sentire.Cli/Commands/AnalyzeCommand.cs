@@ -26,7 +26,7 @@ public static class AnalyzeCommand
         var top = new Option<int>("--top") { Description = "Emotions to print per file in text output.", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "One JSON object per line per file." };
         var csv = new Option<bool>("--csv") { Description = "CSV with a header: " + FileAnalysisCsv.Header + " (one row per label; status ok, too_short, silent or error)." };
-        var caption = new Option<bool>("--caption") { Description = "Add a one-sentence emotion caption per file (text and --json output)." };
+        var caption = new Option<bool>("--caption") { Description = "Add a one-sentence caption per file that names the emotion found (or none) and the measured prosody (text and --json output)." };
         var captionModel = new Option<string?>("--caption-model") { Description = "Captioning model folder for --caption (default: the shipped secap-small, or SENTIRE_CAPTION_MODEL)." };
         var lang = new Option<string>("--lang") { Description = "Caption language for --caption: en or zh.", DefaultValueFactory = _ => "en" };
         var command = new Command("analyze", "Recognise the emotion in speech.") { inputs, model, labels, template, top, json, csv, caption, captionModel, lang, manifest };
@@ -126,10 +126,10 @@ public static class AnalyzeCommand
     }
 
     /// <summary>The --caption of an analysed file: none for silent and too-short files (the gate the analysis applied), and
-    /// agreeing with the prosody levels printed beside it (they are passed to the captioner).</summary>
+    /// agreeing with the prosody levels and the top emotion printed beside it (they are passed to the captioner).</summary>
     static string? CaptionOf(Models.Secap.EmotionCaptioner? captioner, FileAnalysis result, string language) =>
         captioner is not null && result.Status == AnalysisStatus.Ok && result.Overall is not null
-            ? captioner.CaptionFile(result.File, language, new Models.Secap.CaptionOptions { Prosody = result.ProsodyLevels }).Caption
+            ? captioner.CaptionFile(result.File, language, new Models.Secap.CaptionOptions { Prosody = result.ProsodyLevels, Emotion = result.Overall.Top.Label }).Caption
             : null;
 
     enum Format { Text, Json, Csv }

@@ -72,6 +72,100 @@ public static class CaptionProsodyWords
     }
 }
 
+/// <summary>How an English caption names one emotion: plain adjectives, milder and stronger ones (RAVDESS's normal and
+/// strong intensity), and nouns ("A man's voice conveys anger").</summary>
+public sealed record EmotionWording(IReadOnlyList<string> Plain, IReadOnlyList<string> Mild, IReadOnlyList<string> Strong, IReadOnlyList<string> Nouns)
+{
+    /// <summary>Every phrase, adjectives of every intensity then nouns, each once.</summary>
+    public IReadOnlyList<string> Phrases => [.. Plain.Concat(Mild).Concat(Strong).Concat(Nouns).Distinct()];
+}
+
+/// <summary>
+/// The English wordings of each emotion label: the derived-caption grammar (Sentire.Training's DerivedCaptionGrammar)
+/// writes its captions with them (<see cref="Clause"/>), the caption fact check reads a caption's emotion with them, and
+/// the captioner holds a caption to the emotion an analysis found with them (<see cref="Clauses"/>, <see cref="OtherEmotionWords"/>).
+/// </summary>
+public static class CaptionEmotionWords
+{
+    public static IReadOnlyDictionary<string, EmotionWording> English { get; } = new Dictionary<string, EmotionWording>(StringComparer.Ordinal)
+    {
+        ["neutral"] = new(["neutral", "calm and matter-of-fact", "emotionally neutral"], ["fairly neutral", "even"], ["completely neutral", "flat and unemotional"], ["no particular emotion", "a neutral mood"]),
+        ["calm"] = new(["calm", "relaxed", "peaceful"], ["fairly calm", "quietly relaxed"], ["very calm", "deeply serene"], ["calmness", "a relaxed mood"]),
+        ["happy"] = new(["happy", "cheerful", "joyful"], ["pleased", "content", "mildly cheerful"], ["delighted", "very happy", "overjoyed"], ["happiness", "joy", "cheerfulness"]),
+        ["sad"] = new(["sad", "unhappy", "sorrowful"], ["a little sad", "downcast", "wistful"], ["very sad", "heartbroken", "deeply sorrowful"], ["sadness", "sorrow", "grief"]),
+        ["angry"] = new(["angry", "annoyed", "irritated"], ["irritated", "annoyed", "somewhat angry"], ["furious", "very angry", "enraged"], ["anger", "irritation", "rage"]),
+        ["fearful"] = new(["fearful", "scared", "afraid"], ["nervous", "uneasy", "anxious"], ["terrified", "very frightened", "panicked"], ["fear", "anxiety", "fright"]),
+        ["disgust"] = new(["disgusted", "repulsed", "revolted"], ["mildly disgusted", "displeased"], ["thoroughly disgusted", "deeply repulsed"], ["disgust", "revulsion", "distaste"]),
+        ["surprised"] = new(["surprised", "astonished", "amazed"], ["mildly surprised", "curious"], ["astonished", "stunned", "very surprised"], ["surprise", "astonishment", "amazement"]),
+        ["bored"] = new(["bored", "uninterested", "weary"], ["a little bored", "indifferent"], ["very bored", "utterly uninterested"], ["boredom", "indifference"]),
+    };
+
+    /// <summary>Every phrase of each emotion (<see cref="EmotionWording.Phrases"/>).</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Phrases { get; } =
+        English.ToDictionary(e => e.Key, e => e.Value.Phrases, StringComparer.Ordinal);
+
+    /// <summary>Words of the phrases that name no emotion by themselves: articles, conjunctions, degree adverbs.</summary>
+    public static IReadOnlySet<string> Modifiers { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "a", "and", "very", "little", "fairly", "mildly", "somewhat", "deeply", "completely", "utterly", "thoroughly",
+        "quietly", "emotionally", "mood",
+    };
+
+    /// <summary>The five forms of an English emotion clause, <paramref name="form"/> 0-4: "{subject} sounds {adjective}",
+    /// "... speaks in a(n) {adjective} tone", "{subject}'s voice conveys {noun}", "... is {adjective}", "... expresses {noun}".</summary>
+    public static string Clause(int form, string subject, string adjective, string noun) => form switch
+    {
+        0 => $"{subject} sounds {adjective}",
+        1 => $"{subject} speaks in {("aeiou".Contains(adjective[0]) ? "an" : "a")} {adjective} tone",
+        2 => $"{subject}'s voice conveys {noun}",
+        3 => $"{subject} is {adjective}",
+        4 => $"{subject} expresses {noun}",
+        _ => throw new ArgumentOutOfRangeException(nameof(form), form, "an emotion clause has forms 0-4"),
+    };
+
+    /// <summary>Every clause of <paramref name="emotion"/>'s plain adjectives and nouns in every form, after <paramref name="subject"/>.</summary>
+    public static IReadOnlyList<string> Clauses(string subject, string emotion)
+    {
+        var wording = English[emotion];
+        return [.. from form in Enumerable.Range(0, 5)
+                   from word in form is 2 or 4 ? wording.Nouns : wording.Plain
+                   select Clause(form, subject, word, word)];
+    }
+
+    /// <summary>The subject of an emotion clause: the text before its verb ("A female speaker" of "A female speaker sounds
+    /// tense"), or "The speaker" when it has none of the clause forms' verbs.</summary>
+    public static string Subject(string clause)
+    {
+        int verb = new[] { "'s voice ", " sounds ", " speaks ", " is ", " expresses " }
+            .Select(v => clause.IndexOf(v, StringComparison.Ordinal)).Where(i => i > 0).DefaultIfEmpty(-1).Min();
+        return verb > 0 ? clause[..verb] : "The speaker";
+    }
+
+    /// <summary>
+    /// The words a caption held to <paramref name="emotion"/> may not use: every one-word phrase of another emotion
+    /// ("calm" when the analysis says neutral, though "calm and matter-of-fact" is neutral), and every other word of
+    /// another emotion's phrases that is no <see cref="Modifiers"/> word and not in this emotion's phrases. Empty for a
+    /// label with no English wording (a zero-shot label of the caller's own): nothing to hold the caption to.
+    /// </summary>
+    public static IReadOnlySet<string> OtherEmotionWords(string emotion)
+    {
+        var forbidden = new HashSet<string>(StringComparer.Ordinal);
+        if (!English.ContainsKey(emotion)) return forbidden;
+        var own = Phrases[emotion].SelectMany(CaptionText.Words).ToHashSet(StringComparer.Ordinal);
+        foreach (var (other, phrases) in Phrases)
+        {
+            if (other == emotion) continue;
+            foreach (var phrase in phrases)
+            {
+                var words = CaptionText.Words(phrase).ToList();
+                if (words.Count == 1) forbidden.Add(words[0]);
+                else forbidden.UnionWith(words.Where(w => !Modifiers.Contains(w) && !own.Contains(w)));
+            }
+        }
+        return forbidden;
+    }
+}
+
 /// <summary>Word and sentence helpers shared by the caption constraint and the checks of captions.</summary>
 public static class CaptionText
 {

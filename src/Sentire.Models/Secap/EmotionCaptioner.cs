@@ -31,6 +31,11 @@ public sealed record CaptionOptions
     /// <summary>The prosody levels measured on the clip, which an English caption must agree with; null with
     /// <see cref="EmotionCaptioner.Caption"/> = measured there, with <see cref="EmotionCaptioner.CaptionFrames"/> = none.</summary>
     public ProsodyLevels? Prosody { get; init; }
+    /// <summary>The emotion label an analysis of the clip found (its top label), which an English caption must not
+    /// contradict: its emotion clause names this emotion or none (<see cref="EmotionCaptioner"/>'s AgreeingClause); null,
+    /// or a label without English wording (<see cref="CaptionEmotionWords"/>) = the language model's own guess. Chinese
+    /// captions are not held to it.</summary>
+    public string? Emotion { get; init; }
     /// <summary>Decode under <see cref="CaptionConstraint"/> (one well-formed sentence in the language, agreeing with
     /// <see cref="Prosody"/>); false = the raw decoder, only for comparisons.</summary>
     public bool Constrained { get; init; } = true;
@@ -143,32 +148,48 @@ public sealed class EmotionCaptioner
             decoding = decoding with { Processors = [.. decoding.Processors, constraint] };
         }
         if (options.ConsensusSamples <= 1)
-            return Finish(TextGenerator.Generate(LanguageModel, embeds, mask, decoding)[0], embeds, language, constraint, options.Prosody);
+            return Finish(TextGenerator.Generate(LanguageModel, embeds, mask, decoding)[0], embeds, language, constraint, options.Prosody, options.Emotion);
         var candidates = new List<string>();
         for (int i = 0; i < options.ConsensusSamples; i++)
         {
             var sampling = decoding with { Temperature = options.ConsensusTemperature, TopP = options.ConsensusTopP, BeamSize = 1, Seed = options.Decoding.Seed + (ulong)i };
-            candidates.Add(Finish(TextGenerator.Generate(LanguageModel, embeds, mask, sampling)[0], embeds, language, constraint, options.Prosody));
+            candidates.Add(Finish(TextGenerator.Generate(LanguageModel, embeds, mask, sampling)[0], embeds, language, constraint, options.Prosody, options.Emotion));
         }
         return options.ConsensusChooser is { } choose ? choose(candidates) : Consensus(candidates);
     }
 
     /// <summary>
     /// The caption of generated ids. Unconstrained: their text. Constrained Chinese: the text with its full stop (human
-    /// Chinese captions mostly have none, so the LM ends them with EOS). Constrained English: the LM's emotion clause,
-    /// then the prosody phrase of the measured levels that the LM scores highest after it (mean log-probability of the
-    /// whole caption and EOS), then a full stop; without measured levels the clause alone.
+    /// Chinese captions mostly have none, so the LM ends them with EOS). Constrained English: the LM's emotion clause (or,
+    /// given an analysis's <paramref name="emotion"/>, the clause <see cref="AgreeingClause"/> picks), then the prosody
+    /// phrase of the measured levels that the LM scores highest after it (mean log-probability of the whole caption and
+    /// EOS), then a full stop; without measured levels the clause alone.
     /// </summary>
-    string Finish(int[] ids, Tensor prompt, string language, CaptionConstraint? constraint, ProsodyLevels? prosody)
+    string Finish(int[] ids, Tensor prompt, string language, CaptionConstraint? constraint, ProsodyLevels? prosody, string? emotion)
     {
         var text = Tokenizer.Decode(ids).Trim();
         if (constraint is null) return text;
         if (language == "zh") return text.Length > 0 && !CaptionText.Terminators(language).Contains(text[^1]) ? text + "。" : text;
         var clause = constraint.Clause(text);
+        if (emotion is not null && CaptionEmotionWords.English.ContainsKey(emotion)) clause = AgreeingClause(prompt, clause, emotion);
         if (clause.Length == 0) return "";
         if (prosody is null) return clause + ".";
         var candidates = CaptionProsodyPhrases.English(prosody, CaptionProsodyPhrases.Possessive(clause)).Select(p => clause + p + ".").ToList();
         return candidates.Count == 1 ? candidates[0] : candidates.MaxBy(c => MeanLogProbability(prompt, c))!;
+    }
+
+    /// <summary>
+    /// The emotion clause held to an analysis's <paramref name="emotion"/>: of the grammar's clauses naming it
+    /// (<see cref="CaptionEmotionWords.Clauses"/>, after the LM clause's subject) and the LM's own clause when it names no
+    /// other emotion (<see cref="CaptionEmotionWords.OtherEmotionWords"/>), the one the LM scores highest (mean
+    /// log-probability of the clause, a full stop and EOS). The caption then names the analysis's emotion or none.
+    /// </summary>
+    string AgreeingClause(Tensor prompt, string clause, string emotion)
+    {
+        var forbidden = CaptionEmotionWords.OtherEmotionWords(emotion);
+        var candidates = CaptionEmotionWords.Clauses(CaptionEmotionWords.Subject(clause), emotion).ToList();
+        if (clause.Length > 0 && !CaptionText.Words(clause).Any(forbidden.Contains)) candidates.Add(clause);
+        return candidates.MaxBy(c => MeanLogProbability(prompt, c + "."))!;
     }
 
     /// <summary>Mean log-probability per token of <paramref name="caption"/> and EOS after the prompt (1, T, D).</summary>

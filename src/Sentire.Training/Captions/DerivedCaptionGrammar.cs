@@ -1,6 +1,7 @@
 using Sentire.Audio.Corpus;
 using Sentire.Audio.Prosody;
 using Sentire.Evaluation.Captioning;
+using Sentire.Models.Secap;
 using Sentire.Tensors;
 
 namespace Sentire.Training.Captions;
@@ -20,30 +21,16 @@ public sealed record CaptionFacts(string Emotion, string? Intensity, Gender? Gen
 /// </summary>
 public static class DerivedCaptionGrammar
 {
-    /// <summary>Adjectives per emotion: [0] neutral wording, then milder, then stronger ones.</summary>
-    static readonly Dictionary<string, (string[] Plain, string[] Mild, string[] Strong, string[] Nouns)> Emotions = new(StringComparer.Ordinal)
-    {
-        ["neutral"] = (["neutral", "calm and matter-of-fact", "emotionally neutral"], ["fairly neutral", "even"], ["completely neutral", "flat and unemotional"], ["no particular emotion", "a neutral mood"]),
-        ["calm"] = (["calm", "relaxed", "peaceful"], ["fairly calm", "quietly relaxed"], ["very calm", "deeply serene"], ["calmness", "a relaxed mood"]),
-        ["happy"] = (["happy", "cheerful", "joyful"], ["pleased", "content", "mildly cheerful"], ["delighted", "very happy", "overjoyed"], ["happiness", "joy", "cheerfulness"]),
-        ["sad"] = (["sad", "unhappy", "sorrowful"], ["a little sad", "downcast", "wistful"], ["very sad", "heartbroken", "deeply sorrowful"], ["sadness", "sorrow", "grief"]),
-        ["angry"] = (["angry", "annoyed", "irritated"], ["irritated", "annoyed", "somewhat angry"], ["furious", "very angry", "enraged"], ["anger", "irritation", "rage"]),
-        ["fearful"] = (["fearful", "scared", "afraid"], ["nervous", "uneasy", "anxious"], ["terrified", "very frightened", "panicked"], ["fear", "anxiety", "fright"]),
-        ["disgust"] = (["disgusted", "repulsed", "revolted"], ["mildly disgusted", "displeased"], ["thoroughly disgusted", "deeply repulsed"], ["disgust", "revulsion", "distaste"]),
-        ["surprised"] = (["surprised", "astonished", "amazed"], ["mildly surprised", "curious"], ["astonished", "stunned", "very surprised"], ["surprise", "astonishment", "amazement"]),
-        ["bored"] = (["bored", "uninterested", "weary"], ["a little bored", "indifferent"], ["very bored", "utterly uninterested"], ["boredom", "indifference"]),
-    };
+    /// <summary>The wordings per emotion (<see cref="CaptionEmotionWords"/>, which the captioner also holds captions to).</summary>
+    static IReadOnlyDictionary<string, EmotionWording> Emotions => CaptionEmotionWords.English;
 
     /// <summary>Subject and possessive per gender; the subject without a known gender names none.</summary>
     static readonly (string Subject, string Possessive)[] FemaleSubjects = [("A woman", "Her"), ("A female speaker", "Her"), ("The woman", "Her")];
     static readonly (string Subject, string Possessive)[] MaleSubjects = [("A man", "His"), ("A male speaker", "His"), ("The man", "His")];
     static readonly (string Subject, string Possessive)[] UnknownSubjects = [("The speaker", "Their"), ("A person", "Their")];
 
-    public static IReadOnlyCollection<string> KnownEmotions => Emotions.Keys;
+    public static IReadOnlyCollection<string> KnownEmotions => [.. Emotions.Keys];
 
-    /// <summary>Every phrase the grammar names each emotion with (adjectives of every intensity, then nouns).</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyList<string>> EmotionPhrases { get; } = Emotions.ToDictionary(
-        e => e.Key, e => (IReadOnlyList<string>)[.. e.Value.Plain.Concat(e.Value.Mild).Concat(e.Value.Strong).Concat(e.Value.Nouns).Distinct()], StringComparer.Ordinal);
 
     /// <summary>The words of the grammar's female subjects that no other subject uses (woman, female, her), and "she",
     /// which the grammar never writes but a free-form caption would.</summary>
@@ -53,7 +40,7 @@ public static class DerivedCaptionGrammar
     public static IReadOnlyList<string> MaleWords { get; } = [.. GenderWords(MaleSubjects, FemaleSubjects), "he"];
 
     /// <summary>The facts a derived caption states, for <see cref="CaptionFactAccuracy"/>.</summary>
-    public static CaptionFactLexicon FactLexicon { get; } = new(EmotionPhrases, FemaleWords, MaleWords);
+    public static CaptionFactLexicon FactLexicon { get; } = new(CaptionEmotionWords.Phrases, FemaleWords, MaleWords);
 
     static IEnumerable<string> GenderWords((string Subject, string Possessive)[] own, (string Subject, string Possessive)[] other)
     {
@@ -91,10 +78,10 @@ public static class DerivedCaptionGrammar
     {
         if (!Emotions.TryGetValue(facts.Emotion, out var words))
             throw new ArgumentException($"no caption wording for emotion '{facts.Emotion}' (known: {string.Join(", ", Emotions.Keys)})");
-        var adjectives = facts.Intensity switch
+        IReadOnlyList<string> adjectives = facts.Intensity switch
         {
             "strong" => words.Strong,
-            "normal" => words.Mild.Concat(words.Plain).ToArray(),
+            "normal" => [.. words.Mild, .. words.Plain],
             _ => words.Plain,
         };
         string adjective = Pick(adjectives, rng), noun = Pick(words.Nouns, rng);
@@ -104,15 +91,7 @@ public static class DerivedCaptionGrammar
             Gender.Male => Pick(MaleSubjects, rng),
             _ => Pick(UnknownSubjects, rng),
         };
-        string Article(string w) => "aeiou".Contains(w[0]) ? "an" : "a";
-        var emotionPart = rng.NextInt(5) switch
-        {
-            0 => $"{subject} sounds {adjective}",
-            1 => $"{subject} speaks in {Article(adjective)} {adjective} tone",
-            2 => $"{subject}'s voice conveys {noun}",
-            3 => $"{subject} is {adjective}",
-            _ => $"{subject} expresses {noun}",
-        };
+        var emotionPart = CaptionEmotionWords.Clause(rng.NextInt(5), subject, adjective, noun);
         var prosody = ProsodyPart(facts.Prosody, possessive, rng);
         return emotionPart + prosody + ".";
     }

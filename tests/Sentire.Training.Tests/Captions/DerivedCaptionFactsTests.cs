@@ -62,7 +62,7 @@ public sealed class DerivedCaptionFactsTests
     {
         Assert.Equal(["woman", "her", "female", "she"], DerivedCaptionGrammar.FemaleWords);
         Assert.Equal(["man", "his", "male", "he"], DerivedCaptionGrammar.MaleWords);
-        Assert.Contains("calm and matter-of-fact", DerivedCaptionGrammar.EmotionPhrases["neutral"]);
+        Assert.Contains("calm and matter-of-fact", Models.Secap.CaptionEmotionWords.Phrases["neutral"]);
         Assert.Equal("neutral", Assert.Single(DerivedCaptionGrammar.FactLexicon.EmotionsNamed("She sounds calm and matter-of-fact.")));
         Assert.Equal(["calm", "sad"], DerivedCaptionGrammar.FactLexicon.EmotionsNamed("A calm but sad man.").Order(StringComparer.Ordinal));
     }

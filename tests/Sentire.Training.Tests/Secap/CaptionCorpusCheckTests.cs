@@ -15,12 +15,16 @@ namespace Sentire.Training.Tests.Secap;
 /// corpora it never saw (nEMO, TESS, BAVED) and espeak-ng speech. Zero malformed captions
 /// (<see cref="CaptionWellFormedness"/> with the derived grammar's lexicon) in English and Chinese, and on the English
 /// test split (RAVDESS 19-20) every caption states exactly the prosody levels <c>analyze</c> measures on the same file.
+/// The same split's captions, held to the top emotion of the default model's analysis (as <c>analyze --caption</c>
+/// does), are well-formed and name that emotion or none, never another.
 /// Skipped without ../shared. With SENTIRE_CAPTION_COMPARE=1 it also counts the unconstrained decoder's faults.
 /// </summary>
 public sealed class CaptionCorpusCheckTests(ITestOutputHelper output)
 {
     static string CaptionModel => Path.Combine(RepoPaths.Root, "models", "secap-small");
     static string EmotionModel => Path.Combine(RepoPaths.Root, "models", "emotion-clap-small");
+    /// <summary>The default model of <c>sentire analyze</c> (Sentire.Cli's ModelLocator.DefaultModel).</summary>
+    static string DefaultModel => Path.Combine(RepoPaths.Root, "models", "emotion-clap-mobilenet");
 
     static IEnumerable<(string File, string Speaker)> Manifest(string corpus)
     {
@@ -120,5 +124,39 @@ public sealed class CaptionCorpusCheckTests(ITestOutputHelper output)
         output.WriteLine($"{clips} test clips, {gated} silent; disagreements: {disagreements.Count}" + (compare ? $"; unconstrained decoder: {rawContradicting} captions contradict, {rawIncomplete} omit a level" : ""));
         Assert.Equal(118, clips);
         Assert.True(disagreements.Count == 0, string.Join("\n", disagreements.Take(20)));
+    }
+
+    [Fact]
+    public void EnglishCaptionsOfTheTestSplitNameTheEmotionAnalyzeFindsOrNone()
+    {
+        if (RepoPaths.Shared is null) Assert.Skip("../shared/corpora not found (set SENTIRE_SHARED)");
+        var captioner = EmotionCaptioner.Load(CaptionModel);
+        var analyzer = EmotionModels.Load(DefaultModel);
+        var lexicon = DerivedCaptionGrammar.FactLexicon;
+        bool compare = Environment.GetEnvironmentVariable("SENTIRE_CAPTION_COMPARE") == "1";
+        var contradictions = new List<string>();
+        int clips = 0, captioned = 0, naming = 0, rawContradicting = 0;
+        foreach (var (clip, _) in Manifest("ravdess").Where(c => c.Speaker is "ravdess/19" or "ravdess/20"))
+        {
+            clips++;
+            var analysis = analyzer.AnalyzeFile(clip);
+            if (analysis.Overall is null) continue;   // silent: no emotion, no caption
+            string top = analysis.Overall.Top.Label;
+            var caption = captioner.CaptionFile(clip, "en", new CaptionOptions { Prosody = analysis.ProsodyLevels, Emotion = top }).Caption!;
+            captioned++;
+            var named = lexicon.EmotionsNamed(caption);
+            if (named.Contains(top)) naming++;
+            if (named.Any(e => e != top)) contradictions.Add($"{clip}: analysis {top}, caption '{caption}' names {string.Join(", ", named)}");
+            foreach (var p in CaptionWellFormedness.Problems(caption, "en", DerivedCaptionGrammar.Lexicon)) contradictions.Add($"{clip}: '{caption}': {p}");
+            if (compare)
+            {
+                var free = captioner.CaptionFile(clip, "en", new CaptionOptions { Prosody = analysis.ProsodyLevels }).Caption!;
+                if (lexicon.EmotionsNamed(free).Any(e => e != top)) rawContradicting++;
+            }
+        }
+        output.WriteLine($"{clips} test clips, {captioned} captions: {naming} name the analysis's emotion, {contradictions.Count} another" + (compare ? $"; not held to the emotion: {rawContradicting} name another" : ""));
+        Assert.Equal(118, clips);
+        Assert.True(contradictions.Count == 0, string.Join("\n", contradictions.Take(20)));
+        Assert.True(naming >= captioned / 2, $"only {naming} of {captioned} captions name the analysis's emotion");
     }
 }
