@@ -43,7 +43,8 @@ public static class AnalysisRoutes
         await WriteJson(context, result);
     }
 
-    /// <summary>The caption alone: <c>{"file", "language", "caption"}</c>, as <c>sentire caption --json</c> prints it.</summary>
+    /// <summary>The caption alone: <c>{"file", "language", "caption"}</c>, as <c>sentire caption --json</c> prints it (an
+    /// English caption names the emotion the server's analysis model finds, or none).</summary>
     public static async Task Caption(HttpContext context, ModelHost models, WorkerPool pool, ServiceMetrics metrics)
     {
         var query = Query(context.Request, CaptionQueryOptions);
@@ -61,13 +62,19 @@ public static class AnalysisRoutes
         };
         try { decoding.Validate(); }
         catch (ArgumentException e) { throw ApiError.BadOption(e.Message); }
-        var (_, captioner) = Ready(models);
+        var (analyzer, captioner) = Ready(models);
         if (captioner is null) throw ApiError.BadOption("this server has no captioning model (start it with --caption-model FOLDER)");
-        var result = await RunUpload(context, models.Options, pool, (bytes, name, _) =>
+        var result = await RunUpload(context, models.Options, pool, (bytes, name, arena) =>
         {
             var clip = AudioFile.Decode(bytes, name, models.Options.MaxDurationSeconds);
+            var options = new CaptionOptions { Decoding = decoding };
+            if (language == "en")   // named after the emotion /v1/analyze finds, as `sentire caption` and analyze's caption are
+            {
+                var analysis = WorkerPool.Analyse(arena, clip.DurationSeconds, () => analyzer.AnalyzeClip(clip));
+                if (analysis.Overall is { } overall) options = options with { Emotion = overall.Top.Label, Prosody = analysis.ProsodyLevels };
+            }
             // the gate of analyze and `sentire caption`: too-short or silent audio gets its status and no caption
-            var c = captioner.CaptionClip(name, clip, language, new CaptionOptions { Decoding = decoding });
+            var c = captioner.CaptionClip(name, clip, language, options);
             metrics.AudioSeconds.WithLabels("upload").Inc(clip.DurationSeconds);
             var o = new JsonObject { ["file"] = name, ["language"] = language, ["status"] = FileAnalysisJson.StatusName(c.Status) };
             if (c.Caption is not null) o["caption"] = c.Caption;

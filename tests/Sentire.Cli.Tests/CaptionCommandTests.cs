@@ -73,6 +73,30 @@ public sealed class CaptionCommandTests
     }
 
     [Fact]
+    public void TheCaptionIsAnalyzesCaptionNamingItsEmotionUnlessToldNone()
+    {
+        var clip = Path.Combine(RepoPaths.Root, "samples", "03-01-05-02-01-01-18.flac");
+        static JsonElement Json(params string[] args)
+        {
+            var (exit, output, err) = CliRunner.Run(args);
+            Assert.True(exit == 0, err);
+            return JsonDocument.Parse(output).RootElement;
+        }
+        var analysis = Json("analyze", clip, "--json", "--caption");
+        var top = analysis.GetProperty("emotions")[0].GetProperty("label").GetString()!;
+        var held = Json("caption", clip, "--json").GetProperty("caption").GetString()!;
+        Assert.Equal(analysis.GetProperty("caption").GetString(), held);
+        Assert.Contains(Models.Secap.CaptionEmotionWords.Phrases[top], phrase => held.Contains(phrase, StringComparison.Ordinal));
+        // none: the captioner's own sentence, as the library gives it without an emotion
+        var free = Models.Secap.EmotionCaptioner.Load(Path.Combine(RepoPaths.Root, "models", "secap-small")).CaptionFile(clip, "en").Caption;
+        Assert.Equal(free, Json("caption", clip, "--json", "--emotion-model", "none").GetProperty("caption").GetString());
+        Assert.NotEqual(free, held);   // this clip's own guess names another emotion than the analysis
+        var (code, _, error) = CliRunner.Run("caption", clip, "--emotion-model", "/no/model");
+        Assert.Equal(2, code);
+        Assert.Contains("--emotion-model", error);
+    }
+
+    [Fact]
     public void ConsensusKeepsOneOfItsSamplesAndCiderPicksTheMostCentral()
     {
         var clip = Path.Combine(RepoPaths.Root, "samples", "03-01-05-02-01-01-18.flac");
@@ -142,8 +166,9 @@ public sealed class CaptionCommandTests
             File.WriteAllLines(refs, [JsonSerializer.Serialize(new { id = "s", file = clip, language = "en", reference = "A man sounds calm.", transcript })]);
             Assert.Equal(0, CliRunner.Run("eval-captions", "--model", package, "--references", refs, "--candidates", cands, "--lang", "en").Exit);
             var scored = JsonDocument.Parse(File.ReadLines(cands).First()).RootElement.GetProperty("caption").GetString();
-            // The same caption as `sentire caption --transcript`: both paths put the transcript before the Q-Embedding.
-            var (captionExit, output, _) = CliRunner.Run("caption", clip, "--model", package, "--transcript", transcript, "--json");
+            // The same caption as `sentire caption --transcript`: both paths put the transcript before the Q-Embedding
+            // (eval-captions scores the captioner alone, so its own guess of the emotion: --emotion-model none).
+            var (captionExit, output, _) = CliRunner.Run("caption", clip, "--model", package, "--transcript", transcript, "--json", "--emotion-model", "none");
             Assert.Equal(0, captionExit);
             Assert.Equal(JsonDocument.Parse(output.Trim()).RootElement.GetProperty("caption").GetString(), scored);
             Assert.False(string.IsNullOrWhiteSpace(scored));

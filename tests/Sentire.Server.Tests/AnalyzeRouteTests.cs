@@ -136,6 +136,12 @@ public sealed class AnalyzeRouteTests(TeacherServer server) : IClassFixture<Teac
         Assert.Null(silent["caption"]);
         using var bad = await server.Client.PostAsync("/v1/caption?beam=0", TestServers.Audio(clip), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        // English: the caption /v1/analyze gives beside its emotions, naming the top one
+        var english = await (await server.Client.PostAsync("/v1/caption", TestServers.Audio(clip), TestContext.Current.CancellationToken)).Json();
+        var analysed = await (await server.Client.PostAsync("/v1/analyze?caption=true", TestServers.Audio(clip), TestContext.Current.CancellationToken)).Json();
+        Assert.Equal(analysed["caption"]!.GetValue<string>(), english["caption"]!.GetValue<string>());
+        var top = analysed["emotions"]![0]!["label"]!.GetValue<string>();
+        Assert.Contains(Models.Secap.CaptionEmotionWords.Phrases[top], phrase => english["caption"]!.GetValue<string>().Contains(phrase, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -16,7 +16,9 @@ namespace Sentire.Cli.Commands;
 /// emotion in each file's voice (SECap). Greedy by default; --beam N, or --temperature/--top-p/--top-k with --seed to
 /// sample, --consensus N for SECap's sample-and-vote (--consensus-by cider: minimum Bayes risk under CIDEr-D instead).
 /// A file that cannot be read is reported and the batch goes on; a too-short or silent file gets its status, never an
-/// invented speaker (the gate of <c>analyze</c>). English captions agree with the prosody levels <c>analyze</c> shows.
+/// invented speaker (the gate of <c>analyze</c>). English captions agree with the prosody levels <c>analyze</c> shows and
+/// name the emotion it finds (its default model, or --emotion-model; --emotion-model none = the captioner's own guess):
+/// the caption of a file is the one <c>analyze --caption</c> prints.
 /// </summary>
 public static class CaptionCommand
 {
@@ -43,8 +45,13 @@ public static class CaptionCommand
             DefaultValueFactory = _ => "embedding",
         };
         var transcript = new Option<string?>("--transcript") { Description = "Transcript, for models trained with a transcript input modality." };
+        var emotionModel = new Option<string?>("--emotion-model")
+        {
+            Description = "Emotion model whose top label an English caption names, as analyze --caption does (default: analyze's default model; "
+                + "'none' = the captioner's own guess).",
+        };
         var command = new Command("caption", "Describe the emotion in speech with one sentence (SECap).")
-            { inputs, model, lang, json, maxTokens, beam, temperature, topP, topK, seed, repetition, consensus, consensusBy, transcript };
+            { inputs, model, lang, json, maxTokens, beam, temperature, topP, topK, seed, repetition, consensus, consensusBy, transcript, emotionModel };
         command.SetAction(parse =>
         {
             var language = parse.GetValue(lang)!;
@@ -67,12 +74,19 @@ public static class CaptionCommand
             EmotionCaptioner captioner;
             try { captioner = EmotionCaptioner.Load(ResolveModel(parse.GetValue(model))); }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return Usage(e.Message); }
+            // English captions name the emotion analyze finds (Chinese ones are not held to it: no analysis needed)
+            IEmotionAnalyzer? analyzer = null;
+            if (language == "en" && parse.GetValue(emotionModel) is var emotionFolder && emotionFolder != "none")
+            {
+                try { analyzer = EmotionModels.Load(ModelLocator.Resolve(emotionFolder)); }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException) { return Usage($"--emotion-model: {e.Message}"); }
+            }
             bool asJson = parse.GetValue(json);
             int failed = 0;
             foreach (var (input, problem) in expansion.Problems) { failed++; PrintError(asJson, input, language, problem); }
             foreach (var file in expansion.Files)
             {
-                try { Print(asJson, captioner.CaptionFile(file, language, options), language); }
+                try { Print(asJson, captioner.CaptionFile(file, language, HeldTo(analyzer, file, options)), language); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or Audio.Decoding.AudioFormatException or InvalidDataException)
                 {
                     failed++;
@@ -83,6 +97,16 @@ public static class CaptionCommand
             return failed > 0 ? 1 : 0;
         });
         return command;
+    }
+
+    /// <summary><paramref name="options"/> held to the top emotion and the prosody levels <paramref name="analyzer"/> finds
+    /// in <paramref name="file"/>, as <c>analyze --caption</c> holds its caption; unchanged without an analyzer or when the
+    /// analysis has no emotion (too short, silent: the captioner's gate then gives the same status).</summary>
+    public static CaptionOptions HeldTo(IEmotionAnalyzer? analyzer, string file, CaptionOptions options)
+    {
+        if (analyzer is null) return options;
+        var analysis = analyzer.AnalyzeFile(file);
+        return analysis.Overall is { } overall ? options with { Emotion = overall.Top.Label, Prosody = analysis.ProsodyLevels } : options;
     }
 
     /// <summary>The option that sets each <see cref="GenerationOptions"/> property, for its errors.</summary>
