@@ -35,7 +35,7 @@ public static class AnalysisRoutes
             var clip = AudioFile.Decode(bytes, name, models.Options.MaxDurationSeconds);
             var analysis = WorkerPool.Analyse(arena, clip.DurationSeconds, () => analyzer.AnalyzeClip(clip, options.Labels, options.PromptTemplate));
             // silent and too-short clips have nothing to caption (as in the command)
-            var text = caption && analysis.Overall is not null ? captioner!.Caption(clip, options.Language, new CaptionOptions { Prosody = analysis.ProsodyLevels, Emotion = analysis.Overall.Top.Label }) : null;
+            var text = caption && analysis.Overall is not null ? captioner!.Caption(clip, options.Language, new CaptionOptions().HeldTo(analysis)) : null;
             metrics.AudioSeconds.WithLabels("upload").Inc(analysis.DurationSeconds);
             return FileAnalysisJson.ToJson(analysis, text);
         });
@@ -69,10 +69,7 @@ public static class AnalysisRoutes
             var clip = AudioFile.Decode(bytes, name, models.Options.MaxDurationSeconds);
             var options = new CaptionOptions { Decoding = decoding };
             if (language == "en")   // named after the emotion /v1/analyze finds, as `sentire caption` and analyze's caption are
-            {
-                var analysis = WorkerPool.Analyse(arena, clip.DurationSeconds, () => analyzer.AnalyzeClip(clip));
-                if (analysis.Overall is { } overall) options = options with { Emotion = overall.Top.Label, Prosody = analysis.ProsodyLevels };
-            }
+                options = options.HeldTo(WorkerPool.Analyse(arena, clip.DurationSeconds, () => analyzer.AnalyzeClip(clip)));
             // the gate of analyze and `sentire caption`: too-short or silent audio gets its status and no caption
             var c = captioner.CaptionClip(name, clip, language, options);
             metrics.AudioSeconds.WithLabels("upload").Inc(clip.DurationSeconds);

@@ -129,7 +129,7 @@ public static class AnalyzeCommand
     /// agreeing with the prosody levels and the top emotion printed beside it (they are passed to the captioner).</summary>
     static string? CaptionOf(Models.Secap.EmotionCaptioner? captioner, FileAnalysis result, string language) =>
         captioner is not null && result.Status == AnalysisStatus.Ok && result.Overall is not null
-            ? captioner.CaptionFile(result.File, language, new Models.Secap.CaptionOptions { Prosody = result.ProsodyLevels, Emotion = result.Overall.Top.Label }).Caption
+            ? captioner.CaptionFile(result.File, language, new Models.Secap.CaptionOptions().HeldTo(result)).Caption
             : null;
 
     enum Format { Text, Json, Csv }

@@ -102,12 +102,8 @@ public static class CaptionCommand
     /// <summary><paramref name="options"/> held to the top emotion and the prosody levels <paramref name="analyzer"/> finds
     /// in <paramref name="file"/>, as <c>analyze --caption</c> holds its caption; unchanged without an analyzer or when the
     /// analysis has no emotion (too short, silent: the captioner's gate then gives the same status).</summary>
-    public static CaptionOptions HeldTo(IEmotionAnalyzer? analyzer, string file, CaptionOptions options)
-    {
-        if (analyzer is null) return options;
-        var analysis = analyzer.AnalyzeFile(file);
-        return analysis.Overall is { } overall ? options with { Emotion = overall.Top.Label, Prosody = analysis.ProsodyLevels } : options;
-    }
+    public static CaptionOptions HeldTo(IEmotionAnalyzer? analyzer, string file, CaptionOptions options) =>
+        analyzer is null ? options : options.HeldTo(analyzer.AnalyzeFile(file));
 
     /// <summary>The option that sets each <see cref="GenerationOptions"/> property, for its errors.</summary>
     public static readonly IReadOnlyDictionary<string, string> DecodingOptionNames = new Dictionary<string, string>

@@ -36,6 +36,12 @@ public sealed record CaptionOptions
     /// or a label without English wording (<see cref="CaptionEmotionWords"/>) = the language model's own guess. Chinese
     /// captions are not held to it.</summary>
     public string? Emotion { get; init; }
+
+    /// <summary>These options held to what <paramref name="analysis"/> found in the clip: its top emotion and its prosody
+    /// levels (how <c>analyze --caption</c>, <c>sentire caption</c> and the service's captions agree with the analysis);
+    /// unchanged when the analysis has no emotion (silent or too short: the captioner's gate gives the same status).</summary>
+    public CaptionOptions HeldTo(FileAnalysis analysis) =>
+        analysis.Overall is { } overall ? this with { Emotion = overall.Top.Label, Prosody = analysis.ProsodyLevels } : this;
     /// <summary>Decode under <see cref="CaptionConstraint"/> (one well-formed sentence in the language, agreeing with
     /// <see cref="Prosody"/>); false = the raw decoder, only for comparisons.</summary>
     public bool Constrained { get; init; } = true;

@@ -31,7 +31,6 @@ public static class DerivedCaptionGrammar
 
     public static IReadOnlyCollection<string> KnownEmotions => [.. Emotions.Keys];
 
-
     /// <summary>The words of the grammar's female subjects that no other subject uses (woman, female, her), and "she",
     /// which the grammar never writes but a free-form caption would.</summary>
     public static IReadOnlyList<string> FemaleWords { get; } = [.. GenderWords(FemaleSubjects, MaleSubjects), "she"];
