@@ -3,6 +3,7 @@ using Sentire.Models.Speech;
 using Sentire.Tensors;
 using Sentire.Training.Clap;
 using Sentire.Training.Losses;
+using Sentire.Training.Recipes;
 
 namespace Sentire.Training.Tests;
 
@@ -13,6 +14,25 @@ public sealed class ClapTrainingTests
         var audio = new LogMelEncoder(new LogMelEncoderConfig(NMels: 8, StackFrames: 2, HiddenSize: 16, Heads: 2, Layers: 2, FfnSize: 32, Dropout: 0f, MaxFrames: 64), new Generator(seed + 100), new Generator(seed));
         var text = new TextEncoder(new TextEncoderConfig(VocabSize: 20, HiddenSize: 16, Heads: 2, Layers: 1, FfnSize: 32, Dropout: 0f, MaxTokens: 8), new Generator(seed + 200), new Generator(seed + 1));
         return new ClapModel(audio, text, new ClapHeadConfig(ProjectionSize: 12), new Generator(seed + 2));
+    }
+
+    [Fact]
+    public void EncoderLearningRateScaleSlowsTheAudioEncoderOnlyThroughTheSchedule()
+    {
+        var model = Small(4);
+        var encoder = ((Sentire.Tensors.Nn.Module)model.AudioEncoder).Parameters().ToHashSet(ReferenceEqualityComparer.Instance);
+        var trainable = model.Parameters().Where(p => p.RequiresGrad).ToList();
+        var optimizer = new Sentire.Tensors.Optim.AdamW(ClapTrainer.ClapStageGroups(model, model, new ClapOptimRecipe { LearningRate = 2e-3, EncoderLearningRateScale = 0.1 }), 2e-3);
+        optimizer.SetLearningRateFactor(0.5);                                                   // half-way down a schedule
+        var rate = new Dictionary<Tensor, double>(ReferenceEqualityComparer.Instance);
+        foreach (var g in optimizer.Groups) foreach (var (_, p) in g.Parameters) rate.Add(p, g.LearningRate);   // Add: each parameter once
+        Assert.Equal(trainable.Count, rate.Count);
+        Assert.Contains(trainable, p => !encoder.Contains(p));
+        foreach (var p in trainable) Assert.Equal(encoder.Contains(p) ? 1e-4 : 1e-3, rate[p], 12);
+        // Scale 1: the plain split, two groups at the one rate.
+        var plain = new Sentire.Tensors.Optim.AdamW(ClapTrainer.ClapStageGroups(model, model, new ClapOptimRecipe { LearningRate = 2e-3 }), 2e-3);
+        Assert.Equal(2, plain.Groups.Count);
+        Assert.All(plain.Groups, g => Assert.Equal(2e-3, g.LearningRate, 12));
     }
 
     [Fact]

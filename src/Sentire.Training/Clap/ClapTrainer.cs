@@ -237,6 +237,23 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
         }.Run(progress, cancel);
     }
 
+    /// <summary>The CLAP stage's parameter groups: weight decay on matrices only (<see cref="ParamGroup.SplitWeightDecay"/>),
+    /// and the audio encoder's groups at optim.encoder_learning_rate_scale times the learning rate. <paramref name="trained"/>
+    /// is <paramref name="model"/> or a module holding it beside training-only heads.</summary>
+    public static ParamGroup[] ClapStageGroups(Module trained, ClapModel model, ClapOptimRecipe o)
+    {
+        var encoder = ((Module)model.AudioEncoder).Parameters().ToHashSet(ReferenceEqualityComparer.Instance);
+        var named = trained.NamedParameters().Where(p => p.Value.RequiresGrad).ToList();
+        if (o.EncoderLearningRateScale == 1.0) return ParamGroup.SplitWeightDecay(named, o.WeightDecay);
+        var scaled = ParamGroup.SplitWeightDecay(named.Where(p => encoder.Contains(p.Value)), o.WeightDecay);
+        var rest = ParamGroup.SplitWeightDecay(named.Where(p => !encoder.Contains(p.Value)), o.WeightDecay);
+        return
+        [
+            .. scaled.Select(g => new ParamGroup(g.Parameters, o.LearningRate * o.EncoderLearningRateScale, g.WeightDecay)),
+            .. rest,
+        ];
+    }
+
     /// <summary>The teacher targets of these corpora (distill.*), computed first for any corpus that lacks them (shown as the
     /// "features" phase).</summary>
     TeacherEmbeddings OpenTeacher(IEnumerable<string> corpusNames, IProgress<TrainingProgress>? progress, CancellationToken cancel)
@@ -286,7 +303,7 @@ public sealed class ClapTrainer(ClapRecipe recipe, string recipeText, string cor
             Seed = recipe.Seed,
             RecipeText = recipeText,
             Model = trained,
-            Optimizer = new AdamW(ParamGroup.SplitWeightDecay(trained.NamedParameters().Where(p => p.Value.RequiresGrad), o.WeightDecay), o.LearningRate),
+            Optimizer = new AdamW(ClapStageGroups(trained, model, o), o.LearningRate),
             Schedule = new LrSchedule(o.LearningRate, o.WarmupSteps, (long)o.Epochs * o.StepsPerEpoch, LrDecay.Cosine, o.MinLearningRate),
             Epochs = o.Epochs,
             StepsPerEpoch = o.StepsPerEpoch,

@@ -48,6 +48,7 @@ public sealed class ClapRecipe
             errors.If(!(weight > 0) || double.IsInfinity(weight), $"data.corpus_weights.{corpus} must be a positive number, got {weight}");
         }
         errors.If(Optim.EmaDecay is < 0f or >= 1f, $"optim.ema_decay must be in [0, 1), got {Optim.EmaDecay}");
+        errors.If(!(Optim.EncoderLearningRateScale is > 0 and <= 1), $"optim.encoder_learning_rate_scale must be in (0, 1], got {Optim.EncoderLearningRateScale}");
         errors.If(Optim.BatchSize < 2, $"optim.batch_size must be at least 2 for a contrastive loss, got {Optim.BatchSize}");
         errors.If(!(Distill.EmbeddingWeight >= 0) || float.IsInfinity(Distill.EmbeddingWeight), $"distill.embedding_weight must be a number >= 0, got {Distill.EmbeddingWeight}");
         errors.If(!(Distill.LogitsWeight >= 0) || float.IsInfinity(Distill.LogitsWeight), $"distill.logits_weight must be a number >= 0, got {Distill.LogitsWeight}");
@@ -176,6 +177,9 @@ public sealed class ClapOptimRecipe
     public double MinLearningRate { get; init; } = 1e-5;
     /// <summary>Decay of the exponential moving average of the weights that is validated and saved (0: off, the last weights).</summary>
     public float EmaDecay { get; init; }
+    /// <summary>The audio encoder's learning rate in the CLAP stage as a multiple of <see cref="LearningRate"/> (warm-up and
+    /// decay alike); below 1 it keeps more of what a pre-training stage taught it. 1: one rate for every parameter.</summary>
+    public double EncoderLearningRateScale { get; init; } = 1.0;
 }
 
 /// <summary>
