@@ -13,7 +13,8 @@ namespace Sentire.Models.Tests;
 /// arousal/valence/dominance, within 1e-4 of tests/fixtures/shipped-models/outputs.json, so an unintended change to a
 /// front end, a model or its loading shows up here. The fixture was written by the code of the day (2026-12-06; rewritten
 /// 2026-12-07 for the new default emotion-clap-mobilenet and the student distilled from it, and again on
-/// the same day for its second release (the 3,000-step pre-training stage) and the student re-distilled from it)
+/// the same day for its second release (the 3,000-step pre-training stage) and its third (the teacher's losses beside
+/// the CLAP stage), each with the student re-distilled from it)
 /// with <c>SENTIRE_WRITE_SHIPPED_GOLDEN=1 dotnet test tests/Sentire.Models.Tests --filter ShippedModelsGolden</c>;
 /// rewrite it the same way only for a change that is meant to move these numbers, and say why in the commit.
 /// models/secap-small writes captions, not probabilities: what `sentire caption` says of the same clips (status, the
