@@ -40,6 +40,44 @@ public sealed class LogMelAugmentTests
     }
 
     [Fact]
+    public void EqualisationAddsOnePiecewiseLinearCurveToEveryFrameAndLeavesPitchAlone()
+    {
+        // Mels = 6 bins, 3 control points at bins 0, 2.5, 5: the curve is linear on bins 0-2 and on bins 3-5, with gains
+        // within +-6 dB (in natural-log power) at bins 0 and 5, and the same in every frame.
+        var augment = new LogMelAugment(new ClapAugmentRecipe { GainDb = 0, EqDb = 6, EqPoints = 3, NoiseProbability = 0, FreqMasks = 0, TimeMasks = 0 });
+        float limit = 6 / 10f * MathF.Log(10f) + 1e-5f;
+        for (ulong seed = 0; seed < 5; seed++)
+        {
+            var w = Window();
+            augment.Apply(w, Frames, Columns, Mels, new Generator(seed));
+            var e = Enumerable.Range(0, Mels).Select(b => w[b] - (-3 + 0.1f * b)).ToArray();
+            Assert.InRange(Math.Abs(e[0]), 0f, limit);
+            Assert.InRange(Math.Abs(e[Mels - 1]), 0f, limit);
+            Assert.Equal(e[1] - e[0], e[2] - e[1], 4);                  // one line through bins 0-2
+            Assert.Equal(e[4] - e[3], e[5] - e[4], 4);                  // another through bins 3-5
+            Assert.True(e.Max() - e.Min() > 1e-3f, $"seed {seed}: a flat curve");
+            for (int t = 0; t < Frames; t++)
+            {
+                for (int b = 0; b < Mels; b++) Assert.Equal(-3 + 0.1f * b + e[b], w[t * Columns + b], 5);
+                Assert.Equal(33f, w[t * Columns + Mels]);
+                Assert.Equal(0.9f, w[t * Columns + Mels + 1]);
+            }
+        }
+    }
+
+    [Fact]
+    public void EqualisationCurveIsLinearBetweenItsControlPoints()
+    {
+        // Two control points: a straight line from g0 at bin 0 to g1 at the last bin, the same draws as the generator gives.
+        var curve = new float[5];
+        LogMelAugment.EqualisationCurve(10, 2, new Generator(7), curve);
+        var rng = new Generator(7);
+        float g0 = (rng.NextFloat() * 2 - 1) * MathF.Log(10f), g1 = (rng.NextFloat() * 2 - 1) * MathF.Log(10f);
+        for (int b = 0; b < 5; b++) Assert.Equal(g0 + (g1 - g0) * b / 4f, curve[b], 5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LogMelAugment.EqualisationCurve(6, 1, new Generator(1), curve));
+    }
+
+    [Fact]
     public void MasksCoverMelBinsOnlyAndTimeMasksClearThePitch()
     {
         var augment = new LogMelAugment(new ClapAugmentRecipe { GainDb = 0, NoiseProbability = 0, FreqMasks = 2, FreqMaskBins = Mels, TimeMasks = 2, TimeMaskFrames = 10 });

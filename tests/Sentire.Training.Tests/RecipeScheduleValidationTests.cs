@@ -66,6 +66,10 @@ public sealed class RecipeScheduleValidationTests
             Invalid<ClapRecipe>("emotion-clap-small.yaml", (r, p) => r.Validate(p), "optim.encoder_learning_rate_scale=0").Message);
         Assert.Contains("optim.encoder_learning_rate_scale must be in (0, 1], got 1.5",
             Invalid<ClapRecipe>("emotion-clap-small.yaml", (r, p) => r.Validate(p), "optim.encoder_learning_rate_scale=1.5").Message);
+        Assert.Contains("augment.eq_db must be a number >= 0, got -1",
+            Invalid<ClapRecipe>("emotion-clap-small.yaml", (r, p) => r.Validate(p), "augment.eq_db=-1").Message);
+        Assert.Contains("augment.eq_points must be at least 2 (a curve from the first mel bin to the last), got 1",
+            Invalid<ClapRecipe>("emotion-clap-small.yaml", (r, p) => r.Validate(p), "augment.eq_db=6", "augment.eq_points=1").Message);
         Assert.Contains("augment.speed_probability perturbs our log-mel frames",
             Invalid<ClapRecipe>("emotion-pretrained-example.yaml", (r, p) => r.Validate(p), "augment.speed_probability=0.5").Message);
     }

@@ -8,7 +8,9 @@ namespace Sentire.Training.Data;
 /// <summary>
 /// Training augmentation on log-mel windows (frames x columns, the first <c>mels</c> columns natural-log mel power,
 /// any further columns prosody channels), in place: 1) random gain g dB: x += ln(10^(g/10)); 2) white noise at a
-/// random SNR: x = ln(e^x + N) with N the window's mean power / 10^(SNR/10); 3) SpecAugment (Park et al., 2019):
+/// random SNR: x = ln(e^x + N) with N the window's mean power / 10^(SNR/10), after 1b) random channel equalisation when
+/// eq_db &gt; 0: x_b += ln(10^(e(b)/10)) with e a piecewise-linear curve over the mel bins through eq_points random gains in
+/// +-eq_db dB (<see cref="EqualisationCurve"/>); 3) SpecAugment (Park et al., 2019):
 /// frequency and time masks set to the window mean. Gain, noise and frequency masks touch the mel bins only (pitch
 /// does not change with level); a time mask also clears the prosody channels (0: unvoiced).
 /// </summary>
@@ -69,6 +71,23 @@ public sealed class LogMelAugment(ClapAugmentRecipe recipe)
         }
     }
 
+    /// <summary>A random equalisation curve in natural-log power per mel bin: <paramref name="points"/> gains g_k uniform in
+    /// +-<paramref name="db"/> dB at bins k (M - 1) / (points - 1), linearly interpolated between them (M = curve length).</summary>
+    public static void EqualisationCurve(float db, int points, Generator rng, Span<float> curve)
+    {
+        if (points < 2) throw new ArgumentOutOfRangeException(nameof(points), points, "an equalisation curve needs at least 2 control points");
+        Span<float> gain = points <= 64 ? stackalloc float[points] : new float[points];
+        for (int k = 0; k < points; k++) gain[k] = (rng.NextFloat() * 2 - 1) * db / 10f * MathF.Log(10f);
+        int mels = curve.Length;
+        for (int b = 0; b < mels; b++)
+        {
+            float x = mels == 1 ? 0 : (float)b * (points - 1) / (mels - 1);
+            int k = Math.Min((int)x, points - 2);
+            float w = x - k;
+            curve[b] = (1 - w) * gain[k] + w * gain[k + 1];
+        }
+    }
+
     public void Apply(Span<float> window, int frames, int columns, int mels, Generator rng)
     {
         if (mels <= 0 || mels > columns || window.Length != frames * columns)
@@ -81,6 +100,17 @@ public sealed class LogMelAugment(ClapAugmentRecipe recipe)
             {
                 var bins = window.Slice(t * columns, mels);
                 System.Numerics.Tensors.TensorPrimitives.Add(bins, db / 10f * MathF.Log(10f), bins);
+            }
+        }
+        // 1b) channel equalisation
+        if (recipe.EqDb > 0)
+        {
+            Span<float> curve = mels <= 256 ? stackalloc float[mels] : new float[mels];
+            EqualisationCurve(recipe.EqDb, recipe.EqPoints, rng, curve);
+            for (int t = 0; t < frames; t++)
+            {
+                var bins = window.Slice(t * columns, mels);
+                System.Numerics.Tensors.TensorPrimitives.Add(bins, curve, bins);
             }
         }
         // 2) noise

@@ -37,6 +37,8 @@ public sealed class ClapRecipe
         errors.If(Encoder.Architecture == SpeechEncoderArchitecture.MobileNet && Encoder.Pretrained is not null,
             "encoder.architecture mobilenet trains our own encoder; encoder.pretrained names a frozen one in its place: set one of them");
         errors.If(!(Encoder.WidthMultiplier is > 0f and <= 4f), $"encoder.width_multiplier must be in (0, 4], got {Encoder.WidthMultiplier}");
+        errors.If(!(Augment.EqDb >= 0) || float.IsInfinity(Augment.EqDb), $"augment.eq_db must be a number >= 0, got {Augment.EqDb}");
+        errors.If(Augment.EqDb > 0 && Augment.EqPoints < 2, $"augment.eq_points must be at least 2 (a curve from the first mel bin to the last), got {Augment.EqPoints}");
         errors.If(Augment.SpeedProbability is < 0 or > 1, $"augment.speed_probability must be in [0, 1], got {Augment.SpeedProbability}");
         errors.If(Augment.SpeedRange is < 0 or >= 0.5f, $"augment.speed_range must be in [0, 0.5), got {Augment.SpeedRange}");
         errors.If(Augment.SpeedProbability > 0 && Encoder.Pretrained is not null, "augment.speed_probability perturbs our log-mel frames; a pretrained encoder's features are cached per window");
@@ -98,6 +100,11 @@ public sealed class ClapAugmentRecipe
     public int FreqMaskBins { get; init; } = 10;
     /// <summary>Random gain in +-dB, applied in the log-mel domain (ln(10^(g/10)) added to every bin).</summary>
     public float GainDb { get; init; } = 6f;
+    /// <summary>Random channel equalisation (a microphone, a room, a codec): a gain curve over the mel bins through
+    /// eq_points control points spread evenly from the first bin to the last, each uniform in +-eq_db dB, linear between
+    /// them, added to every frame of the window; 0 disables.</summary>
+    public float EqDb { get; init; }
+    public int EqPoints { get; init; } = 4;
     /// <summary>Additive white noise at a random SNR in [min, max] dB on the log-mel power (0 disables).</summary>
     public float NoiseSnrMinDb { get; init; } = 15f;
     public float NoiseSnrMaxDb { get; init; } = 40f;
