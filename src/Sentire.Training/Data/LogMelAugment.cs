@@ -7,10 +7,10 @@ namespace Sentire.Training.Data;
 
 /// <summary>
 /// Training augmentation on log-mel windows (frames x columns, the first <c>mels</c> columns natural-log mel power,
-/// any further columns prosody channels), in place: 1) random gain g dB: x += ln(10^(g/10)); 2) white noise at a
-/// random SNR: x = ln(e^x + N) with N the window's mean power / 10^(SNR/10), after 1b) random channel equalisation when
-/// eq_db &gt; 0: x_b += ln(10^(e(b)/10)) with e a piecewise-linear curve over the mel bins through eq_points random gains in
-/// +-eq_db dB (<see cref="EqualisationCurve"/>); 3) SpecAugment (Park et al., 2019):
+/// any further columns prosody channels), in place: 1) random gain g dB: x += ln(10^(g/10)); 1b) when eq_db &gt; 0, random
+/// channel equalisation: x_b += ln(10^(e(b)/10)) with e a piecewise-linear curve over the mel bins through eq_points
+/// random gains in +-eq_db dB (<see cref="EqualisationCurve"/>); 2) white noise at a random SNR: x = ln(e^x + N) with N
+/// the window's mean power / 10^(SNR/10); 3) SpecAugment (Park et al., 2019):
 /// frequency and time masks set to the window mean. Gain, noise and frequency masks touch the mel bins only (pitch
 /// does not change with level); a time mask also clears the prosody channels (0: unvoiced).
 /// </summary>
