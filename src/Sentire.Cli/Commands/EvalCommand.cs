@@ -30,7 +30,14 @@ public static class EvalCommand
         var labels = new Option<string?>("--labels") { Description = "Comma-separated labels (default: the model's); clips with other labels are left out." };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Folder for report.md, confusion.svg and report.json." };
         var featureCache = new Option<DirectoryInfo?>("--feature-cache") { Description = "Read each corpus's log-mel frames from this cache (the training recipes' data.feature_cache, e.g. cache/emotion-features; filled on first use) instead of decoding every clip: the same frames, minutes less for the Ogg Opus corpora." };
-        var command = new Command("eval", "Evaluate an emotion model on corpus speakers (WAR, UAR, macro-F1, confusion matrix).") { model, corpora, corpus, split, seed, labels, output, featureCache };
+        var align = new Option<string>("--align")
+        {
+            Description = "Score each recording set-up's clips with its mean embedding moved onto the model's reference (reads the test clips' audio, never their labels): " +
+                "none, corpus (one set-up per corpus) or speaker (one per speaker). CLAP models with a reference embedding (`sentire train reference`).",
+            DefaultValueFactory = _ => "none",
+        };
+        align.AcceptOnlyFromAmong("none", "corpus", "speaker");
+        var command = new Command("eval", "Evaluate an emotion model on corpus speakers (WAR, UAR, macro-F1, confusion matrix).") { model, corpora, corpus, split, seed, labels, output, featureCache, align };
         command.SetAction(parse =>
         {
             var root = parse.GetValue(corpora)!.FullName;
@@ -64,21 +71,27 @@ public static class EvalCommand
 
             if (parse.GetValue(featureCache) is not null && recognizer is not EmotionRecognizer)
                 return Usage($"--feature-cache holds the log-mel frames of a CLAP model's front end; {recognizer.Name} does not read them");
+            Func<Utterance, string>? alignBy = parse.GetValue(align) switch { "corpus" => u => u.Corpus, "speaker" => u => u.Speaker ?? u.Corpus, _ => null };
+            if (alignBy is not null && recognizer is not EmotionRecognizer { Reference: not null })
+                return Usage($"--align moves clip embeddings onto the model's reference embedding; {recognizer.Name} has none" +
+                    (recognizer is EmotionRecognizer r ? $": {r.ReferenceProblem}" : " (a CLAP model's)"));
             ItemPredictions predictions = null!;
             AnsiConsole.Progress().Start(ctx =>
             {
                 var task = ctx.AddTask($"scoring {test.Count} clips", maxValue: Math.Max(1, test.Count));
                 var report = new SynchronousProgress<int>(n => task.Value = n);
-                if (parse.GetValue(featureCache) is { } cache && recognizer is EmotionRecognizer teacher)
+                if (recognizer is EmotionRecognizer teacher && (parse.GetValue(featureCache) is not null || alignBy is not null))
                 {
                     // Whole corpora go through the cache (one file per corpus, shared with training); the test clips are scored.
+                    // Without a cache (--align alone) only the test clips are decoded.
+                    var cache = parse.GetValue(featureCache)?.FullName;
                     var tested = test.Select(u => u.Corpus).ToHashSet(StringComparer.Ordinal);
-                    var frames = EmotionClipSet.Frames(utterances.Where(u => tested.Contains(u.Corpus)).ToList(), new Models.Speech.LogMelFrontEnd(teacher.Config.FrontEnd), null, cache.FullName);
-                    predictions = EmotionEvaluator.Predict(teacher, test.Select(u => (u, frames[u.Id])).ToList(), evaluated, report);
+                    var frames = EmotionClipSet.Frames(cache is null ? test : utterances.Where(u => tested.Contains(u.Corpus)).ToList(), new Models.Speech.LogMelFrontEnd(teacher.Config.FrontEnd), null, cache);
+                    predictions = EmotionEvaluator.Predict(teacher, test.Select(u => (u, frames[u.Id])).ToList(), evaluated, report, alignBy);
                 }
                 else predictions = EmotionEvaluator.Predict(recognizer, test, evaluated, progress: report);
             });
-            var title = $"{recognizer.Name} on {string.Join("+", names)}, split {splitName}";
+            var title = $"{recognizer.Name} on {string.Join("+", names)}, split {splitName}{(alignBy is null ? "" : $", aligned per {parse.GetValue(align)}")}";
             var report = new EmotionReport(title, predictions, evaluated, predictions.Skipped);
             Console.Write(report.ToMarkdown());
             if (parse.GetValue(output) is { } dir)

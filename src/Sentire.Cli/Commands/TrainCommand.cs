@@ -52,6 +52,7 @@ public static class TrainCommand
         train.Subcommands.Add(Baseline(corpora));
         train.Subcommands.Add(TrainStudentCommand.Create(corpora));
         train.Subcommands.Add(TrainDimsCommand.Create(corpora));
+        train.Subcommands.Add(TrainReferenceCommand.Create(corpora));
         foreach (var command in TrainSecapCommand.Create(corpora)) train.Subcommands.Add(command);
         foreach (var command in TrainTeacherCommand.Create(corpora)) train.Subcommands.Add(command);
         return train;

@@ -106,8 +106,14 @@ public static class TrainTeacherCommand
         var folds = new Option<int>("--folds") { Description = "Speaker-disjoint folds per corpus for the k-fold table (0: leave-one-corpus-out only).", DefaultValueFactory = _ => 5 };
         var featureCache = new Option<DirectoryInfo>("--feature-cache") { Description = "Cache folder of the clips' prosodic functionals and MFCC statistics.", DefaultValueFactory = _ => new DirectoryInfo(BaselineTable.DefaultCache) };
         var output = new Option<FileInfo?>("--out") { Description = "Also write the tables to this markdown file (replaced atomically)." };
+        var normalise = new Option<string>("--normalise")
+        {
+            Description = "training: features standardised with the training clips' statistics; corpus: each corpus first with its own (the test corpus's audio, never its labels).",
+            DefaultValueFactory = _ => "training",
+        };
+        normalise.AcceptOnlyFromAmong("training", "corpus");
         var command = new Command("baseline-table", "Both baselines (prosodic functionals; teacher embedding + MFCC statistics) per corpus: k-fold mean UAR and leave-one-corpus-out UAR.")
-            { corpora, teacher, cache, corpusNames, labels, folds, featureCache, output };
+            { corpora, teacher, cache, corpusNames, labels, folds, featureCache, output, normalise };
         command.SetAction((parse, cancel) =>
         {
             if (!Open(parse, corpora, teacher, cache, corpusNames, out var set, out var teacherPath, out var cacheFolder)) return Task.FromResult(2);
@@ -130,10 +136,10 @@ public static class TrainTeacherCommand
                 if (k > 0)
                 {
                     text.AppendLine(CultureInfo.InvariantCulture, $"{k}-fold (speaker-disjoint within each corpus, seed 1234), mean UAR over the folds, each corpus over its own labels:").AppendLine();
-                    text.AppendLine(BaselineTable.Markdown(BaselineTable.Run(usable, labelList, k, features, id => targets.Embedding(id).ToArray(), cancel), classes));
+                    text.AppendLine(BaselineTable.Markdown(BaselineTable.Run(usable, labelList, k, features, id => targets.Embedding(id).ToArray(), cancel, Enum.Parse<FeatureNormalisation>(parse.GetValue(normalise)!, ignoreCase: true)), classes));
                 }
                 text.AppendLine("Leave-one-corpus-out (trained on every clip of the other corpora, tested on every clip of the corpus), UAR over its own labels:").AppendLine();
-                text.Append(BaselineTable.Markdown(BaselineTable.Run(usable, labelList, 0, features, id => targets.Embedding(id).ToArray(), cancel), classes));
+                text.Append(BaselineTable.Markdown(BaselineTable.Run(usable, labelList, 0, features, id => targets.Embedding(id).ToArray(), cancel, Enum.Parse<FeatureNormalisation>(parse.GetValue(normalise)!, ignoreCase: true)), classes));
                 Console.Write(text.ToString());
                 if (parse.GetValue(output) is { } file)
                     Sentire.IO.AtomicFile.Write(file.FullName, stream => { using var w = new StreamWriter(stream, leaveOpen: true); w.Write(text.ToString()); });

@@ -6,6 +6,7 @@ using Sentire.Evaluation.Classification;
 using Sentire.Models.Analysis;
 using Sentire.Models;
 using Sentire.Models.Clap;
+using Sentire.Tensors;
 
 namespace Sentire.Evaluation.Emotion;
 
@@ -44,15 +45,33 @@ public static class EmotionEvaluator
         });
 
     /// <summary>Classifies utterances whose log-mel frames are already computed (training validation, cached features).</summary>
+    /// <param name="alignBy">when given, the recording set-up of each utterance (its corpus, its speaker): each set-up's
+    /// clips are scored through an <see cref="EmbeddingAlignment"/> to the mean embedding of its clips among
+    /// <paramref name="items"/> (<see cref="EmotionRecognizer.AlignedTo"/>; the model needs a reference embedding).</param>
     public static ItemPredictions Predict(EmotionRecognizer recognizer, IReadOnlyList<(Utterance Utterance, FeatureMatrix LogMel)> items,
-        IReadOnlyList<string> labels, IProgress<int>? progress = null)
+        IReadOnlyList<string> labels, IProgress<int>? progress = null, Func<Utterance, string>? alignBy = null)
     {
         var features = new Dictionary<Utterance, FeatureMatrix>(ReferenceEqualityComparer.Instance);
         foreach (var (u, f) in items) features[u] = f;
-        return Run(items.Select(x => x.Utterance).ToList(), labels, progress, u =>
+        var utterances = items.Select(x => x.Utterance).ToList();
+        Func<Utterance, EmotionRecognizer> scorer = _ => recognizer;
+        Dictionary<Utterance, Tensor>? embedded = null;
+        if (alignBy is not null)
+        {
+            // Every clip of a set-up is embedded first (its labels unread), then the set-up's alignment is made from them.
+            var embeddings = new Tensor[utterances.Count];
+            Parallel.For(0, utterances.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                i => embeddings[i] = recognizer.EmbedFeatures(features[utterances[i]]));
+            embedded = new(ReferenceEqualityComparer.Instance);
+            for (int i = 0; i < utterances.Count; i++) embedded[utterances[i]] = embeddings[i];
+            var aligned = utterances.GroupBy(alignBy, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => recognizer.AlignedTo(g.Select(u => embedded[u]).ToList()), StringComparer.Ordinal);
+            scorer = u => aligned[alignBy(u)];
+        }
+        return Run(utterances, labels, progress, u =>
         {
             var logMel = features[u];
-            var probabilities = recognizer.Score(recognizer.EmbedFeatures(logMel), labels, recognizer.Config.PromptTemplate);
+            var probabilities = scorer(u).Score(embedded?[u] ?? recognizer.EmbedFeatures(logMel), labels, recognizer.Config.PromptTemplate);
             double seconds = logMel.Rows / recognizer.Config.FrontEnd.FramesPerSecond;
             return new EmotionPrediction(0, seconds, labels.Select((l, i) => new EmotionScore(l, probabilities[i])).OrderByDescending(s => s.Probability).ToList());
         });

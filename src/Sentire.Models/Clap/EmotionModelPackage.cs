@@ -44,7 +44,8 @@ public sealed record EmotionModelConfig
 /// </summary>
 public static class EmotionModelPackage
 {
-    public const string ConfigFile = PackageConfig.FileName, WeightsFile = "model.safetensors", TokenizerFile = "tokenizer.json", DimensionsFile = "dimensions.safetensors";
+    public const string ConfigFile = PackageConfig.FileName, WeightsFile = "model.safetensors", TokenizerFile = "tokenizer.json", DimensionsFile = "dimensions.safetensors",
+        ReferenceFile = "reference.safetensors";
     const string EncoderHashKey = "encoder_sha256";
 
     public static ClapModel Build(EmotionModelConfig config, Generator rngForDropout, Generator? rngForInit) =>
@@ -89,6 +90,35 @@ public static class EmotionModelPackage
         }
         head.Eval();
         return (head, null);
+    }
+
+    /// <summary>Writes (atomically) the package's reference embedding: the mean clip embedding of the clips it was trained on,
+    /// which <see cref="EmbeddingAlignment"/> moves a recording set-up's mean onto. Tied to model.safetensors by its hash.</summary>
+    public static void SaveReference(string folder, ReferenceEmbedding reference)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = "sentire-reference-embedding", [EncoderHashKey] = EncoderHash(folder),
+            ["clips"] = reference.Clips.ToString(System.Globalization.CultureInfo.InvariantCulture), ["corpora"] = string.Join(",", reference.Corpora),
+        };
+        SafeTensors.Write(Path.Combine(folder, ReferenceFile), new Dictionary<string, Tensor> { ["mean"] = new(reference.Mean, 1, reference.Mean.Length) }, metadata);
+    }
+
+    /// <summary>The package's reference embedding; null with the reason when it has none or it belongs to other weights.</summary>
+    public static (ReferenceEmbedding? Reference, string? Problem) LoadReference(string folder, int projectionSize)
+    {
+        var path = Path.Combine(folder, ReferenceFile);
+        if (!File.Exists(path)) return (null, $"{folder} has no {ReferenceFile} (make one with `sentire train reference`)");
+        using var file = SafeTensors.Open(path);
+        var expected = EncoderHash(folder);
+        if (!file.Metadata.TryGetValue(EncoderHashKey, out var madeFor) || madeFor != expected)
+            return (null, $"{path} was made with other weights than {WeightsFile} (sha256 {expected}, it records {madeFor ?? "none"}): remake it with `sentire train reference`");
+        if (!file.Entries.ContainsKey("mean") || file.ShapeOf("mean") is not [1, var p] || p != projectionSize)
+            return (null, $"{path}: expected a tensor 'mean' of shape [1, {projectionSize}], found {(file.Entries.ContainsKey("mean") ? $"[{string.Join(", ", file.ShapeOf("mean"))}]" : "none")}");
+        var mean = file.Get("mean").Data.ToArray();
+        int clips = file.Metadata.TryGetValue("clips", out var n) && int.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out var c) ? c : 0;
+        var corpora = file.Metadata.TryGetValue("corpora", out var names) ? names.Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+        return (new ReferenceEmbedding(mean, clips, corpora), null);
     }
 
     /// <summary>Hex SHA-256 of the package's model.safetensors: identifies the speech encoder a head was trained on.</summary>

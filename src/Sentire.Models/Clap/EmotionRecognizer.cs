@@ -30,18 +30,53 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
     readonly ClapModel model;
     readonly BpeTokenizer tokenizer;
     readonly LogMelFrontEnd frontEnd;
-    readonly Dictionary<string, Tensor> promptCache = new(StringComparer.Ordinal);
-    readonly Lock cacheLock = new();
+    readonly Dictionary<string, Tensor> promptCache;
+    readonly Lock cacheLock;
+    readonly EmbeddingAlignment? alignment;
 
-    EmotionRecognizer(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer, DimensionalHead? dimensionalHead, string? dimensionsProblem)
+    EmotionRecognizer(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer, DimensionalHead? dimensionalHead, string? dimensionsProblem,
+        ReferenceEmbedding? reference, string? referenceProblem)
     {
         Config = config;
         this.model = model;
         this.tokenizer = tokenizer;
         DimensionalHead = dimensionalHead;
         DimensionsProblem = dimensionsProblem;
+        Reference = reference;
+        ReferenceProblem = referenceProblem;
         frontEnd = new LogMelFrontEnd(config.FrontEnd);
+        promptCache = new(StringComparer.Ordinal);
+        cacheLock = new();
     }
+
+    /// <summary>The same model (weights, prompt cache) scoring through <paramref name="alignment"/>.</summary>
+    EmotionRecognizer(EmotionRecognizer source, EmbeddingAlignment alignment)
+    {
+        (Config, model, tokenizer, frontEnd) = (source.Config, source.model, source.tokenizer, source.frontEnd);
+        (DimensionalHead, DimensionsProblem, Reference, ReferenceProblem) = (source.DimensionalHead, source.DimensionsProblem, source.Reference, source.ReferenceProblem);
+        (promptCache, cacheLock) = (source.promptCache, source.cacheLock);
+        this.alignment = alignment;
+    }
+
+    /// <summary>The mean embedding of the clips the model was trained on (reference.safetensors), or null
+    /// (<see cref="ReferenceProblem"/> says why): what <see cref="AlignedTo"/> needs.</summary>
+    public ReferenceEmbedding? Reference { get; }
+
+    public string? ReferenceProblem { get; }
+
+    /// <summary>This model scoring every clip of a recording set-up through an <see cref="EmbeddingAlignment"/>: the
+    /// set-up's mean clip embedding (of <paramref name="setEmbeddings"/>, clip embeddings from <see cref="EmbedFeatures"/>
+    /// of unlabelled clips of it) is moved onto the model's <see cref="Reference"/>. Embeddings stay as the encoder made
+    /// them; only scoring changes.</summary>
+    public EmotionRecognizer AlignedTo(IReadOnlyList<Tensor> setEmbeddings)
+    {
+        if (Reference is null) throw new InvalidOperationException($"{Name} cannot align to a recording set-up: {ReferenceProblem}");
+        var mean = EmbeddingAlignment.Mean(setEmbeddings.Select(e => e.Data.ToArray()).ToList());
+        return new EmotionRecognizer(this, new EmbeddingAlignment(Reference, mean, setEmbeddings.Count));
+    }
+
+    /// <summary>The alignment this recognizer scores through, or null (the model as trained).</summary>
+    public EmbeddingAlignment? Alignment => alignment;
 
     public EmotionModelConfig Config { get; }
 
@@ -65,12 +100,13 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
     {
         var (config, model, tokenizer) = EmotionModelPackage.Load(folder);
         var (head, problem) = EmotionModelPackage.LoadDimensionalHead(folder, config);
-        return new EmotionRecognizer(config, model, tokenizer, head, problem);
+        var (reference, referenceProblem) = EmotionModelPackage.LoadReference(folder, config.Head.ProjectionSize);
+        return new EmotionRecognizer(config, model, tokenizer, head, problem, reference, referenceProblem);
     }
 
     /// <summary>Creates a recognizer around a model in memory (used by training to validate).</summary>
     public static EmotionRecognizer FromModel(EmotionModelConfig config, ClapModel model, BpeTokenizer tokenizer, DimensionalHead? dimensionalHead = null) =>
-        new(config, model, tokenizer, dimensionalHead, dimensionalHead is null ? "no dimensional head given" : null);
+        new(config, model, tokenizer, dimensionalHead, dimensionalHead is null ? "no dimensional head given" : null, null, "a model in training has no reference embedding");
 
     /// <summary>Frames of one model window (samples, for an encoder that reads the waveform).</summary>
     public int WindowFrames => (int)Math.Round(Config.WindowSeconds * (Waveform ? Config.FrontEnd.SampleRate : Config.FrontEnd.FramesPerSecond));
@@ -188,6 +224,10 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
         return Prediction(start / rate, (start + slice.Length) / rate, labels ?? Config.Labels, Encode(Features(slice, defaultPitch)), promptTemplate ?? Config.PromptTemplate);
     }
 
+    /// <summary>The clip embedding (1, P) of a whole decoded clip (conditioned as analysis conditions it), e.g. for
+    /// <see cref="AlignedTo"/>.</summary>
+    public Tensor EmbedClip(AudioClip clip) => EmbedFeatures(Features(frontEnd.Condition(clip)));
+
     /// <summary>The clip embedding (1, P): mean of the window embeddings, renormalised.</summary>
     public Tensor EmbedFeatures(Audio.Dsp.FeatureMatrix features) => Encode(features).Embedding;
 
@@ -226,7 +266,7 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
         var prompts = labels.Select(l => promptTemplate.Replace("{label}", l, StringComparison.Ordinal)).ToList();
         using var _ = Autograd.NoGrad();
         var text = Tensor.Concat(prompts.Select(PromptEmbedding).ToList(), 0);
-        return model.ZeroShot(clipEmbedding, text).Data.ToArray();
+        return model.ZeroShot(alignment is null ? clipEmbedding : alignment.Apply(clipEmbedding), text).Data.ToArray();
     }
 
     Tensor PromptEmbedding(string prompt)

@@ -14,6 +14,17 @@ namespace Sentire.Training.Baselines;
 /// <summary>UAR of each baseline on each corpus: the mean over the folds (k-fold) or the one held-out corpus (LOCO).</summary>
 public sealed record BaselineScores(string Baseline, IReadOnlyDictionary<string, double> Uar, IReadOnlyDictionary<string, double[]> PerFold);
 
+/// <summary>How the baselines' clip features are standardised before the probe is fitted.</summary>
+public enum FeatureNormalisation
+{
+    /// <summary>With the training clips' mean and deviation only (<see cref="LinearProbe"/>): nothing is known of the test corpus.</summary>
+    Training,
+    /// <summary>Each corpus's clips first with that corpus's own mean and deviation over every clip of it, the test corpus's
+    /// included (its audio, never its labels): corpus normalisation, the classic cross-corpus remedy for a recording
+    /// set-up never heard. The counterpart of the CLAP models' per-corpus embedding alignment.</summary>
+    Corpus,
+}
+
 /// <summary>
 /// The two baselines of issue 18, the classical one (<see cref="ProsodyBaseline"/>: 27 prosodic functionals) and the teacher
 /// probe (<see cref="TeacherProbeBaseline"/>: the teacher's 384-d embedding + 80 MFCC statistics), each a
@@ -79,9 +90,33 @@ public static class BaselineTable
             : [.. teacherEmbedding(id).Select(v => (double)v), .. f.AsSpan(prosody).ToArray().Select(v => (double)v)];
     }
 
+    /// <summary>Each clip's feature vector, by id; under <see cref="FeatureNormalisation.Corpus"/> standardised within its
+    /// corpus over the clips given (missing values stay missing).</summary>
+    static Dictionary<string, double[]> Vectors(string baseline, IEnumerable<Utterance> clips, FeatureNormalisation normalisation,
+        IReadOnlyDictionary<string, float[]> clipFeatures, Func<string, float[]> teacherEmbedding)
+    {
+        var result = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (var corpus in clips.GroupBy(u => u.Corpus))
+        {
+            var members = corpus.ToList();
+            var rows = members.Select(u => Vector(baseline, u.Id, clipFeatures, teacherEmbedding)).ToList();
+            if (normalisation == FeatureNormalisation.Corpus)
+                for (int j = 0; j < rows[0].Length; j++)
+                {
+                    var column = rows.Select(r => r[j]).Where(double.IsFinite).ToList();
+                    if (column.Count == 0) continue;
+                    double m = column.Average(), sd = Math.Sqrt(Math.Max(column.Sum(x => (x - m) * (x - m)) / column.Count, 1e-12));
+                    foreach (var r in rows) r[j] = (r[j] - m) / sd;
+                }
+            for (int i = 0; i < members.Count; i++) result[members[i].Id] = rows[i];
+        }
+        return result;
+    }
+
     /// <summary>Both baselines under k-fold (<paramref name="folds"/> &gt; 0) or leave-one-corpus-out (<paramref name="folds"/> = 0).</summary>
     public static IReadOnlyList<BaselineScores> Run(IReadOnlyList<Utterance> usable, IReadOnlyList<string> labels, int folds,
-        IReadOnlyDictionary<string, float[]> clipFeatures, Func<string, float[]> teacherEmbedding, CancellationToken cancel = default)
+        IReadOnlyDictionary<string, float[]> clipFeatures, Func<string, float[]> teacherEmbedding, CancellationToken cancel = default,
+        FeatureNormalisation normalisation = FeatureNormalisation.Training)
     {
         var index = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
         var corpora = usable.Select(u => u.Corpus).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -96,7 +131,7 @@ public static class BaselineTable
             foreach (var (train, test) in splits)
             {
                 cancel.ThrowIfCancellationRequested();
-                var predicted = FitPredict(baseline, train, test, labels, allowed, clipFeatures, teacherEmbedding);
+                var predicted = FitPredict(baseline, train, test, labels, allowed, clipFeatures, teacherEmbedding, normalisation);
                 foreach (var group in test.GroupBy(u => u.Corpus))
                     perFold[group.Key].Add(ConfusionMatrix.From(labels, group.Select(u => (u.Emotion!, predicted[u.Id]))).Uar);
             }
@@ -108,18 +143,21 @@ public static class BaselineTable
 
     /// <summary>One baseline (<see cref="Classical"/> or <see cref="Probe"/>) fitted on <paramref name="train"/> (labels
     /// indexed in <paramref name="labels"/>) and its label for each clip of <paramref name="test"/>, by id: the arg max among
-    /// <paramref name="allowed"/>[its corpus], the labels that corpus has.</summary>
+    /// <paramref name="allowed"/>[its corpus], the labels that corpus has. Under <see cref="FeatureNormalisation.Corpus"/>
+    /// each corpus is standardised over its clips in <paramref name="train"/> and <paramref name="test"/> together.</summary>
     public static Dictionary<string, string> FitPredict(string baseline, IReadOnlyList<Utterance> train, IReadOnlyList<Utterance> test,
         IReadOnlyList<string> labels, IReadOnlyDictionary<string, IReadOnlySet<int>> allowed,
-        IReadOnlyDictionary<string, float[]> clipFeatures, Func<string, float[]> teacherEmbedding)
+        IReadOnlyDictionary<string, float[]> clipFeatures, Func<string, float[]> teacherEmbedding,
+        FeatureNormalisation normalisation = FeatureNormalisation.Training)
     {
         var index = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
-        var model = LinearProbe.Fit(train.Select(u => Vector(baseline, u.Id, clipFeatures, teacherEmbedding)).ToList(), train.Select(u => index[u.Emotion!]).ToList(), labels);
+        var vectors = Vectors(baseline, train.Concat(test), normalisation, clipFeatures, teacherEmbedding);
+        var model = LinearProbe.Fit(train.Select(u => vectors[u.Id]).ToList(), train.Select(u => index[u.Emotion!]).ToList(), labels);
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var group in test.GroupBy(u => u.Corpus))
         {
             var items = group.ToList();
-            var predicted = model.Predict(items.Select(u => Vector(baseline, u.Id, clipFeatures, teacherEmbedding)).ToList(), allowed[group.Key]);
+            var predicted = model.Predict(items.Select(u => vectors[u.Id]).ToList(), allowed[group.Key]);
             for (int i = 0; i < items.Count; i++) result[items[i].Id] = labels[predicted[i]];
         }
         return result;

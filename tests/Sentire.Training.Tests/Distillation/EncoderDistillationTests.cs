@@ -98,6 +98,34 @@ public sealed class EncoderDistillationTests
     }
 
     [Fact]
+    public void CorpusNormalisationRemovesARecordingSetUpsOffset()
+    {
+        // The cue is the feature's sign in every corpus, but corpus c's set-up adds 5 to it. Fitted on a and b, c left out is
+        // "happy" throughout under the training clips' statistics (UAR 0.5); standardised within each corpus, it is all right.
+        var utterances = new List<Utterance>();
+        var features = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        int width = ProsodyBaseline.FeatureNames.Count + 2 * TeacherProbeBaseline.MfccCount;
+        foreach (var (corpus, offset) in new[] { ("a", 0f), ("b", 0f), ("c", 5f) })
+            for (int s = 0; s < 2; s++)
+                for (int i = 0; i < 10; i++)
+                {
+                    bool happy = i % 2 == 0;
+                    var id = $"{corpus}/{s}-{i}";
+                    utterances.Add(new Utterance(id, "", 1, corpus, "en", $"{corpus}/{s}", Gender.Female, happy ? "happy" : "sad"));
+                    var row = new float[width];
+                    row[0] = row[ProsodyBaseline.FeatureNames.Count] = offset + (happy ? 1f : -1f) * (1 + 0.1f * i);
+                    features[id] = row;
+                }
+        string[] labels = ["happy", "sad"];
+        float[] NoTeacher(string _) => new float[TeacherEmbeddings.EmbeddingSize];
+        var plain = BaselineTable.Run(utterances, labels, 0, features, NoTeacher, TestContext.Current.CancellationToken);
+        var normalised = BaselineTable.Run(utterances, labels, 0, features, NoTeacher, TestContext.Current.CancellationToken, FeatureNormalisation.Corpus);
+        foreach (var s in plain) Assert.Equal(0.5, s.Uar["c"], 6);
+        foreach (var s in normalised)
+            foreach (var corpus in new[] { "a", "b", "c" }) Assert.Equal(1.0, s.Uar[corpus], 6);
+    }
+
+    [Fact]
     public void LeaveOneCorpusOutNeverTrainsOnTheHeldOutCorpus()
     {
         // Corpora a and b map the feature's sign +/- to happy/sad; corpus c, six times larger, has the mapping reversed. Any fit
