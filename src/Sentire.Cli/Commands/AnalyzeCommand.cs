@@ -29,14 +29,7 @@ public static class AnalyzeCommand
         var caption = new Option<bool>("--caption") { Description = "Add a one-sentence caption per file that names the emotion found (or none) and the measured prosody (text and --json output)." };
         var captionModel = new Option<string?>("--caption-model") { Description = "Captioning model folder for --caption (default: the shipped secap-small, or SENTIRE_CAPTION_MODEL)." };
         var lang = new Option<string>("--lang") { Description = "Caption language for --caption: en or zh.", DefaultValueFactory = _ => "en" };
-        var alignTo = new Option<string[]>("--align-to")
-        {
-            Description = "Unlabelled recordings of the same set-up (files, folders or globs; may be the inputs themselves, at least " + MinAlignmentClips + "): " +
-                "their mean embedding is moved onto the model's reference before scoring, which corrects the shift a language, microphone or room the model never heard " +
-                "gives every clip. Assumes they hold a mix of emotions. CLAP models with a reference embedding (`sentire train reference`).",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var command = new Command("analyze", "Recognise the emotion in speech.") { inputs, model, labels, template, top, json, csv, caption, captionModel, lang, manifest, alignTo };
+        var command = new Command("analyze", "Recognise the emotion in speech.") { inputs, model, labels, template, top, json, csv, caption, captionModel, lang, manifest };
         batch.AddTo(command);
         command.SetAction(parse =>
         {
@@ -69,14 +62,6 @@ public static class AnalyzeCommand
                 return Usage($"{recognizer.Name} is a closed-set model with its own {(recognizer.HasDimensions ? "outputs (arousal, valence, dominance)" : $"labels ({string.Join(", ", recognizer.Labels)})")}: " +
                     $"--labels and --template are zero-shot options of CLAP models");
             if (recognizer.RequestProblem(labelList, promptTemplate) is { } requestProblem) return Usage(requestProblem);
-            if (parse.GetValue(alignTo) is { Length: > 0 } setUp)
-            {
-                if (recognizer is not EmotionRecognizer clap || clap.Reference is null)
-                    return Usage($"--align-to moves clip embeddings onto the model's reference embedding; {recognizer.Name} has none" +
-                        (recognizer is EmotionRecognizer r ? $": {r.ReferenceProblem}" : " (a CLAP model's)"));
-                if (AlignTo(clap, setUp) is not { } aligned) return 2;
-                recognizer = aligned;
-            }
 
             Models.Secap.EmotionCaptioner? captioner = null;
             if (parse.GetValue(caption))
@@ -146,37 +131,6 @@ public static class AnalyzeCommand
         captioner is not null && result.Status == AnalysisStatus.Ok && result.Overall is not null
             ? captioner.CaptionFile(result.File, language, new Models.Secap.CaptionOptions().HeldTo(result)).Caption
             : null;
-
-    /// <summary>Fewer clips than this give a set-up mean too noisy to move every embedding by.</summary>
-    const int MinAlignmentClips = 10;
-
-    /// <summary>The recognizer aligned to the set-up of <paramref name="inputs"/> (each readable file's whole-clip
-    /// embedding); null after printing why not. Unreadable files are named and left out.</summary>
-    static EmotionRecognizer? AlignTo(EmotionRecognizer recognizer, IReadOnlyList<string> inputs)
-    {
-        var expansion = InputExpansion.Expand(inputs);
-        foreach (var (input, problem) in expansion.Problems) Console.Error.WriteLine($"sentire analyze: warning: --align-to {input}: {problem}");
-        var embeddings = new List<Sentire.Tensors.Tensor>();
-        foreach (var file in expansion.Files)
-        {
-            try
-            {
-                var clip = Audio.Decoding.AudioFile.Read(file);
-                if (clip.DurationSeconds >= EmotionRecognizer.MinSeconds) embeddings.Add(recognizer.EmbedClip(clip));
-                else Console.Error.WriteLine($"sentire analyze: warning: --align-to {file}: shorter than {EmotionRecognizer.MinSeconds} s, left out");
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
-            {
-                Console.Error.WriteLine($"sentire analyze: warning: --align-to {file}: {e.Message}, left out");
-            }
-        }
-        if (embeddings.Count < MinAlignmentClips)
-        {
-            Usage($"--align-to needs at least {MinAlignmentClips} readable recordings of the set-up, found {embeddings.Count} in {string.Join(", ", inputs)}");
-            return null;
-        }
-        return recognizer.AlignedTo(embeddings);
-    }
 
     enum Format { Text, Json, Csv }
 

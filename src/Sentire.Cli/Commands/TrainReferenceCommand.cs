@@ -8,8 +8,8 @@ using Spectre.Console;
 namespace Sentire.Cli.Commands;
 
 /// <summary><c>sentire train reference --model M --recipe R [--set ..]</c>: writes the package's reference embedding
-/// (reference.safetensors: the mean clip embedding of the recipe's training clips), which <c>eval --align</c> and
-/// <c>analyze --align-to</c> need. Give the recipe (and overrides) the model was trained with.</summary>
+/// (reference.safetensors: the mean clip embedding of the recipe's training clips), which <c>eval --align</c> needs.
+/// Give the recipe (and overrides) the model was trained with.</summary>
 public static class TrainReferenceCommand
 {
     public static Command Create(Option<DirectoryInfo> corpora)
@@ -17,7 +17,7 @@ public static class TrainReferenceCommand
         var model = new Option<DirectoryInfo>("--model") { Description = "Model package to add the reference embedding to.", Required = true };
         var recipe = new Option<FileInfo>("--recipe") { Description = "The recipe the model was trained with (its corpora, labels, split and seed choose the clips).", Required = true };
         var overrides = new Option<string[]>("--set") { Description = "The overrides it was trained with, e.g. --set data.validation=without:ased (repeatable).", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("reference", "Mean clip embedding of the model's training clips, for test-time alignment to a recording set-up (eval --align, analyze --align-to).")
+        var command = new Command("reference", "Mean clip embedding of the model's training clips, for test-time alignment to a recording set-up (eval --align).")
             { model, recipe, overrides, corpora };
         command.SetAction((parse, cancel) =>
         {
