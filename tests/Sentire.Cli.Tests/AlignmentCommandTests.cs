@@ -7,36 +7,16 @@ using Sentire.Tests.Common;
 
 namespace Sentire.Cli.Tests;
 
-/// <summary>`sentire train reference` and `sentire eval --align` on a tiny model.</summary>
+/// <summary>`sentire train reference` and `sentire eval --align` on a tiny model and the corpora of <see cref="EvalAndResultsCommandTests"/>.</summary>
 public sealed class AlignmentCommandTests
 {
-    const string TinyRecipe = """
-        name: tiny-reference
-        seed: 5
-        variant: emo-clap
-        data:
-          corpora: [ased, ravdess]
-          labels: [neutral, happy, sad, angry]
-          validation: ravdess-17-20
-          crop_seconds: 0.5
-          max_seconds: 2.0
-        encoder: {n_mels: 16, subsampling: conv, stack_frames: 4, hidden_size: 16, heads: 2, layers: 1, ffn_size: 32, dropout: 0.0}
-        text: {vocab_size: 300, hidden_size: 16, heads: 2, layers: 1, ffn_size: 32, dropout: 0.0, max_tokens: 16}
-        head: {projection_size: 8}
-        """;
-
-    static (string Root, IReadOnlyList<Sentire.Audio.Corpus.Utterance> Utterances) TwoCorpora() => TinyEmotionModel.Corpus(
-        ("ravdess", "01", "male", "happy"), ("ravdess", "02", "female", "sad"), ("ravdess", "03", "female", "calm"), ("ravdess", "17", "male", "angry"),
-        ("ravdess", "18", "female", "happy"), ("ravdess", "19", "male", "neutral"), ("ravdess", "20", "female", "sad"),
-        ("ased", "01", "female", "angry"), ("ased", "03", "female", "happy"), ("ased", "39", "male", "sad"), ("ased", "41", "male", "neutral"));
-
     [Fact]
     public void Reference_is_the_corpus_balanced_mean_of_the_training_clips_and_eval_aligns_with_it()
     {
-        var (root, utterances) = TwoCorpora();
+        var (root, utterances) = EvalAndResultsCommandTests.TwoCorpora();
         var model = TinyEmotionModel.Save(Directory.CreateTempSubdirectory("sentire-tiny-model").FullName);
         var recipe = Path.Combine(Directory.CreateTempSubdirectory("sentire-reference").FullName, "tiny.yaml");
-        File.WriteAllText(recipe, TinyRecipe);
+        File.WriteAllText(recipe, EvalAndResultsCommandTests.TinyRecipe);
 
         var (exit, _, error) = CliRunner.Run("eval", "--model", model, "--corpora", root, "--corpus", "ravdess,ased", "--split", "all", "--align", "corpus");
         Assert.Equal(2, exit);
@@ -45,7 +25,7 @@ public sealed class AlignmentCommandTests
 
         (exit, var output, error) = CliRunner.Run("train", "reference", "--model", model, "--recipe", recipe, "--corpora", root);
         Assert.True(exit == 0, error);
-        // training clips: ravdess 01 and 02 (17-20 are the test speakers; 03's "calm" is not a recipe label) and the four of ased
+        // training clips: ravdess 01 and 02 (17-20 are the test speakers; the "calm" clip is not a recipe label) and the four of ased
         Assert.Contains("the mean of 6 training clips of ased, ravdess", output);
         var recognizer = EmotionRecognizer.Load(model);
         var frontEnd = new Models.Speech.LogMelFrontEnd(recognizer.Config.FrontEnd);

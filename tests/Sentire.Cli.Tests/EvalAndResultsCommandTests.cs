@@ -8,7 +8,7 @@ namespace Sentire.Cli.Tests;
 /// <summary>`sentire eval` and `sentire results emotion` on a tiny model and synthetic corpora built in the test.</summary>
 public sealed class EvalAndResultsCommandTests
 {
-    static (string Root, IReadOnlyList<Utterance> Utterances) TwoCorpora() => TinyEmotionModel.Corpus(
+    internal static (string Root, IReadOnlyList<Utterance> Utterances) TwoCorpora() => TinyEmotionModel.Corpus(
         ("ravdess", "01", "male", "happy"), ("ravdess", "02", "female", "sad"), ("ravdess", "17", "male", "angry"),
         ("ravdess", "18", "female", "happy"), ("ravdess", "19", "male", "neutral"), ("ravdess", "20", "female", "sad"),
         ("ravdess", "18", "female", "calm"),
@@ -59,7 +59,7 @@ public sealed class EvalAndResultsCommandTests
         Assert.Contains("fold:7/5", error);
     }
 
-    const string TinyRecipe = """
+    internal const string TinyRecipe = """
         name: tiny-results
         seed: 5
         variant: emo-clap
