@@ -125,6 +125,7 @@ public static class TrainTeacherCommand
             return Guarded(() =>
             {
                 using var targets = Compute(set, teacherPath, cacheFolder, cancel);   // whole corpora, as `train teacher-targets` caches them
+                var normalisation = Enum.Parse<FeatureNormalisation>(parse.GetValue(normalise)!, ignoreCase: true);
                 Dictionary<string, float[]> features = [];
                 AnsiConsole.Progress().Start(ctx =>
                 {
@@ -136,10 +137,10 @@ public static class TrainTeacherCommand
                 if (k > 0)
                 {
                     text.AppendLine(CultureInfo.InvariantCulture, $"{k}-fold (speaker-disjoint within each corpus, seed 1234), mean UAR over the folds, each corpus over its own labels:").AppendLine();
-                    text.AppendLine(BaselineTable.Markdown(BaselineTable.Run(usable, labelList, k, features, id => targets.Embedding(id).ToArray(), cancel, Enum.Parse<FeatureNormalisation>(parse.GetValue(normalise)!, ignoreCase: true)), classes));
+                    text.AppendLine(BaselineTable.Markdown(BaselineTable.Run(usable, labelList, k, features, id => targets.Embedding(id).ToArray(), cancel, normalisation), classes));
                 }
                 text.AppendLine("Leave-one-corpus-out (trained on every clip of the other corpora, tested on every clip of the corpus), UAR over its own labels:").AppendLine();
-                text.Append(BaselineTable.Markdown(BaselineTable.Run(usable, labelList, 0, features, id => targets.Embedding(id).ToArray(), cancel, Enum.Parse<FeatureNormalisation>(parse.GetValue(normalise)!, ignoreCase: true)), classes));
+                text.Append(BaselineTable.Markdown(BaselineTable.Run(usable, labelList, 0, features, id => targets.Embedding(id).ToArray(), cancel, normalisation), classes));
                 Console.Write(text.ToString());
                 if (parse.GetValue(output) is { } file)
                     Sentire.IO.AtomicFile.Write(file.FullName, stream => { using var w = new StreamWriter(stream, leaveOpen: true); w.Write(text.ToString()); });

@@ -75,9 +75,6 @@ public sealed class EmotionRecognizer : IEmotionAnalyzer
         return new EmotionRecognizer(this, new EmbeddingAlignment(Reference, mean, setEmbeddings.Count));
     }
 
-    /// <summary>The alignment this recognizer scores through, or null (the model as trained).</summary>
-    public EmbeddingAlignment? Alignment => alignment;
-
     public EmotionModelConfig Config { get; }
 
     /// <summary>The arousal/valence/dominance head, or null when the package has none (or a stale one).</summary>

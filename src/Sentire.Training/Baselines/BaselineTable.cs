@@ -101,13 +101,11 @@ public static class BaselineTable
             var members = corpus.ToList();
             var rows = members.Select(u => Vector(baseline, u.Id, clipFeatures, teacherEmbedding)).ToList();
             if (normalisation == FeatureNormalisation.Corpus)
-                for (int j = 0; j < rows[0].Length; j++)
-                {
-                    var column = rows.Select(r => r[j]).Where(double.IsFinite).ToList();
-                    if (column.Count == 0) continue;
-                    double m = column.Average(), sd = Math.Sqrt(Math.Max(column.Sum(x => (x - m) * (x - m)) / column.Count, 1e-12));
-                    foreach (var r in rows) r[j] = (r[j] - m) / sd;
-                }
+            {
+                var (mean, std) = LinearProbe.ColumnStatistics(rows);
+                foreach (var r in rows)
+                    for (int j = 0; j < r.Length; j++) r[j] = (r[j] - mean[j]) / std[j];
+            }
             for (int i = 0; i < members.Count; i++) result[members[i].Id] = rows[i];
         }
         return result;

@@ -32,16 +32,9 @@ public sealed class LinearProbe
         if (features.Count == 0 || features.Count != targets.Count)
             throw new ArgumentException($"{features.Count} feature vectors for {targets.Count} labels");
         int d = features[0].Length, n = features.Count, c = labels.Count;
-        var mean = new float[d];
-        var std = new float[d];
-        for (int j = 0; j < d; j++)
-        {
-            var column = features.Select(f => f[j]).Where(double.IsFinite).ToList();
-            double m = column.Count > 0 ? column.Average() : 0;
-            double v = column.Count > 1 ? column.Sum(x => (x - m) * (x - m)) / column.Count : 1;
-            mean[j] = (float)m;
-            std[j] = (float)Math.Sqrt(Math.Max(v, 1e-12));
-        }
+        var (columnMean, columnStd) = ColumnStatistics(features);
+        var mean = columnMean.Select(m => (float)m).ToArray();
+        var std = columnStd.Select(s => (float)s).ToArray();
         var x = Standardise(features, mean, std);
         var weight = Tensor.Normal(new Generator(seed), 0, 0.01f, d, c);
         weight.RequiresGrad = true;
@@ -59,6 +52,24 @@ public sealed class LinearProbe
         weight.RequiresGrad = false;
         bias.RequiresGrad = false;
         return new LinearProbe(labels, mean, std, weight, bias);
+    }
+
+    /// <summary>Mean and deviation of each column over its finite values (missing values left out): a column with none
+    /// has mean 0 and deviation 1, one with a single value deviation 1, and no deviation is below 1e-6.</summary>
+    public static (double[] Mean, double[] Std) ColumnStatistics(IReadOnlyList<double[]> rows)
+    {
+        int d = rows[0].Length;
+        var mean = new double[d];
+        var std = new double[d];
+        for (int j = 0; j < d; j++)
+        {
+            var column = rows.Select(f => f[j]).Where(double.IsFinite).ToList();
+            double m = column.Count > 0 ? column.Average() : 0;
+            double v = column.Count > 1 ? column.Sum(x => (x - m) * (x - m)) / column.Count : 1;
+            mean[j] = m;
+            std[j] = Math.Sqrt(Math.Max(v, 1e-12));
+        }
+        return (mean, std);
     }
 
     /// <summary>Most probable label index of each feature vector, among <paramref name="allowed"/> label indices when given
